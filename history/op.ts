@@ -1,0 +1,34 @@
+// history/op.ts — the Op record: the contract every module shares (see DESIGN.md "The history").
+
+/** OpType: invoke starts an op; ok/fail/info complete it (happened / did not happen / unknown). */
+export type OpType = 'invoke' | 'ok' | 'fail' | 'info';
+
+/** Process: a client process id, or the nemesis. After an `info` a thread continues as a new id. */
+export type Process = number | 'nemesis';
+
+/** OpKey: the key of an independent-key workload. */
+export type OpKey = string | number;
+
+/**
+ * Op is one line of history.jsonl. `time` is nanoseconds since test start on a monotonic
+ * clock; it is absent in histories imported from Knossos or Porcupine data, where the order
+ * of `index` (the line order) is the real-time order.
+ */
+export interface Op {
+  index: number;
+  time?: number;
+  type: OpType;
+  process: Process;
+  f: string;
+  key?: OpKey;
+  value?: unknown;
+  node?: string;
+  error?: string;
+}
+
+export const OP_TYPES: readonly OpType[] = ['invoke', 'ok', 'fail', 'info'];
+
+/** isOpType narrows an unknown value to OpType. */
+export function isOpType(value: unknown): value is OpType {
+  return typeof value === 'string' && (OP_TYPES as readonly string[]).includes(value);
+}

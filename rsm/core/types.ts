@@ -1,0 +1,120 @@
+// rsm/core/types.ts — the contract between sans-I/O protocol cores and the runtimes that drive them.
+//
+// A core is a deterministic object: the runtime feeds it ticks, peer messages and client
+// requests, and carries out the Effects it returns — persist first, then send and reply.
+// Cores never touch sockets, files, timers, Date.now or Math.random: Clock and Rng come in.
+
+export type NodeId = string;
+
+/** MicroOp: one step of a transaction, Jepsen/Elle shape. `r` carries null in requests. */
+export type MicroOp = ['append', string, unknown] | ['r', string, unknown] | ['w', string, unknown];
+
+/** KvCommand: what a client asks the key-value state machine to do. */
+export type KvCommand =
+  | { kind: 'read'; key: string }
+  | { kind: 'write'; key: string; value: unknown }
+  | { kind: 'cas'; key: string; expected: unknown; value: unknown }
+  | { kind: 'txn'; ops: MicroOp[] };
+
+/** ClientCommand: a command with the client id and sequence number used for deduplication. */
+export interface ClientCommand {
+  clientId: string;
+  seq: number;
+  cmd: KvCommand;
+}
+
+/**
+ * KvResult: what the state machine answered. `fail` means applied-without-effect and
+ * definite (cas compare failed); the client maps it to a Jepsen `fail`.
+ */
+export type KvResult = { type: 'ok'; value?: unknown } | { type: 'fail'; error: string };
+
+/** ClientRequest: a client command as handed to a core; reqId is the runtime's handle. */
+export interface ClientRequest {
+  reqId: number;
+  command: ClientCommand;
+}
+
+/**
+ * ClientReply completes a ClientRequest:
+ * - ok: applied, with the state machine's result (which may itself be a definite cas fail);
+ * - reject: certainly not applied (not primary/leader, wrong view, backup); `redirect` names
+ *   who the core believes should be asked instead;
+ * - unknown: may or may not be applied (e.g. leadership lost after proposing).
+ */
+export type ClientReply =
+  | { reqId: number; outcome: 'ok'; result: KvResult }
+  | { reqId: number; outcome: 'reject'; error: string; redirect?: NodeId | null }
+  | { reqId: number; outcome: 'unknown'; error: string };
+
+/** PersistOp: append one record to the durable log, or replace the whole log (compaction). */
+export type PersistOp = { kind: 'append'; record: unknown } | { kind: 'reset'; records: unknown[] };
+
+/** Effects: what a core asks its runtime to do; persist happens before send and reply. */
+export interface Effects<M> {
+  persist: PersistOp[];
+  send: Array<{ to: NodeId; msg: M }>;
+  reply: ClientReply[];
+}
+
+/** NodeStatus: what GET /status shows. */
+export interface NodeStatus {
+  id: NodeId;
+  protocol: string;
+  role: string;
+  /** The view number (view service) or the term (raft), when the protocol has one. */
+  view?: number;
+  term?: number;
+  /** Who this node believes is primary/leader; null when it does not know. */
+  primary?: NodeId | null;
+  appliedIndex: number;
+  [extra: string]: unknown;
+}
+
+/** Clock: wall-clock milliseconds (skewable by the nemesis); FakeClock in tests. */
+export interface Clock {
+  nowMs(): number;
+}
+
+/** Rng: a seeded random source; SeededRng in tests and the simulator. */
+export interface Rng {
+  /** next returns a float in [0, 1). */
+  next(): number;
+  /** int returns an integer in [0, n). */
+  int(n: number): number;
+}
+
+/** CoreConfig: everything a core needs at construction. */
+export interface CoreConfig {
+  id: NodeId;
+  /** Every replica of the group, including this one, in a fixed order. */
+  peers: NodeId[];
+  /** The view server's id, for the viewservice protocol. */
+  viewServer?: NodeId;
+  clock: Clock;
+  rng: Rng;
+  /** Protocol options (e.g. reads: 'log' | 'readindex' | 'lease' | 'any'). */
+  options: Record<string, string>;
+  /** Named bugs switched on with --bug. */
+  bugs: ReadonlySet<string>;
+}
+
+/** ProtocolCore: the sans-I/O state machine of one replica (or of the view server). */
+export interface ProtocolCore<M = unknown> {
+  readonly id: NodeId;
+  /** tick advances logical time by one tick (the runtime maps ticks to ms). */
+  tick(): Effects<M>;
+  /** step handles one message from a peer. */
+  step(from: NodeId, msg: M): Effects<M>;
+  /** request handles one client request. */
+  request(req: ClientRequest): Effects<M>;
+  status(): NodeStatus;
+}
+
+/** CoreFactory builds a core from its config and the records replayed from its durable log. */
+export type CoreFactory<M = unknown> = (config: CoreConfig, restored: unknown[]) => ProtocolCore<M>;
+
+/** noEffects returns an empty Effects value to fill in. */
+export function noEffects<M>(): Effects<M> {
+  return { persist: [], send: [], reply: [] };
+}

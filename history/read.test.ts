@@ -1,0 +1,92 @@
+// history/read.test.ts — format detection, aliases, readHistory and streamHistory.
+import { execFileSync } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  detectFormat, HISTORY_FORMAT_NAMES, parseHistoryFormat, readHistory, streamHistory,
+} from './read.ts';
+import { expectParseError, tempFiles, type TempFiles } from './test-util.ts';
+
+let files: TempFiles;
+beforeAll(async () => { files = await tempFiles(); });
+afterAll(async () => { await files.remove(); });
+
+describe('detectFormat', () => {
+  it.each([
+    ['{"index":0,"type":"invoke","process":0,"f":"read"}', 'jsonl'],
+    ['\n\n  { "type": "invoke" }', 'jsonl'],
+    ['{:process 0, :type :invoke, :f :get}', 'edn'],
+    ['[{:process 0}]', 'edn'],
+    ['(\n{:process 0})', 'edn'],
+    ['#jepsen.history.Op{:process 0}', 'edn'],
+    ['; a comment\n{:process 0}', 'edn'],
+    ['INFO  jepsen.util - 0\t:invoke\t:read\tnil', 'porcupine-etcd'],
+    ['INFO  jepsen.core - Running test\nINFO  jepsen.util - 0\t:invoke\t:read\tnil', 'porcupine-etcd'],
+    ['', 'jsonl'],
+    ['\n \n', 'jsonl'],
+  ])('%j → %s', async (text, format) => {
+    expect(await detectFormat(await files.write(text))).toBe(format);
+  });
+
+  it('decides from the head of a huge single-line file and counts long blank runs', async () => {
+    const op = '{:process 0, :type :invoke, :f :read} ';
+    expect(await detectFormat(await files.write(`[${op.repeat(50_000)}]`))).toBe('edn');
+    const path = await files.write(`${'\n'.repeat(100_000)}  nope`);
+    await expectParseError(() => detectFormat(path), path, 100_001, 'a history');
+  });
+
+  it('names the line and the formats it expected for anything else', async () => {
+    const path = await files.write('\n\nhello world');
+    const err = await expectParseError(() => detectFormat(path), path, 3, 'a history: JSONL');
+    expect(err.got).toBe('"hello world"');
+  });
+});
+
+describe('readHistory', () => {
+  it('reads an empty file as an empty history', async () => {
+    expect(await readHistory(await files.write(''))).toEqual([]);
+  });
+
+  it('reads each format by detection and by explicit name or alias', async () => {
+    const log = await files.write('INFO  jepsen.util - 0\t:invoke\t:read\tnil\nINFO  jepsen.util - 0\t:ok\t:read\t2\n');
+    const kv = await files.write('{:process 0, :type :invoke, :f :put, :key "1", :value "a"}\n');
+    const jsonl = await files.write('{"index":0,"type":"invoke","process":0,"f":"read"}\n');
+    const readOk = { index: 1, type: 'ok', process: 0, f: 'read', value: 2 };
+    expect((await readHistory(log))[1]).toEqual(readOk);
+    expect((await readHistory(log, { format: 'jepsen-log' }))[1]).toEqual(readOk);
+    expect((await readHistory(log, { format: 'porcupine-etcd' }))[1]).toEqual(readOk);
+    const put = [{ index: 0, type: 'invoke', process: 0, f: 'put', key: '1', value: 'a' }];
+    for (const format of ['edn', 'knossos', 'porcupine-kv'] as const) {
+      expect(await readHistory(kv, { format })).toEqual(put);
+    }
+    expect(await readHistory(kv)).toEqual(put);
+    expect(await readHistory(jsonl, { format: 'jsonl' })).toEqual([{ index: 0, type: 'invoke', process: 0, f: 'read' }]);
+    // A forced format that does not fit is an error, not an empty history.
+    await expectParseError(() => readHistory(kv, { format: 'jsonl' }), kv, 1, 'a JSON object');
+  });
+
+  it('resolves format names and aliases, refusing unknown ones', () => {
+    expect(HISTORY_FORMAT_NAMES.map(parseHistoryFormat)).toEqual(['jsonl', 'edn', 'edn', 'edn', 'porcupine-etcd', 'porcupine-etcd']);
+    expect(() => parseHistoryFormat('csv')).toThrow(/unknown history format "csv"/);
+  });
+});
+
+describe('streamHistory', () => {
+  it('yields the elements of a top-level EDN vector before the vector is closed', async () => {
+    const fifo = join(files.dir, 'pipe.edn');
+    execFileSync('mkfifo', [fifo]);
+    const ops = streamHistory(fifo, { format: 'knossos' });
+    const firstPromise = ops.next();
+    const sink = createWriteStream(fifo);
+    sink.write('[{:process 0, :type :invoke, :f :read}\n {:process 0, :type :ok, :f :read, :value 1}\n');
+    const stalled = new Promise<'stalled'>((resolve) => {
+      setTimeout(() => resolve('stalled'), 5_000).unref();
+    });
+    const first = { index: 0, type: 'invoke', process: 0, f: 'read' };
+    expect(await Promise.race([firstPromise, stalled])).toEqual({ done: false, value: first });
+    expect((await ops.next()).value).toEqual({ index: 1, type: 'ok', process: 0, f: 'read', value: 1 });
+    sink.end(']\n');
+    expect(await ops.next()).toEqual({ done: true, value: undefined });
+  });
+});

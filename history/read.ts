@@ -1,0 +1,125 @@
+// history/read.ts — one entry point for every history format: detect, stream, read.
+import { HistoryParseError } from './errors.ts';
+import { readJsonlOps } from './jsonl.ts';
+import { readKnossosOps } from './knossos.ts';
+import { readChunks } from './lines.ts';
+import type { Op } from './op.ts';
+import { readPorcupineOps } from './porcupine.ts';
+
+/**
+ * HistoryFormat: our JSONL, EDN (Jepsen, Knossos, Porcupine kv) or a Jepsen op log
+ * (Porcupine etcd).
+ */
+export type HistoryFormat = 'jsonl' | 'edn' | 'porcupine-etcd';
+
+/** HistoryFormatName also accepts the aliases knossos, porcupine-kv (edn) and jepsen-log. */
+export type HistoryFormatName = HistoryFormat | 'knossos' | 'porcupine-kv' | 'jepsen-log';
+
+const FORMAT_ALIASES: Record<HistoryFormatName, HistoryFormat> = {
+  jsonl: 'jsonl', edn: 'edn', knossos: 'edn', 'porcupine-kv': 'edn',
+  'porcupine-etcd': 'porcupine-etcd', 'jepsen-log': 'porcupine-etcd',
+};
+
+/** HISTORY_FORMAT_NAMES lists every accepted format name (for CLI help). */
+export const HISTORY_FORMAT_NAMES = Object.keys(FORMAT_ALIASES) as HistoryFormatName[];
+
+/** parseHistoryFormat resolves a format name or alias; throws on an unknown name. */
+export function parseHistoryFormat(name: string): HistoryFormat {
+  const format = (FORMAT_ALIASES as Record<string, HistoryFormat | undefined>)[name];
+  if (format === undefined) {
+    const names = HISTORY_FORMAT_NAMES.join('|');
+    throw new Error(`unknown history format "${name}": expected one of ${names}`);
+  }
+  return format;
+}
+
+/** HistoryReadOptions: `format` skips detection. */
+export interface HistoryReadOptions {
+  format?: HistoryFormatName;
+}
+
+// A logger line: level, logger name, " - " (Jepsen's log4j layout).
+const LOG_LINE = /^(INFO|WARN|ERROR|DEBUG|TRACE)\s+\S+\s+-\s/;
+// detectFormat looks at no more of the first non-blank line than this.
+const HEAD_CHARS_MAX = 200;
+
+/**
+ * detectFormat looks at the first non-blank line: `{"` → jsonl; `{:`, `[`, `(`, `#` or `;`
+ * → edn; a log line (`INFO  jepsen.util - …`) → porcupine-etcd. An empty (or blank) file is
+ * 'jsonl', a valid empty history. Anything else is a HistoryParseError. It reads chunks, not
+ * lines, so a history written as one huge line is not loaded to decide.
+ */
+export async function detectFormat(path: string): Promise<HistoryFormat> {
+  const head = await firstContent(path);
+  if (head === undefined) return 'jsonl';
+  const { text, line } = head;
+  if (/^\{\s*"/.test(text) || /^\{\s*\}/.test(text)) return 'jsonl';
+  if (/^(\{\s*:|[[(#;])/.test(text)) return 'edn';
+  if (LOG_LINE.test(text)) return 'porcupine-etcd';
+  const shown = text.length > 40 ? `${text.slice(0, 40)}...` : text;
+  const expected = 'a history: JSONL (\'{"\'), EDN (\'{:\', \'[\' or \'(\') or a Jepsen log '
+    + '(\'INFO  jepsen.util - \')';
+  throw new HistoryParseError(path, line, expected, JSON.stringify(shown));
+}
+
+// firstContent returns the start of the first non-blank line (up to HEAD_CHARS_MAX characters,
+// from its first non-blank character) and its 1-based line number; undefined for a blank file.
+async function firstContent(path: string): Promise<Head | undefined> {
+  let pending = '';
+  let newlinesSkipped = 0;
+  for await (const chunk of readChunks(path)) {
+    pending += chunk;
+    const start = pending.search(/\S/);
+    if (start < 0) {
+      // All blank so far: count its lines and keep nothing, however long the blank run.
+      newlinesSkipped += pending.split('\n').length - 1;
+      pending = '';
+      continue;
+    }
+    const lineEnd = pending.indexOf('\n', start);
+    if (lineEnd < 0 && pending.length - start < HEAD_CHARS_MAX) continue;
+    return headAt(pending, start, newlinesSkipped);
+  }
+  const start = pending.search(/\S/);
+  return start < 0 ? undefined : headAt(pending, start, newlinesSkipped);
+}
+
+interface Head { text: string; line: number }
+
+function headAt(text: string, start: number, newlinesBefore: number): Head {
+  const newlines = text.slice(0, start).split('\n').length - 1;
+  const lineEnd = text.indexOf('\n', start);
+  const end = Math.min(lineEnd < 0 ? text.length : lineEnd, start + HEAD_CHARS_MAX);
+  return { text: text.slice(start, end).trimEnd(), line: newlinesBefore + newlines + 1 };
+}
+
+/** streamHistory yields the ops of a history file of any supported format as it is read. */
+export async function* streamHistory(
+  path: string, opts: HistoryReadOptions = {},
+): AsyncGenerator<Op> {
+  const format = opts.format === undefined
+    ? await detectFormat(path)
+    : parseHistoryFormat(opts.format);
+  switch (format) {
+    case 'jsonl':
+      yield* readJsonlOps(path);
+      return;
+    case 'edn':
+      yield* readKnossosOps(path);
+      return;
+    case 'porcupine-etcd':
+      yield* readPorcupineOps(path);
+      return;
+    default: {
+      const never: never = format;
+      throw new Error(`unhandled format ${String(never)}`);
+    }
+  }
+}
+
+/** readHistory reads a whole history file into memory (use streamHistory for huge files). */
+export async function readHistory(path: string, opts: HistoryReadOptions = {}): Promise<Op[]> {
+  const ops: Op[] = [];
+  for await (const op of streamHistory(path, opts)) ops.push(op);
+  return ops;
+}

@@ -31,6 +31,13 @@ export interface ClusterSpec {
   logDir: string;
   /** Run nodes under libfaketime so clock offsets can be set (the clock nemesis needs it). */
   fakeTime?: boolean;
+  /**
+   * Put clients on the sides of a cut: clientEndpoint(node, clientSide) then routes through a
+   * proxy that obeys the grudge between `clientSide` and `node` (added by cluster/local).
+   */
+  partitionClients?: boolean;
+  /** Base seed of the nodes' random sources: node i gets seed + i (added by cluster/local). */
+  seed?: number;
 }
 
 /**
@@ -57,7 +64,13 @@ export interface Cluster {
   heal(): Promise<void>;
   /** setClockOffset skews one node's wall clock by ms (0 resets). */
   setClockOffset(node: string, ms: number): Promise<void>;
-  clientEndpoint(node: string): Endpoint;
+  /**
+   * clientEndpoint: how a client reaches `node`. By default clients on the control node reach
+   * every node directly (as in Jepsen). With spec.partitionClients, a client placed on the side
+   * of node `clientSide` goes through a proxy cut whenever the grudge separates clientSide and
+   * node (either direction); clientSide === node, or no clientSide, is direct.
+   */
+  clientEndpoint(node: string, clientSide?: string): Endpoint;
   /** status asks a node's GET /status; null when it does not answer in time. */
   status(node: string): Promise<NodeStatus | null>;
   collectLogs(dir: string): Promise<void>;

@@ -1,0 +1,157 @@
+// cluster/local/node-process.ts — one node as a child process: spawn, wait ready, kill, pause.
+//
+// The child's stderr goes straight to its log file (appended, so restarts accumulate), which
+// keeps logs complete even if the control node stalls or dies. Readiness is read back from
+// that file: the node prints "ready ... http=HOST:PORT peer=HOST:PORT" once both sockets listen.
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+
+/** NodeLaunch: how to run one node. */
+export interface NodeLaunch {
+  id: string;
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+  logPath: string;
+}
+
+export type NodeProcessState = 'stopped' | 'running' | 'paused';
+
+const READY_POLL_MS = 20;
+const LOG_TAIL_BYTES = 2000;
+
+/** NodeProcess: the lifecycle of one node; methods are no-ops when already in the target state. */
+export class NodeProcess {
+  private child: ChildProcess | null = null;
+  private exited: Promise<void> = Promise.resolve();
+  private stateNow: NodeProcessState = 'stopped';
+
+  constructor(readonly launch: NodeLaunch) {}
+
+  get state(): NodeProcessState {
+    return this.stateNow;
+  }
+
+  get pid(): number | null {
+    return this.child?.pid ?? null;
+  }
+
+  /** start spawns the node and resolves once it printed its ready line; throws with the log tail otherwise. */
+  async start(readyTimeoutMs: number): Promise<void> {
+    if (this.stateNow !== 'stopped') return;
+    const { launch } = this;
+    const offset = fs.existsSync(launch.logPath) ? fs.statSync(launch.logPath).size : 0;
+    const fd = fs.openSync(launch.logPath, 'a');
+    let child: ChildProcess;
+    try {
+      child = spawn(launch.command, launch.args, {
+        cwd: launch.cwd,
+        env: { ...process.env, ...launch.env },
+        stdio: ['ignore', fd, fd],
+      });
+    } finally {
+      fs.closeSync(fd);
+    }
+    this.child = child;
+    this.stateNow = 'running';
+    let exitInfo: string | null = null;
+    this.exited = new Promise<void>((resolve) => {
+      child.once('exit', (code, signal) => {
+        exitInfo = `exit code ${code ?? '-'} signal ${signal ?? '-'}`;
+        if (this.child === child) {
+          this.child = null;
+          this.stateNow = 'stopped';
+        }
+        resolve();
+      });
+      child.once('error', (err) => {
+        exitInfo = `spawn error: ${err.message}`;
+        if (this.child === child) {
+          this.child = null;
+          this.stateNow = 'stopped';
+        }
+        resolve();
+      });
+    });
+    const deadline = Date.now() + readyTimeoutMs;
+    while (true) {
+      if (readyLine(launch.logPath, offset)) return;
+      if (exitInfo !== null) throw new Error(`node ${launch.id} failed to start (${exitInfo}); log ${launch.logPath}:\n${logTail(launch.logPath, offset)}`);
+      if (Date.now() > deadline) {
+        await this.kill();
+        throw new Error(`node ${launch.id} not ready after ${readyTimeoutMs} ms; log ${launch.logPath}:\n${logTail(launch.logPath, offset)}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
+    }
+  }
+
+  /** kill sends SIGKILL and waits for the exit: no cleanup, no flush. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (child === null) return;
+    child.kill('SIGKILL');
+    await this.exited;
+  }
+
+  /** pause stops the process with SIGSTOP. */
+  pause(): void {
+    if (this.stateNow !== 'running' || this.child === null) return;
+    this.child.kill('SIGSTOP');
+    this.stateNow = 'paused';
+  }
+
+  /** resume continues a paused process with SIGCONT. */
+  resume(): void {
+    if (this.stateNow !== 'paused' || this.child === null) return;
+    this.child.kill('SIGCONT');
+    this.stateNow = 'running';
+  }
+
+  /** stop asks for a graceful exit (SIGTERM) and SIGKILLs after graceMs. */
+  async stop(graceMs: number): Promise<void> {
+    const child = this.child;
+    if (child === null) return;
+    if (this.stateNow === 'paused') this.resume();
+    child.kill('SIGTERM');
+    const timer = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), graceMs).unref());
+    if ((await Promise.race([this.exited.then(() => 'done' as const), timer])) === 'late') await this.kill();
+  }
+
+  /** killSync SIGKILLs without waiting (for process 'exit' handlers). */
+  killSync(): void {
+    const pid = this.child?.pid;
+    if (pid === undefined) return;
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** readyLine tells whether the log, from `offset`, holds the node's ready line. */
+function readyLine(logPath: string, offset: number): boolean {
+  return /\bready id=\S+ .*http=\S+ peer=\S+/.test(readFrom(logPath, offset));
+}
+
+function readFrom(logPath: string, offset: number): string {
+  try {
+    const fd = fs.openSync(logPath, 'r');
+    try {
+      const size = fs.fstatSync(fd).size;
+      const buf = Buffer.alloc(Math.max(0, size - offset));
+      fs.readSync(fd, buf, 0, buf.length, offset);
+      return buf.toString('utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return '';
+  }
+}
+
+function logTail(logPath: string, offset: number): string {
+  const text = readFrom(logPath, offset);
+  return text.length > LOG_TAIL_BYTES ? `...${text.slice(-LOG_TAIL_BYTES)}` : text;
+}

@@ -1,0 +1,103 @@
+// rsm/raft/log.ts — RaftLog: the in-memory log after the last snapshot, indexed from 1.
+import type { Entry } from './types.ts';
+
+function assert(cond: boolean, msg: string): asserts cond {
+  if (!cond) throw new Error(`RaftLog: ${msg}`);
+}
+
+/**
+ * RaftLog holds entries snapshotIndex+1..lastIndex; the entry at snapshotIndex is known only by
+ * its term (snapshotTerm), which is all the consistency check of AppendEntries needs.
+ */
+export class RaftLog {
+  snapshotIndex = 0;
+  snapshotTerm = 0;
+  private entries: Entry[] = [];
+
+  firstIndex(): number {
+    return this.snapshotIndex + 1;
+  }
+
+  lastIndex(): number {
+    return this.snapshotIndex + this.entries.length;
+  }
+
+  lastTerm(): number {
+    return this.term(this.lastIndex()) as number;
+  }
+
+  /** term returns the term at index, or undefined when the index is compacted or beyond the end. */
+  term(index: number): number | undefined {
+    if (index === this.snapshotIndex) return this.snapshotTerm;
+    if (index < this.snapshotIndex || index > this.lastIndex()) return undefined;
+    return this.entries[index - this.snapshotIndex - 1].term;
+  }
+
+  entry(index: number): Entry {
+    assert(index > this.snapshotIndex && index <= this.lastIndex(), `entry ${index} outside ${this.firstIndex()}..${this.lastIndex()}`);
+    return this.entries[index - this.snapshotIndex - 1];
+  }
+
+  /** slice returns entries from..toExclusive (copies are made by whoever serialises them). */
+  slice(from: number, toExclusive: number): Entry[] {
+    assert(from > this.snapshotIndex, `slice from ${from} is compacted (snapshot ${this.snapshotIndex})`);
+    assert(toExclusive <= this.lastIndex() + 1 && from <= toExclusive, `slice ${from}..${toExclusive} beyond ${this.lastIndex()}`);
+    return this.entries.slice(from - this.snapshotIndex - 1, toExclusive - this.snapshotIndex - 1);
+  }
+
+  /** append adds entries; terms never decrease along a log unless a bug broke it (checkTerms false). */
+  append(entries: readonly Entry[], checkTerms = true): void {
+    for (const e of entries) {
+      assert(Number.isSafeInteger(e.term), `append term ${e.term}`);
+      assert(!checkTerms || e.term >= this.lastTerm(), `append term ${e.term} after ${this.lastTerm()}`);
+      this.entries.push(e);
+    }
+  }
+
+  /** truncateFrom deletes entries at index and after. */
+  truncateFrom(index: number): void {
+    assert(index > this.snapshotIndex, `truncate at ${index} would cut into the snapshot ${this.snapshotIndex}`);
+    if (index > this.lastIndex()) return;
+    this.entries.length = index - this.snapshotIndex - 1;
+  }
+
+  /**
+   * compactTo makes (index, term) the new snapshot point. Entries after it are kept only when
+   * the log holds that same entry (Raft §7: "if existing log entry has same index and term as
+   * snapshot's last included entry, retain log entries following it"); otherwise all go.
+   */
+  compactTo(index: number, term: number): void {
+    assert(index >= this.snapshotIndex, `compact to ${index} behind the snapshot ${this.snapshotIndex}`);
+    if (this.term(index) === term) {
+      this.entries = this.entries.slice(index - this.snapshotIndex);
+    } else {
+      this.entries = [];
+    }
+    this.snapshotIndex = index;
+    this.snapshotTerm = term;
+  }
+
+  /** firstIndexOfTerm finds where the run of `term` ending at `atIndex` starts. */
+  firstIndexOfTerm(term: number, atIndex: number): number {
+    assert(this.term(atIndex) === term, `index ${atIndex} does not hold term ${term}`);
+    let i = atIndex;
+    while (i > this.firstIndex() && this.term(i - 1) === term) i -= 1;
+    return i;
+  }
+
+  /** lastIndexOfTerm returns the last index holding `term` in the uncompacted log, or 0. */
+  lastIndexOfTerm(term: number): number {
+    for (let i = this.lastIndex(); i > this.snapshotIndex; i -= 1) {
+      const t = this.term(i) as number;
+      if (t === term) return i;
+      if (t < term) return 0;
+    }
+    return 0;
+  }
+
+  /** isUpToDate: Raft §5.4.1, compare last terms, then lengths. */
+  isUpToDate(lastIndex: number, lastTerm: number): boolean {
+    const myTerm = this.lastTerm();
+    return lastTerm > myTerm || (lastTerm === myTerm && lastIndex >= this.lastIndex());
+  }
+}

@@ -1,0 +1,77 @@
+// rsm/raft/options.ts — parses Raft's protocol options and bug names, with their defaults.
+import type { RaftOptions, ReadMode } from './types.ts';
+
+/**
+ * RAFT_BUGS: the bugs `--bug` can switch on for raft. Each is a real alternative code path:
+ * - no-persist-vote: votedFor is left out of the persisted hard state (rsm/raft/storage.ts),
+ *   so a node that crashes after voting can vote again in the same term;
+ * - commit-old-term: the leader commits entries of earlier terms by counting replicas
+ *   (rsm/raft/replication.ts), the mistake Raft Figure 8 shows;
+ * - no-fsync: handled by the runtime, which maps it to "never fsync"; the core ignores it;
+ * - no-truncate: a follower skips incoming entries at indexes it already holds instead of
+ *   deleting a conflicting suffix (rsm/raft/replication.ts), so logs diverge.
+ */
+export const RAFT_BUGS: readonly string[] = ['no-persist-vote', 'commit-old-term', 'no-fsync', 'no-truncate'];
+
+const READ_MODES: readonly ReadMode[] = ['log', 'readindex', 'lease', 'any'];
+
+/**
+ * parseRaftOptions reads the options, all strings:
+ * - electionTicks: "MIN..MAX" (default "15..30"), or "N" meaning N..2N; each timeout is drawn
+ *   uniformly from the range with config.rng (Raft §5.2);
+ * - heartbeatTicks (3), snapshotEntries (1000), maxAppendEntries per message (64);
+ * - reads: log | readindex | lease | any (log);
+ * - tickMs (10): how many ms a tick stands for, used only to size the lease;
+ * - leaseMs: default floor(0.9 × electionTicksMin × tickMs).
+ */
+export function parseRaftOptions(options: Record<string, string>): RaftOptions {
+  const [electionTicksMin, electionTicksMax] = parseRange(options.electionTicks ?? '15..30');
+  const heartbeatTicks = parseCount('heartbeatTicks', options.heartbeatTicks ?? '3');
+  if (heartbeatTicks >= electionTicksMin) {
+    throw new Error(`raft: heartbeatTicks ${heartbeatTicks} must be below the election timeout ${electionTicksMin}`);
+  }
+  const reads = (options.reads ?? 'log') as ReadMode;
+  if (!READ_MODES.includes(reads)) {
+    throw new Error(`raft: reads must be one of ${READ_MODES.join(', ')}, got ${JSON.stringify(options.reads)}`);
+  }
+  const tickMs = parseCount('tickMs', options.tickMs ?? '10');
+  const leaseDefault = Math.floor(0.9 * electionTicksMin * tickMs);
+  return {
+    electionTicksMin,
+    electionTicksMax,
+    heartbeatTicks,
+    snapshotEntries: parseCount('snapshotEntries', options.snapshotEntries ?? '1000'),
+    maxAppendEntries: parseCount('maxAppendEntries', options.maxAppendEntries ?? '64'),
+    reads,
+    tickMs,
+    leaseMs: parseCount('leaseMs', options.leaseMs ?? String(leaseDefault)),
+  };
+}
+
+/** checkRaftBugs rejects bug names raft does not know, so a typo does not test nothing. */
+export function checkRaftBugs(bugs: ReadonlySet<string>): void {
+  for (const bug of bugs) {
+    if (!RAFT_BUGS.includes(bug)) {
+      throw new Error(`raft: unknown bug ${JSON.stringify(bug)}; expected one of ${RAFT_BUGS.join(', ')}`);
+    }
+  }
+}
+
+function parseRange(text: string): [number, number] {
+  const parts = text.split('..');
+  if (parts.length === 1) {
+    const n = parseCount('electionTicks', parts[0]);
+    return [n, 2 * n];
+  }
+  if (parts.length !== 2) throw new Error(`raft: electionTicks must be "MIN..MAX" or "N", got ${JSON.stringify(text)}`);
+  const min = parseCount('electionTicks', parts[0]);
+  const max = parseCount('electionTicks', parts[1]);
+  if (max < min) throw new Error(`raft: electionTicks ${text}: MAX is below MIN`);
+  return [min, max];
+}
+
+function parseCount(name: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`raft: ${name} must be a positive integer, got ${JSON.stringify(text)}`);
+  return n;
+}

@@ -1,0 +1,194 @@
+// rsm/raft/replication.ts — Raft log replication: AppendEntries on both sides, and commitment.
+import type { NodeId } from '../core/types.ts';
+import { assert, type RaftCore } from './core.ts';
+import { sendSnapshot } from './snapshot.ts';
+import { entriesOp } from './storage.ts';
+import type { AppendEntries, AppendEntriesReply, Entry, InstallSnapshotReply } from './types.ts';
+
+/** startRound begins a heartbeat round: numbered, time-stamped, sent to every follower. */
+export function startRound(core: RaftCore): void {
+  assert(core.role === 'leader', 'only a leader starts heartbeat rounds');
+  core.round += 1;
+  core.roundSentAtMs.set(core.round, core.config.clock.nowMs());
+  broadcastAppend(core);
+}
+
+/** broadcastAppend sends every follower what it lacks (or an empty heartbeat). */
+export function broadcastAppend(core: RaftCore): void {
+  for (const peer of core.others) sendAppend(core, peer);
+}
+
+/** sendAppend sends one AppendEntries from the follower's nextIndex, or a snapshot if compacted. */
+export function sendAppend(core: RaftCore, peer: NodeId): void {
+  const pr = core.progress.get(peer);
+  assert(pr !== undefined, `no progress for ${peer}`);
+  if (pr.next <= core.log.snapshotIndex) {
+    // Raft §7: the entries this follower needs are gone; send the snapshot instead.
+    sendSnapshot(core, peer);
+    return;
+  }
+  const prevIndex = pr.next - 1;
+  const prevTerm = core.log.term(prevIndex);
+  assert(prevTerm !== undefined, `no term at ${prevIndex}`);
+  const to = Math.min(core.log.lastIndex() + 1, pr.next + core.opts.maxAppendEntries);
+  const msg: AppendEntries = {
+    type: 'AppendEntries', term: core.term, prevIndex, prevTerm,
+    entries: core.log.slice(pr.next, to), commit: core.commitIndex, round: core.round,
+  };
+  core.send(peer, msg);
+}
+
+/**
+ * handleAppendEntries (follower side). Raft §5.3: reject unless the log holds prevIndex with
+ * prevTerm (the consistency check that gives Log Matching); then delete any conflicting suffix
+ * and append what is new. A rejection carries conflictIndex/conflictTerm (§5.3, end).
+ */
+export function handleAppendEntries(core: RaftCore, from: NodeId, msg: AppendEntries): void {
+  assert(core.role === 'follower' && msg.term === core.term, 'AppendEntries reaches a follower of its term');
+  core.leaderId = from;
+  core.resetElectionTimer();
+  let { prevIndex, prevTerm, entries } = msg;
+  if (prevIndex < core.log.snapshotIndex) {
+    // Entries up to our snapshot are committed, so they equal the leader's: skip them.
+    const skip = Math.min(entries.length, core.log.snapshotIndex - prevIndex);
+    entries = entries.slice(skip);
+    prevIndex += skip;
+    if (skip > 0) prevTerm = msg.entries[skip - 1].term;
+    if (prevIndex < core.log.snapshotIndex) {
+      replyAppend(core, from, msg, { success: true, matchIndex: core.log.snapshotIndex });
+      return;
+    }
+  }
+  if (prevIndex > core.log.lastIndex()) {
+    replyAppend(core, from, msg, { success: false, conflictIndex: core.log.lastIndex() + 1, conflictTerm: null });
+    return;
+  }
+  const myTerm = core.log.term(prevIndex) as number;
+  if (myTerm !== prevTerm) {
+    const conflictIndex = core.log.firstIndexOfTerm(myTerm, prevIndex);
+    replyAppend(core, from, msg, { success: false, conflictIndex: Math.max(conflictIndex, core.commitIndex + 1), conflictTerm: myTerm });
+    return;
+  }
+  if (core.bugs.has('no-truncate')) appendSkippingHeld(core, prevIndex, entries);
+  else appendTruncatingConflicts(core, prevIndex, entries);
+  const matchIndex = prevIndex + entries.length;
+  // Raft Figure 2: commitIndex = min(leaderCommit, index of last new entry).
+  const commit = Math.min(msg.commit, matchIndex);
+  if (commit > core.commitIndex) core.commitIndex = commit;
+  replyAppend(core, from, msg, { success: true, matchIndex });
+}
+
+/** appendTruncatingConflicts: Raft §5.3 rule 3 and 4, never touching entries that match. */
+function appendTruncatingConflicts(core: RaftCore, prevIndex: number, entries: Entry[]): void {
+  for (let k = 0; k < entries.length; k += 1) {
+    const index = prevIndex + 1 + k;
+    const held = core.log.term(index);
+    if (held === entries[k].term) continue;
+    // A stale or reordered message must not shorten the log: only a real conflict truncates.
+    assert(index > core.commitIndex, `conflict at committed index ${index} (commit ${core.commitIndex})`);
+    const rest = entries.slice(k);
+    core.log.truncateFrom(index);
+    core.log.append(rest);
+    core.fx.persist.push(entriesOp(index, rest));
+    return;
+  }
+}
+
+/**
+ * appendSkippingHeld is bug `no-truncate`: it trusts that any entry already held at an index
+ * matches the leader's and appends only past the end. It passes every test in which the
+ * follower's log is a prefix of the leader's; when a deposed leader's uncommitted entries sit
+ * at those indexes they stay, and the follower applies commands the cluster never committed.
+ */
+function appendSkippingHeld(core: RaftCore, prevIndex: number, entries: Entry[]): void {
+  const skip = Math.max(0, core.log.lastIndex() - prevIndex);
+  if (skip >= entries.length) return;
+  const rest = entries.slice(skip);
+  const from = core.log.lastIndex() + 1;
+  core.log.append(rest, false);
+  core.fx.persist.push(entriesOp(from, rest));
+}
+
+function replyAppend(
+  core: RaftCore, to: NodeId, msg: AppendEntries,
+  result: { success: boolean; matchIndex?: number; conflictIndex?: number; conflictTerm?: number | null },
+): void {
+  core.send(to, {
+    type: 'AppendEntriesReply', term: core.term, success: result.success, prevIndex: msg.prevIndex,
+    matchIndex: result.matchIndex ?? 0, conflictIndex: result.conflictIndex ?? 0,
+    conflictTerm: result.conflictTerm ?? null, round: msg.round,
+  });
+}
+
+/** handleAppendReply (leader side): advance match/next, or back up past the conflict. */
+export function handleAppendReply(core: RaftCore, from: NodeId, msg: AppendEntriesReply): void {
+  const pr = core.progress.get(from);
+  assert(pr !== undefined, `no progress for ${from}`);
+  if (msg.success) {
+    if (msg.matchIndex > core.log.lastIndex()) {
+      // Only a second leader in our term (a switched-on bug) can have sent what this answers.
+      assert(core.bugs.size > 0, `${from} matched ${msg.matchIndex} beyond our log`);
+      return;
+    }
+    if (msg.matchIndex <= pr.match) return;
+    pr.match = msg.matchIndex;
+    if (pr.next <= pr.match) pr.next = pr.match + 1;
+    // Send more at once only after progress; heartbeats retry the rest, so no ping-pong.
+    if (pr.next <= core.log.lastIndex()) sendAppend(core, from);
+    return;
+  }
+  // A rejection answers the probe at prevIndex; if we probe elsewhere by now it is stale.
+  if (msg.prevIndex !== pr.next - 1) return;
+  pr.next = backtrack(core, msg);
+  if (pr.next <= pr.match) {
+    // The follower lost entries it had acknowledged: only possible when durability is broken
+    // (the runtime's no-fsync bug). Forget the match so replication can repair it, and leave
+    // the next probe to the heartbeat so a diverged follower cannot make us spin.
+    pr.match = pr.next - 1;
+    return;
+  }
+  sendAppend(core, from);
+}
+
+/**
+ * backtrack: Raft §5.3 (end). With conflictTerm, skip to just after our last entry of that term
+ * if we have one, else to the first index the follower holds of it; without, to its log end.
+ */
+function backtrack(core: RaftCore, msg: AppendEntriesReply): number {
+  let next = msg.conflictIndex;
+  if (msg.conflictTerm !== null) {
+    const ours = core.log.lastIndexOfTerm(msg.conflictTerm);
+    if (ours > 0) next = ours + 1;
+  }
+  // Always move strictly backwards, so the probe terminates; never below index 1.
+  return Math.max(1, Math.min(next, msg.prevIndex));
+}
+
+/** handleSnapshotReply: the follower now holds everything up to the snapshot's index. */
+export function handleSnapshotReply(core: RaftCore, from: NodeId, msg: InstallSnapshotReply): void {
+  const pr = core.progress.get(from);
+  assert(pr !== undefined, `no progress for ${from}`);
+  if (msg.matchIndex > pr.match) pr.match = msg.matchIndex;
+  if (pr.next <= pr.match) pr.next = pr.match + 1;
+  if (pr.next <= core.log.lastIndex()) sendAppend(core, from);
+}
+
+/**
+ * advanceCommit: Raft §5.4.2, the leader commits the highest index stored on a majority, but
+ * only if that entry is of its current term; earlier entries then commit with it (Log Matching).
+ */
+export function advanceCommit(core: RaftCore): void {
+  const matches = [core.log.lastIndex()];
+  for (const pr of core.progress.values()) matches.push(pr.match);
+  matches.sort((a, b) => b - a);
+  const majorityIndex = matches[core.quorum - 1];
+  if (majorityIndex <= core.commitIndex) return;
+  if (core.bugs.has('commit-old-term')) {
+    // Bug commit-old-term: "a majority has it, so it is committed" — true of entries of the
+    // leader's own term only. An old-term entry counted this way can still be overwritten by a
+    // leader elected without it (Raft Figure 8), after clients were told it succeeded.
+    core.commitIndex = majorityIndex;
+    return;
+  }
+  if (core.log.term(majorityIndex) === core.term) core.commitIndex = majorityIndex;
+}

@@ -1,0 +1,53 @@
+// rsm/raft/snapshot.ts — Raft §7 log compaction: taking snapshots and InstallSnapshot.
+import type { NodeId } from '../core/types.ts';
+import { KvStateMachine } from '../kv/state-machine.ts';
+import { assert, type RaftCore } from './core.ts';
+import { compactionOp, snapshotRecord } from './storage.ts';
+import type { InstallSnapshot } from './types.ts';
+
+/**
+ * maybeSnapshot: once more than snapshotEntries entries were applied since the last snapshot,
+ * snapshot the state machine at lastApplied and drop the log up to there (Raft §7). Every node
+ * does this on its own; the durable log is replaced in one reset so it stays bounded.
+ */
+export function maybeSnapshot(core: RaftCore): void {
+  if (core.lastApplied - core.log.snapshotIndex <= core.opts.snapshotEntries) return;
+  const index = core.lastApplied;
+  const term = core.log.term(index);
+  assert(term !== undefined, `no term at applied index ${index}`);
+  const snap = snapshotRecord(index, term, core.sm.snapshot());
+  core.log.compactTo(index, term);
+  core.snapshot = snap;
+  core.fx.persist.push(compactionOp(snap, core.term, core.votedFor, core.log, core.bugs));
+}
+
+/** sendSnapshot: the whole snapshot in one message, which is fine for our state sizes. */
+export function sendSnapshot(core: RaftCore, peer: NodeId): void {
+  const snap = core.snapshot;
+  assert(snap !== null && snap.index === core.log.snapshotIndex, 'a compacted log has its snapshot');
+  core.send(peer, {
+    type: 'InstallSnapshot', term: core.term, index: snap.index, snapTerm: snap.term, data: snap.data, round: core.round,
+  });
+}
+
+/**
+ * handleInstallSnapshot (follower side), Raft §7: a snapshot behind our commit index tells us
+ * nothing; otherwise replace the state machine, keep the log suffix only if it continues the
+ * snapshot, and persist it all in one reset before the reply goes out.
+ */
+export function handleInstallSnapshot(core: RaftCore, from: NodeId, msg: InstallSnapshot): void {
+  assert(core.role === 'follower' && msg.term === core.term, 'InstallSnapshot reaches a follower of its term');
+  core.leaderId = from;
+  core.resetElectionTimer();
+  if (msg.index > core.commitIndex) {
+    core.log.compactTo(msg.index, msg.snapTerm);
+    const snap = snapshotRecord(msg.index, msg.snapTerm, structuredClone(msg.data));
+    core.snapshot = snap;
+    core.sm = KvStateMachine.restore(snap.data);
+    core.commitIndex = msg.index;
+    core.lastApplied = msg.index;
+    core.fx.persist.push(compactionOp(snap, core.term, core.votedFor, core.log, core.bugs));
+  }
+  // Either way we now hold every entry up to msg.index: it is committed, hence the leader's.
+  core.send(from, { type: 'InstallSnapshotReply', term: core.term, matchIndex: msg.index, round: msg.round });
+}

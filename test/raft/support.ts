@@ -1,0 +1,246 @@
+// test/raft/support.ts — builds simulated Raft clusters and checks Raft's safety properties on them.
+import type { Clock, CoreFactory, KvCommand, NodeId } from '../../rsm/core/types.ts';
+import { KvStateMachine } from '../../rsm/kv/state-machine.ts';
+import { createRaftCore, RaftCore } from '../../rsm/raft/core.ts';
+import type { Entry, RaftMessage } from '../../rsm/raft/types.ts';
+import { SimNetwork } from '../support/network.ts';
+
+export type RaftNet = SimNetwork<RaftMessage>;
+
+export interface ClusterOptions {
+  nodes?: number;
+  seed?: number;
+  reorder?: boolean;
+  options?: Record<string, string>;
+  bugs?: string[];
+  /** clockFor gives a node its own clock instead of the network's shared one. */
+  clockFor?: (id: NodeId) => Clock;
+}
+
+/** entryKey names an entry by term and full command, which is what the properties compare. */
+export function entryKey(e: Entry): string {
+  return e.cmd === null ? `${e.term}:noop` : `${e.term}:${e.cmd.clientId}/${e.cmd.seq}:${JSON.stringify(e.cmd.cmd)}`;
+}
+
+/** sameEntry: cheap equality for the per-step log scans (clientId/seq name one command). */
+function sameEntry(a: Entry, b: Entry): boolean {
+  if (a.term !== b.term) return false;
+  if (a.cmd === null || b.cmd === null) return a.cmd === b.cmd;
+  return a.cmd.clientId === b.cmd.clientId && a.cmd.seq === b.cmd.seq;
+}
+
+/**
+ * SafetyChecker watches every node and records the first violation of Raft's Figure 3
+ * properties: Election Safety, Log Matching, Leader Completeness, State Machine Safety.
+ */
+export class SafetyChecker {
+  readonly violations: string[] = [];
+  /** leaders: term → the node that won it, across the whole history. */
+  readonly leaders = new Map<number, NodeId>();
+  /** applied: index → the entry first applied there, and the lowest term of a node applying it. */
+  readonly applied = new Map<number, { key: string; entry: Entry; node: NodeId; termBound: number }>();
+  maxApplied = 0;
+
+  onLeader(node: NodeId, term: number): void {
+    const prior = this.leaders.get(term);
+    if (prior !== undefined && prior !== node) this.violations.push(`Election Safety: ${prior} and ${node} both led term ${term}`);
+    else this.leaders.set(term, node);
+  }
+
+  onApply(node: NodeId, index: number, entry: Entry, term: number): void {
+    const key = entryKey(entry);
+    const prior = this.applied.get(index);
+    if (prior === undefined) {
+      this.applied.set(index, { key, entry: structuredClone(entry), node, termBound: term });
+      this.maxApplied = Math.max(this.maxApplied, index);
+    } else if (prior.key !== key) {
+      this.violations.push(`State Machine Safety: index ${index} applied as ${prior.key} on ${prior.node}, as ${key} on ${node}`);
+    } else if (term < prior.termBound) {
+      prior.termBound = term;
+    }
+  }
+
+  /** check runs the per-step checks over every node's current log (crashed nodes keep theirs). */
+  check(net: RaftNet): void {
+    const cores = [...net.nodes.values()].map((n) => raftCore(n.core));
+    for (let a = 0; a < cores.length; a += 1) {
+      for (let b = a + 1; b < cores.length; b += 1) this.checkLogMatching(cores[a], cores[b]);
+    }
+    for (const node of net.nodes.values()) {
+      const core = raftCore(node.core);
+      if (node.up && core.role === 'leader') this.checkLeaderCompleteness(core);
+    }
+  }
+
+  /** Log Matching: logs that agree on the term at an index agree on every entry up to it. */
+  private checkLogMatching(a: RaftCore, b: RaftCore): void {
+    const lo = Math.max(a.log.firstIndex(), b.log.firstIndex());
+    const hi = Math.min(a.log.lastIndex(), b.log.lastIndex());
+    let agree = 0;
+    for (let i = hi; i >= lo; i -= 1) {
+      if (a.log.term(i) === b.log.term(i)) {
+        agree = i;
+        break;
+      }
+    }
+    for (let i = lo; i <= agree; i += 1) {
+      if (!sameEntry(a.log.entry(i), b.log.entry(i))) {
+        const [ka, kb] = [entryKey(a.log.entry(i)), entryKey(b.log.entry(i))];
+        this.violations.push(`Log Matching: ${a.id} and ${b.id} agree on term at ${agree} but differ at ${i}: ${ka} vs ${kb}`);
+        return;
+      }
+    }
+  }
+
+  /** Leader Completeness: a leader of a later term holds every entry committed before it. */
+  private checkLeaderCompleteness(leader: RaftCore): void {
+    for (let i = leader.log.firstIndex(); i <= this.maxApplied; i += 1) {
+      const c = this.applied.get(i);
+      if (c === undefined || c.termBound >= leader.term) continue;
+      if (i <= leader.log.lastIndex() && sameEntry(leader.log.entry(i), c.entry)) continue;
+      const held = i <= leader.log.lastIndex() ? entryKey(leader.log.entry(i)) : 'nothing';
+      this.violations.push(`Leader Completeness: leader ${leader.id} of term ${leader.term} holds ${held} at ${i}, committed ${c.key}`);
+      return;
+    }
+  }
+}
+
+/** raftCore narrows a simulated node's core to RaftCore. */
+export function raftCore(core: unknown): RaftCore {
+  if (!(core instanceof RaftCore)) throw new Error('not a RaftCore');
+  return core;
+}
+
+/** makeCluster builds n1..nN running Raft, every core observed by one SafetyChecker. */
+export function makeCluster(opts: ClusterOptions = {}): { net: RaftNet; ids: NodeId[]; checker: SafetyChecker } {
+  const n = opts.nodes ?? 3;
+  const ids = Array.from({ length: n }, (_, i) => `n${i + 1}`);
+  const net: RaftNet = new SimNetwork<RaftMessage>({ seed: opts.seed ?? 1, reorder: opts.reorder ?? false });
+  const checker = new SafetyChecker();
+  const factory: CoreFactory<RaftMessage> = (config, restored) => {
+    const clock = opts.clockFor?.(config.id) ?? config.clock;
+    const core = raftCore(createRaftCore({ ...config, clock }, restored));
+    core.observer = {
+      onApply: (index, entry, term) => checker.onApply(config.id, index, entry, term),
+      onLeader: (term) => checker.onLeader(config.id, term),
+    };
+    return core;
+  };
+  for (const id of ids) {
+    net.addNode(id, factory, { peers: ids, options: opts.options ?? {}, bugs: new Set(opts.bugs ?? []) });
+  }
+  return { net, ids, checker };
+}
+
+export function core(net: RaftNet, id: NodeId): RaftCore {
+  return raftCore(net.node(id).core);
+}
+
+/** leaders lists the up nodes that believe they lead, with their terms. */
+export function leaders(net: RaftNet): Array<{ id: NodeId; term: number }> {
+  const out: Array<{ id: NodeId; term: number }> = [];
+  for (const node of net.nodes.values()) {
+    const c = raftCore(node.core);
+    if (node.up && c.role === 'leader') out.push({ id: node.id, term: c.term });
+  }
+  return out;
+}
+
+/** campaign ticks only `id` until it stands for election, then delivers everything queued. */
+export function campaign(net: RaftNet, id: NodeId): void {
+  const c = core(net, id);
+  const term = c.term;
+  for (let i = 0; i < 1000 && c.term === term; i += 1) net.tick(id);
+  if (c.term === term) throw new Error(`campaign: ${id} never timed out`);
+  net.deliverAll();
+}
+
+/** runUntil runs whole ticks until cond holds; throws after maxTicks. */
+export function runUntil(net: RaftNet, cond: () => boolean, maxTicks: number, what: string): void {
+  for (let i = 0; i < maxTicks; i += 1) {
+    if (cond()) return;
+    net.run(1);
+  }
+  if (!cond()) throw new Error(`runUntil: ${what} did not happen within ${maxTicks} ticks`);
+}
+
+let nextReqId = 1;
+
+/** send hands a command to a node and returns its reqId. */
+export function send(net: RaftNet, id: NodeId, cmd: KvCommand, clientId = 'c1', seq?: number): number {
+  const reqId = nextReqId;
+  nextReqId += 1;
+  net.request(id, { reqId, command: { clientId, seq: seq ?? reqId, cmd } });
+  return reqId;
+}
+
+/** replyTo finds the reply to reqId, if any. */
+export function replyTo(net: RaftNet, reqId: number): RaftNet['replies'][number] | undefined {
+  return net.replies.find((r) => r.reqId === reqId);
+}
+
+/**
+ * ReadChecker: a read is linearizable only if it returns the key's value at some committed
+ * index between the highest index applied anywhere when it was invoked (every write acknowledged
+ * before it is at or below that) and the highest applied when it was answered.
+ */
+export class ReadChecker {
+  readonly violations: string[] = [];
+  private readonly sm = new KvStateMachine();
+  private replayed = 0;
+  /** changes: per key, the indexes at which its value changed, and the value from there on. */
+  private readonly changes = new Map<string, Array<{ index: number; value: string }>>();
+  private readonly open = new Map<number, { key: string; lower: number }>();
+  private repliesSeen = 0;
+
+  constructor(private readonly safety: SafetyChecker) {}
+
+  /** invoke notes a read about to be sent. */
+  invoke(reqId: number, key: string): void {
+    this.catchUp();
+    this.open.set(reqId, { key, lower: this.replayed });
+  }
+
+  /** check examines replies that arrived since the last call. */
+  check(replies: RaftNet['replies']): void {
+    this.catchUp();
+    for (; this.repliesSeen < replies.length; this.repliesSeen += 1) {
+      const reply = replies[this.repliesSeen];
+      const read = this.open.get(reply.reqId);
+      if (read === undefined) continue;
+      this.open.delete(reply.reqId);
+      if (reply.outcome !== 'ok' || reply.result.type !== 'ok') continue;
+      const got = JSON.stringify(reply.result.value ?? null);
+      if (!this.possible(read.key, got, read.lower, this.replayed)) {
+        this.violations.push(`Linearizable reads: read ${read.key} (req ${reply.reqId}) at ${reply.node} returned ${got}, not a value between indexes ${read.lower} and ${this.replayed}`);
+      }
+    }
+  }
+
+  private possible(key: string, value: string, lower: number, upper: number): boolean {
+    const list = [{ index: 0, value: 'null' }, ...(this.changes.get(key) ?? [])];
+    for (let i = 0; i < list.length; i += 1) {
+      const from = list[i].index;
+      const to = i + 1 < list.length ? list[i + 1].index - 1 : Infinity;
+      if (list[i].value === value && from <= upper && to >= lower) return true;
+    }
+    return false;
+  }
+
+  /** catchUp replays committed entries (the applied prefix is contiguous) into a model. */
+  private catchUp(): void {
+    for (let next = this.safety.applied.get(this.replayed + 1); next !== undefined; next = this.safety.applied.get(this.replayed + 1)) {
+      this.replayed += 1;
+      const cmd = next.entry.cmd;
+      if (cmd === null) continue;
+      this.sm.apply(cmd);
+      const keys = cmd.cmd.kind === 'txn' ? cmd.cmd.ops.map((op) => op[1]) : [cmd.cmd.key];
+      for (const key of keys) {
+        const list = this.changes.get(key) ?? [];
+        const value = JSON.stringify(this.sm.read(key));
+        if ((list.at(-1)?.value ?? 'null') !== value) list.push({ index: this.replayed, value });
+        this.changes.set(key, list);
+      }
+    }
+  }
+}

@@ -18,8 +18,8 @@ import {
   type PersistOp, type ProtocolCore,
 } from '../core/types.ts';
 import type { KvSnapshot } from '../kv/state-machine.ts';
-import { DurableKv, SNAPSHOT_EVERY_DEFAULT } from '../naive/durable-kv.ts';
-import { assert, intOption } from '../naive/support.ts';
+import { DurableKv, SNAPSHOT_EVERY_DEFAULT } from '../kv/durable-kv.ts';
+import { assert, intOption } from '../core/support.ts';
 
 /** Entry: one update of the primary's replication stream; seq counts from 1 within the data. */
 export interface Entry {

@@ -10,8 +10,8 @@
 import {
   noEffects, type ClientRequest, type CoreFactory, type Effects, type NodeId, type NodeStatus, type ProtocolCore,
 } from '../core/types.ts';
-import { DurableKv, SNAPSHOT_EVERY_DEFAULT } from './durable-kv.ts';
-import { intOption } from './support.ts';
+import { DurableKv, SNAPSHOT_EVERY_DEFAULT } from '../kv/durable-kv.ts';
+import { intOption } from '../core/support.ts';
 
 /** NaiveMessage: replicas exchange no messages; the type exists for the registry. */
 export type NaiveMessage = never;

@@ -16,8 +16,8 @@ import {
   noEffects, type ClientCommand, type ClientRequest, type CoreFactory, type Effects, type KvResult, type NodeId,
   type NodeStatus, type ProtocolCore,
 } from '../core/types.ts';
-import { DurableKv, SNAPSHOT_EVERY_DEFAULT } from '../naive/durable-kv.ts';
-import { assert, intOption } from '../naive/support.ts';
+import { DurableKv, SNAPSHOT_EVERY_DEFAULT } from '../kv/durable-kv.ts';
+import { assert, intOption } from '../core/support.ts';
 
 /** PrimaryBackupMessage: a forwarded update and its acknowledgement. */
 export type PrimaryBackupMessage =

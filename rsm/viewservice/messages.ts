@@ -1,7 +1,7 @@
 // rsm/viewservice/messages.ts — the view service's wire messages, the View record and shared tunables.
 import type { ClientCommand, CoreConfig, KvResult, NodeId } from '../core/types.ts';
 import type { KvSnapshot } from '../kv/state-machine.ts';
-import { intOption } from '../naive/support.ts';
+import { intOption } from '../core/support.ts';
 
 /** View: one numbered view; view 0 is the empty view before any server pinged. */
 export interface View {

@@ -17,8 +17,8 @@ import {
   noEffects, type ClientRequest, type CoreFactory, type Effects, type NodeId, type NodeStatus, type PersistOp,
   type ProtocolCore,
 } from '../core/types.ts';
-import { DurableKv, SNAPSHOT_EVERY_DEFAULT } from '../naive/durable-kv.ts';
-import { assert, intOption } from '../naive/support.ts';
+import { DurableKv, SNAPSHOT_EVERY_DEFAULT } from '../kv/durable-kv.ts';
+import { assert, intOption } from '../core/support.ts';
 import { readTunables, type Tunables, type View, type ViewServiceMessage } from './messages.ts';
 
 type Msg = ViewServiceMessage;

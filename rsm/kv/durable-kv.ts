@@ -1,4 +1,4 @@
-// rsm/naive/durable-kv.ts — a KvStateMachine whose every applied command is persisted, with compaction.
+// rsm/kv/durable-kv.ts — a KvStateMachine whose every applied command is persisted, with compaction.
 //
 // The copy-based protocols (naive, primary-backup, async-backup, view service) keep no log of
 // their own: their durable state is "the state machine plus a little protocol metadata".
@@ -6,8 +6,8 @@
 // runtime that persists before replying never acknowledges a write it could lose on SIGKILL.
 // Every `snapshotEvery` applies it compacts the log to one snapshot record.
 import type { ClientCommand, KvResult, PersistOp } from '../core/types.ts';
-import { KvStateMachine, type KvSnapshot } from '../kv/state-machine.ts';
-import { assert } from './support.ts';
+import { KvStateMachine, type KvSnapshot } from './state-machine.ts';
+import { assert } from '../core/support.ts';
 
 /**
  * DurableRecord: the shape of every record these cores persist.

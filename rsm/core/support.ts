@@ -1,5 +1,5 @@
-// rsm/naive/support.ts — small helpers shared by the copy-based cores: assert and option parsing.
-import type { CoreConfig } from '../core/types.ts';
+// rsm/core/support.ts — small helpers shared by protocol cores: assert and option parsing.
+import type { CoreConfig } from './types.ts';
 
 /** assert crashes on a broken invariant: a failed assert is a bug, never caught. */
 export function assert(condition: boolean, message: string): asserts condition {

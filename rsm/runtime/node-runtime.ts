@@ -1,0 +1,196 @@
+// rsm/runtime/node-runtime.ts — drives one sans-I/O protocol core with real time, disk and sockets.
+//
+// The runtime ticks the core on a timer, feeds it peer messages and client requests, and
+// carries out each Effects value in order: persist (await durable) → send → reply. Effects are
+// processed strictly FIFO: a later batch's sends and replies wait for every earlier batch's
+// persist, so nothing leaves the node that depends on state not yet on disk. Persists of
+// successive batches are group-committed by the durable log.
+import type {
+  ClientCommand, ClientReply, Effects, KvResult, NodeStatus, PersistOp, ProtocolCore,
+} from '../core/types.ts';
+import type { DurableLog } from './durable-log.ts';
+
+/** RequestOutcome: a core's reply without the runtime's handle, or a runtime timeout. */
+export type RequestOutcome =
+  | { outcome: 'ok'; result: KvResult }
+  | { outcome: 'reject'; error: string; redirect?: string | null }
+  | { outcome: 'unknown'; error: string; timedOut?: boolean };
+
+/** RuntimeSender: where outbound peer messages go (the TCP transport, or a test double). */
+export interface RuntimeSender {
+  send(to: string, msg: unknown): void;
+}
+
+/** NodeRuntimeOptions configures one runtime. */
+export interface NodeRuntimeOptions {
+  core: ProtocolCore;
+  log: DurableLog;
+  sender: RuntimeSender;
+  tickMs: number;
+  requestTimeoutMs: number;
+  logLine?: (line: string) => void;
+  /** pendingMax bounds client requests waiting for a reply; more are rejected at once. */
+  pendingMax?: number;
+  /** onFatal is told when a persist failed; the node program exits, as a crashed node would. */
+  onFatal?: (err: Error) => void;
+}
+
+interface Batch {
+  effects: Effects<unknown>;
+  durable: boolean;
+}
+
+interface Pending {
+  resolve: (outcome: RequestOutcome) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** NodeRuntime: start() begins ticking; request() hands a client command to the core. */
+export class NodeRuntime {
+  private readonly core: ProtocolCore;
+  private readonly pending = new Map<number, Pending>();
+  private readonly batches: Batch[] = [];
+  private nextReqId = 1;
+  private tickTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private readonly logLine: (line: string) => void;
+  private readonly pendingMax: number;
+  /** fatal is set when persisting failed: the node must stop, since it can no longer keep promises. */
+  fatal: Error | null = null;
+
+  constructor(private readonly options: NodeRuntimeOptions) {
+    if (!(options.tickMs > 0)) throw new Error(`NodeRuntime: tickMs must be > 0, got ${options.tickMs}`);
+    if (!(options.requestTimeoutMs > 0)) throw new Error(`NodeRuntime: requestTimeoutMs must be > 0, got ${options.requestTimeoutMs}`);
+    this.core = options.core;
+    this.logLine = options.logLine ?? (() => {});
+    this.pendingMax = options.pendingMax ?? 10_000;
+  }
+
+  /** start begins the tick timer. */
+  start(): void {
+    if (this.tickTimer !== null) return;
+    this.tickTimer = setInterval(() => this.absorb(this.core.tick()), this.options.tickMs);
+  }
+
+  /** onMessage feeds one peer message to the core. */
+  onMessage(from: string, msg: unknown): void {
+    if (this.stopped) return;
+    this.absorb(this.core.step(from, msg));
+  }
+
+  /** request hands one client command to the core and resolves with its reply or a timeout. */
+  request(command: ClientCommand): Promise<RequestOutcome> {
+    if (this.stopped) return Promise.resolve({ outcome: 'reject', error: 'node is shutting down' });
+    if (this.pending.size >= this.pendingMax) {
+      // Not handed to the core, so it certainly was not applied.
+      return Promise.resolve({ outcome: 'reject', error: 'node overloaded: too many pending requests' });
+    }
+    const reqId = this.nextReqId++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(reqId);
+        resolve({ outcome: 'unknown', error: `no reply within ${this.options.requestTimeoutMs} ms`, timedOut: true });
+      }, this.options.requestTimeoutMs);
+      this.pending.set(reqId, { resolve, timer });
+      this.absorb(this.core.request({ reqId, command }));
+    });
+  }
+
+  /** status returns the core's status. */
+  status(): NodeStatus {
+    return this.core.status();
+  }
+
+  /** stop halts ticking, waits for queued persists, and answers pending requests 'unknown'. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.tickTimer !== null) clearInterval(this.tickTimer);
+    this.tickTimer = null;
+    try {
+      await this.options.log.barrier();
+    } catch {
+      // The failure was already logged by the durable log.
+    }
+    for (const [reqId, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.resolve({ outcome: 'unknown', error: 'node stopped before replying' });
+      this.pending.delete(reqId);
+    }
+  }
+
+  /** absorb queues one Effects value and starts its persist; sends/replies follow in order. */
+  private absorb(effects: Effects<unknown>): void {
+    if (this.fatal !== null) return;
+    if (effects.persist.length === 0 && effects.send.length === 0 && effects.reply.length === 0) return;
+    const batch: Batch = { effects, durable: effects.persist.length === 0 };
+    this.batches.push(batch);
+    if (!batch.durable) {
+      this.persist(effects.persist).then(
+        () => {
+          batch.durable = true;
+          this.release();
+        },
+        (err: Error) => this.fail(err),
+      );
+    }
+    this.release();
+  }
+
+  /** persist issues the ops in order and resolves when the last one is durable. */
+  private persist(ops: PersistOp[]): Promise<void> {
+    let last: Promise<void> = Promise.resolve();
+    let append: unknown[] = [];
+    for (const op of ops) {
+      if (op.kind === 'append') {
+        append.push(op.record);
+        continue;
+      }
+      if (append.length > 0) last = this.options.log.append(append);
+      append = [];
+      last = this.options.log.reset(op.records);
+    }
+    if (append.length > 0) last = this.options.log.append(append);
+    // The log processes ops FIFO, so the last op durable means every earlier one is.
+    return last;
+  }
+
+  /** release carries out sends and replies of the durable batches at the head of the queue. */
+  private release(): void {
+    while (this.batches.length > 0 && this.batches[0].durable) {
+      const { effects } = this.batches.shift()!;
+      for (const { to, msg } of effects.send) {
+        // A message to itself loops back through step, later, as the network would deliver it.
+        if (to === this.core.id) setImmediate(() => this.onMessage(to, msg));
+        else this.options.sender.send(to, msg);
+      }
+      for (const reply of effects.reply) this.deliverReply(reply);
+    }
+  }
+
+  private deliverReply(reply: ClientReply): void {
+    const p = this.pending.get(reply.reqId);
+    // A reply after the request timed out is dropped: the client was already told 'unknown'.
+    if (p === undefined) return;
+    this.pending.delete(reply.reqId);
+    clearTimeout(p.timer);
+    if (reply.outcome === 'ok') p.resolve({ outcome: 'ok', result: reply.result });
+    else if (reply.outcome === 'reject') p.resolve({ outcome: 'reject', error: reply.error, redirect: reply.redirect ?? null });
+    else p.resolve({ outcome: 'unknown', error: reply.error });
+  }
+
+  /** fail stops the node's progress after a failed persist: continuing could break promises made. */
+  private fail(err: Error): void {
+    if (this.fatal !== null) return;
+    this.fatal = err;
+    this.logLine(`runtime: persist failed, node stops serving: ${err.message}`);
+    if (this.tickTimer !== null) clearInterval(this.tickTimer);
+    this.tickTimer = null;
+    this.batches.length = 0;
+    for (const [reqId, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.resolve({ outcome: 'unknown', error: `persist failed: ${err.message}` });
+      this.pending.delete(reqId);
+    }
+    this.options.onFatal?.(err);
+  }
+}

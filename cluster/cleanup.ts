@@ -15,7 +15,8 @@ export interface CleanupEntry {
 
 /** SIGNAL_CLEANUP_MS_MAX bounds how long a signal waits for async cleanups before exiting. */
 const SIGNAL_CLEANUP_MS_MAX = 5000;
-const EXIT_CODES: Record<'SIGINT' | 'SIGTERM', number> = { SIGINT: 130, SIGTERM: 143 };
+// DESIGN.md: an interrupted run's verdict is unknown, exit 2 (not the shell's 128+signal).
+const EXIT_CODES: Record<'SIGINT' | 'SIGTERM', number> = { SIGINT: 2, SIGTERM: 2 };
 
 const entries = new Set<CleanupEntry>();
 let installed = false;
@@ -65,7 +66,7 @@ function uninstall(): void {
 /**
  * registerCleanup adds an entry and returns its unregister function. Handlers for exit,
  * SIGINT and SIGTERM are installed while at least one entry is registered; on a signal every
- * entry's `run` gets up to 5 s, then `sync` runs and the process exits 130 (SIGINT) or 143.
+ * entry's `run` gets up to 5 s, then `sync` runs and the process exits 2 (unknown, DESIGN.md).
  */
 export function registerCleanup(entry: CleanupEntry): () => void {
   entries.add(entry);

@@ -42,7 +42,7 @@ async function runHolder(mode: string, hit: (pid: number) => void): Promise<{ co
 }
 
 describe('cleanup on exit and signals', () => {
-  for (const [mode, signal, code] of [['sigterm', 'SIGTERM', 143], ['sigint', 'SIGINT', 130], ['throw', null, 1]] as const) {
+  for (const [mode, signal, code] of [['sigterm', 'SIGTERM', 2], ['sigint', 'SIGINT', 2], ['throw', null, 1]] as const) {
     it(`${mode}: every node process ends, every port is free, data dirs are gone`, async () => {
       const r = await runHolder(mode, (pid) => {
         if (signal !== null) process.kill(pid, signal);

@@ -1,0 +1,235 @@
+// control/config.ts — the options of a test run: defaults, the --config YAML file, flags, validation.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { loadScheduleFile } from '../nemesis/schedule-file.ts';
+import { FAULT_KINDS, type FaultKind } from '../nemesis/types.ts';
+import { PROTOCOL_NAMES } from '../rsm/protocols.ts';
+import { WORKLOAD_NAMES } from '../workloads/index.ts';
+import { UsageError } from './exit-codes.ts';
+
+/** CLUSTER_KINDS: `local` runs real node processes; `fake` is in memory (tests of the runner). */
+export const CLUSTER_KINDS = ['local', 'fake'] as const;
+
+/** TestOptions: every option of a run, resolved (defaults < --config file < flags). */
+export interface TestOptions {
+  /** name of the test in the store; default `<db>-<workload>-<nemesis>`. */
+  name: string;
+  db: string;
+  workload: string;
+  /** Fault kinds combined by the nemesis; empty for none. */
+  nemesis: FaultKind[];
+  nemesisIntervalS: number;
+  /** A YAML file scripting the nemesis instead of the random schedule. */
+  nemesisSchedule?: string;
+  timeLimitS: number;
+  concurrency: number;
+  /** Ops per second over all threads; 0 means unlimited. */
+  rate: number;
+  nodes: number;
+  seed: number;
+  testCount: number;
+  cluster: (typeof CLUSTER_KINDS)[number];
+  store: string;
+  reads?: string;
+  bugs: string[];
+  keyCount: number;
+  recoveryS: number;
+  partitionClients: boolean;
+  /** The runner's own bound on one client op; past it the op is recorded as info. */
+  opTimeoutS: number;
+  /** The checker's budget; past it the verdict is unknown. */
+  checkTimeoutS: number;
+}
+
+const SEED_MAX = 2 ** 31 - 1;
+
+/** describeValue renders a bad value for an error message. */
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === null || value === undefined) return String(value);
+  return typeof value === 'object' ? JSON.stringify(value) : `${String(value)} (${typeof value})`;
+}
+
+/** toNumber accepts numbers and numeric strings (flags are strings, YAML gives numbers). */
+const toNumber = (value: unknown): unknown =>
+  typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+
+/** toList accepts a list or a comma-separated string; `none` and '' are the empty list. */
+const toList = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value;
+  if (typeof value !== 'string') return value;
+  const trimmed = value.trim();
+  if (trimmed === '' || trimmed === 'none') return [];
+  return trimmed.split(',').map((part) => part.trim());
+};
+
+const toBool = (value: unknown): unknown => (value === 'true' ? true : value === 'false' ? false : value);
+
+const number = (min: number, max: number, int: boolean) =>
+  z.preprocess(toNumber, int ? z.number().int().min(min).max(max) : z.number().min(min).max(max));
+
+/** OptionSpec: one option — its flag/YAML name, the TestOptions field, the schema, what it expects. */
+interface OptionSpec {
+  name: string;
+  field: keyof TestOptions;
+  schema: z.ZodType;
+  expected: string;
+  /** repeatable flags (--bug) collect into a list. */
+  repeatable?: boolean;
+  boolean?: boolean;
+  description: string;
+}
+
+const OPTION_SPECS: readonly OptionSpec[] = [
+  { name: 'name', field: 'name', schema: z.string().regex(/^[A-Za-z0-9._+-]{1,100}$/), expected: 'a name of letters, digits and ._+- (at most 100)', description: 'test name in the store (default <db>-<workload>-<nemesis>)' },
+  { name: 'db', field: 'db', schema: z.enum(PROTOCOL_NAMES as [string, ...string[]]), expected: `one of ${PROTOCOL_NAMES.join(', ')}`, description: 'replication protocol under test (default raft)' },
+  { name: 'workload', field: 'workload', schema: z.enum(WORKLOAD_NAMES as [string, ...string[]]), expected: `one of ${WORKLOAD_NAMES.join(', ')}`, description: 'workload (default register)' },
+  { name: 'nemesis', field: 'nemesis', schema: z.preprocess(toList, z.array(z.enum(FAULT_KINDS as unknown as [FaultKind, ...FaultKind[]]))), expected: `a comma-separated list of ${FAULT_KINDS.join(', ')}, or none`, description: 'faults to combine, e.g. partition,kill (default partition)' },
+  { name: 'nemesis-interval', field: 'nemesisIntervalS', schema: number(0.01, 86_400, false), expected: 'a number of seconds in [0.01, 86400]', description: 'mean seconds between nemesis ops of each kind (default 5)' },
+  { name: 'nemesis-schedule', field: 'nemesisSchedule', schema: z.string().min(1), expected: 'a path to a YAML schedule file', description: 'YAML file scripting the nemesis (replaces the random schedule; --nemesis is then ignored)' },
+  { name: 'time-limit', field: 'timeLimitS', schema: number(0.01, 86_400, false), expected: 'a number of seconds in [0.01, 86400]', description: 'length of the main phase in seconds (default 30)' },
+  { name: 'concurrency', field: 'concurrency', schema: number(1, 1000, true), expected: 'an integer in [1, 1000]', description: 'client threads (default 5)' },
+  { name: 'rate', field: 'rate', schema: number(0, 1e7, false), expected: 'a number of ops per second in [0, 1e7] (0: unlimited)', description: 'ops per second over all threads, 0 unlimited (default 50)' },
+  { name: 'nodes', field: 'nodes', schema: number(1, 15, true), expected: 'an integer in [1, 15]', description: 'number of replicas (default 3)' },
+  { name: 'seed', field: 'seed', schema: number(0, SEED_MAX, true), expected: `an integer in [0, ${SEED_MAX}]`, description: 'seed of every random choice (default: random, printed)' },
+  { name: 'test-count', field: 'testCount', schema: number(1, 10_000, true), expected: 'an integer in [1, 10000]', description: 'run K tests with seeds seed, seed+1, ... (default 1)' },
+  { name: 'cluster', field: 'cluster', schema: z.enum(CLUSTER_KINDS), expected: `one of ${CLUSTER_KINDS.join(', ')}`, description: 'where nodes run: local processes, or fake (in memory, for testing the runner)' },
+  { name: 'store', field: 'store', schema: z.string().min(1), expected: 'a directory path', description: 'store directory (default store)' },
+  { name: 'reads', field: 'reads', schema: z.enum(['log', 'readindex', 'lease', 'any']), expected: 'one of log, readindex, lease, any', description: 'read path of the protocol (raft)' },
+  { name: 'bug', field: 'bugs', schema: z.preprocess(toList, z.array(z.string().regex(/^[a-z0-9-]+$/))), expected: 'bug names of lowercase letters, digits and -', repeatable: true, description: 'switch on a named protocol bug (repeatable)' },
+  { name: 'key-count', field: 'keyCount', schema: number(1, 10_000, true), expected: 'an integer in [1, 10000]', description: 'keys in use at a time (default 5)' },
+  { name: 'recovery-s', field: 'recoveryS', schema: number(0, 3600, false), expected: 'a number of seconds in [0, 3600]', description: 'wait after healing before the final reads (default 3)' },
+  { name: 'partition-clients', field: 'partitionClients', schema: z.preprocess(toBool, z.boolean()), expected: 'true or false', boolean: true, description: 'clients sit on the sides of a partition instead of reaching every node' },
+  { name: 'op-timeout', field: 'opTimeoutS', schema: number(0.01, 3600, false), expected: 'a number of seconds in [0.01, 3600]', description: 'runner bound on one client op; past it the op is info (default 10)' },
+  { name: 'check-timeout', field: 'checkTimeoutS', schema: number(0.01, 86_400, false), expected: 'a number of seconds in [0.01, 86400]', description: 'checker budget; past it the verdict is unknown (default 60)' },
+];
+
+/** OPTION_NAMES: the flag names (without --), which are also the keys of a --config file. */
+export const OPTION_NAMES: readonly string[] = OPTION_SPECS.map((spec) => spec.name);
+
+/** DEFAULTS: what `npm run jepsen` alone runs (name and seed are filled in by resolveOptions). */
+export const DEFAULTS: Omit<TestOptions, 'name' | 'seed'> = {
+  db: 'raft',
+  workload: 'register',
+  nemesis: ['partition'],
+  nemesisIntervalS: 5,
+  timeLimitS: 30,
+  concurrency: 5,
+  rate: 50,
+  nodes: 3,
+  testCount: 1,
+  cluster: 'local',
+  store: 'store',
+  bugs: [],
+  keyCount: 5,
+  recoveryS: 3,
+  partitionClients: false,
+  opTimeoutS: 10,
+  checkTimeoutS: 60,
+};
+
+/** optionSpecs exposes the specs to the CLI (flag names, help text, repeatable/boolean). */
+export function optionSpecs(): readonly Pick<OptionSpec, 'name' | 'description' | 'repeatable' | 'boolean'>[] {
+  return OPTION_SPECS;
+}
+
+/** camelName turns a flag name into commander's attribute name (time-limit → timeLimit). */
+export function camelName(name: string): string {
+  return name.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+}
+
+/** validateOne checks one raw value; `where` names the flag or the YAML key in the error. */
+function validateOne(spec: OptionSpec, raw: unknown, where: string): unknown {
+  const parsed = spec.schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  throw new UsageError(`${where}: expected ${spec.expected}, got ${describeValue(raw)}`);
+}
+
+/** readConfigFile parses a --config YAML file into raw option values keyed by field. */
+export function readConfigFile(file: string): Partial<Record<keyof TestOptions, unknown>> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--config: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (error) {
+    throw new UsageError(`${file}: not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new UsageError(`${file}: expected a mapping of option names to values, got ${describeValue(doc)}`);
+  const values: Partial<Record<keyof TestOptions, unknown>> = {};
+  for (const [key, raw] of Object.entries(doc as Record<string, unknown>)) {
+    const spec = OPTION_SPECS.find((s) => s.name === key);
+    if (spec === undefined) throw new UsageError(`${file}: unknown key "${key}"; expected one of ${OPTION_NAMES.join(', ')}`);
+    values[spec.field] = validateOne(spec, raw, `${file}: key "${key}"`);
+  }
+  return values;
+}
+
+/**
+ * resolveOptions merges defaults < the --config file < flags and validates every value.
+ * `flags` is commander's parsed object (camelCase attribute names, strings as given);
+ * `randomSeed` supplies the seed when neither file nor flags give one.
+ */
+export function resolveOptions(flags: Record<string, unknown>, randomSeed: () => number = defaultSeed): TestOptions {
+  const fromFile = typeof flags.config === 'string' ? readConfigFile(flags.config) : {};
+  const fromFlags: Partial<Record<keyof TestOptions, unknown>> = {};
+  for (const spec of OPTION_SPECS) {
+    const raw = flags[camelName(spec.name)];
+    if (raw === undefined) continue;
+    fromFlags[spec.field] = validateOne(spec, raw, `--${spec.name}`);
+  }
+  const merged = { ...DEFAULTS, ...fromFile, ...fromFlags } as Partial<TestOptions> & typeof DEFAULTS;
+  const seed = merged.seed ?? randomSeed();
+  const name = merged.name ?? defaultTestName(merged);
+  const options: TestOptions = { ...merged, seed, name };
+  if (options.nemesisSchedule !== undefined) {
+    try {
+      loadScheduleFile(options.nemesisSchedule);
+    } catch (error) {
+      throw new UsageError(`--nemesis-schedule: ${(error as Error).message}`);
+    }
+  }
+  return options;
+}
+
+/** defaultTestName: `<db>-<workload>-<faults joined by +, none, or the schedule file's name>`. */
+export function defaultTestName(opts: Pick<TestOptions, 'db' | 'workload' | 'nemesis' | 'nemesisSchedule'>): string {
+  const faults = opts.nemesisSchedule !== undefined
+    ? path.basename(opts.nemesisSchedule).replace(/\.ya?ml$/, '').replace(/[^A-Za-z0-9._+-]/g, '_')
+    : opts.nemesis.length === 0 ? 'none' : opts.nemesis.join('+');
+  return `${opts.db}-${opts.workload}-${faults}`;
+}
+
+function defaultSeed(): number {
+  return Math.floor(Math.random() * SEED_MAX);
+}
+
+/** reproduceCommand is the command line that reruns exactly this test (one test, this seed). */
+export function reproduceCommand(opts: TestOptions): string {
+  const args = ['npm', 'run', 'jepsen', '--', 'test'];
+  for (const spec of OPTION_SPECS) {
+    const value = opts[spec.field];
+    if (value === undefined || spec.field === 'testCount') continue;
+    if (spec.boolean === true) {
+      if (value === true) args.push(`--${spec.name}`);
+    } else if (spec.repeatable === true) {
+      for (const item of value as string[]) args.push(`--${spec.name}`, item);
+    } else if (Array.isArray(value)) {
+      args.push(`--${spec.name}`, value.length === 0 ? 'none' : value.join(','));
+    } else {
+      args.push(`--${spec.name}`, String(value));
+    }
+  }
+  return args.map(shellQuote).join(' ');
+}
+
+function shellQuote(arg: string): string {
+  return /^[A-Za-z0-9._+,=/:-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,0 +1,88 @@
+// control/runner/recorder.ts — stamps ops with index and monotonic time and appends them to the history.
+import type { Op, Process } from '../../history/op.ts';
+import type { Completion, OpSpec } from '../../workloads/types.ts';
+
+/** HistorySink: where recorded ops go (history/jsonl.ts HistoryWriter, or an array in tests). */
+export interface HistorySink {
+  append(op: Op): void;
+}
+
+/** OutcomeTally: live counts of client ops (not nemesis ops) for the progress display. */
+export interface OutcomeTally {
+  invoke: number;
+  ok: number;
+  fail: number;
+  info: number;
+}
+
+/**
+ * Recorder is the single writer of the history: it gives each op the next index and its time
+ * in nanoseconds since `startNs` (process.hrtime.bigint, monotonic), and checks the process
+ * model as it goes: a process has at most one op in flight, and a process that got an info
+ * never invokes again.
+ */
+export class Recorder {
+  readonly tally: OutcomeTally = { invoke: 0, ok: 0, fail: 0, info: 0 };
+  private index = 0;
+  private readonly inFlight = new Map<Process, Op>();
+  private readonly crashed = new Set<Process>();
+
+  constructor(private readonly sink: HistorySink, readonly startNs: bigint = process.hrtime.bigint()) {}
+
+  /** count is the number of ops recorded. */
+  get count(): number {
+    return this.index;
+  }
+
+  /** elapsedNs is the time since the start, in nanoseconds (the history's clock). */
+  elapsedNs(): number {
+    return Number(process.hrtime.bigint() - this.startNs);
+  }
+
+  /** invoke records the start of `spec` by `proc` against `node` and returns the invoke op. */
+  invoke(proc: Process, spec: OpSpec, node?: string): Op {
+    if (this.inFlight.has(proc)) throw new Error(`Recorder: process ${proc} invoked with an op in flight`);
+    if (this.crashed.has(proc)) throw new Error(`Recorder: process ${proc} invoked after an info`);
+    const op = this.record({ type: 'invoke', process: proc, f: spec.f, key: spec.key, value: spec.value, node });
+    this.inFlight.set(proc, op);
+    if (proc !== 'nemesis') this.tally.invoke += 1;
+    return op;
+  }
+
+  /**
+   * complete records the completion of `proc`'s op in flight. A completion without a value
+   * carries the invoke's value (a write's ok says what was written).
+   */
+  complete(proc: Process, completion: Completion): Op {
+    const invoke = this.inFlight.get(proc);
+    if (invoke === undefined) throw new Error(`Recorder: process ${proc} completed with nothing in flight`);
+    this.inFlight.delete(proc);
+    // Nemesis ops always complete as info in Jepsen; they never retire the nemesis process.
+    if (completion.type === 'info' && proc !== 'nemesis') this.crashed.add(proc);
+    if (proc !== 'nemesis') this.tally[completion.type] += 1;
+    return this.record({
+      type: completion.type,
+      process: proc,
+      f: invoke.f,
+      key: invoke.key,
+      value: completion.value === undefined ? invoke.value : completion.value,
+      node: completion.node ?? invoke.node,
+      error: completion.error,
+    });
+  }
+
+  /** inFlightCount is the number of ops invoked and not completed. */
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  private record(fields: Omit<Op, 'index' | 'time'>): Op {
+    const op: Op = { index: this.index, time: this.elapsedNs(), ...fields };
+    for (const name of ['key', 'value', 'node', 'error'] as const) {
+      if (op[name] === undefined) delete op[name];
+    }
+    this.index += 1;
+    this.sink.append(op);
+    return op;
+  }
+}

@@ -1,0 +1,243 @@
+// control/runner/run-test.ts — one test run: cluster up, phases, history, check, store, teardown.
+import { rmSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { registerCleanup } from '../../cluster/cleanup.ts';
+import type { Cluster } from '../../cluster/types.ts';
+import type { Verdict } from '../../checker/types.ts';
+import { HistoryWriter } from '../../history/jsonl.ts';
+import type { Op } from '../../history/op.ts';
+import { readHistory } from '../../history/read.ts';
+import type { ScheduledNemesisOp } from '../../nemesis/types.ts';
+import { SeededRng } from '../../rsm/core/rng.ts';
+import { getWorkload } from '../../workloads/index.ts';
+import { opStats, type OpStats } from '../../workloads/stats.ts';
+import type { Workload, WorkloadResult } from '../../workloads/types.ts';
+import { reproduceCommand, type TestOptions } from '../config.ts';
+import { exitCodeFor } from '../exit-codes.ts';
+import { Progress, type ProgressOutput } from '../progress.ts';
+import { createRunDir, splitbrainVersion, writeJson, type RunDir } from '../store.ts';
+import { renderReport } from '../../reports/render.ts';
+import type { ClientFactory } from './interpreter.ts';
+import { runSchedule, type NemesisDriver } from './nemesis-driver.ts';
+import { runPhases, type PhaseTimes } from './phases.ts';
+import { Recorder, type HistorySink } from './recorder.ts';
+
+/** RunnerParts: the pluggable pieces of a run (real: LocalCluster, KvClient, nemesis/). */
+export interface RunnerParts {
+  cluster: Cluster;
+  clients: ClientFactory;
+  nemesis: NemesisDriver;
+  /** schedule replaces the seeded combined schedule (a --nemesis-schedule file). */
+  schedule?: ScheduledNemesisOp[];
+}
+
+/** PartsEnv: what a parts factory gets: temp directories and its own fork of the seed. */
+export interface PartsEnv {
+  dataDir: string;
+  logDir: string;
+  nemesisRng: SeededRng;
+}
+
+export type PartsFactory = (opts: TestOptions, env: PartsEnv) => Promise<RunnerParts>;
+
+/** RunIO: how the run talks to the outside; all optional. */
+export interface RunIO {
+  signal?: AbortSignal;
+  progressOut?: ProgressOutput;
+  log?: (line: string) => void;
+  /** Caps ops per thread in the main phase (tests: a fixed op count instead of a time limit). */
+  opsPerThreadMax?: number;
+}
+
+/** RunResults: what results.json holds. */
+export interface RunResults {
+  valid: Verdict;
+  testName: string;
+  seed: number;
+  anomalies: string[];
+  interrupted: boolean;
+  error?: string;
+  opCount: number;
+  phases: PhaseTimes;
+  stats: OpStats;
+  checker?: WorkloadResult;
+}
+
+/** RunOutcome: the verdict, its exit code and where the run is stored. */
+export interface RunOutcome {
+  valid: Verdict;
+  exitCode: number;
+  run: RunDir;
+  results: RunResults;
+}
+
+/** TeeSink appends to the history file and keeps the ops in memory for the final generator. */
+class TeeSink implements HistorySink {
+  readonly ops: Op[] = [];
+  constructor(private readonly writer: HistoryWriter) {}
+  append(op: Op): void {
+    this.writer.append(op);
+    this.ops.push(op);
+  }
+}
+
+/**
+ * runTest runs one test. One seed forks, in a fixed order, the generator rng (then one fork
+ * per thread), the schedule rng and the nemesis rng, so a seed fixes every choice. Whatever
+ * happens — success, failure, a throw, an abort — the cluster is torn down and temp
+ * directories removed before runTest returns or throws.
+ */
+export async function runTest(opts: TestOptions, makeParts: PartsFactory, io: RunIO = {}): Promise<RunOutcome> {
+  const log = io.log ?? (() => undefined);
+  // The run's own abort: the caller's signal, or cluster/cleanup's signal handling (below).
+  const controller = new AbortController();
+  const signal = controller.signal;
+  if (io.signal?.aborted === true) controller.abort();
+  io.signal?.addEventListener('abort', () => controller.abort(), { once: true });
+  const rng = new SeededRng(opts.seed);
+  const generatorRng = rng.fork();
+  const scheduleRng = rng.fork();
+  const nemesisRng = rng.fork();
+  const workload = getWorkload(opts.workload);
+  const run = await createRunDir(opts.store, opts.name);
+  log(`${opts.name} seed ${opts.seed} -> ${run.dir}`);
+  await writeJson(run.testJson, testJson(opts, workload, undefined));
+  const writer = await HistoryWriter.open(run.historyJsonl);
+  const tempDir = await mkdtemp(path.join(os.tmpdir(), 'splitbrain-'));
+  const registration = registerRun(opts.name, controller, tempDir);
+  const sink = new TeeSink(writer);
+  const phases: PhaseTimes = {};
+  let parts: RunnerParts | undefined;
+  let crash: unknown;
+  let progress: Progress | undefined;
+  try {
+    const env: PartsEnv = { dataDir: path.join(tempDir, 'data'), logDir: path.join(tempDir, 'logs'), nemesisRng };
+    parts = await makeParts(opts, env);
+    const schedule = parts.schedule ?? runSchedule(opts, parts.cluster, scheduleRng);
+    await writeJson(run.testJson, testJson(opts, workload, schedule));
+    await parts.cluster.setup();
+    // Time 0 of the history is the start of the main phase, as in Jepsen (setup is not timed).
+    const recorder = new Recorder(sink);
+    const state = { phase: 'main', startMs: performance.now(), mainDeadlineMs: Infinity };
+    if (io.progressOut !== undefined) progress = startProgress(io.progressOut, parts.nemesis, recorder, state);
+    await runPhases({ opts, workload, parts, recorder, generatorRng, schedule, signal, state, phases, mainOps: sink.ops, opsPerThreadMax: io.opsPerThreadMax });
+  } catch (error) {
+    crash = error;
+  } finally {
+    progress?.stop();
+    crash = await cleanup(run, writer, parts, tempDir, crash, log);
+  }
+  let results: RunResults;
+  try {
+    results = await analyze(opts, workload, run, phases, signal.aborted, crash);
+    await writeJson(run.resultsJson, results);
+    await writeReport(run.dir, log);
+  } finally {
+    registration.unregister();
+  }
+  log(`${opts.name} seed ${opts.seed}: valid ${String(results.valid)}${results.anomalies.length > 0 ? ` (${results.anomalies.join('; ')})` : ''}`);
+  return { valid: results.valid, exitCode: exitCodeFor(results.valid), run, results };
+}
+
+/**
+ * registerRun: cluster/cleanup exits the process after its cleanups on SIGINT/SIGTERM; this
+ * entry makes it wait (up to its deadline) for the run to stop, save logs, tear down and write
+ * results. `unregister` also releases a waiting signal handler.
+ */
+function registerRun(name: string, controller: AbortController, tempDir: string): { unregister: () => void } {
+  let finished: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => (finished = resolve));
+  const unregister = registerCleanup({
+    name: `runner ${name}`,
+    run: () => {
+      controller.abort();
+      return done;
+    },
+    sync: () => rmSync(tempDir, { recursive: true, force: true }),
+  });
+  return {
+    unregister: () => {
+      unregister();
+      finished();
+    },
+  };
+}
+
+/** startProgress shows the run's progress on `out` until stopped. */
+function startProgress(out: ProgressOutput, nemesis: NemesisDriver, recorder: Recorder, state: { phase: string; startMs: number; mainDeadlineMs: number }): Progress {
+  const progress = new Progress(() => ({
+    phase: state.phase,
+    elapsedMs: performance.now() - state.startMs,
+    remainingMs: Math.max(0, state.mainDeadlineMs - performance.now()),
+    tally: recorder.tally,
+    faults: nemesis.faultsInForce(),
+  }), out);
+  progress.start();
+  return progress;
+}
+
+/** cleanup closes the history, saves node logs and tears the cluster down; errors become the crash. */
+async function cleanup(run: RunDir, writer: HistoryWriter, parts: RunnerParts | undefined, tempDir: string, crash: unknown, log: (line: string) => void): Promise<unknown> {
+  let first = crash;
+  const attempt = async (what: string, action: () => Promise<void>): Promise<void> => {
+    try {
+      await action();
+    } catch (error) {
+      log(`${what} failed: ${error instanceof Error ? error.message : String(error)}`);
+      first ??= error;
+    }
+  };
+  await attempt('closing the history', () => writer.close());
+  if (parts !== undefined) {
+    const cluster = parts.cluster;
+    await attempt('collecting node logs', () => cluster.collectLogs(run.logsDir));
+    await attempt('teardown', () => cluster.teardown());
+  }
+  await attempt('removing temp files', () => rm(tempDir, { recursive: true, force: true }));
+  return first;
+}
+
+/** writeReport renders report.html; a report failure is logged and never changes the verdict. */
+async function writeReport(dir: string, log: (line: string) => void): Promise<void> {
+  try {
+    await renderReport(dir);
+  } catch (error) {
+    log(`report.html not written: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** analyze re-reads the stored history and checks it; a throw in the checker is unknown. */
+async function analyze(opts: TestOptions, workload: Workload, run: RunDir, phases: PhaseTimes, interrupted: boolean, crash: unknown): Promise<RunResults> {
+  const history = await readHistory(run.historyJsonl, { format: 'jsonl' });
+  const base = {
+    testName: opts.name, seed: opts.seed, interrupted, opCount: history.length, phases, stats: opStats(history),
+  };
+  if (crash !== undefined || interrupted) {
+    const error = crash === undefined ? 'interrupted' : crash instanceof Error ? (crash.stack ?? crash.message) : String(crash);
+    return { valid: 'unknown', anomalies: [], error, ...base };
+  }
+  try {
+    const checker = await workload.check(history, { timeoutMs: opts.checkTimeoutS * 1000 });
+    return { valid: checker.valid, anomalies: checker.anomalies, checker, ...base };
+  } catch (error) {
+    return { valid: 'unknown', anomalies: [], error: `checker crashed: ${error instanceof Error ? error.message : String(error)}`, ...base };
+  }
+}
+
+/** testJson: every option, the seed, versions, the reproducing command and the model for `check DIR`. */
+function testJson(opts: TestOptions, workload: Workload, schedule: ScheduledNemesisOp[] | undefined): unknown {
+  return {
+    name: opts.name,
+    seed: opts.seed,
+    options: opts,
+    model: workload.checkModel?.name,
+    init: workload.checkModel?.init,
+    versions: { node: process.version, splitbrain: splitbrainVersion() },
+    command: reproduceCommand(opts),
+    argv: process.argv.slice(2),
+    startedAt: new Date().toISOString(),
+    schedule,
+  };
+}

@@ -1,0 +1,94 @@
+// reports/counterexample-view.ts — trim a linearizability failure to what its drawing needs.
+import type { OperationView, PartitionFailure } from '../checker/linearizable/result.ts';
+import { round } from './history-data.ts';
+import { jsonText } from './timeline-data.ts';
+
+/** PREFIX_SHOWN: linearization points drawn before the failing op (the rest are counted). */
+export const PREFIX_SHOWN = 12;
+
+/** CounterexampleOp: one op of the drawing; endS null = never returned (info). */
+export interface CounterexampleOp {
+  id: number;
+  process: string;
+  text: string;
+  startS: number;
+  endS: number | null;
+  outcome: 'ok' | 'info';
+  failing: boolean;
+  invokeIndex: number;
+  returnIndex: number | null;
+  input: string;
+  output: string;
+}
+
+/** LinearizationPoint: the k-th op of the longest linearization, where it is drawn, and the state after it. */
+export interface LinearizationPoint {
+  id: number;
+  order: number;
+  atS: number;
+  stateAfter: string;
+}
+
+/** CounterexampleView: one failing key, ready to draw. */
+export interface CounterexampleView {
+  key: string | null;
+  lines: string[];
+  statesBefore: string[];
+  prefixLength: number;
+  partitionOpCount: number;
+  ops: CounterexampleOp[];
+  points: LinearizationPoint[];
+}
+
+function startOf(op: OperationView): number {
+  return op.invokeTime !== undefined ? op.invokeTime / 1e9 : op.invokeIndex / 1000;
+}
+
+function endOf(op: OperationView): number | null {
+  if (op.returnIndex === null) return null;
+  return op.returnTime !== undefined ? op.returnTime / 1e9 : op.returnIndex / 1000;
+}
+
+/**
+ * counterexampleView keeps the failing ops, the concurrent window, the candidates and the last
+ * PREFIX_SHOWN steps of the longest linearization. Each step gets a drawn point: the earliest
+ * instant after the previous point inside the op's interval, so the points show one order
+ * consistent with real time.
+ */
+export function counterexampleView(failure: PartitionFailure): CounterexampleView {
+  const byId = new Map(failure.ops.map((op) => [op.id, op]));
+  const failing = new Set(failure.failingOpIds);
+  const points: LinearizationPoint[] = [];
+  let previousS = -Infinity;
+  failure.prefix.forEach((step, k) => {
+    const op = byId.get(step.id);
+    if (op === undefined) return;
+    const end = endOf(op);
+    let at = Math.max(previousS, startOf(op));
+    if (end !== null && at > end) at = end;
+    previousS = at;
+    if (k >= failure.prefix.length - PREFIX_SHOWN) points.push({ id: step.id, order: k + 1, atS: round(at, 6), stateAfter: step.stateAfter });
+  });
+  const shownIds = new Set<number>([...failure.failingOpIds, ...failure.windowIds, ...failure.candidateIds, ...points.map((p) => p.id)]);
+  const ops = [...shownIds]
+    .map((id) => byId.get(id))
+    .filter((op): op is OperationView => op !== undefined)
+    .sort((a, b) => a.invokeIndex - b.invokeIndex)
+    .map((op): CounterexampleOp => {
+      const end = endOf(op);
+      return {
+        id: op.id, process: String(op.process), text: op.text, startS: round(startOf(op), 6),
+        endS: end === null ? null : round(end, 6), outcome: op.outcome, failing: failing.has(op.id),
+        invokeIndex: op.invokeIndex, returnIndex: op.returnIndex, input: jsonText(op.input), output: jsonText(op.output),
+      };
+    });
+  return {
+    key: failure.key === undefined ? null : jsonText(failure.key),
+    lines: failure.lines,
+    statesBefore: failure.statesBefore,
+    prefixLength: failure.prefix.length,
+    partitionOpCount: failure.partitionOpCount,
+    ops,
+    points,
+  };
+}

@@ -1,0 +1,89 @@
+// reports/nemesis-intervals.ts — turn nemesis invoke/info pairs into fault intervals by kind.
+import type { Op } from '../history/op.ts';
+
+/** FaultKind: how the report groups nemesis ops (one colour each). */
+export type FaultKind = 'partition' | 'kill' | 'pause' | 'clock' | 'other';
+
+/** FaultInterval: a fault in force from startS to endS (null = never healed in the history). */
+export interface FaultInterval {
+  kind: FaultKind;
+  startS: number;
+  endS: number | null;
+  /** What was done, from the nemesis ops' values (untrusted text). */
+  text: string;
+}
+
+/** FAULT_KINDS: every kind with its colour and legend label, in legend order. */
+export const FAULT_KINDS: readonly { kind: FaultKind; color: string; label: string }[] = [
+  { kind: 'partition', color: '#d9822b', label: 'network partition' },
+  { kind: 'kill', color: '#c23030', label: 'process killed' },
+  { kind: 'pause', color: '#7157d9', label: 'process paused' },
+  { kind: 'clock', color: '#137cbd', label: 'clock skew' },
+  { kind: 'other', color: '#738694', label: 'other nemesis op' },
+];
+
+const OPENERS: Record<string, FaultKind> = {
+  'start-partition': 'partition', kill: 'kill', pause: 'pause', 'bump-clock': 'clock', 'strobe-clock': 'clock',
+};
+const CLOSERS: Record<string, FaultKind> = {
+  'stop-partition': 'partition', start: 'kill', resume: 'pause', 'reset-clock': 'clock',
+};
+const TEXT_CHARS_MAX = 300;
+
+/** faultKindOf maps a nemesis f to its kind. */
+export function faultKindOf(f: string): FaultKind {
+  return OPENERS[f] ?? CLOSERS[f] ?? 'other';
+}
+
+function describe(op: Op): string {
+  const value = op.value === undefined ? '' : ` ${JSON.stringify(op.value)}`;
+  const error = op.error === undefined ? '' : ` (error: ${op.error})`;
+  const text = `${op.f}${value}${error}`;
+  return text.length > TEXT_CHARS_MAX ? `${text.slice(0, TEXT_CHARS_MAX)}…` : text;
+}
+
+/**
+ * nemesisIntervals pairs nemesis ops into intervals. A fault opens at the invoke of its first
+ * opening op (kill, start-partition, ...) and closes at the completion of the op that undoes
+ * it (start, stop-partition, ...): the widest window in which it may have been in force.
+ * Further openings while open extend the text. Unknown fs become instants of kind 'other'.
+ * `timeS` maps an op to seconds on the report's axis.
+ */
+export function nemesisIntervals(history: readonly Op[], timeS: (op: Op) => number): FaultInterval[] {
+  const open = new Map<FaultKind, FaultInterval>();
+  const done: FaultInterval[] = [];
+  for (const op of history) {
+    if (op.process !== 'nemesis') continue;
+    const t = timeS(op);
+    const opener = OPENERS[op.f];
+    const closer = CLOSERS[op.f];
+    if (opener !== undefined) {
+      const current = open.get(opener);
+      if (current === undefined) {
+        if (op.type !== 'invoke') continue;
+        open.set(opener, { kind: opener, startS: t, endS: null, text: describe(op) });
+      } else if (op.type !== 'invoke') {
+        current.text = appendText(current.text, `→ ${describe(op)}`);
+      } else if (!current.text.includes(describe(op))) {
+        current.text = appendText(current.text, `; ${describe(op)}`);
+      }
+    } else if (closer !== undefined) {
+      const current = open.get(closer);
+      if (current === undefined) continue;
+      if (op.type === 'invoke') continue;
+      current.endS = t;
+      current.text = appendText(current.text, `; healed by ${describe(op)}`);
+      done.push(current);
+      open.delete(closer);
+    } else if (op.type === 'invoke') {
+      done.push({ kind: 'other', startS: t, endS: t, text: describe(op) });
+    }
+  }
+  for (const interval of open.values()) done.push(interval);
+  return done.sort((a, b) => a.startS - b.startS);
+}
+
+function appendText(text: string, more: string): string {
+  if (text.length >= TEXT_CHARS_MAX * 3) return text.endsWith('…') ? text : `${text} …`;
+  return `${text} ${more}`;
+}

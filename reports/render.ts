@@ -1,0 +1,110 @@
+// reports/render.ts — write a run's report.html: one self-contained file (data, CSS, JS, uPlot inlined).
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { readHistory } from '../history/read.ts';
+import type { Op } from '../history/op.ts';
+import { escapeHtml, inlineScript, inlineStyle, scriptJson } from './escape.ts';
+import { buildReportData, type ReportData, type RunInput } from './report-data.ts';
+
+/** REPORT_FILE: the report's name inside a run directory. */
+export const REPORT_FILE = 'report.html';
+
+interface Assets {
+  uplotJs: string;
+  uplotCss: string;
+  pageJs: string;
+  pageCss: string;
+}
+
+/** CLIENT_SCRIPTS: the page's scripts in load order (core.js first: the others use what it defines). */
+const CLIENT_SCRIPTS = ['core.js', 'charts.js', 'timeline.js', 'counterexample.js', 'page.js'];
+
+let assetsCache: Assets | undefined;
+
+/** loadAssets reads uPlot from node_modules and the page's own script and style (once). */
+async function loadAssets(): Promise<Assets> {
+  if (assetsCache !== undefined) return assetsCache;
+  const require = createRequire(import.meta.url);
+  const uplotDir = path.dirname(require.resolve('uplot/package.json'));
+  const here = path.dirname(new URL(import.meta.url).pathname);
+  const [uplotJs, uplotCss, pageCss, ...pageScripts] = await Promise.all([
+    readFile(path.join(uplotDir, 'dist', 'uPlot.iife.min.js'), 'utf8'),
+    readFile(path.join(uplotDir, 'dist', 'uPlot.min.css'), 'utf8'),
+    readFile(path.join(here, 'client', 'report.css'), 'utf8'),
+    ...CLIENT_SCRIPTS.map((name) => readFile(path.join(here, 'client', name), 'utf8')),
+  ]);
+  assetsCache = { uplotJs, uplotCss, pageJs: pageScripts.join('\n'), pageCss };
+  return assetsCache;
+}
+
+/** buildReportHtml renders the page for `data`. Every untrusted value travels inside the JSON block. */
+export async function buildReportHtml(data: ReportData): Promise<string> {
+  const assets = await loadAssets();
+  return [
+    '<!DOCTYPE html>',
+    '<html lang="en"><head><meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${escapeHtml(`splitbrain: ${data.title}`)}</title>`,
+    `<style>${inlineStyle(assets.uplotCss)}</style>`,
+    `<style>${inlineStyle(assets.pageCss)}</style>`,
+    '</head><body>',
+    '<noscript><p>This report draws itself with JavaScript; results.json and history.jsonl sit next to it.</p></noscript>',
+    '<main id="report"></main>',
+    `<script type="application/json" id="report-data">${scriptJson(data)}</script>`,
+    `<script>${inlineScript(assets.uplotJs)}</script>`,
+    `<script>${inlineScript(assets.pageJs)}</script>`,
+    '</body></html>',
+    '',
+  ].join('\n');
+}
+
+/** readJsonFile parses a JSON file; a missing or broken file becomes undefined plus a warning. */
+async function readJsonFile(file: string, warnings: string[]): Promise<unknown> {
+  if (!existsSync(file)) {
+    warnings.push(`${path.basename(file)} is missing`);
+    return undefined;
+  }
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as unknown;
+  } catch (error) {
+    warnings.push(`${path.basename(file)}: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  }
+}
+
+/** loadRun reads a run directory's test.json, results.json and history (whatever is there). */
+export async function loadRun(runDir: string): Promise<RunInput> {
+  const warnings: string[] = [];
+  const historyPath = path.join(runDir, 'history.jsonl');
+  let history: Op[] = [];
+  if (existsSync(historyPath)) {
+    try {
+      history = await readHistory(historyPath, { format: 'jsonl' });
+    } catch (error) {
+      warnings.push(`history.jsonl: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  } else {
+    warnings.push('history.jsonl is missing');
+  }
+  const [test, results] = await Promise.all([
+    readJsonFile(path.join(runDir, 'test.json'), warnings),
+    readJsonFile(path.join(runDir, 'results.json'), warnings),
+  ]);
+  const name = path.basename(path.dirname(path.resolve(runDir)));
+  return { name, test, results, history, warnings };
+}
+
+/**
+ * renderReport writes report.html into `runDir` from the files stored there and returns the
+ * report's path. Throws when `runDir` is not a directory.
+ */
+export async function renderReport(runDir: string): Promise<string> {
+  if (!existsSync(runDir)) throw new Error(`report: ${runDir}: no such directory`);
+  const run = await loadRun(runDir);
+  const html = await buildReportHtml(buildReportData(run));
+  const file = path.join(runDir, REPORT_FILE);
+  await writeFile(file, html);
+  return file;
+}

@@ -1,0 +1,81 @@
+// test/cli.test.ts — the `npm run jepsen` command line as a user meets it: real processes, exit codes.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const examples = path.join(repoRoot, 'examples', 'histories');
+
+async function jepsen(...args: string[]) {
+  return execa('node', ['--import', 'tsx', path.join(repoRoot, 'control', 'cli.ts'), ...args], {
+    cwd: repoRoot, reject: false, env: { FORCE_COLOR: '0' },
+  });
+}
+
+describe('splitbrain CLI', () => {
+  it('--help lists the subcommands', async () => {
+    const r = await jepsen('--help');
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/check \[options\] <history>/);
+  });
+
+  it('a bad flag gives one line naming the flag and exit 3', async () => {
+    const r = await jepsen('check', path.join(examples, 'cas-register-ok.jsonl'), '--model', 'cas-register', '--bogus');
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('--bogus');
+  });
+
+  it('a bad flag value names the flag and what was expected', async () => {
+    const r = await jepsen('check', path.join(examples, 'cas-register-ok.jsonl'), '--model', 'cas-register', '--timeout', 'soon');
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr).toMatch(/--timeout.*expected a positive number of seconds/);
+    const m = await jepsen('check', path.join(examples, 'cas-register-ok.jsonl'), '--model', 'nope');
+    expect(m.exitCode).toBe(3);
+    expect(m.stderr).toMatch(/--model: expected one of .*cas-register/);
+  });
+
+  it('check exits 0 on a linearizable history and 1 on a non-linearizable one', async () => {
+    const ok = await jepsen('check', path.join(examples, 'cas-register-ok.jsonl'), '--model', 'cas-register');
+    expect(ok.exitCode).toBe(0);
+    expect(ok.stdout).toMatch(/linearizable/i);
+    const bad = await jepsen('check', path.join(examples, 'cas-register-bad.jsonl'), '--model', 'cas-register');
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stdout).toMatch(/not linearizable/i);
+  });
+
+  it('--init sets the initial value (Knossos data starts at 0)', async () => {
+    const file = path.join(examples, 'knossos-cas-register.edn');
+    expect((await jepsen('check', file, '--model', 'cas-register', '--init', '0')).exitCode).toBe(0);
+    expect((await jepsen('check', file, '--model', 'cas-register')).exitCode).toBe(1);
+    const bad = await jepsen('check', file, '--model', 'cas-register', '--init', '{oops');
+    expect(bad.exitCode).toBe(3);
+    expect(bad.stderr).toMatch(/--init.*expected a JSON value/);
+  });
+
+  it('--json prints the full result, with the counterexample of a failing history', async () => {
+    const r = await jepsen('check', path.join(examples, 'cas-register-bad.jsonl'), '--model', 'cas-register', '--json');
+    expect(r.exitCode).toBe(1);
+    const result = JSON.parse(r.stdout) as { valid: unknown; failures: unknown[] };
+    expect(result.valid).toBe(false);
+    expect(result.failures.length).toBeGreaterThan(0);
+  });
+
+  it('malformed input names the file and line, exit 3', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'splitbrain-cli-'));
+    const file = path.join(dir, 'broken.jsonl');
+    writeFileSync(file, '{"index":0,"type":"invoke","process":0,"f":"read"}\n{"index":1,"type":"okk","process":0,"f":"read"}\n');
+    const r = await jepsen('check', file, '--model', 'register');
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr).toContain('broken.jsonl:2');
+  });
+
+  it('a missing file is bad input, exit 3', async () => {
+    const r = await jepsen('check', '/nonexistent/history.jsonl', '--model', 'register');
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr).toMatch(/no such file/);
+  });
+});

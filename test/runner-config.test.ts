@@ -1,0 +1,128 @@
+// test/runner-config.test.ts — options: defaults, --config YAML, flag precedence, errors that name the key.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEFAULTS, reproduceCommand, resolveOptions } from '../control/config.ts';
+import { UsageError } from '../control/exit-codes.ts';
+import { formatProgress, Progress } from '../control/progress.ts';
+import { tempStore } from './runner-support.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+
+function yamlFile(text: string): string {
+  const file = path.join(tempStore(), 'test.yaml');
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, text);
+  return file;
+}
+
+function usageError(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(UsageError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a UsageError');
+}
+
+describe('resolveOptions', () => {
+  it('defaults to raft, register, partition, 30 s, concurrency 5, with a random seed', () => {
+    const opts = resolveOptions({}, () => 1234);
+    expect(opts).toMatchObject({ db: 'raft', workload: 'register', nemesis: ['partition'], timeLimitS: 30, concurrency: 5, seed: 1234 });
+    expect(opts.name).toBe('raft-register-partition');
+  });
+
+  it('parses flags as commander gives them (strings, lists, repeatable --bug)', () => {
+    const opts = resolveOptions({ db: 'primary-backup', nemesis: 'partition,kill', timeLimit: '2.5', concurrency: '7', bug: ['a', 'b-c'], partitionClients: true, seed: '9' });
+    expect(opts).toMatchObject({ db: 'primary-backup', nemesis: ['partition', 'kill'], timeLimitS: 2.5, concurrency: 7, bugs: ['a', 'b-c'], partitionClients: true, seed: 9 });
+    expect(resolveOptions({ nemesis: 'none', seed: '1' }).nemesis).toEqual([]);
+  });
+
+  it('reads --config YAML; flags override the file', () => {
+    const file = yamlFile('db: viewservice\nnemesis: [partition, pause]\ntime-limit: 12\nconcurrency: 3\nseed: 5\n');
+    const opts = resolveOptions({ config: file, concurrency: '4' });
+    expect(opts).toMatchObject({ db: 'viewservice', nemesis: ['partition', 'pause'], timeLimitS: 12, concurrency: 4, seed: 5 });
+    expect(opts.rate).toBe(DEFAULTS.rate);
+  });
+
+  it('names the flag and what was expected', () => {
+    expect(usageError(() => resolveOptions({ concurrency: 'many' }))).toBe('--concurrency: expected an integer in [1, 1000], got "many"');
+    expect(usageError(() => resolveOptions({ timeLimit: '-1' }))).toMatch(/^--time-limit: expected a number of seconds/);
+    expect(usageError(() => resolveOptions({ db: 'paxos' }))).toMatch(/^--db: expected one of .*raft.*, got "paxos"$/);
+    expect(usageError(() => resolveOptions({ nemesis: 'partition,meteor' }))).toMatch(/^--nemesis: expected a comma-separated list of partition, kill, pause, clock/);
+  });
+
+  it('names the YAML file and key and what was expected', () => {
+    const bad = yamlFile('time-limit: soon\n');
+    expect(usageError(() => resolveOptions({ config: bad }))).toBe(`${bad}: key "time-limit": expected a number of seconds in [0.01, 86400], got "soon"`);
+    const unknown = yamlFile('timelimit: 3\n');
+    expect(usageError(() => resolveOptions({ config: unknown }))).toMatch(new RegExp(`^${unknown}: unknown key "timelimit"; expected one of .*time-limit`));
+    const list = yamlFile('- db\n');
+    expect(usageError(() => resolveOptions({ config: list }))).toMatch(/expected a mapping of option names to values/);
+    expect(usageError(() => resolveOptions({ config: '/nonexistent/x.yaml' }))).toMatch(/^--config: cannot read \/nonexistent\/x.yaml: ENOENT/);
+    const syntax = yamlFile('db: [raft\n');
+    expect(usageError(() => resolveOptions({ config: syntax }))).toMatch(/not valid YAML/);
+  });
+
+  it('reproduceCommand round-trips through resolveOptions', () => {
+    const opts = resolveOptions({ db: 'raft', nemesis: 'kill', bug: ['x'], partitionClients: true, seed: '77', reads: 'lease' });
+    const args = reproduceCommand(opts).split(' ').slice(5);
+    const flags: Record<string, unknown> = {};
+    for (let i = 0; i < args.length; i += 1) {
+      const name = args[i].slice(2).replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+      if (name === 'partitionClients') flags[name] = true;
+      else if (name === 'bug') flags.bug = [...((flags.bug as string[]) ?? []), args[++i]];
+      else flags[name] = args[++i];
+    }
+    expect(resolveOptions(flags)).toEqual(opts);
+  });
+});
+
+describe('example configs', () => {
+  it('every examples/test-*.yaml resolves, and the lecture schedule file is accepted by --nemesis-schedule', () => {
+    const dir = path.join(ROOT, 'examples');
+    const files = readdirSync(dir).filter((f) => /^test-.*\.yaml$/.test(f));
+    expect(files.length).toBeGreaterThanOrEqual(4);
+    for (const file of files) {
+      const opts = resolveOptions({ config: path.join(dir, file) });
+      expect(file).toBe(`test-${opts.db}-${opts.workload}.yaml`);
+    }
+    const schedule = path.join(dir, 'primary-cut-from-viewserver.yaml');
+    const scripted = resolveOptions({ nemesisSchedule: schedule, db: 'viewservice', seed: '1' });
+    expect(scripted.nemesisSchedule).toBe(schedule);
+    expect(scripted.name).toBe('viewservice-register-primary-cut-from-viewserver');
+    const bad = yamlFile('- at: soon\n  do: partition\n');
+    expect(usageError(() => resolveOptions({ nemesisSchedule: bad }))).toMatch(/^--nemesis-schedule: .*at/);
+  });
+});
+
+describe('the test command exits 3 on bad arguments', () => {
+  it('prints one line naming the flag', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'control/cli.ts', 'test', '--rate', 'fast'], { cwd: ROOT, encoding: 'utf8' });
+    expect(result.status).toBe(3);
+    expect(result.stderr.trim()).toBe('splitbrain: --rate: expected a number of ops per second in [0, 1e7] (0: unlimited), got "fast"');
+  });
+});
+
+describe('progress', () => {
+  const snapshot = { phase: 'main', elapsedMs: 1500, remainingMs: 28_500, tally: { invoke: 10, ok: 7, fail: 1, info: 1 }, faults: ['partition'] };
+
+  it('formats elapsed, remaining, counts and faults', () => {
+    expect(formatProgress(snapshot)).toBe('[main] 1.5s elapsed, 28.5s left | 10 ops: 7 ok, 1 fail, 1 info | faults: partition');
+  });
+
+  it('redraws one line on a TTY and writes plain lines otherwise', () => {
+    const tty: string[] = [];
+    const ttyProgress = new Progress(() => snapshot, { isTTY: true, write: (t: string) => tty.push(t) });
+    ttyProgress.start();
+    ttyProgress.draw();
+    ttyProgress.stop();
+    expect(tty[0].startsWith('\r\x1b[K[main]')).toBe(true);
+    expect(tty.at(-1)).toBe('\n');
+    const plain: string[] = [];
+    new Progress(() => snapshot, { isTTY: false, write: (t: string) => plain.push(t) }).draw();
+    expect(plain).toEqual([`${formatProgress(snapshot)}\n`]);
+  });
+});

@@ -1,0 +1,91 @@
+// workloads/types.ts — the Workload contract: what ops to run, how to run them, how to check them.
+import type { Op, OpKey } from '../history/op.ts';
+import type { Verdict } from '../checker/types.ts';
+import type { MicroOp } from '../rsm/core/types.ts';
+import type { Rng } from '../rsm/core/types.ts';
+
+/** OpSpec: an operation a generator asks for, before it is invoked (no index/time/process). */
+export interface OpSpec {
+  f: string;
+  key?: OpKey;
+  value?: unknown;
+}
+
+/** CompletionType: how an invoked op ended (Jepsen semantics, see DESIGN.md). */
+export type CompletionType = 'ok' | 'fail' | 'info';
+
+/**
+ * Completion: what running an op returned. `value` is the completion's value (a read's
+ * result); when absent the recorder copies the invoke's value. `node` is who answered.
+ */
+export interface Completion {
+  type: CompletionType;
+  value?: unknown;
+  error?: string;
+  node?: string;
+}
+
+/**
+ * KvClientLike: the client calls workloads use. Shaped after rsm/client's KvClient: each call
+ * resolves (never rejects for a protocol outcome) to ok (happened), fail (certainly did not
+ * happen, e.g. a cas compare mismatch) or info (unknown: timeout, connection lost).
+ */
+export interface KvClientLike {
+  read(key: string): Promise<Completion>;
+  write(key: string, value: unknown): Promise<Completion>;
+  cas(key: string, expected: unknown, value: unknown): Promise<Completion>;
+  txn(ops: MicroOp[]): Promise<Completion>;
+  close?(): void | Promise<void>;
+}
+
+/** OpGenerator: one thread's stream of ops; null means this thread has nothing more to do. */
+export interface OpGenerator {
+  next(): OpSpec | null;
+}
+
+/** WorkloadContext: what generators may depend on (all of it fixed for a run). */
+export interface WorkloadContext {
+  concurrency: number;
+  keyCount: number;
+  nodes: readonly string[];
+}
+
+/** CheckOptions: bounds for the checker (a budget exhausted is an unknown verdict). */
+export interface CheckOptions {
+  timeoutMs?: number;
+}
+
+/**
+ * WorkloadResult: a workload's verdict plus whatever it measured; stored in results.json.
+ * `anomalies` names what was found (e.g. "nonlinearizable key 3"), empty when valid.
+ */
+export interface WorkloadResult {
+  valid: Verdict;
+  anomalies: string[];
+  [detail: string]: unknown;
+}
+
+/**
+ * Workload: one file in workloads/ registered by name. Generators draw every choice from the
+ * rng they are given (one fork per thread), so a seed fixes the ops each thread asks for
+ * whatever the timing. `finalGenerator` runs after the faults are healed (e.g. read every key);
+ * it sees the main-phase ops so it can read what was written.
+ */
+export interface Workload {
+  readonly name: string;
+  readonly description: string;
+  /** checkModel: the model `check DIR` should use to re-check the history (stored in test.json). */
+  readonly checkModel?: { name: string; init: unknown };
+  generator(thread: number, rng: Rng, ctx: WorkloadContext): OpGenerator;
+  finalGenerator?(thread: number, ctx: WorkloadContext, mainOps: readonly Op[]): OpGenerator;
+  invoke(client: KvClientLike, op: OpSpec): Promise<Completion>;
+  check(history: readonly Op[], opts: CheckOptions): Promise<WorkloadResult>;
+}
+
+/** listGenerator yields the given ops in order, then null. */
+export function listGenerator(ops: readonly OpSpec[]): OpGenerator {
+  let position = 0;
+  return {
+    next: () => (position < ops.length ? ops[position++] : null),
+  };
+}

@@ -43,10 +43,22 @@ export interface StepResult<S> {
  */
 export interface Model<S = unknown> {
   readonly name: string;
+  /** initArg is the init value the model was built with: getModel(name, initArg) rebuilds it (workers). */
+  readonly initArg?: unknown;
   init(): S;
   step(state: S, op: Operation): StepResult<S>;
   /** stateKey maps equal states to equal strings (memoisation). Default: JSON.stringify. */
   stateKey?(state: S): string;
+  /**
+   * stateId, when given, is used instead of stateKey: a non-negative integer that is equal iff
+   * the states are equal (models that intern their states answer it without hashing strings).
+   */
+  stateId?(state: S): number;
+  /**
+   * readOnly says the op never changes any state (a read). The search then linearizes it as
+   * soon as it is legal and tries no alternative there, which prunes read-heavy histories.
+   */
+  readOnly?(op: Operation): boolean;
   /** partition splits ops into independent sub-histories (per key). Default: one partition. */
   partition?(ops: Operation[]): Operation[][];
   describeOperation?(op: Operation): string;

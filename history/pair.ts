@@ -129,7 +129,7 @@ function complete(slots: (Operation | null)[], position: number, op: Op, readFs:
     else result.droppedFailed++;
     slots[position] = null;
   } else {
-    if (op.time !== undefined) operation.returnTime = op.time;
+    // An info op never returned as far as the search is concerned: no return index or time.
     markInfo(slots, position, readFs, result);
   }
 }

@@ -1,0 +1,91 @@
+// checker/elle/cycles.test.ts — SCCs and class-constrained shortest cycles on hand-made graphs.
+import { describe, expect, it } from 'vitest';
+import { BASE_CLASSES, CycleSearch, cycleClass, type Budget, type FoundCycle } from './cycles.ts';
+import { EdgeBuilder, REALTIME, RW, WR, WW, type Graph } from './graph.ts';
+import { SccWorkspace } from './scc.ts';
+
+function graph(n: number, edges: [number, number, number][]): Graph {
+  const b = new EdgeBuilder(n);
+  for (const [from, to, bit] of edges) b.add(from, to, bit);
+  return b.build();
+}
+
+function budget(stepsMax = 1e9): Budget {
+  return { steps: 0, stepsMax, deadlineMs: Infinity, now: () => 0, exhausted: false };
+}
+
+function classify(g: Graph): Record<string, FoundCycle | null | 'unknown'> {
+  const scc = new SccWorkspace(g);
+  const all = Int32Array.from({ length: g.nodeCount }, (_, i) => i);
+  const comps = scc.components(all, 0xff, null, 0);
+  expect(comps.length).toBe(1);
+  const search = new CycleSearch(g, scc, budget());
+  const out: Record<string, FoundCycle | null | 'unknown'> = {};
+  for (const b of BASE_CLASSES) out[b] = search.find(comps[0], cycleClass(b, 0, ''));
+  out['G0-realtime'] = search.find(comps[0], cycleClass('G0', REALTIME, '-realtime'));
+  return out;
+}
+
+describe('graph and SCCs', () => {
+  it('merges parallel edges into one pair with both bits and drops self-edges', () => {
+    const g = graph(2, [[0, 1, WW], [0, 1, RW], [1, 1, WW]]);
+    expect(Array.from(g.targets)).toEqual([1]);
+    expect(g.kinds[0]).toBe(WW | RW);
+  });
+
+  it('finds components iteratively on a 200 000-node ring plus a tail', () => {
+    const n = 200_000;
+    const edges: [number, number, number][] = [];
+    for (let i = 0; i < n - 1; i++) edges.push([i, i + 1, WW]);
+    edges.push([n - 2, 0, WW]);
+    const g = graph(n, edges);
+    const comps = new SccWorkspace(g).components(Int32Array.from({ length: n }, (_, i) => i), 0xff, null, 0);
+    expect(comps.map((c) => c.length)).toEqual([n - 1]);
+  });
+});
+
+describe('class-constrained cycles', () => {
+  it('finds the shortest G0 cycle, not the first one', () => {
+    // Long ww cycle 0→1→2→3→0 and a short one 2→4→2.
+    const g = graph(5, [[0, 1, WW], [1, 2, WW], [2, 3, WW], [3, 0, WW], [2, 4, WW], [4, 2, WW]]);
+    const found = classify(g);
+    expect((found.G0 as FoundCycle).nodes.length).toBe(2);
+    expect(found.G1c).toBeNull();
+  });
+
+  it('G-single needs exactly one rw; G2-item two', () => {
+    const single = classify(graph(2, [[0, 1, RW], [1, 0, WR]]));
+    expect((single['G-single'] as FoundCycle).bits.sort()).toEqual([WR, RW].sort());
+    expect(single['G2-item']).toBeNull();
+    expect(single.G1c).toBeNull();
+    const skew = classify(graph(2, [[0, 1, RW], [1, 0, RW]]));
+    expect(skew['G-single']).toBeNull();
+    expect(skew['G2-item']).not.toBeNull();
+    expect(skew['G-nonadjacent']).toBeNull();
+  });
+
+  it('G-nonadjacent counts the wrap-around: rw wr rw on a triangle is adjacent', () => {
+    const triangle = classify(graph(3, [[0, 1, RW], [1, 2, WR], [2, 0, RW]]));
+    expect(triangle['G-nonadjacent']).toBeNull();
+    expect(triangle['G2-item']).not.toBeNull();
+    const square = classify(graph(4, [[0, 1, RW], [1, 2, WR], [2, 3, RW], [3, 0, WW]]));
+    expect((square['G-nonadjacent'] as FoundCycle).nodes.length).toBe(4);
+  });
+
+  it('a -realtime class needs a realtime edge', () => {
+    const g = graph(3, [[0, 1, WW], [1, 0, WW], [1, 2, WW], [2, 1, REALTIME]]);
+    const found = classify(g);
+    expect((found.G0 as FoundCycle).nodes.length).toBe(2);
+    const rt = found['G0-realtime'] as FoundCycle;
+    expect(rt.bits).toContain(REALTIME);
+    expect(rt.nodes.sort()).toEqual([1, 2]);
+  });
+
+  it('returns unknown when the step budget runs out', () => {
+    const g = graph(2, [[0, 1, RW], [1, 0, RW]]);
+    const scc = new SccWorkspace(g);
+    const comps = scc.components(Int32Array.from([0, 1]), 0xff, null, 0);
+    const search = new CycleSearch(g, scc, budget(0));
+    expect(search.find(comps[0], cycleClass('G2-item', 0, ''))).toBe('unknown');
+  });
+});

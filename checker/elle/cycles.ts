@@ -1,0 +1,208 @@
+// checker/elle/cycles.ts — shortest cycle of each anomaly class inside one component, by BFS over (txn, class state).
+//
+// A class is a small automaton over edge types (Adya's definitions as Elle uses them): G0 uses
+// ww only; G1c ww+wr with at least one wr; G-single exactly one rw; G-nonadjacent two or more
+// rw, no two adjacent (the cycle wraps around); G2-item two or more rw. The -process and
+// -realtime variants also allow that order edge and need at least one of it. BFS from a start
+// finds the shortest accepted cycle through it; starts are the sources of the class's rarest
+// required edge type, inside the components of the subgraph of allowed types.
+import { DATA, RW, WR, WW, type Graph } from './graph.ts';
+import type { SccWorkspace } from './scc.ts';
+import type { CycleAnomalyType } from './types.ts';
+
+const CNT = 3;
+const FIRST_RW = 4;
+const LAST_RW = 8;
+const HAS_WR = 16;
+const HAS_EXTRA = 32;
+
+export type BaseClass = 'G0' | 'G1c' | 'G-single' | 'G-nonadjacent' | 'G2-item';
+export const BASE_CLASSES: readonly BaseClass[] = ['G0', 'G1c', 'G-single', 'G-nonadjacent', 'G2-item'];
+
+/** CycleClass: one anomaly class as an automaton over edge types. */
+export interface CycleClass {
+  type: CycleAnomalyType;
+  base: BaseClass;
+  allowed: number;
+  /** PROCESS or REALTIME for variants, else 0. */
+  extra: number;
+  required: number;
+  relevant: number;
+  /** compact[state] is the dense index of a relevant state; stateCount of them. */
+  compact: Int8Array;
+  stateCount: number;
+}
+
+/** cycleClass builds the automaton for `base`, optionally as its -process/-realtime variant. */
+export function cycleClass(base: BaseClass, extra: number, suffix: '' | '-process' | '-realtime'): CycleClass {
+  const rwClass = base !== 'G0' && base !== 'G1c';
+  const allowed = (base === 'G0' ? WW : base === 'G1c' ? WW | WR : DATA) | extra;
+  const relevant = HAS_EXTRA | (base === 'G1c' ? HAS_WR : 0) | (rwClass ? CNT : 0) | (base === 'G-nonadjacent' ? FIRST_RW | LAST_RW : 0);
+  const compact = new Int8Array(64).fill(-1);
+  let stateCount = 0;
+  for (let s = 0; s < 64; s++) if ((s & ~relevant) === 0 && (s & CNT) !== CNT) compact[s] = stateCount++;
+  const required = extra !== 0 ? extra : rwClass ? RW : base === 'G1c' ? WR : WW;
+  return { type: `${base}${suffix}` as CycleAnomalyType, base, allowed, extra, required, relevant, compact, stateCount };
+}
+
+/** step moves class state s along an edge of one type bit; -1 when the class forbids it. */
+function step(c: CycleClass, s: number, bit: number, first: boolean): number {
+  const rw = bit === RW;
+  if (c.base === 'G-nonadjacent' && rw && !first && (s & LAST_RW) !== 0) return -1;
+  const cnt = Math.min(2, (s & CNT) + (rw ? 1 : 0));
+  if (c.base === 'G-single' && cnt > 1) return -1;
+  let next = cnt | (first ? (rw ? FIRST_RW : 0) : s & FIRST_RW) | (rw ? LAST_RW : 0) | (s & (HAS_WR | HAS_EXTRA));
+  if (bit === WR) next |= HAS_WR;
+  if ((bit & c.extra) !== 0) next |= HAS_EXTRA;
+  return next & c.relevant;
+}
+
+function accepts(c: CycleClass, s: number): boolean {
+  if (c.extra !== 0 && (s & HAS_EXTRA) === 0) return false;
+  const cnt = s & CNT;
+  switch (c.base) {
+    case 'G0': return true;
+    case 'G1c': return (s & HAS_WR) !== 0;
+    case 'G-single': return cnt === 1;
+    case 'G-nonadjacent': return cnt === 2 && !((s & FIRST_RW) !== 0 && (s & LAST_RW) !== 0);
+    case 'G2-item': return cnt === 2;
+  }
+}
+
+/** Budget bounds the whole cycle search: BFS edge relaxations and a wall-clock deadline. */
+export interface Budget {
+  steps: number;
+  stepsMax: number;
+  deadlineMs: number;
+  now: () => number;
+  exhausted: boolean;
+}
+
+function spend(b: Budget, n: number): boolean {
+  b.steps += n;
+  if (b.steps > b.stepsMax || ((b.steps & 0xfff) < n && b.now() > b.deadlineMs)) b.exhausted = true;
+  return !b.exhausted;
+}
+
+/** FoundCycle: txn ids in cycle order (nodes[i] → nodes[i+1 mod n]) and the edge bit each step used. */
+export interface FoundCycle {
+  nodes: number[];
+  bits: number[];
+}
+
+/** CycleSearch keeps per-graph scratch arrays; labels mark which nodes a search may visit. */
+export class CycleSearch {
+  private readonly label: Int32Array;
+  private readonly local: Int32Array;
+  private labelNext = 1;
+  private seen = new Int32Array(0);
+  private parent = new Int32Array(0);
+  private parentBit = new Uint8Array(0);
+  private queue = new Int32Array(0);
+  private stamp = 0;
+
+  constructor(private readonly g: Graph, private readonly scc: SccWorkspace, private readonly budget: Budget) {
+    this.label = new Int32Array(g.nodeCount);
+    this.local = new Int32Array(g.nodeCount);
+  }
+
+  /** find returns the shortest cycle of class c found in `component`, null if none, 'unknown' if out of budget. */
+  find(component: Int32Array, c: CycleClass): FoundCycle | null | 'unknown' {
+    const top = this.labelNext++;
+    for (const v of component) this.label[v] = top;
+    const subs = this.scc.components(component, c.allowed, this.label, top);
+    for (const sub of subs) {
+      const lab = this.labelNext++;
+      for (let i = 0; i < sub.length; i++) { this.label[sub[i]] = lab; this.local[sub[i]] = i; }
+      const found = this.searchSub(sub, lab, c);
+      if (found !== null) return found;
+    }
+    return null;
+  }
+
+  private searchSub(sub: Int32Array, lab: number, c: CycleClass): FoundCycle | null | 'unknown' {
+    const size = sub.length * c.stateCount;
+    if (this.seen.length < size) {
+      this.seen = new Int32Array(size); this.parent = new Int32Array(size);
+      this.parentBit = new Uint8Array(size); this.queue = new Int32Array(size);
+      this.stamp = 0;
+    }
+    const refineMax = 16;
+    let best: FoundCycle | null = null;
+    let triedAfterBest = 0;
+    for (const s of sub) {
+      if (!this.hasRequired(s, lab, c)) continue;
+      const found = this.bfs(s, sub, lab, c, best === null ? Infinity : best.nodes.length - 1);
+      if (found === 'unknown') return best ?? 'unknown';
+      if (found !== null) best = found;
+      if (best !== null && ++triedAfterBest > refineMax) break;
+    }
+    return best;
+  }
+
+  private hasRequired(v: number, lab: number, c: CycleClass): boolean {
+    const { offsets, targets, kinds } = this.g;
+    for (let i = offsets[v]; i < offsets[v + 1]; i++) if ((kinds[i] & c.required) !== 0 && this.label[targets[i]] === lab) return true;
+    return false;
+  }
+
+  /** bfs from s over (node, state) pairs; cycles longer than lengthMax are not wanted. */
+  private bfs(s: number, sub: Int32Array, lab: number, c: CycleClass, lengthMax: number): FoundCycle | null | 'unknown' {
+    const { offsets, targets, kinds } = this.g;
+    const S = c.stateCount;
+    const stamp = ++this.stamp;
+    const root = this.local[s] * S + c.compact[0];
+    const states = new Int8Array(S);
+    for (let st = 0; st < 64; st++) if (c.compact[st] >= 0) states[c.compact[st]] = st;
+    this.seen[root] = stamp;
+    this.queue[0] = root;
+    let head = 0;
+    let tail = 1;
+    for (let depth = 1; depth <= lengthMax && head < tail; depth++) {
+      const levelEnd = tail;
+      for (; head < levelEnd; head++) {
+        const prod = this.queue[head];
+        const v = sub[(prod / S) | 0];
+        const st = states[prod % S];
+        if (!spend(this.budget, offsets[v + 1] - offsets[v] + 1)) return 'unknown';
+        for (let i = offsets[v]; i < offsets[v + 1]; i++) {
+          const w = targets[i];
+          if (this.label[w] !== lab) continue;
+          let bits = kinds[i] & c.allowed;
+          while (bits !== 0) {
+            const bit = bits & -bits;
+            bits ^= bit;
+            const next = step(c, st, bit, prod === root);
+            if (next < 0) continue;
+            if (w === s) {
+              if (accepts(c, next)) return this.path(prod, root, S, sub, bit);
+              continue;
+            }
+            const p = this.local[w] * S + c.compact[next];
+            if (this.seen[p] === stamp) continue;
+            this.seen[p] = stamp;
+            this.parent[p] = prod;
+            this.parentBit[p] = bit;
+            this.queue[tail++] = p;
+          }
+        }
+      }
+    }
+    return null;
+  }
+
+  private path(last: number, root: number, S: number, sub: Int32Array, closing: number): FoundCycle {
+    const nodes: number[] = [];
+    const bits: number[] = [closing];
+    let p = last;
+    for (let guard = 0; guard <= sub.length * S; guard++) {
+      nodes.push(sub[(p / S) | 0]);
+      if (p === root) break;
+      bits.push(this.parentBit[p]);
+      p = this.parent[p];
+    }
+    nodes.reverse();
+    bits.reverse();
+    return { nodes, bits };
+  }
+}

@@ -1,0 +1,59 @@
+// checker/elle/internal.ts — internal consistency: a txn's reads must agree with its own earlier reads and writes.
+import type { OpKey } from '../../history/op.ts';
+import { AnomalySink, name, sameValue } from './inference.ts';
+import { showValue, type Mop } from './txns.ts';
+
+/** KeyState: what the txn knows of one key: the last read (base, null if none) plus its appends/writes since. */
+interface KeyState {
+  key: OpKey;
+  base: unknown[] | null;
+  since: unknown[];
+}
+
+function expectedText(state: KeyState, workload: 'list-append' | 'rw-register'): string {
+  if (workload === 'rw-register') return `${showValue(state.since.length > 0 ? state.since[state.since.length - 1] : (state.base as unknown[])[0])}`;
+  if (state.base !== null) return showValue([...state.base, ...state.since]);
+  return `a list ending in ${showValue(state.since)}`;
+}
+
+function agrees(state: KeyState, value: unknown, workload: 'list-append' | 'rw-register'): boolean {
+  if (workload === 'rw-register') {
+    const known = state.since.length > 0 ? state.since[state.since.length - 1] : (state.base as unknown[])[0];
+    return sameValue(known, value);
+  }
+  const list = (value ?? []) as unknown[];
+  if (state.base !== null) return sameValue([...state.base, ...state.since], list);
+  const offset = list.length - state.since.length;
+  if (offset < 0) return false;
+  for (let i = 0; i < state.since.length; i++) if (!sameValue(list[offset + i], state.since[i])) return false;
+  return true;
+}
+
+/**
+ * checkInternal reports `internal` when one of txn t's reads disagrees with what its earlier
+ * micro-ops on that key imply (Elle's internal consistency). Only ok txns have reads to check.
+ */
+export function checkInternal(t: number, mops: readonly Mop[], workload: 'list-append' | 'rw-register', sink: AnomalySink): void {
+  if (mops.length < 2) return;
+  // Most txns touch each key once; then nothing can disagree and no state is needed.
+  let repeated = false;
+  for (let i = 1; i < mops.length && !repeated; i++) for (let j = 0; j < i; j++) if (mops[j][1] === mops[i][1]) { repeated = true; break; }
+  if (!repeated) return;
+  const states: KeyState[] = [];
+  for (const [f, k, v] of mops) {
+    let state = states.find((x) => x.key === k);
+    if (f !== 'r') {
+      if (state === undefined) { state = { key: k, base: null, since: [] }; states.push(state); }
+      state.since.push(v);
+      continue;
+    }
+    if (state !== undefined && (state.base !== null || state.since.length > 0) && !agrees(state, v, workload)) {
+      const expected = expectedText(state, workload);
+      sink.add('internal', () => ({ txns: [t], key: k, value: v,
+        explanation: `${name(t)} read key ${showValue(k)} = ${showValue(v)}, but its own earlier micro-ops imply ${expected} (internal inconsistency)` }));
+    }
+    if (state === undefined) { state = { key: k, base: null, since: [] }; states.push(state); }
+    state.base = workload === 'rw-register' ? [v] : [...((v ?? []) as unknown[])];
+    state.since = [];
+  }
+}

@@ -1,0 +1,134 @@
+// checker/elle/txns.ts — pair txn invokes with completions into a dense transaction table.
+import type { Op, OpKey, Process } from '../../history/op.ts';
+import type { ElleTxnView } from './types.ts';
+
+/** TxnStatus: ok committed, info may or may not have committed, fail certainly did not. */
+export const OK = 0;
+export const INFO = 1;
+export const FAIL = 2;
+
+/** Mop is one micro-op: ["append"|"w"|"r", key, value]. */
+export type Mop = readonly [string, OpKey, unknown];
+
+/**
+ * TxnTable holds every txn in invoke order. Ids are dense (0..count-1) so graph code can use
+ * typed arrays; failed txns keep an id but never get edges.
+ */
+export interface TxnTable {
+  count: number;
+  status: Uint8Array;
+  process: Process[];
+  invokeIndex: Float64Array;
+  /** History index of the completion; Infinity when it never completed or completed info. */
+  completeIndex: Float64Array;
+  /** The micro-ops: the ok completion's value, else the invoke's. */
+  mops: Mop[][];
+  /** The history position (array index) of the invoke, for process/realtime ordering. */
+  invokePosition: Int32Array;
+  /** The history position of the ok completion, -1 otherwise. */
+  completePosition: Int32Array;
+}
+
+function checkMops(value: unknown, op: Op): Mop[] {
+  if (!Array.isArray(value)) throw new Error(`history index ${op.index}: txn value must be an array of micro-ops`);
+  for (const mop of value) {
+    if (!Array.isArray(mop) || mop.length !== 3 || typeof mop[0] !== 'string') {
+      throw new Error(`history index ${op.index}: micro-op ${JSON.stringify(mop)} must be [f, key, value]`);
+    }
+    const key: unknown = mop[1];
+    if (typeof key !== 'string' && typeof key !== 'number') {
+      throw new Error(`history index ${op.index}: micro-op key ${JSON.stringify(key)} must be a string or number`);
+    }
+  }
+  return value as Mop[];
+}
+
+/**
+ * collectTxns pairs each `txn` invoke with its process's next completion. Other functions and
+ * the nemesis are skipped. An invoke with no completion counts as info. Throws an Error naming
+ * the history index on malformed input.
+ */
+export function collectTxns(history: readonly Op[]): TxnTable {
+  // Count first so every column is allocated once at its final size.
+  let n = 0;
+  for (let position = 0; position < history.length; position++) {
+    const op = history[position];
+    if (op.type === 'invoke' && op.f === 'txn' && op.process !== 'nemesis') n++;
+  }
+  const status = new Uint8Array(n);
+  const process: Process[] = [];
+  const invokeIndex = new Float64Array(n);
+  const completeIndex = new Float64Array(n);
+  const invokePosition = new Int32Array(n);
+  const completePosition = new Int32Array(n);
+  const mops: Mop[][] = [];
+  const pending = new Map<Process, number>();
+  let count = 0;
+  for (let position = 0; position < history.length; position++) {
+    const op = history[position];
+    if (op.f !== 'txn' || op.process === 'nemesis') continue;
+    if (op.type === 'invoke') {
+      if (pending.has(op.process)) {
+        throw new Error(`history index ${op.index}: process ${op.process} invokes a txn while another is pending`);
+      }
+      const id = count++;
+      pending.set(op.process, id);
+      status[id] = INFO;
+      process.push(op.process);
+      invokeIndex[id] = op.index;
+      completeIndex[id] = Infinity;
+      invokePosition[id] = position;
+      completePosition[id] = -1;
+      mops.push(checkMops(op.value, op));
+      continue;
+    }
+    const id = pending.get(op.process);
+    if (id === undefined) throw new Error(`history index ${op.index}: ${op.type} txn of process ${op.process} has no pending invoke`);
+    pending.delete(op.process);
+    if (op.type === 'ok') {
+      status[id] = OK;
+      completeIndex[id] = op.index;
+      completePosition[id] = position;
+      const value = checkMops(op.value, op);
+      if (value.length !== mops[id].length) {
+        throw new Error(`history index ${op.index}: ok txn has ${value.length} micro-ops, its invoke ${mops[id].length}`);
+      }
+      mops[id] = value;
+    } else if (op.type === 'fail') {
+      status[id] = FAIL;
+      completeIndex[id] = op.index;
+    }
+  }
+  if (count !== n) throw new Error(`collectTxns: counted ${n} txn invokes, paired ${count}`);
+  return { count, status, process, invokeIndex, completeIndex, mops, invokePosition, completePosition };
+}
+
+/** txnView renders txn `id` for results (JSON-safe: null instead of Infinity). */
+export function txnView(table: TxnTable, id: number): ElleTxnView {
+  const s = table.status[id];
+  const complete = table.completeIndex[id];
+  return {
+    id,
+    process: table.process[id],
+    type: s === OK ? 'ok' : s === FAIL ? 'fail' : 'info',
+    invokeIndex: table.invokeIndex[id],
+    completeIndex: Number.isFinite(complete) ? complete : null,
+    value: table.mops[id],
+  };
+}
+
+/** showValue prints a JSON value compactly for explanations. */
+export function showValue(value: unknown): string {
+  // Long lists hide what matters (their ends): keep the first and last few elements.
+  if (Array.isArray(value) && value.length > 10) {
+    const head = value.slice(0, 3).map((v) => JSON.stringify(v)).join(',');
+    const tail = value.slice(-3).map((v) => JSON.stringify(v)).join(',');
+    return `[${head},…,${tail}] (${value.length} elements)`;
+  }
+  return JSON.stringify(value) ?? 'undefined';
+}
+
+/** showMops prints a txn's micro-ops like Elle: [[append 4 3] [r 4 [1 3]]]. */
+export function showMops(mops: readonly Mop[]): string {
+  return `[${mops.map((m) => `[${m[0]} ${showValue(m[1])} ${showValue(m[2])}]`).join(' ')}]`;
+}

@@ -1,0 +1,98 @@
+// checker/linearizable/check.ts — check operations or a raw history against a model.
+import os from 'node:os';
+import type { Op } from '../../history/op.ts';
+import { toOperations, type PairOptions } from '../../history/pair.ts';
+import { MODEL_NAMES } from '../models/index.ts';
+import type { Model, Operation } from '../types.ts';
+import { runInterleaved, type InterleaveOutcome } from './interleave.ts';
+import type { LinearizabilityResult } from './result.ts';
+import { runInWorkers } from './workers.ts';
+
+/** CheckOptions: limits and how partitions are scheduled. */
+export interface CheckOptions {
+  /** Wall-clock limit; when exhausted the verdict is 'unknown'. Default 60 000. */
+  timeoutMs?: number;
+  /** interleave (default): round-robin slices in this thread; workers: worker_threads. */
+  strategy?: 'interleave' | 'workers';
+  /** Worker threads for strategy 'workers'. Default: the available parallelism. */
+  workers?: number;
+  /** Search steps per slice before moving to the next partition. Default 5 000. */
+  sliceSteps?: number;
+  /** Cap on the visited-state caches, in bytes; reaching it gives 'unknown'. Default 1 GiB. */
+  cacheBytesMax?: number;
+  /** Cap on the process's resident memory, checked between slices; 'unknown' beyond. Default 3 GiB. */
+  rssBytesMax?: number;
+}
+
+const TIMEOUT_MS_DEFAULT = 60_000;
+const SLICE_STEPS_DEFAULT = 5_000;
+const CACHE_BYTES_MAX_DEFAULT = 2 ** 30;
+const RSS_BYTES_MAX_DEFAULT = 3 * 2 ** 30;
+
+/**
+ * checkOperations decides whether `ops` are linearizable under `model`, one search per
+ * partition (P-compositionality). The first illegal partition ends the whole check.
+ * With strategy 'workers' the model is rebuilt in each thread by getModel(model.name, model.initArg).
+ */
+export async function checkOperations(
+  ops: Operation[],
+  model: Model,
+  opts: CheckOptions = {},
+): Promise<LinearizabilityResult> {
+  const startMs = performance.now();
+  const timeoutMs = opts.timeoutMs ?? TIMEOUT_MS_DEFAULT;
+  const sliceSteps = opts.sliceSteps ?? SLICE_STEPS_DEFAULT;
+  const bytesMax = opts.cacheBytesMax ?? CACHE_BYTES_MAX_DEFAULT;
+  const partitions = (model.partition ? model.partition(ops) : [ops]).filter((p) => p.length > 0);
+  let outcome: InterleaveOutcome;
+  if (opts.strategy === 'workers' && partitions.length > 1) {
+    if (!MODEL_NAMES.includes(model.name)) {
+      throw new Error(`strategy workers needs a named model (${MODEL_NAMES.join(', ')}); got "${model.name}"`);
+    }
+    outcome = await runInWorkers(partitions, model.name, model.initArg, {
+      workers: opts.workers ?? os.availableParallelism(),
+      timeoutMs,
+      sliceSteps,
+      bytesMax,
+      rssBytesMax: opts.rssBytesMax ?? RSS_BYTES_MAX_DEFAULT,
+    });
+  } else {
+    outcome = runInterleaved(partitions, model, {
+      deadlineMs: startMs + timeoutMs,
+      now: () => performance.now(),
+      sliceSteps,
+      budget: { bytesUsed: 0, bytesMax },
+      rssBytesMax: opts.rssBytesMax ?? RSS_BYTES_MAX_DEFAULT,
+    });
+  }
+  const result: LinearizabilityResult = {
+    valid: outcome.status === 'ok' ? true : outcome.status === 'illegal' ? false : 'unknown',
+    model: model.name,
+    partitions: partitions.length,
+    partitionsChecked: outcome.partitionsChecked,
+    opCount: ops.length,
+    elapsedMs: performance.now() - startMs,
+    failures: outcome.failure ? [outcome.failure] : [],
+    steps: outcome.steps,
+  };
+  if (outcome.unknownReason !== undefined && result.valid === 'unknown') result.unknownReason = outcome.unknownReason;
+  return result;
+}
+
+/** checkLinearizable pairs a raw history (see toOperations) and checks it. */
+export async function checkLinearizable(
+  history: Op[],
+  model: Model,
+  opts: CheckOptions & PairOptions = {},
+): Promise<LinearizabilityResult> {
+  const paired = toOperations(history, opts);
+  const result = await checkOperations(paired.operations, model, opts);
+  result.dropped = {
+    failedReads: paired.droppedFailedReads,
+    infoReads: paired.droppedInfoReads,
+    failed: paired.droppedFailed,
+    info: paired.infoCount,
+    pending: paired.pendingCount,
+  };
+  return result;
+}

@@ -1,0 +1,102 @@
+// checker/linearizable/counterexample.ts — turn the search's deepest point into a PartitionFailure.
+import type { Model, Operation } from '../types.ts';
+import type { OperationView, PartitionFailure } from './result.ts';
+import type { LinearizationSearch } from './search.ts';
+
+const CANDIDATES_MAX = 16;
+const WINDOW_MAX = 32;
+const PREFIX_LINES_MAX = 8;
+/** Only the last PREFIX_STATES_MAX prefix steps get a state text, so huge prefixes stay small. */
+const PREFIX_STATES_MAX = 2000;
+
+/** buildFailure explains an 'illegal' search in ids, states and human lines. */
+export function buildFailure(search: LinearizationSearch): PartitionFailure {
+  const point = search.deepestPoint();
+  if (point === null) throw new Error('buildFailure: the search has no deepest point');
+  const { ops, model } = search;
+  const describeState = (state: unknown): string => describe(model, state);
+  const failing = ops[point.blockedOp];
+  const linearized = new Set(point.prefix);
+  const candidates = ops.filter(
+    (op, i) => !linearized.has(i) && op.invokeIndex < failing.returnIndex && op !== failing,
+  );
+  const window = ops.filter((op) => op.invokeIndex < failing.returnIndex && op.returnIndex > failing.invokeIndex);
+  const statesBefore = point.statesAtDepth.map(describeState);
+  const failure: PartitionFailure = {
+    partitionOpCount: ops.length,
+    prefix: point.prefix.map((i, k) => ({
+      id: ops[i].id,
+      stateAfter: k >= point.prefix.length - PREFIX_STATES_MAX ? describeState(point.statesAfter[k]) : '',
+    })),
+    failingOpIds: [failing.id],
+    candidateIds: candidates.slice(0, CANDIDATES_MAX).map((op) => op.id),
+    statesBefore,
+    windowIds: window.slice(0, WINDOW_MAX).map((op) => op.id),
+    ops: [],
+    lines: [],
+  };
+  // Only a partitioned model's failure belongs to one key.
+  if (failing.key !== undefined && model.partition) failure.key = failing.key;
+  const mentioned = new Set<Operation>([failing, ...candidates.slice(0, CANDIDATES_MAX), ...window.slice(0, WINDOW_MAX)]);
+  for (const i of point.prefix) mentioned.add(ops[i]);
+  failure.ops = [...mentioned].sort((a, b) => a.id - b.id).map((op) => viewOf(model, op));
+  const legalSomewhere = point.statesAtDepth.some((state) => model.step(state, failing).ok);
+  failure.lines = failureLines(model, failure, failing, candidates, legalSomewhere);
+  return failure;
+}
+
+/** viewOf copies what a report needs to draw one op (Infinity becomes null for JSON). */
+export function viewOf(model: Model, op: Operation): OperationView {
+  const view: OperationView = {
+    id: op.id,
+    process: op.process,
+    f: op.f,
+    input: op.input,
+    output: op.output,
+    outcome: op.outcome,
+    invokeIndex: op.invokeIndex,
+    returnIndex: Number.isFinite(op.returnIndex) ? op.returnIndex : null,
+    text: model.describeOperation ? model.describeOperation(op) : `${op.f} ${JSON.stringify(op.input)}`,
+  };
+  if (op.key !== undefined) view.key = op.key;
+  if (op.invokeTime !== undefined) view.invokeTime = op.invokeTime;
+  if (op.returnTime !== undefined) view.returnTime = op.returnTime;
+  return view;
+}
+
+function describe(model: Model, state: unknown): string {
+  return model.describeState ? model.describeState(state) : JSON.stringify(state);
+}
+
+function opLabel(model: Model, op: Operation): string {
+  const text = model.describeOperation ? model.describeOperation(op) : `${op.f} ${JSON.stringify(op.input)}`;
+  const end = Number.isFinite(op.returnIndex) ? String(op.returnIndex) : 'never';
+  return `op ${op.id} (process ${op.process}, ${text}, history ${op.invokeIndex}..${end})`;
+}
+
+function failureLines(
+  model: Model,
+  failure: PartitionFailure,
+  failing: Operation,
+  candidates: Operation[],
+  legalSomewhere: boolean,
+): string[] {
+  const byId = new Map(failure.ops.map((view) => [view.id, view]));
+  const lines = [`Longest linearizable prefix: ${failure.prefix.length} of ${failure.partitionOpCount} ops.`];
+  const shown = failure.prefix.slice(-PREFIX_LINES_MAX);
+  if (shown.length < failure.prefix.length) lines.push(`  ... ${failure.prefix.length - shown.length} earlier ops`);
+  for (const step of shown) lines.push(`  op ${step.id} ${byId.get(step.id)?.text ?? ''} -> ${step.stateAfter}`);
+  const states = failure.statesBefore.join(' or ');
+  // Either the op is illegal in every state reachable here, or it is legal but every order
+  // after it dead-ends: say which, so the reader does not hunt for a wrong value.
+  lines.push(
+    legalSomewhere
+      ? `Then ${opLabel(model, failing)} must go next (the state could be ${states}), but no order of the remaining ops works after it.`
+      : `Then ${opLabel(model, failing)} cannot be linearized: the state could only be ${states} here.`,
+  );
+  if (candidates.length > 0) {
+    const listed = candidates.slice(0, CANDIDATES_MAX).map((op) => `op ${op.id} ${byId.get(op.id)?.text ?? ''}`);
+    lines.push(`Ops that could go first instead, none leading to a linearization: ${listed.join(', ')}.`);
+  }
+  return lines;
+}

@@ -1,0 +1,97 @@
+// checker/linearizable/interleave.ts — run many partition searches round-robin in slices.
+import type { Model, Operation } from '../types.ts';
+import { buildFailure } from './counterexample.ts';
+import type { PartitionFailure } from './result.ts';
+import { LinearizationSearch } from './search.ts';
+import type { MemoryBudget } from './visited-set.ts';
+
+const RSS_CHECK_MS = 50;
+
+/** InterleaveOptions bound the run: an absolute deadline on `now()`'s clock and slice size. */
+export interface InterleaveOptions {
+  deadlineMs: number;
+  now: () => number;
+  sliceSteps: number;
+  budget: MemoryBudget;
+  /** Cap on process.memoryUsage.rss(), checked once per slice. */
+  rssBytesMax: number;
+  /** onPartitionDone is told each time a partition's search finishes (progress for workers). */
+  onPartitionDone?: (checked: number) => void;
+}
+
+/** InterleaveOutcome: the first illegal partition wins; otherwise unknown beats ok. */
+export interface InterleaveOutcome {
+  status: 'ok' | 'illegal' | 'unknown';
+  partitionsChecked: number;
+  steps: number;
+  failure?: PartitionFailure;
+  unknownReason?: string;
+}
+
+/**
+ * runInterleaved checks partitions smallest first, each in slices of `sliceSteps` round-robin,
+ * so one hard partition cannot starve an easy illegal one: the first illegal ends everything.
+ * Easy partitions finish in their first slice, so memory is held only by the hard ones.
+ */
+export function runInterleaved(partitions: Operation[][], model: Model, opts: InterleaveOptions): InterleaveOutcome {
+  let queue: (LinearizationSearch | Operation[])[] = [...partitions].sort((a, b) => a.length - b.length);
+  const outcome: InterleaveOutcome = { status: 'ok', partitionsChecked: 0, steps: 0 };
+  const limits = new Limits(opts);
+  // Each round gives every live search one slice; bounded by the deadline and the budget.
+  while (queue.length > 0) {
+    const survivors: LinearizationSearch[] = [];
+    for (let i = 0; i < queue.length; i++) {
+      const limit = limits.reached();
+      if (limit !== undefined) {
+        outcome.status = 'unknown';
+        outcome.unknownReason = `${limit}: ${queue.length - i + survivors.length} partition(s) unfinished`;
+        return outcome;
+      }
+      const item = queue[i];
+      const search = Array.isArray(item) ? new LinearizationSearch(item, model, opts.budget) : item;
+      const stepsBefore = search.steps;
+      const status = search.run(opts.sliceSteps);
+      outcome.steps += search.steps - stepsBefore;
+      if (status === 'running') {
+        survivors.push(search);
+        continue;
+      }
+      if (status === 'illegal') {
+        outcome.partitionsChecked++;
+        outcome.status = 'illegal';
+        outcome.failure = buildFailure(search);
+        delete outcome.unknownReason;
+        return outcome;
+      }
+      if (status === 'unknown') {
+        outcome.status = 'unknown';
+        outcome.unknownReason = search.unknownReason;
+      } else {
+        outcome.partitionsChecked++;
+      }
+      opts.onPartitionDone?.(outcome.partitionsChecked);
+    }
+    queue = survivors;
+  }
+  return outcome;
+}
+
+/** Limits watches the deadline (every slice) and the resident memory (sampled: a /proc read). */
+class Limits {
+  private readonly opts: InterleaveOptions;
+  private rssCheckedMs = -Infinity;
+
+  constructor(opts: InterleaveOptions) {
+    this.opts = opts;
+  }
+
+  /** reached names the exhausted limit, or is undefined while the search may go on. */
+  reached(): string | undefined {
+    const nowMs = this.opts.now();
+    if (nowMs > this.opts.deadlineMs) return 'timeout';
+    if (nowMs - this.rssCheckedMs < RSS_CHECK_MS) return undefined;
+    this.rssCheckedMs = nowMs;
+    if (process.memoryUsage.rss() > this.opts.rssBytesMax) return `memory: resident set above ${this.opts.rssBytesMax} bytes`;
+    return undefined;
+  }
+}

@@ -1,0 +1,66 @@
+// checker/linearizable/result.ts — the JSON-serialisable verdict of a linearizability check.
+import type { OpKey, Process } from '../../history/op.ts';
+import type { Verdict } from '../types.ts';
+
+/** OperationView is one op as a report draws it; returnIndex null = never returned (info). */
+export interface OperationView {
+  id: number;
+  process: Process;
+  f: string;
+  key?: OpKey;
+  input: unknown;
+  output: unknown;
+  outcome: 'ok' | 'info';
+  invokeIndex: number;
+  returnIndex: number | null;
+  invokeTime?: number;
+  returnTime?: number;
+  /** describeOperation's text, e.g. "read 3". */
+  text: string;
+}
+
+/** PrefixStep is one op of the longest linearizable prefix and the model state after it. */
+export interface PrefixStep {
+  id: number;
+  /** describeState of the state after this op; '' for all but the last 2000 steps. */
+  stateAfter: string;
+}
+
+/** PartitionFailure explains why one partition (one key) is not linearizable. */
+export interface PartitionFailure {
+  key?: OpKey;
+  partitionOpCount: number;
+  /** The longest linearizable prefix found, in linearization order. */
+  prefix: PrefixStep[];
+  /** The ok op with the smallest return that could not be linearized after that prefix. */
+  failingOpIds: number[];
+  /** Ops that could have gone next at that point (the candidates the search tried). */
+  candidateIds: number[];
+  /** Distinct states possible just before the failing op (all reached at the maximal depth, capped). */
+  statesBefore: string[];
+  /** Ops concurrent with the failing op (their intervals overlap it), in invoke order. */
+  windowIds: number[];
+  /** Every op named above, by id. */
+  ops: OperationView[];
+  /** Human text for terminals and reports. */
+  lines: string[];
+}
+
+/** LinearizabilityResult is what checkLinearizable returns: valid, unknown, or counterexamples. */
+export interface LinearizabilityResult {
+  valid: Verdict;
+  model: string;
+  partitions: number;
+  /** Partitions whose search finished (ok or illegal). */
+  partitionsChecked: number;
+  opCount: number;
+  elapsedMs: number;
+  failures: PartitionFailure[];
+  unknownReason?: string;
+  /** Search steps over all partitions (for benchmarks). */
+  steps?: number;
+  /** Pairing counts, when the check started from a raw history. */
+  dropped?: { failedReads: number; infoReads: number; failed: number; info: number; pending: number };
+}
+
+export { formatLinearizabilityResult } from './format.ts';

@@ -1,0 +1,362 @@
+// checker/linearizable/search.ts — the resumable WGL/Lowe search over one partition.
+import type { Model, Operation } from '../types.ts';
+import { TransitionMemo } from './transition-memo.ts';
+import { VisitedSet, type MemoryBudget } from './visited-set.ts';
+
+/** SearchStatus: 'running' means the step budget ran out; call run() again to continue. */
+export type SearchStatus = 'ok' | 'illegal' | 'running' | 'unknown';
+
+/** DeepestPoint is where the search got furthest: the raw material of a counterexample. */
+export interface DeepestPoint {
+  /** Local op indexes of the longest linearizable prefix, in linearization order. */
+  prefix: number[];
+  /** Model states after each op of the prefix (same length as prefix). */
+  statesAfter: unknown[];
+  /** The ok op with the smallest return that could not be linearized next. */
+  blockedOp: number;
+  /** Distinct model states reached with a prefix of the maximal length (capped). */
+  statesAtDepth: unknown[];
+  /** The ids of statesAtDepth, to keep them distinct. */
+  stateIdsAtDepth: number[];
+}
+
+const KIND_CALL = 0; // a call whose op returned ok: it has a return entry
+const KIND_INFO = 1; // a call that never returned: no return entry, it may stay unlinearized
+const KIND_RETURN = 2;
+const AT_NEW_NODE = -4; // entry marker: a node just reached, look for a forced candidate first
+const NODE_DEAD = -5; // entry marker: this node has failed, backtrack
+const STATES_AT_DEPTH_MAX = 8;
+/** STATES_MAX keeps the intern table under V8's Map size limit (2^24); beyond it: unknown. */
+const STATES_MAX = 1 << 23;
+
+/**
+ * LinearizationSearch is Wing & Gong's search with Lowe's memoisation, as in Porcupine's
+ * checker.go: a doubly-linked list of call/return entries in real-time order, calls lifted out
+ * when linearized, an explicit stack to backtrack, and a visited set of (linearized ops, state).
+ * Info ops have no return entry, so the search succeeds once every ok op is linearized.
+ * run(stepBudget) advances at most stepBudget steps, so partitions can be interleaved.
+ */
+export class LinearizationSearch {
+  readonly ops: Operation[];
+  readonly model: Model;
+  /** states[id] is the state interned under id (models without stateId only). */
+  private readonly states: unknown[] = [];
+  private readonly stateIds = new Map<string, number>();
+  private readonly transitions = new TransitionMemo();
+  private readonly next: Int32Array;
+  private readonly prev: Int32Array;
+  private readonly entryOp: Int32Array;
+  private readonly kind: Uint8Array;
+  private readonly match: Int32Array;
+  private readonly head: number;
+  private readonly zobrist: Int32Array;
+  private readonly bits: Uint32Array;
+  private readonly visited: VisitedSet;
+  private readonly stackEntry: Int32Array;
+  private readonly stackState: Int32Array;
+  private readonly stackStateObject: unknown[];
+  /** targetState is the state the last successful transition() led to (saves an allocation). */
+  private targetState: unknown = undefined;
+  private state: unknown;
+  /** stackForced[d] is 1 when frame d was the only branch tried at its node (see run). */
+  private readonly stackForced: Uint8Array;
+  /** readOnly[op] is 1 when the model says the op never changes state. */
+  private readonly readOnly: Uint8Array;
+  private depth = 0;
+  private entry: number;
+  private stateId: number;
+  private hash = 0;
+  private okRemaining: number;
+  private status: SearchStatus = 'running';
+  steps = 0;
+  /** unknownReason says why run() returned 'unknown'. */
+  unknownReason: string | undefined = undefined;
+  private deepest: DeepestPoint | null = null;
+
+  constructor(ops: Operation[], model: Model, budget: MemoryBudget) {
+    this.ops = [...ops].sort((a, b) => a.invokeIndex - b.invokeIndex);
+    this.model = model;
+    const n = this.ops.length;
+    let entries = 0;
+    for (const op of this.ops) entries += op.outcome === 'ok' ? 2 : 1;
+    this.head = entries;
+    this.next = new Int32Array(entries + 1);
+    this.prev = new Int32Array(entries + 1);
+    this.entryOp = new Int32Array(entries);
+    this.kind = new Uint8Array(entries);
+    this.match = new Int32Array(entries).fill(-1);
+    this.zobrist = zobristTable(n);
+    this.bits = new Uint32Array(Math.max(1, Math.ceil(n / 32)));
+    this.visited = new VisitedSet(this.bits.length, budget);
+    this.stackEntry = new Int32Array(n);
+    this.stackState = new Int32Array(n);
+    this.stackStateObject = new Array<unknown>(n).fill(undefined);
+    this.stackForced = new Uint8Array(n);
+    this.readOnly = new Uint8Array(n);
+    if (model.readOnly) for (let i = 0; i < n; i++) this.readOnly[i] = model.readOnly(this.ops[i]) ? 1 : 0;
+    this.okRemaining = this.buildEntries();
+    this.entry = AT_NEW_NODE;
+    this.state = model.init();
+    this.stateId = model.stateId ? model.stateId(this.state) : this.intern(this.state);
+    if (this.okRemaining === 0) this.status = 'ok';
+  }
+
+  /** run advances the search by at most stepBudget steps and returns where it stands. */
+  run(stepBudget: number): SearchStatus {
+    if (this.status !== 'running') return this.status;
+    const { next, kind, entryOp, bits, zobrist, stackEntry, stackState, stackForced, visited, head } = this;
+    const { stackStateObject } = this;
+    let { entry, stateId, state, hash, depth, okRemaining } = this;
+    let stepsLeft = stepBudget;
+    let status: SearchStatus = 'running';
+    while (stepsLeft-- > 0) {
+      let forced = false;
+      if (entry === AT_NEW_NODE) {
+        const read = this.findLegalRead(stateId, state);
+        if (read === -2) {
+          status = 'unknown';
+          break;
+        }
+        forced = read >= 0;
+        entry = forced ? read : next[head];
+      }
+      if (entry !== NODE_DEAD && kind[entry] !== KIND_RETURN) {
+        // Invariant: a scan stops at a return entry, and one exists while ok ops remain.
+        if (entry < 0) throw new Error(`search scanned past the entry list (entry ${entry})`);
+        const op = entryOp[entry];
+        const target = forced ? stateId : this.transition(stateId, state, op);
+        if (target === -2) {
+          status = 'unknown';
+          break;
+        }
+        if (target !== -1) {
+          bits[op >>> 5] |= 1 << (op & 31);
+          const hashNext = hash ^ zobrist[op];
+          if (visited.addIfAbsent(bits, hashNext, target)) {
+            if (visited.full) {
+              status = 'unknown';
+              break;
+            }
+            stackEntry[depth] = entry;
+            stackState[depth] = stateId;
+            stackStateObject[depth] = state;
+            stackForced[depth] = forced ? 1 : 0;
+            depth++;
+            stateId = target;
+            if (!forced) state = this.targetState;
+            hash = hashNext;
+            this.lift(entry);
+            if (kind[entry] === KIND_CALL && --okRemaining === 0) {
+              status = 'ok';
+              break;
+            }
+            entry = AT_NEW_NODE;
+            continue;
+          }
+          bits[op >>> 5] &= ~(1 << (op & 31));
+        }
+        // A forced child already visited has failed (success ends the search), so has this node.
+        entry = forced ? NODE_DEAD : next[entry];
+        continue;
+      }
+      // A dead node: the first return entry's op cannot be linearized next, or a forced child failed.
+      if (this.deepest === null || depth >= this.deepest.prefix.length) this.noteDeadEnd(stateId, state, depth);
+      if (depth === 0) {
+        status = 'illegal';
+        break;
+      }
+      depth--;
+      entry = stackEntry[depth];
+      stateId = stackState[depth];
+      state = stackStateObject[depth];
+      stackStateObject[depth] = undefined;
+      const op = entryOp[entry];
+      bits[op >>> 5] &= ~(1 << (op & 31));
+      hash ^= zobrist[op];
+      this.unlift(entry);
+      if (kind[entry] === KIND_CALL) okRemaining++;
+      entry = stackForced[depth] === 1 ? NODE_DEAD : next[entry];
+    }
+    this.steps += stepBudget - Math.max(stepsLeft, 0);
+    this.entry = entry;
+    this.stateId = stateId;
+    this.state = state;
+    this.hash = hash;
+    this.depth = depth;
+    this.okRemaining = okRemaining;
+    this.status = status;
+    if (status === 'unknown') {
+      this.unknownReason = this.visited.full
+        ? 'memory: the visited-state caches reached their byte cap (cacheBytesMax)'
+        : `memory: more than ${STATES_MAX} distinct model states in one partition`;
+    }
+    if (status !== 'running') this.visited.release();
+    return status;
+  }
+
+  /**
+   * findLegalRead returns the entry of a candidate read-only op legal in `state`, -1 if there is
+   * none, -2 if the state table is full. Such a read can go first without loss of generality:
+   * it has no real-time predecessor left and, wherever a linearization places it, it changes
+   * nothing. So it is the only branch worth trying at this node. (Not so for an op that merely
+   * leaves this state unchanged, like a failing info cas: elsewhere it might not.)
+   */
+  private findLegalRead(stateId: number, state: unknown): number {
+    const { next, kind, entryOp, readOnly } = this;
+    for (let candidate = next[this.head]; candidate !== -1 && kind[candidate] !== KIND_RETURN; candidate = next[candidate]) {
+      if (readOnly[entryOp[candidate]] === 0) continue;
+      const target = this.transition(stateId, state, entryOp[candidate]);
+      if (target === stateId) return candidate;
+      if (target === -2) return -2;
+    }
+    return -1;
+  }
+
+  /** deepestPoint is the furthest the search got (meaningful once run() returned 'illegal'). */
+  deepestPoint(): DeepestPoint | null {
+    return this.deepest;
+  }
+
+  /** cacheEntries is the number of memoised (set, state) pairs, for statistics. */
+  cacheEntries(): number {
+    return this.visited.size;
+  }
+
+  private noteDeadEnd(stateId: number, state: unknown, depth: number): void {
+    const best = this.deepest;
+    if (best !== null && depth === best.prefix.length) {
+      if (best.statesAtDepth.length < STATES_AT_DEPTH_MAX && !best.stateIdsAtDepth.includes(stateId)) {
+        best.statesAtDepth.push(state);
+        best.stateIdsAtDepth.push(stateId);
+      }
+      return;
+    }
+    const prefix: number[] = [];
+    const statesAfter: unknown[] = [];
+    for (let d = 0; d < depth; d++) {
+      prefix.push(this.entryOp[this.stackEntry[d]]);
+      statesAfter.push(d + 1 < depth ? this.stackStateObject[d + 1] : state);
+    }
+    let blocked = this.next[this.head];
+    while (blocked !== -1 && this.kind[blocked] !== KIND_RETURN) blocked = this.next[blocked];
+    if (blocked === -1) throw new Error('a dead node must have an ok op left to linearize');
+    this.deepest = {
+      prefix,
+      statesAfter,
+      blockedOp: this.entryOp[blocked],
+      statesAtDepth: [state],
+      stateIdsAtDepth: [stateId],
+    };
+  }
+
+  /**
+   * transition steps `state` (id stateId) by op: the target id, -1 if illegal, -2 when the
+   * state table is full. The target state itself is left in this.targetState.
+   */
+  private transition(stateId: number, state: unknown, op: number): number {
+    const model = this.model;
+    if (model.stateId) {
+      // Such models intern their own states: a step is as cheap as a memo probe.
+      const result = model.step(state, this.ops[op]);
+      if (!result.ok) return -1;
+      this.targetState = result.state;
+      return model.stateId(result.state);
+    }
+    const known = this.transitions.get(stateId, op);
+    if (known >= 0) this.targetState = this.states[known];
+    if (known !== -3) return known;
+    const result = model.step(state, this.ops[op]);
+    const target = result.ok ? this.intern(result.state) : -1;
+    if (target === -2) return -2;
+    this.transitions.set(stateId, op, target);
+    if (target >= 0) this.targetState = this.states[target];
+    return target;
+  }
+
+  /** intern gives each distinct state a dense id by its stateKey (-2 once STATES_MAX is reached). */
+  private intern(state: unknown): number {
+    const key = this.model.stateKey ? this.model.stateKey(state) : JSON.stringify(state);
+    let id = this.stateIds.get(key);
+    if (id !== undefined) return id;
+    if (this.states.length >= STATES_MAX) return -2;
+    id = this.states.length;
+    this.states.push(state);
+    this.stateIds.set(key, id);
+    return id;
+  }
+
+  private buildEntries(): number {
+    const n = this.ops.length;
+    const times: number[] = [];
+    const owners: number[] = [];
+    for (let i = 0; i < n; i++) {
+      times.push(this.ops[i].invokeIndex);
+      owners.push(i);
+      if (this.ops[i].outcome === 'ok') {
+        if (!(this.ops[i].returnIndex > this.ops[i].invokeIndex)) {
+          throw new Error(`op ${this.ops[i].id}: returnIndex must follow invokeIndex`);
+        }
+        times.push(this.ops[i].returnIndex);
+        owners.push(~i);
+      }
+    }
+    const order = times.map((_, k) => k).sort((a, b) => times[a] - times[b]);
+    const callEntry = new Int32Array(n);
+    let okCount = 0;
+    let previous = this.head;
+    order.forEach((k, e) => {
+      const owner = owners[k];
+      if (owner >= 0) {
+        this.entryOp[e] = owner;
+        this.kind[e] = this.ops[owner].outcome === 'ok' ? KIND_CALL : KIND_INFO;
+        callEntry[owner] = e;
+      } else {
+        this.entryOp[e] = ~owner;
+        this.kind[e] = KIND_RETURN;
+        this.match[callEntry[~owner]] = e;
+        okCount++;
+      }
+      this.next[previous] = e;
+      this.prev[e] = previous;
+      previous = e;
+    });
+    this.next[previous] = -1;
+    return okCount;
+  }
+
+  private lift(entry: number): void {
+    const { next, prev } = this;
+    next[prev[entry]] = next[entry];
+    if (next[entry] !== -1) prev[next[entry]] = prev[entry];
+    const match = this.match[entry];
+    if (match !== -1) {
+      next[prev[match]] = next[match];
+      if (next[match] !== -1) prev[next[match]] = prev[match];
+    }
+  }
+
+  private unlift(entry: number): void {
+    const { next, prev } = this;
+    const match = this.match[entry];
+    if (match !== -1) {
+      next[prev[match]] = match;
+      if (next[match] !== -1) prev[next[match]] = match;
+    }
+    next[prev[entry]] = entry;
+    if (next[entry] !== -1) prev[next[entry]] = entry;
+  }
+}
+
+/** zobristTable gives each op a fixed pseudo-random 32-bit word (seeded splitmix32: every run hashes alike). */
+function zobristTable(n: number): Int32Array {
+  const table = new Int32Array(n);
+  let seed = 0x2545f491;
+  for (let i = 0; i < n; i++) {
+    seed = (seed + 0x9e3779b9) | 0;
+    let z = seed;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    table[i] = z ^ (z >>> 16);
+  }
+  return table;
+}

@@ -1,0 +1,31 @@
+// checker/linearizable/worker-main.ts — a worker thread: check its partitions, post the outcome.
+import { parentPort, workerData } from 'node:worker_threads';
+import { getModel } from '../models/index.ts';
+import type { Operation } from '../types.ts';
+import { runInterleaved } from './interleave.ts';
+
+/** WorkerInput is everything a worker needs, as plain data (the model travels by name). */
+export interface WorkerInput {
+  entry: string;
+  modelName: string;
+  modelInit: unknown;
+  partitions: Operation[][];
+  timeoutMs: number;
+  sliceSteps: number;
+  bytesMax: number;
+  rssBytesMax: number;
+}
+
+const input = workerData as WorkerInput;
+const port = parentPort;
+if (port === null) throw new Error('worker-main.ts must run in a worker thread');
+const model = getModel(input.modelName, input.modelInit);
+const outcome = runInterleaved(input.partitions, model, {
+  deadlineMs: performance.now() + input.timeoutMs,
+  now: () => performance.now(),
+  sliceSteps: input.sliceSteps,
+  budget: { bytesUsed: 0, bytesMax: input.bytesMax },
+  rssBytesMax: input.rssBytesMax,
+  onPartitionDone: (checked) => port.postMessage({ type: 'progress', checked }),
+});
+port.postMessage({ type: 'done', outcome });

@@ -1,0 +1,45 @@
+// checker/models/cas-register.ts — a register with compare-and-set (Knossos's cas-register).
+import type { Model, Operation, StepResult } from '../types.ts';
+import {
+  casPair,
+  describeRegisterOp,
+  showValue,
+  STEP_ILLEGAL,
+  unknownFunction,
+  valueKey,
+  valuesEqual,
+} from './values.ts';
+
+const FS = ['read', 'write', 'cas'] as const;
+
+/**
+ * casRegisterStep is Knossos's semantics: an ok cas happened, so the state equalled the expected
+ * value; an info cas may have happened, so it changes the state iff the expected value matches.
+ */
+export function casRegisterStep(model: string, state: unknown, op: Operation): StepResult<unknown> {
+  if (op.f === 'read') {
+    if (op.outcome === 'info' || valuesEqual(op.output, state)) return { ok: true, state };
+    return STEP_ILLEGAL;
+  }
+  if (op.f === 'write') return { ok: true, state: op.input };
+  if (op.f === 'cas') {
+    const [expected, next] = casPair(op);
+    if (valuesEqual(expected, state)) return { ok: true, state: next };
+    return op.outcome === 'info' ? { ok: true, state } : STEP_ILLEGAL;
+  }
+  throw unknownFunction(model, op, FS);
+}
+
+/** casRegisterModel: read/write/cas with value [expected, new]; init defaults to null. */
+export function casRegisterModel(init: unknown = null): Model<unknown> {
+  return {
+    name: 'cas-register',
+    initArg: init,
+    init: () => init,
+    step: (state, op) => casRegisterStep('cas-register', state, op),
+    stateKey: valueKey,
+    readOnly: (op) => op.f === 'read',
+    describeOperation: describeRegisterOp,
+    describeState: (state) => `register = ${showValue(state)}`,
+  };
+}

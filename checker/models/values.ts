@@ -1,0 +1,74 @@
+// checker/models/values.ts — value equality, keys and text shared by the register-like models.
+import type { Operation } from '../types.ts';
+
+/** valuesEqual compares two JSON values; primitives by ===, structures by their JSON text. */
+export function valuesEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined) return (a ?? null) === (b ?? null);
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** valueKey is a cheap memoisation key for a JSON value; the type tag keeps 1 and "1" apart. */
+export function valueKey(value: unknown): string {
+  if (value === null || value === undefined) return 'n';
+  switch (typeof value) {
+    case 'number':
+      return `d${value}`;
+    case 'string':
+      return `s${value}`;
+    case 'boolean':
+      return value ? 't' : 'f';
+    default:
+      return `j${JSON.stringify(value)}`;
+  }
+}
+
+/** showValue renders a value for humans: nil for null, JSON otherwise. */
+export function showValue(value: unknown): string {
+  if (value === null || value === undefined) return 'nil';
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value);
+}
+
+/** casPair reads a cas input [expected, new]; throws on anything else (a workload bug). */
+export function casPair(op: Operation): [unknown, unknown] {
+  const value = op.input;
+  if (!Array.isArray(value) || value.length !== 2) {
+    throw new Error(`op ${op.id}: cas expects [expected, new], got ${JSON.stringify(value)}`);
+  }
+  return [value[0], value[1]];
+}
+
+/** unknownFunction is the error for an op the model does not define. */
+export function unknownFunction(model: string, op: Operation, valid: readonly string[]): Error {
+  return new Error(`model ${model}: op ${op.id} has f "${op.f}"; valid: ${valid.join(', ')}`);
+}
+
+/** describeRegisterOp gives "read 3", "write 1", "cas 1->2" with "(info)" for unknown outcomes. */
+export function describeRegisterOp(op: Operation): string {
+  const info = op.outcome === 'info' ? ' (info)' : '';
+  if (op.f === 'read') return `read ${op.outcome === 'ok' ? showValue(op.output) : '?'}${info}`;
+  if (op.f === 'cas' && Array.isArray(op.input) && op.input.length === 2) {
+    return `cas ${showValue(op.input[0])}->${showValue(op.input[1])}${info}`;
+  }
+  return `${op.f} ${showValue(op.input)}${info}`;
+}
+
+/** partitionByKey groups ops by their key (ops without a key share one group), in op order. */
+export function partitionByKey(ops: Operation[]): Operation[][] {
+  const groups = new Map<unknown, Operation[]>();
+  for (const op of ops) {
+    const key = op.key ?? null;
+    let group = groups.get(key);
+    if (group === undefined) {
+      group = [];
+      groups.set(key, group);
+    }
+    group.push(op);
+  }
+  return [...groups.values()];
+}
+
+/** STEP_ILLEGAL is shared by models so an illegal step allocates nothing. */
+export const STEP_ILLEGAL = Object.freeze({ ok: false, state: undefined as never });

@@ -1,0 +1,187 @@
+// test/checker-property.test.ts — the WGL search agrees with a brute-force checker on small histories.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { checkLinearizable } from '../checker/linearizable/index.ts';
+import { getModel } from '../checker/models/index.ts';
+import type { Op, OpType } from '../history/op.ts';
+
+type ModelName = 'register' | 'cas-register';
+
+// A command drives a tiny simulated client run: invoke on an idle process or complete one.
+interface Command {
+  invoke: boolean;
+  process: number;
+  f: number;
+  a: number;
+  b: number;
+  outcome: number;
+}
+
+const VALUES: (number | null)[] = [null, 0, 1, 2];
+
+/** buildHistory turns commands into a well-formed history of at most opsMax invokes. */
+function buildHistory(commands: Command[], modelName: ModelName, opsMax: number): Op[] {
+  const history: Op[] = [];
+  const processes = [0, 1, 2, 3];
+  const pending = new Map<number, Op>();
+  let invokes = 0;
+  const push = (op: Omit<Op, 'index'>): void => {
+    history.push({ index: history.length, ...op });
+  };
+  for (const c of commands) {
+    const slot = c.process % processes.length;
+    const process = processes[slot];
+    const open = pending.get(process);
+    if (open === undefined) {
+      if (!c.invoke || invokes >= opsMax) continue;
+      const fs = modelName === 'register' ? ['read', 'write'] : ['read', 'write', 'cas'];
+      const f = fs[c.f % fs.length];
+      const value = f === 'read' ? null : f === 'write' ? c.a % 3 : [VALUES[c.a % 4], c.b % 3];
+      const op: Op = { index: history.length, type: 'invoke', process, f, value };
+      history.push(op);
+      pending.set(process, op);
+      invokes++;
+      continue;
+    }
+    // Outcomes: mostly ok, some fail, some info (the process then continues under a new id).
+    const type: OpType = c.outcome < 6 ? 'ok' : c.outcome < 8 ? 'fail' : 'info';
+    const value = open.f === 'read' ? (type === 'ok' ? VALUES[c.a % 4] : null) : open.value;
+    push({ type, process, f: open.f, value });
+    pending.delete(process);
+    if (type === 'info') processes[slot] = process + 4;
+  }
+  return history;
+}
+
+interface BruteOp {
+  f: string;
+  input: unknown;
+  output: unknown;
+  required: boolean;
+  invoke: number;
+  complete: number;
+}
+
+/**
+ * bruteForce decides linearizability by trying every order of every subset, independently of
+ * pairing and models: ok ops must all appear, ops without a completion (info/pending) may
+ * appear, failed ops never do; an op may go next only once every ok op that returned before
+ * its invoke is placed.
+ */
+function bruteForce(history: Op[]): boolean {
+  const ops: BruteOp[] = [];
+  const open = new Map<number | string, BruteOp>();
+  for (const op of history) {
+    if (op.type === 'invoke') {
+      const entry: BruteOp = { f: op.f, input: op.value, output: undefined, required: false, invoke: op.index, complete: Infinity };
+      open.set(op.process, entry);
+      ops.push(entry);
+      continue;
+    }
+    const entry = open.get(op.process)!;
+    open.delete(op.process);
+    if (op.type === 'ok') {
+      entry.required = true;
+      entry.output = op.value;
+      entry.complete = op.index;
+    } else if (op.type === 'fail') {
+      ops.splice(ops.indexOf(entry), 1);
+    }
+  }
+  const step = (state: unknown, op: BruteOp): { legal: boolean; state: unknown } => {
+    if (op.f === 'read') return { legal: !op.required || op.output === state, state };
+    if (op.f === 'write') return { legal: true, state: op.input };
+    const [expected, next] = op.input as [unknown, unknown];
+    if (expected === state) return { legal: true, state: next };
+    return { legal: !op.required, state };
+  };
+  const placed = new Array<boolean>(ops.length).fill(false);
+  const search = (state: unknown, remainingRequired: number): boolean => {
+    if (remainingRequired === 0) return true;
+    for (let i = 0; i < ops.length; i++) {
+      if (placed[i]) continue;
+      const blocked = ops.some((other, j) => !placed[j] && other.required && other.complete < ops[i].invoke);
+      if (blocked) continue;
+      const next = step(state, ops[i]);
+      if (!next.legal) continue;
+      placed[i] = true;
+      const found = search(next.state, remainingRequired - (ops[i].required ? 1 : 0));
+      placed[i] = false;
+      if (found) return true;
+    }
+    return false;
+  };
+  return search(null, ops.filter((op) => op.required).length);
+}
+
+const command = fc.record({
+  invoke: fc.boolean(),
+  process: fc.nat(3),
+  f: fc.nat(5),
+  a: fc.nat(11),
+  b: fc.nat(11),
+  outcome: fc.nat(9),
+});
+
+describe('linearizability search vs brute force', () => {
+  for (const modelName of ['register', 'cas-register'] as const) {
+    it(`agrees on random ${modelName} histories`, async () => {
+      const verdicts = { valid: 0, invalid: 0 };
+      await fc.assert(
+        fc.asyncProperty(fc.array(command, { maxLength: 24 }), async (commands) => {
+          const history = buildHistory(commands, modelName, 8);
+          const expected = bruteForce(history);
+          const result = await checkLinearizable(history, getModel(modelName), { timeoutMs: 5_000 });
+          verdicts[expected ? 'valid' : 'invalid']++;
+          expect(result.valid).toBe(expected);
+          if (!expected) expect(result.failures).toHaveLength(1);
+        }),
+        { numRuns: 2_000, seed: 20261122 },
+      );
+      // The generator must exercise both verdicts, or the agreement means little.
+      expect(verdicts.valid).toBeGreaterThan(200);
+      expect(verdicts.invalid).toBeGreaterThan(200);
+    });
+  }
+});
+
+// kvHistory: a sequential-looking random kv run over two keys with random (often wrong) gets.
+const kvCommand = fc.record({ process: fc.nat(2), f: fc.nat(2), key: fc.nat(1), v: fc.nat(2), done: fc.boolean() });
+
+function buildKvHistory(commands: { process: number; f: number; key: number; v: number; done: boolean }[]): Op[] {
+  const history: Op[] = [];
+  const pending = new Map<number, Op>();
+  for (const c of commands) {
+    const open = pending.get(c.process);
+    if (open === undefined) {
+      const f = ['get', 'put', 'append'][c.f];
+      const value = f === 'get' ? null : `${c.v}`;
+      const op: Op = { index: history.length, type: 'invoke', process: c.process, f, key: `k${c.key}`, value };
+      history.push(op);
+      pending.set(c.process, op);
+    } else if (c.done) {
+      const value = open.f === 'get' ? ['', '0', '01', '1'][c.v] : open.value;
+      history.push({ index: history.length, type: 'ok', process: c.process, f: open.f, key: open.key, value });
+      pending.delete(c.process);
+    }
+  }
+  return history;
+}
+
+describe('P-compositionality', () => {
+  it('kv (partitioned by key) and kv-unpartitioned agree', async () => {
+    const verdicts = { valid: 0, invalid: 0 };
+    await fc.assert(
+      fc.asyncProperty(fc.array(kvCommand, { maxLength: 20 }), async (commands) => {
+        const history = buildKvHistory(commands);
+        const partitioned = await checkLinearizable(history, getModel('kv'));
+        const whole = await checkLinearizable(history, getModel('kv-unpartitioned'));
+        verdicts[partitioned.valid === true ? 'valid' : 'invalid']++;
+        expect(whole.valid).toBe(partitioned.valid);
+      }),
+      { numRuns: 1_000, seed: 7 },
+    );
+    expect(verdicts.valid).toBeGreaterThan(100);
+    expect(verdicts.invalid).toBeGreaterThan(100);
+  });
+});

@@ -1,0 +1,59 @@
+// test/porcupine-data.test.ts — the checker agrees with Porcupine's verdicts on Porcupine's own data.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { checkLinearizable } from '../checker/linearizable/index.ts';
+import { getModel } from '../checker/models/index.ts';
+import { readHistory } from '../history/read.ts';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dataDir = path.resolve(repoRoot, '..', 'shared', 'testdata', 'porcupine');
+const expectedPath = path.join(dataDir, 'EXPECTED.tsv');
+const present = existsSync(expectedPath);
+
+interface Expectation {
+  file: string;
+  linearizable: boolean;
+  ops: number;
+}
+
+function expectations(): Expectation[] {
+  const rows = readFileSync(expectedPath, 'utf8').trim().split('\n').slice(1);
+  return rows.map((row) => {
+    const [file, , expected, ops] = row.split('\t');
+    return { file, linearizable: expected === 'linearizable', ops: Number(ops) };
+  });
+}
+
+// Porcupine tests the unpartitioned kv model on c01 and c10 only (c50 does not finish there).
+function modelsFor(file: string): string[] {
+  if (file.startsWith('jepsen/')) return ['etcd'];
+  return /c(01|10)-/.test(file) ? ['kv', 'kv-unpartitioned'] : ['kv'];
+}
+
+describe('Porcupine test data', () => {
+  it('is present (required on CI)', () => {
+    if (!present) {
+      if (process.env.CI) throw new Error(`Porcupine test data missing at ${dataDir}`);
+      console.warn(`skipping Porcupine data checks: ${dataDir} is absent`);
+    }
+  });
+
+  it.runIf(present)('every file gets its expected verdict', async () => {
+    const mismatches: string[] = [];
+    const rows = expectations();
+    expect(rows.length).toBe(109);
+    for (const row of rows) {
+      const history = await readHistory(path.join(dataDir, row.file));
+      const invokes = history.filter((op) => op.type === 'invoke').length;
+      expect(invokes, row.file).toBe(row.ops);
+      for (const name of modelsFor(row.file)) {
+        const result = await checkLinearizable(history, getModel(name), { timeoutMs: 20_000 });
+        if (result.valid !== row.linearizable) mismatches.push(`${row.file} ${name}: got ${result.valid}`);
+        if (result.valid === false) expect(result.failures.length, row.file).toBe(1);
+      }
+    }
+    expect(mismatches).toEqual([]);
+  });
+});

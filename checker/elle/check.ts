@@ -54,8 +54,7 @@ export function checkElle(history: readonly Op[], opts: ElleOptions): ElleResult
   const processEdges = forbidsAny('-process');
   const realtimeEdges = forbidsAny('-realtime');
   if (processEdges) addProcessEdges(table, edges);
-  if (realtimeEdges) addRealtimeEdges(table, edges);
-  const graph = edges.build();
+  const graph = edges.build(realtimeEdges ? [(sink) => addRealtimeEdges(table, sink)] : []);
 
   const timeoutMs = opts.timeoutMs ?? TIMEOUT_MS_DEFAULT;
   const budget: Budget = {

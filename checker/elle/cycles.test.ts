@@ -33,6 +33,18 @@ describe('graph and SCCs', () => {
     expect(g.kinds[0]).toBe(WW | RW);
   });
 
+  it('edge sources give the same graph as stored edges', () => {
+    const list: [number, number, number][] = [[0, 1, WW], [2, 1, REALTIME], [1, 2, RW], [0, 1, REALTIME], [2, 2, WW]];
+    const stored = graph(3, list);
+    const b = new EdgeBuilder(3);
+    b.add(0, 1, WW);
+    const viaSource = b.build([(sink) => { for (const [f, t, k] of list.slice(1)) sink.add(f, t, k); }]);
+    expect(Array.from(viaSource.offsets)).toEqual(Array.from(stored.offsets));
+    expect(Array.from(viaSource.targets)).toEqual(Array.from(stored.targets));
+    expect(Array.from(viaSource.kinds)).toEqual(Array.from(stored.kinds));
+    expect(viaSource.kinds[0]).toBe(WW | REALTIME);
+  });
+
   it('finds components iteratively on a 200 000-node ring plus a tail', () => {
     const n = 200_000;
     const edges: [number, number, number][] = [];

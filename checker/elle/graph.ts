@@ -23,11 +23,23 @@ export function edgeName(bit: number): EdgeType {
   }
 }
 
+/** EdgeSink receives edges: an EdgeBuilder, or build()'s counting and placing passes. */
+export interface EdgeSink {
+  add(from: number, to: number, bit: number): void;
+}
+
+/**
+ * EdgeSource regenerates a family of edges into a sink, the same edges on every call. build()
+ * calls it twice (count, place) so large derived families (real-time order) are never stored
+ * as an edge list.
+ */
+export type EdgeSource = (sink: EdgeSink) => void;
+
 /** CHUNK_EDGES: edges per storage chunk; chunks never move, so growing copies nothing. */
 const CHUNK_EDGES = 1 << 20;
 
 /** EdgeBuilder collects edges without per-edge objects: parallel typed-array chunks. */
-export class EdgeBuilder {
+export class EdgeBuilder implements EdgeSink {
   private readonly srcChunks: Int32Array[] = [];
   private readonly dstChunks: Int32Array[] = [];
   private readonly kindChunks: Uint8Array[] = [];
@@ -67,17 +79,23 @@ export class EdgeBuilder {
     }
   }
 
-  /** build sorts edges by source (counting sort) and merges duplicates into one pair with OR-ed bits. */
-  build(): Graph {
+  /**
+   * build sorts the stored edges and those of `sources` by source (counting sort) and merges
+   * duplicates into one pair with OR-ed bits.
+   */
+  build(sources: readonly EdgeSource[] = []): Graph {
     const n = this.nodeCount;
     const start = new Int32Array(n + 1);
     this.forEachChunk((src, _dst, _kind, length) => {
       for (let i = 0; i < length; i++) start[src[i] + 1]++;
     });
+    let total = this.size;
+    const counter: EdgeSink = { add: (from, to) => { if (from !== to) { start[from + 1]++; total++; } } };
+    for (const source of sources) source(counter);
     for (let v = 0; v < n; v++) start[v + 1] += start[v];
     const fill = start.slice(0, n);
-    const targets = new Int32Array(this.size);
-    const kinds = new Uint8Array(this.size);
+    const targets = new Int32Array(total);
+    const kinds = new Uint8Array(total);
     this.forEachChunk((src, dst, kind, length) => {
       for (let i = 0; i < length; i++) {
         const at = fill[src[i]]++;
@@ -85,6 +103,18 @@ export class EdgeBuilder {
         kinds[at] = kind[i];
       }
     });
+    let placed = this.size;
+    const placer: EdgeSink = {
+      add: (from, to, bit) => {
+        if (from === to) return;
+        const at = fill[from]++;
+        targets[at] = to;
+        kinds[at] = bit;
+        placed++;
+      },
+    };
+    for (const source of sources) source(placer);
+    assert(placed === total, 'build: edge sources must give the same edges on every call');
     // Merge duplicate targets per source, compacting in place; seenAt[t] is t's slot for the
     // current source (fill is reused for it: its counting-sort job is done).
     const seenAt = fill.fill(-1);
@@ -108,7 +138,7 @@ export class EdgeBuilder {
       }
     }
     offsets[n] = out;
-    assert(out <= this.size, 'build: merging never adds edges');
+    assert(out <= total, 'build: merging never adds edges');
     return { nodeCount: n, offsets, targets: targets.subarray(0, out), kinds: kinds.subarray(0, out) };
   }
 }

@@ -84,14 +84,18 @@ function scanTxn(s: State, t: number, sink: AnomalySink, scratch: Scratch): void
   if (ok && mops.length > 1 && touched.length < mops.length) checkInternal(t, mops, 'list-append', sink);
 }
 
-/** checkElements flags garbage, aborted (G1a) and duplicate elements in one read; returns their ids. */
-function checkElements(s: State, r: number, sink: AnomalySink, dirty: boolean): number[] {
+/**
+ * checkElements flags garbage, aborted (G1a) and duplicate elements in one read and returns
+ * their append ids. For a key's longest read (`longest`) it also records each append's position
+ * in the version order, and finds duplicates through those positions rather than a Set per key.
+ */
+function checkElements(s: State, r: number, sink: AnomalySink, longest: boolean): number[] {
   const list = s.readList[r];
   const kid = s.readKey[r];
   const k = s.keys[kid];
   const t = s.readTxn[r];
   const ids: number[] = [];
-  const seen = new Set<number>();
+  const seen = longest ? null : new Set<number>();
   let failedAt = -1;
   for (let p = 0; p < list.length; p++) {
     const id = s.appendOf[kid].get(list[p]);
@@ -101,17 +105,21 @@ function checkElements(s: State, r: number, sink: AnomalySink, dirty: boolean): 
         explanation: `${name(t)} read key ${showValue(k)} = ${showValue(list)}, but no txn ever appended ${showValue(list[p])} to it` }));
       continue;
     }
-    if (seen.has(id)) {
+    const duplicate = seen === null ? s.appPos[id] >= 0 : seen.has(id);
+    if (duplicate) {
       sink.add('duplicate-elements', () => ({ txns: [t], key: k, value: list[p],
         explanation: `${name(t)} read key ${showValue(k)} = ${showValue(list)}, which holds ${showValue(list[p])} more than once` }));
+    } else if (seen === null) {
+      s.appPos[id] = p;
+    } else {
+      seen.add(id);
     }
-    seen.add(id);
     const w = s.appWriter[id];
     if (s.table.status[w] === FAIL) {
       failedAt = p;
       sink.add('G1a', () => ({ txns: [t, w], key: k, value: list[p],
         explanation: `${name(t)} read key ${showValue(k)} = ${showValue(list)}, observing ${showValue(list[p])}, appended by ${name(w)}, which failed (aborted read)` }));
-    } else if (dirty && failedAt >= 0) {
+    } else if (longest && failedAt >= 0) {
       const a = s.appendOf[kid].get(list[failedAt]) as number;
       const fw = s.appWriter[a];
       const fv = list[failedAt];
@@ -124,7 +132,7 @@ function checkElements(s: State, r: number, sink: AnomalySink, dirty: boolean): 
 }
 
 /** buildOrders picks each key's longest read as its version order and checks every read against it. */
-function buildOrders(s: State, sink: AnomalySink): boolean[] {
+function buildOrders(s: State, sink: AnomalySink): Uint8Array {
   const longest = new Int32Array(s.keys.length).fill(-1);
   for (let r = 0; r < s.readCount; r++) {
     const kid = s.readKey[r];
@@ -133,18 +141,15 @@ function buildOrders(s: State, sink: AnomalySink): boolean[] {
   for (let kid = 0; kid < s.keys.length; kid++) {
     const r = longest[kid];
     s.order.push(r < 0 ? [] : s.readList[r]);
-    const ids = r < 0 ? [] : checkElements(s, r, sink, true);
-    for (let p = 0; p < ids.length; p++) if (ids[p] >= 0 && s.appPos[ids[p]] < 0) s.appPos[ids[p]] = p;
-    s.orderIds.push(ids);
+    s.orderIds.push(r < 0 ? [] : checkElements(s, r, sink, true));
   }
-  const compatible: boolean[] = new Array<boolean>(s.readCount);
+  const compatible = new Uint8Array(s.readCount);
   for (let r = 0; r < s.readCount; r++) {
     const order = s.order[s.readKey[r]];
     const list = s.readList[r];
     let same = list.length <= order.length;
     for (let p = 0; same && p < list.length; p++) same = list[p] === order[p] || sameValue(list[p], order[p]);
-    compatible[r] = same;
-    if (same) continue;
+    if (same) { compatible[r] = 1; continue; }
     const k = s.keys[s.readKey[r]];
     const t = s.readTxn[r];
     sink.add('incompatible-order', () => ({ txns: [t], key: k, value: list,
@@ -155,7 +160,7 @@ function buildOrders(s: State, sink: AnomalySink): boolean[] {
 }
 
 /** addEdges adds ww edges along each version order and wr/rw edges from compatible external reads. */
-function addEdges(s: State, compatible: boolean[], edges: EdgeBuilder, sink: AnomalySink): void {
+function addEdges(s: State, compatible: Uint8Array, edges: EdgeBuilder, sink: AnomalySink): void {
   const status = s.table.status;
   for (let kid = 0; kid < s.keys.length; kid++) {
     const ids = s.orderIds[kid];
@@ -170,7 +175,7 @@ function addEdges(s: State, compatible: boolean[], edges: EdgeBuilder, sink: Ano
   const lost = new Map<number, number>();
   if (s.keys.length >= 2 ** 21) throw new Error('list-append: more than 2^21 keys');
   for (let r = 0; r < s.readCount; r++) {
-    if (!compatible[r] || s.readExternal[r] === 0) continue;
+    if (compatible[r] === 0 || s.readExternal[r] === 0) continue;
     const t = s.readTxn[r];
     const kid = s.readKey[r];
     const ids = s.orderIds[kid];
@@ -218,16 +223,9 @@ function reportLost(s: State, r1: number, r2: number, sink: AnomalySink): void {
 
 /** inferListAppend adds list-append edges for `table` to `edges` and returns anomalies and justifications. */
 export function inferListAppend(table: TxnTable, edges: EdgeBuilder, sink: AnomalySink): Inference {
-  // Sizes first, so the per-append and per-read columns are typed arrays allocated once.
-  let appends = 0;
-  let reads = 0;
-  for (let t = 0; t < table.count; t++) {
-    const mops = table.mops[t];
-    for (let i = 0; i < mops.length; i++) {
-      if (mops[i][0] === 'append') appends++;
-      else if (table.status[t] === OK) reads++;
-    }
-  }
+  // collectTxns counted the micro-ops, so the per-append and per-read columns are typed arrays allocated once.
+  const appends = table.writeMopCount;
+  const reads = table.okReadMopCount;
   const keyIds = new KeyIndex();
   const s: State = {
     table, keyIds, keys: keyIds.keys, appendOf: [],

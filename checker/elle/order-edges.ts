@@ -1,10 +1,10 @@
 // checker/elle/order-edges.ts — process-order and real-time edges between transactions.
 import type { Process } from '../../history/op.ts';
-import { EdgeBuilder, PROCESS, REALTIME } from './graph.ts';
+import { PROCESS, REALTIME, type EdgeSink } from './graph.ts';
 import { FAIL, OK, type TxnTable } from './txns.ts';
 
 /** addProcessEdges links each process's consecutive non-failed txns (a process runs one txn at a time). */
-export function addProcessEdges(table: TxnTable, edges: EdgeBuilder): void {
+export function addProcessEdges(table: TxnTable, edges: EdgeSink): void {
   const last = new Map<Process, number>();
   for (let t = 0; t < table.count; t++) {
     if (table.status[t] === FAIL) continue;
@@ -22,9 +22,10 @@ export function addProcessEdges(table: TxnTable, edges: EdgeBuilder): void {
  * transitive reduction (Elle's approach): at b's invoke, edges come from the current frontier
  * of completed txns; when b completes, the txns it already follows leave the frontier, since
  * anything invoked later reaches them through b. The frontier stays about as large as the
- * concurrency, so the edge count is linear in the history.
+ * concurrency, so the edge count is linear in the history. Deterministic: checkElle passes it
+ * to EdgeBuilder.build as an EdgeSource, which runs it twice instead of storing its edges.
  */
-export function addRealtimeEdges(table: TxnTable, edges: EdgeBuilder): void {
+export function addRealtimeEdges(table: TxnTable, edges: EdgeSink): void {
   // Events in history order: invokes (even codes) and ok completions (odd codes), by position.
   let positionMax = -1;
   // completePosition is -1 for txns that never completed ok; they never enter the frontier.

@@ -27,9 +27,19 @@ export interface TxnTable {
   invokePosition: Int32Array;
   /** The history position of the ok completion, -1 otherwise. */
   completePosition: Int32Array;
+  /** Non-read micro-ops over all txns (appends / writes), and read micro-ops of ok txns. */
+  writeMopCount: number;
+  okReadMopCount: number;
 }
 
-function checkMops(value: unknown, op: Op): Mop[] {
+/** MopCounts: micro-op totals, so inference can size its typed arrays without another pass. */
+interface MopCounts {
+  writes: number;
+  reads: number;
+}
+
+/** checkMops validates a txn value's shape and adds its writes (and reads, if counted) to `counts`. */
+function checkMops(value: unknown, op: Op, counts: MopCounts, countReads: boolean): Mop[] {
   if (!Array.isArray(value)) throw new Error(`history index ${op.index}: txn value must be an array of micro-ops`);
   for (const mop of value) {
     if (!Array.isArray(mop) || mop.length !== 3 || typeof mop[0] !== 'string') {
@@ -39,6 +49,8 @@ function checkMops(value: unknown, op: Op): Mop[] {
     if (typeof key !== 'string' && typeof key !== 'number') {
       throw new Error(`history index ${op.index}: micro-op key ${JSON.stringify(key)} must be a string or number`);
     }
+    if (mop[0] !== 'r') counts.writes++;
+    else if (countReads) counts.reads++;
   }
   return value as Mop[];
 }
@@ -62,6 +74,9 @@ export function collectTxns(history: readonly Op[]): TxnTable {
   const invokePosition = new Int32Array(n);
   const completePosition = new Int32Array(n);
   const mops: Mop[][] = [];
+  // Invoke values are validated only when they are what the txn keeps (no ok completion):
+  // ok txns keep the completion's micro-ops, and walking both would double the cost.
+  const counts: MopCounts = { writes: 0, reads: 0 };
   const pending = new Map<Process, number>();
   let count = 0;
   for (let position = 0; position < history.length; position++) {
@@ -79,7 +94,8 @@ export function collectTxns(history: readonly Op[]): TxnTable {
       completeIndex[id] = Infinity;
       invokePosition[id] = position;
       completePosition[id] = -1;
-      mops.push(checkMops(op.value, op));
+      if (!Array.isArray(op.value)) throw new Error(`history index ${op.index}: txn value must be an array of micro-ops`);
+      mops.push(op.value as Mop[]);
       continue;
     }
     const id = pending.get(op.process);
@@ -89,18 +105,22 @@ export function collectTxns(history: readonly Op[]): TxnTable {
       status[id] = OK;
       completeIndex[id] = op.index;
       completePosition[id] = position;
-      const value = checkMops(op.value, op);
+      const value = checkMops(op.value, op, counts, true);
       if (value.length !== mops[id].length) {
         throw new Error(`history index ${op.index}: ok txn has ${value.length} micro-ops, its invoke ${mops[id].length}`);
       }
       mops[id] = value;
-    } else if (op.type === 'fail') {
-      status[id] = FAIL;
-      completeIndex[id] = op.index;
+    } else {
+      if (op.type === 'fail') { status[id] = FAIL; completeIndex[id] = op.index; }
+      checkMops(mops[id], history[invokePosition[id]], counts, false);
     }
   }
+  for (const id of pending.values()) checkMops(mops[id], history[invokePosition[id]], counts, false);
   if (count !== n) throw new Error(`collectTxns: counted ${n} txn invokes, paired ${count}`);
-  return { count, status, process, invokeIndex, completeIndex, mops, invokePosition, completePosition };
+  return {
+    count, status, process, invokeIndex, completeIndex, mops, invokePosition, completePosition,
+    writeMopCount: counts.writes, okReadMopCount: counts.reads,
+  };
 }
 
 /** txnView renders txn `id` for results (JSON-safe: null instead of Infinity). */

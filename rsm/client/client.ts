@@ -138,9 +138,16 @@ export class KvClient {
     return { type: 'fail', error: lastError, node: target };
   }
 
-  /** fanout sends a mutation to every endpoint with the same seq (naive protocol). */
+  /**
+   * fanout sends a mutation to every endpoint with the same seq (naive protocol), one after
+   * the other starting with the preferred (nearest) copy, as the lectures' client does: two
+   * clients starting from different copies write them in opposite orders.
+   */
   private async fanout(cmd: KvCommand, seq: number): Promise<ClientResult> {
-    const attempts = await Promise.all(this.ids.map((id) => this.attempt(id, cmd, seq)));
+    const start = Math.max(0, this.ids.indexOf(this.preferred));
+    const order = [...this.ids.slice(start), ...this.ids.slice(0, start)];
+    const attempts: Attempt[] = [];
+    for (const id of order) attempts.push(await this.attempt(id, cmd, seq));
     const done = attempts.filter((a): a is Extract<Attempt, { kind: 'done' }> => a.kind === 'done');
     const notApplied = attempts.length - done.length;
     if (notApplied === attempts.length) return { type: 'fail', error: 'no replica accepted the write', node: this.preferred };
@@ -149,7 +156,7 @@ export class KvClient {
       if (infos.length > 0) return infos[0].result;
       const fails = done.filter((d) => d.result.type === 'fail');
       if (fails.length === done.length) return fails[0].result;
-      if (fails.length === 0) return done[Math.max(0, this.ids.indexOf(this.preferred))].result;
+      if (fails.length === 0) return done[0].result;
     }
     // Applied at some replicas and not at others: as an operation on "the" register it is unknown.
     return { type: 'info', error: 'write reached only some replicas', node: this.preferred };

@@ -1,15 +1,27 @@
-// bench/rsm.ts — write throughput and latency of each protocol on a 3-node loopback cluster.
+// bench/rsm.ts — throughput and latency of the rsm protocols, raft on 3 and 5 nodes, and etcd.
 //
-//   npm run bench:rsm [-- --duration-ms 3000 --protocols naive,raft --concurrency 1,10,100]
+//   npm run bench:rsm [-- --duration-ms 2000 --concurrency 1,10,100 --raft-nodes 3,5 --rounds 1
+//                        --protocols naive,primary-backup,async-backup,viewservice --no-etcd]
 //
-// For each protocol: start real node processes (fsync always), wait until a write succeeds,
-// then for each concurrency run that many closed-loop writers (distinct keys, one outstanding
-// write each) for a fixed duration; report ok writes per second and p50/p99 latency of ok
-// writes, plus fail/info counts. Numbers are from a shared 2-core machine: compare, don't quote.
+// Every system runs on 127.0.0.1 with fsync on, and the same closed-loop load generator
+// (bench/load.ts) drives it. Raft: writes and log reads on one cluster, ReadIndex reads on a
+// second one (the read path is a node flag). etcd (Debian's etcd-server, 3 members, defaults,
+// WAL fsync on) is driven through its JSON gateway; when etcd is not installed the bench says
+// so and skips it. The other protocols get write cells on 3 nodes. Clients talk to the leader
+// (raft follows redirects; etcd is sent to the member that reports itself leader). etcd stays
+// up while each raft cluster runs, and each cell runs on raft then on etcd right after, round
+// after round (--rounds), so both see the same background load; tables show the median round.
+// The figures come from whatever machine runs this (printed first); on a 2-core machine the
+// nodes and the load generator share the CPUs, so compare columns, don't quote absolutes.
 import * as http from 'node:http';
+import * as os from 'node:os';
 import { parseArgs } from 'node:util';
-import { KvClient, type ClientMode } from '../rsm/client/client.ts';
+import { KvClient, type ClientMode, type ClientResult } from '../rsm/client/client.ts';
 import { ProcCluster, killAllProcs } from '../test/support/cluster-procs.ts';
+import { EtcdClient, EtcdCluster, etcdBinary, etcdVersion, killAllEtcd } from './etcd.ts';
+import {
+  CELL_HEADER, cellRow, formatTable, runCell, sideBySide, type CellResult, type LoadTarget, type Outcome,
+} from './load.ts';
 
 /** MODES: how the client talks to each protocol. */
 const MODES: Record<string, ClientMode> = {
@@ -20,117 +32,216 @@ const MODES: Record<string, ClientMode> = {
   raft: 'follow-redirect',
 };
 const WRITABLE_TIMEOUT_MS = 15_000;
+const REQUEST_TIMEOUT_MS = 2000;
+const WARMUP_MS = 1000;
 
-/** CellResult: one (protocol, concurrency) measurement. */
-interface CellResult {
-  protocol: string;
-  concurrency: number;
-  opsPerSec: number;
-  p50Ms: number;
-  p99Ms: number;
-  ok: number;
-  fail: number;
-  info: number;
-}
+type Row = CellResult | { system: string; error: string };
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-async function waitWritable(endpoints: Record<string, string>, mode: ClientMode, agent: http.Agent): Promise<void> {
-  const client = new KvClient({ endpoints, mode, agent, requestTimeoutMs: 1000 });
-  const deadline = Date.now() + WRITABLE_TIMEOUT_MS;
-  for (let i = 0; Date.now() < deadline; i += 1) {
-    const r = await client.write('bench-probe', i);
-    if (r.type === 'ok') return;
-    await new Promise((res) => setTimeout(res, 100));
-  }
-  throw new Error(`no write succeeded within ${WRITABLE_TIMEOUT_MS} ms`);
-}
-
-async function runCell(protocol: string, endpoints: Record<string, string>, concurrency: number, durationMs: number, agent: http.Agent): Promise<CellResult> {
-  const mode = MODES[protocol];
-  const latenciesMs: number[] = [];
-  const counts = { ok: 0, fail: 0, info: 0 };
-  const endAt = performance.now() + durationMs;
-  const workers = Array.from({ length: concurrency }, async (_, w) => {
-    let client = new KvClient({ endpoints, mode, agent, requestTimeoutMs: 2000 });
-    for (let i = 0; performance.now() < endAt && i < 10_000_000; i += 1) {
-      const start = performance.now();
-      const r = await client.write(`c${concurrency}-w${w}`, i);
-      counts[r.type] += 1;
-      if (r.type === 'ok') latenciesMs.push(performance.now() - start);
-      // After an info the Jepsen process is done; a fresh client id continues, as workloads do.
-      if (r.type === 'info') client = new KvClient({ endpoints, mode, agent, requestTimeoutMs: 2000, preferred: client.node });
-    }
-  });
-  const start = performance.now();
-  await Promise.all(workers);
-  const elapsedS = (performance.now() - start) / 1000;
-  latenciesMs.sort((a, b) => a - b);
+/** rsmTarget: KvClient workers; after an info a worker continues as a fresh client, as workloads do. */
+function rsmTarget(system: string, endpoints: Record<string, string>, mode: ClientMode, agent: http.Agent): LoadTarget {
+  const outcome = (r: ClientResult): Outcome => r.type;
   return {
-    protocol, concurrency, opsPerSec: counts.ok / elapsedS,
-    p50Ms: percentile(latenciesMs, 50), p99Ms: percentile(latenciesMs, 99), ...counts,
+    system,
+    openWorker() {
+      let client = new KvClient({ endpoints, mode, agent, requestTimeoutMs: REQUEST_TIMEOUT_MS });
+      const renew = (r: ClientResult): Outcome => {
+        if (r.type === 'info') client = new KvClient({ endpoints, mode, agent, requestTimeoutMs: REQUEST_TIMEOUT_MS, preferred: client.node });
+        return outcome(r);
+      };
+      return {
+        write: async (key, value) => renew(await client.write(key, value)),
+        read: async (key) => renew(await client.read(key)),
+      };
+    },
   };
 }
 
-function formatTable(rows: Array<CellResult | { protocol: string; error: string }>): string {
-  const header = ['protocol', 'conc', 'writes/s', 'p50 ms', 'p99 ms', 'ok', 'fail', 'info'];
-  const lines = rows.map((r) => ('error' in r
-    ? [r.protocol, '-', `unavailable: ${r.error}`, '', '', '', '', '']
-    : [r.protocol, String(r.concurrency), r.opsPerSec.toFixed(0), r.p50Ms.toFixed(2), r.p99Ms.toFixed(2), String(r.ok), String(r.fail), String(r.info)]));
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.filter((l) => !l[2].startsWith('unavailable')).map((l) => l[i].length)));
-  const fmt = (cells: string[]): string => `| ${cells.map((c, i) => (c.startsWith('unavailable') ? c : c.padEnd(widths[i]))).join(' | ')} |`;
-  return [fmt(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...lines.map(fmt)].join('\n');
+function etcdTarget(system: string, url: string, agent: http.Agent): LoadTarget {
+  return {
+    system,
+    openWorker() {
+      const client = new EtcdClient(url, agent, REQUEST_TIMEOUT_MS);
+      return {
+        write: async (key, value) => ((await client.put(key, String(value))) ? 'ok' : 'info'),
+        read: async (key) => ((await client.range(key)) ? 'ok' : 'info'),
+      };
+    },
+  };
 }
 
-async function benchProtocol(protocol: string, concurrencies: number[], durationMs: number): Promise<Array<CellResult | { protocol: string; error: string }>> {
+async function waitWritable(target: LoadTarget): Promise<void> {
+  const worker = target.openWorker(0);
+  const deadline = Date.now() + WRITABLE_TIMEOUT_MS;
+  for (let i = 0; Date.now() < deadline; i += 1) {
+    if ((await worker.write('bench-probe', i)) === 'ok') return;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error(`${target.system}: no write succeeded within ${WRITABLE_TIMEOUT_MS} ms`);
+}
+
+/** Plan: which cells to run; every round runs each cell on each live system in turn. */
+interface Plan {
+  ops: Array<'write' | 'read'>;
+  concurrencies: number[];
+  durationMs: number;
+  rounds: number;
+}
+
+/**
+ * runInterleaved runs each (op, concurrency) cell on every target back to back, round after
+ * round, so that systems compared with each other see the same background load.
+ */
+async function runInterleaved(targets: LoadTarget[], plan: Plan): Promise<CellResult[]> {
+  for (const t of targets) {
+    await waitWritable(t);
+    // Warm up (JIT, connections, first snapshot) so the first cell is not penalised.
+    await runCell(t, 'write', 10, WARMUP_MS);
+  }
+  const rows: CellResult[] = [];
+  for (let round = 0; round < plan.rounds; round += 1) {
+    for (const op of plan.ops) {
+      for (const c of plan.concurrencies) {
+        for (const t of targets) {
+          const r = await runCell(t, op, c, plan.durationMs);
+          process.stderr.write(`${r.system} ${op} c=${c}: ${r.opsPerSec.toFixed(0)} ops/s p50 ${r.p50Ms.toFixed(2)} ms p99 ${r.p99Ms.toFixed(2)} ms (fail ${r.fail}, info ${r.info})\n`);
+          rows.push(r);
+        }
+      }
+    }
+  }
+  return rows;
+}
+
+/** median keeps, per (system, op, concurrency), the measurement with the median throughput. */
+function median(rows: CellResult[]): CellResult[] {
+  const groups = new Map<string, CellResult[]>();
+  for (const r of rows) {
+    const k = `${r.system}|${r.op}|${r.concurrency}`;
+    groups.set(k, [...(groups.get(k) ?? []), r]);
+  }
+  return [...groups.values()].map((g) => g.sort((a, b) => a.opsPerSec - b.opsPerSec)[Math.floor((g.length - 1) / 2)]);
+}
+
+/** withRsm runs body with a started rsm cluster's target and stops the cluster afterwards. */
+async function withRsm(system: string, protocol: string, nodes: number, extraArgs: string[], body: (t: LoadTarget) => Promise<CellResult[]>): Promise<Row[]> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
   let cluster: ProcCluster | null = null;
   try {
-    cluster = await ProcCluster.start({ protocol, replicas: ['n1', 'n2', 'n3'] });
-    const endpoints = cluster.endpoints();
-    await waitWritable(endpoints, MODES[protocol], agent);
-    const rows: CellResult[] = [];
-    for (const c of concurrencies) {
-      const row = await runCell(protocol, endpoints, c, durationMs, agent);
-      process.stderr.write(`${protocol} c=${c}: ${row.opsPerSec.toFixed(0)} writes/s p50 ${row.p50Ms.toFixed(2)} ms p99 ${row.p99Ms.toFixed(2)} ms\n`);
-      rows.push(row);
-    }
-    return rows;
+    const replicas = Array.from({ length: nodes }, (_, i) => `n${i + 1}`);
+    cluster = await ProcCluster.start({ protocol, replicas, extraArgs });
+    return await body(rsmTarget(system, cluster.endpoints(), MODES[protocol], agent));
   } catch (err) {
-    return [{ protocol, error: (err as Error).message.split('\n')[0] }];
+    return [{ system, error: (err as Error).message.split('\n')[0] }];
   } finally {
     agent.destroy();
     await cluster?.stop();
   }
 }
 
+/** startEtcd starts the 3-member etcd cluster and returns its target (sent to the leader). */
+async function startEtcd(binary: string, agent: http.Agent): Promise<{ cluster: EtcdCluster; target: LoadTarget }> {
+  const cluster = await EtcdCluster.start(binary, 3);
+  try {
+    // The leader is elected after /health turns true on some members: retry briefly.
+    let url: string | null = null;
+    for (let i = 0; i < 50 && url === null; i += 1) {
+      url = await cluster.leaderUrl(agent).catch(() => null);
+      if (url === null) await new Promise((r) => setTimeout(r, 100));
+    }
+    if (url === null) throw new Error('etcd: no leader within 5 s');
+    return { cluster, target: etcdTarget('etcd-3', url, agent) };
+  } catch (err) {
+    await cluster.stop();
+    throw err;
+  }
+}
+
+function parseList(flag: string, text: string): number[] {
+  const out = text.split(',').filter((s) => s !== '').map(Number);
+  for (const n of out) if (!(Number.isSafeInteger(n) && n > 0)) throw new Error(`${flag}: bad value ${n}`);
+  return out;
+}
+
+function machineLine(): string {
+  const cpus = os.cpus();
+  return `machine: ${cpus.length} × ${cpus[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ${os.type()} ${os.release()}, Node ${process.version}`;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      'duration-ms': { type: 'string', default: '3000' },
-      protocols: { type: 'string', default: Object.keys(MODES).join(',') },
+      'duration-ms': { type: 'string', default: '2000' },
+      protocols: { type: 'string', default: 'naive,primary-backup,async-backup,viewservice' },
       concurrency: { type: 'string', default: '1,10,100' },
+      'raft-nodes': { type: 'string', default: '3,5' },
+      'no-etcd': { type: 'boolean', default: false },
+      rounds: { type: 'string', default: '1' },
     },
   });
   const durationMs = Number(values['duration-ms']);
-  const protocols = values.protocols.split(',');
-  const concurrencies = values.concurrency.split(',').map(Number);
   if (!(durationMs > 0)) throw new Error(`--duration-ms: expected a positive number, got ${values['duration-ms']}`);
+  const protocols = values.protocols.split(',').filter((p) => p !== '');
   for (const p of protocols) if (MODES[p] === undefined) throw new Error(`--protocols: unknown ${p}; expected ${Object.keys(MODES).join(', ')}`);
-  for (const c of concurrencies) if (!(Number.isSafeInteger(c) && c > 0)) throw new Error(`--concurrency: bad value ${c}`);
-  const rows: Array<CellResult | { protocol: string; error: string }> = [];
-  for (const p of protocols) rows.push(...(await benchProtocol(p, concurrencies, durationMs)));
-  process.stdout.write(`3 replicas on 127.0.0.1, fsync always, tick 10 ms, ${durationMs} ms per cell, closed-loop writers\n`);
-  process.stdout.write(`${formatTable(rows)}\n`);
+  const concurrencies = parseList('--concurrency', values.concurrency);
+  const raftNodes = parseList('--raft-nodes', values['raft-nodes']);
+  const [rounds] = parseList('--rounds', values.rounds);
+  const binary = values['no-etcd'] ? null : etcdBinary();
+  process.stdout.write(`${machineLine()}\n`);
+  if (!values['no-etcd'] && binary === null) {
+    process.stdout.write('etcd: not installed (no `etcd` on PATH), skipping the etcd comparison; on Debian: apt-get install etcd-server\n');
+  }
+
+  const rw: Plan = { ops: ['write', 'read'], concurrencies, durationMs, rounds };
+  const comparison: Row[] = [];
+  const etcdAgent = new http.Agent({ keepAlive: true, maxSockets: 512 });
+  let etcd: { cluster: EtcdCluster; target: LoadTarget } | null = null;
+  try {
+    if (binary !== null) {
+      try {
+        etcd = await startEtcd(binary, etcdAgent);
+      } catch (err) {
+        comparison.push({ system: 'etcd-3', error: (err as Error).message.split('\n')[0] });
+      }
+    }
+    for (const n of raftNodes) {
+      // etcd stays up and runs each cell right after raft's, under the same background load.
+      comparison.push(...(await withRsm(`raft-${n}`, 'raft', n, [], (t) => runInterleaved(etcd === null ? [t] : [t, etcd.target], rw))));
+      comparison.push(...(await withRsm(`raft-${n} readindex`, 'raft', n, ['--reads', 'readindex'], (t) => runInterleaved([t], { ...rw, ops: ['read'] }))));
+    }
+  } finally {
+    etcdAgent.destroy();
+    await etcd?.cluster.stop();
+  }
+  const others: Row[] = [];
+  for (const p of protocols) {
+    if (p === 'raft') continue;
+    others.push(...(await withRsm(p, p, 3, [], (t) => runInterleaved([t], { ops: ['write'], concurrencies, durationMs, rounds }))));
+  }
+
+  const ok = (rows: Row[]): CellResult[] => median(rows.filter((r): r is CellResult => !('error' in r)));
+  const errors = [...comparison, ...others].filter((r): r is { system: string; error: string } => 'error' in r);
+  const etcdNote = binary === null ? 'etcd skipped' : `${etcdVersion(binary)}, 3 members, JSON gateway, linearizable ranges`;
+  process.stdout.write(`\nloopback, fsync always, raft tick 10 ms, ${durationMs} ms per cell, median of ${rounds} round(s), closed-loop workers (one key each); ${etcdNote}\n`);
+  process.stdout.write(`raft reads: log (through the log) unless marked readindex; etcd reads are ReadIndex\n\n`);
+  process.stdout.write(`${sideBySide(ok(comparison))}\n\n`);
+  process.stdout.write(`${formatTable(CELL_HEADER, [...ok(comparison), ...ok(others)].map(cellRow))}\n`);
+  for (const e of errors) process.stdout.write(`${e.system}: unavailable: ${e.error}\n`);
 }
 
+function cleanup(): Promise<void> {
+  killAllEtcd();
+  return killAllProcs();
+}
+
+process.on('exit', killAllEtcd);
+process.on('SIGINT', () => {
+  void cleanup().then(() => process.exit(130));
+});
+
 main().then(
-  () => killAllProcs().then(() => process.exit(0)),
+  () => cleanup().then(() => process.exit(0)),
   (err: Error) => {
     process.stderr.write(`bench:rsm: ${err.message}\n`);
-    void killAllProcs().then(() => process.exit(3));
+    void cleanup().then(() => process.exit(3));
   },
 );

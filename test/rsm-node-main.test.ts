@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseNodeArgs } from '../rsm/node/main.ts';
+import { coreOptions, parseNodeArgs } from '../rsm/node/main.ts';
+import { parseRaftOptions } from '../rsm/raft/options.ts';
 import { REPO_ROOT, killAllProcs, startNodeProc } from './support/cluster-procs.ts';
 
 afterAll(killAllProcs);
@@ -21,6 +22,15 @@ describe('parseNodeArgs', () => {
     expect(a.options).toEqual({ pingIntervalTicks: '4', reads: 'lease' });
     expect([...a.bugs]).toEqual(['no-fsync', 'other']);
     expect(parseNodeArgs([...base, '--role', 'viewserver']).protocol).toBe('viewserver');
+  });
+
+  it('hands --tick-ms to the core as option tickMs, so the raft lease is sized in real ms', () => {
+    const a = parseNodeArgs([...base, '--protocol', 'raft', '--tick-ms', '4', '--reads', 'lease']);
+    expect(coreOptions(a)).toEqual({ tickMs: '4', reads: 'lease' });
+    // Default election timeout 15..30 ticks: the lease is 0.9 × 15 ticks × 4 ms.
+    expect(parseRaftOptions(coreOptions(a)).leaseMs).toBe(54);
+    const b = parseNodeArgs([...base, '--protocol', 'raft', '--tick-ms', '4', '--option', 'tickMs=20']);
+    expect(coreOptions(b).tickMs).toBe('20');
   });
 
   it.each([

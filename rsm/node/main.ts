@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { SeededRng } from '../core/rng.ts';
 import type { Clock, CoreConfig } from '../core/types.ts';
 import { PROTOCOLS, PROTOCOL_NAMES, isProtocolName, loadCoreFactory } from '../protocols.ts';
+import { RAFT_REPLIES_EARLY, raftSendsEarly } from '../raft/early-sends.ts';
 import { DurableLog, type FsyncMode } from '../runtime/durable-log.ts';
 import { createHttpApi } from '../runtime/http-api.ts';
 import { NodeRuntime } from '../runtime/node-runtime.ts';
@@ -151,6 +152,15 @@ export function parseNodeArgs(argv: string[]): NodeArgs {
   };
 }
 
+/**
+ * coreOptions: the protocol options handed to the core. The core counts time in ticks, but raft
+ * sizes its lease in ms, so it must know the tick length: --tick-ms is passed as option tickMs
+ * unless --option tickMs=... says otherwise (cores that do not use it ignore it).
+ */
+export function coreOptions(args: Pick<NodeArgs, 'tickMs' | 'options'>): Record<string, string> {
+  return { tickMs: String(args.tickMs), ...args.options };
+}
+
 /** naturalSort orders ids so n2 < n10, giving every node the same peer order. */
 function naturalSort(ids: Iterable<string>): string[] {
   return [...ids].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
@@ -170,7 +180,7 @@ export async function runNode(args: NodeArgs, logLine: (line: string) => void): 
     viewServer: args.viewServer?.id ?? (isViewServer ? args.id : undefined),
     clock,
     rng: new SeededRng(args.seed),
-    options: args.options,
+    options: coreOptions(args),
     bugs: args.bugs,
   };
   const core = factory(config, records);
@@ -184,6 +194,8 @@ export async function runNode(args: NodeArgs, logLine: (line: string) => void): 
   });
   runtime = new NodeRuntime({
     core, log, sender: transport, tickMs: args.tickMs, requestTimeoutMs: args.requestTimeoutMs, logLine,
+    sendsEarly: args.protocol === 'raft' ? raftSendsEarly : undefined,
+    repliesEarly: args.protocol === 'raft' && RAFT_REPLIES_EARLY,
     // A node that cannot persist must not keep running on promises it cannot keep: crash.
     onFatal: () => setTimeout(() => process.exit(1), 50),
   });

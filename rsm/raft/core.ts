@@ -25,12 +25,26 @@ export function assert(cond: boolean, msg: string): asserts cond {
   if (!cond) throw new Error(`raft: assertion failed: ${msg}`);
 }
 
+/**
+ * ReplicationState: how the leader sends to one follower (etcd-io/raft's Progress states).
+ * - probe: the follower's log end is unknown; one AppendEntries at a time from nextIndex.
+ * - replicate: the last probe succeeded; entries are pipelined, nextIndex moves on when they
+ *   are sent (not when acked), with at most maxInflight messages unanswered.
+ * - snapshot: the entries it needs are compacted; an InstallSnapshot is on its way.
+ */
+export type ReplicationState = 'probe' | 'replicate' | 'snapshot';
+
 /** Progress: what the leader knows of one follower (Raft Figure 2 nextIndex/matchIndex). */
 export interface Progress {
   next: number;
   match: number;
   /** ackedRound: the highest heartbeat round this follower has answered in this term. */
   ackedRound: number;
+  state: ReplicationState;
+  /** inflight: the last index of each unanswered AppendEntries carrying entries (replicate). */
+  inflight: number[];
+  /** probeSent: a probe is unanswered; further probes wait for its reply or the heartbeat. */
+  probeSent: boolean;
 }
 
 /** PendingRead: a ReadIndex/lease read waiting for a quorum round and for the applied index. */
@@ -77,12 +91,26 @@ export class RaftCore implements ProtocolCore<RaftMessage> {
   heartbeatElapsed = 0;
   votes = new Set<NodeId>();
   progress = new Map<NodeId, Progress>();
+  /**
+   * durableIndex: as leader, how far this node's own log is known durable. The runtime may send
+   * AppendEntries before the leader's own write is on disk (Raft thesis §10.2.1: the leader
+   * writes its log in parallel with replicating it), so the leader counts itself towards a
+   * commit quorum only up to here. It learns it from a self-ack: a message to itself, which the
+   * runtime delivers only once everything persisted before it is durable.
+   */
+  durableIndex = 0;
+  /** selfAckSent: the highest index a self-ack was sent for in this term. */
+  private selfAckSent = 0;
   /** termStartIndex: index of this leader's no-op; reads wait until it is applied. */
   termStartIndex = 0;
   round = 0;
   roundSentAtMs = new Map<number, number>();
   leaseExpiryMs = 0;
   pendingReads: PendingRead[] = [];
+  /** snapshotsInstalled counts InstallSnapshot messages that replaced our state (GET /status). */
+  snapshotsInstalled = 0;
+  /** snapshotsSent counts InstallSnapshot messages sent as leader (GET /status). */
+  snapshotsSent = 0;
   private readonly proposals = new Proposals();
   /** recordCount: how many records the durable log holds, to keep it bounded. */
   private recordCount: number;
@@ -148,6 +176,8 @@ export class RaftCore implements ProtocolCore<RaftMessage> {
       logLastIndex: this.log.lastIndex(),
       snapshotIndex: this.log.snapshotIndex,
       reads: this.opts.reads,
+      snapshotsInstalled: this.snapshotsInstalled,
+      snapshotsSent: this.snapshotsSent,
     };
   }
 
@@ -192,9 +222,11 @@ export class RaftCore implements ProtocolCore<RaftMessage> {
     this.round = 0;
     this.roundSentAtMs.clear();
     this.leaseExpiryMs = 0;
+    this.durableIndex = 0;
+    this.selfAckSent = 0;
     this.progress.clear();
     for (const peer of this.others) {
-      this.progress.set(peer, { next: this.log.lastIndex() + 1, match: 0, ackedRound: 0 });
+      this.progress.set(peer, { next: this.log.lastIndex() + 1, match: 0, ackedRound: 0, state: 'probe', inflight: [], probeSent: false });
     }
     // Raft §8: a new leader appends a no-op so entries of earlier terms commit through it.
     this.appendEntry({ term: this.term, cmd: null });
@@ -221,12 +253,18 @@ export class RaftCore implements ProtocolCore<RaftMessage> {
     this.heartbeatElapsed += 1;
     if (this.heartbeatElapsed >= this.opts.heartbeatTicks) {
       this.heartbeatElapsed = 0;
+      // A self-ack the network lost (possible in simulations) is sent again by run().
+      if (this.durableIndex < this.selfAckSent) this.selfAckSent = this.durableIndex;
       startRound(this);
     }
   }
 
   /** dispatch applies the term rules every role shares (Raft §5.1), then the role's handler. */
   private dispatch(from: NodeId, msg: RaftMessage): void {
+    if (from === this.id) {
+      this.onSelfAck(msg);
+      return;
+    }
     assert(this.others.includes(from), `message from unknown node ${from}`);
     if (msg.term > this.term) {
       if (msg.type === 'RequestVote' && ignoresVoteRequest(this)) return;
@@ -238,6 +276,26 @@ export class RaftCore implements ProtocolCore<RaftMessage> {
       return;
     }
     this.handler.step(from, msg);
+  }
+
+  /** onSelfAck: our own entries up to msg.matchIndex are durable (see durableIndex). */
+  private onSelfAck(msg: RaftMessage): void {
+    assert(msg.type === 'AppendEntriesReply' && msg.success, `unexpected self message ${msg.type}`);
+    // A self-ack of an earlier term or role says nothing about this leadership's no-op.
+    if (this.role !== 'leader' || msg.term !== this.term) return;
+    assert(msg.matchIndex <= this.log.lastIndex(), `self-ack ${msg.matchIndex} beyond log ${this.log.lastIndex()}`);
+    if (msg.matchIndex > this.durableIndex) this.durableIndex = msg.matchIndex;
+  }
+
+  /** sendSelfAck asks the runtime to tell us once our log up to its end is durable. */
+  private sendSelfAck(): void {
+    const lastIndex = this.log.lastIndex();
+    if (this.role !== 'leader' || lastIndex <= this.selfAckSent) return;
+    this.selfAckSent = lastIndex;
+    this.send(this.id, {
+      type: 'AppendEntriesReply', term: this.term, success: true, prevIndex: 0, matchIndex: lastIndex,
+      conflictIndex: 0, conflictTerm: null, round: 0,
+    });
   }
 
   /** answerStale: Raft §5.1, a request from an older term is rejected with our term. */
@@ -382,6 +440,7 @@ export class RaftCore implements ProtocolCore<RaftMessage> {
   private run(body: () => void): Effects<RaftMessage> {
     this.fx = noEffects();
     body();
+    this.sendSelfAck();
     if (this.role === 'leader') advanceCommit(this);
     this.applyCommitted();
     if (this.role === 'leader') servePendingReads(this);

@@ -43,7 +43,7 @@ describe('raft options and records', () => {
     const o = parseRaftOptions({});
     expect(o).toEqual({
       electionTicksMin: 15, electionTicksMax: 30, heartbeatTicks: 3, snapshotEntries: 1000,
-      maxAppendEntries: 64, reads: 'log', tickMs: 10, leaseMs: 135,
+      maxAppendEntries: 64, maxInflight: 4, reads: 'log', tickMs: 10, leaseMs: 135,
     });
     expect(parseRaftOptions({ electionTicks: '10', tickMs: '5' })).toMatchObject({ electionTicksMin: 10, electionTicksMax: 20, leaseMs: 45 });
     expect(() => parseRaftOptions({ reads: 'maybe' })).toThrow(/reads/);

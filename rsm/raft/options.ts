@@ -19,7 +19,8 @@ const READ_MODES: readonly ReadMode[] = ['log', 'readindex', 'lease', 'any'];
  * parseRaftOptions reads the options, all strings:
  * - electionTicks: "MIN..MAX" (default "15..30"), or "N" meaning N..2N; each timeout is drawn
  *   uniformly from the range with config.rng (Raft §5.2);
- * - heartbeatTicks (3), snapshotEntries (1000), maxAppendEntries per message (64);
+ * - heartbeatTicks (3), snapshotEntries (1000), maxAppendEntries per message (64),
+ *   maxInflight (4): unanswered AppendEntries a leader pipelines to one follower;
  * - reads: log | readindex | lease | any (log);
  * - tickMs (10): how many ms a tick stands for, used only to size the lease;
  * - leaseMs: default floor(0.9 × electionTicksMin × tickMs).
@@ -42,6 +43,7 @@ export function parseRaftOptions(options: Record<string, string>): RaftOptions {
     heartbeatTicks,
     snapshotEntries: parseCount('snapshotEntries', options.snapshotEntries ?? '1000'),
     maxAppendEntries: parseCount('maxAppendEntries', options.maxAppendEntries ?? '64'),
+    maxInflight: parseCount('maxInflight', options.maxInflight ?? '4'),
     reads,
     tickMs,
     leaseMs: parseCount('leaseMs', options.leaseMs ?? String(leaseDefault)),

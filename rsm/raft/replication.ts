@@ -1,6 +1,6 @@
 // rsm/raft/replication.ts — Raft log replication: AppendEntries on both sides, and commitment.
 import type { NodeId } from '../core/types.ts';
-import { assert, type RaftCore } from './core.ts';
+import { assert, type Progress, type RaftCore, type ReplicationState } from './core.ts';
 import { sendSnapshot } from './snapshot.ts';
 import { entriesOp } from './storage.ts';
 import type { AppendEntries, AppendEntriesReply, Entry, InstallSnapshotReply } from './types.ts';
@@ -10,32 +10,66 @@ export function startRound(core: RaftCore): void {
   assert(core.role === 'leader', 'only a leader starts heartbeat rounds');
   core.round += 1;
   core.roundSentAtMs.set(core.round, core.config.clock.nowMs());
-  broadcastAppend(core);
+  broadcastAppend(core, true);
 }
 
-/** broadcastAppend sends every follower what it lacks (or an empty heartbeat). */
-export function broadcastAppend(core: RaftCore): void {
-  for (const peer of core.others) sendAppend(core, peer);
+/**
+ * broadcastAppend sends every follower what it lacks. A heartbeat reaches every follower (an
+ * empty AppendEntries if there is nothing new); otherwise followers with nothing new, a probe
+ * unanswered or a full pipeline are skipped — their entries go with the next reply or round.
+ */
+export function broadcastAppend(core: RaftCore, heartbeat = false): void {
+  for (const peer of core.others) sendAppend(core, peer, heartbeat);
 }
 
-/** sendAppend sends one AppendEntries from the follower's nextIndex, or a snapshot if compacted. */
-export function sendAppend(core: RaftCore, peer: NodeId): void {
+/**
+ * sendAppend sends one AppendEntries from the follower's nextIndex, or a snapshot if compacted.
+ * In replicate state nextIndex advances past what was sent, so the next proposal sends only the
+ * new entries (pipelining); proposals that arrive while maxInflight messages are unanswered
+ * wait and leave together with the next reply, which batches them.
+ */
+export function sendAppend(core: RaftCore, peer: NodeId, heartbeat = false): void {
   const pr = core.progress.get(peer);
   assert(pr !== undefined, `no progress for ${peer}`);
   if (pr.next <= core.log.snapshotIndex) {
-    // Raft §7: the entries this follower needs are gone; send the snapshot instead.
+    // Raft §7: the entries this follower needs are gone; send the snapshot instead, at most
+    // once per heartbeat while it is unanswered.
+    if (pr.state === 'snapshot' && !heartbeat) return;
+    becomeState(pr, 'snapshot');
     sendSnapshot(core, peer);
     return;
+  }
+  if (pr.state === 'snapshot') becomeState(pr, 'probe');
+  let entriesMax = core.opts.maxAppendEntries;
+  if (pr.state === 'probe') {
+    if (pr.probeSent && !heartbeat) return;
+    pr.probeSent = true;
+  } else if (pr.inflight.length >= core.opts.maxInflight || pr.next > core.log.lastIndex()) {
+    if (!heartbeat) return;
+    // A heartbeat at nextIndex-1: if pipelined messages were lost, the follower rejects it
+    // and the leader falls back to probing.
+    entriesMax = 0;
   }
   const prevIndex = pr.next - 1;
   const prevTerm = core.log.term(prevIndex);
   assert(prevTerm !== undefined, `no term at ${prevIndex}`);
-  const to = Math.min(core.log.lastIndex() + 1, pr.next + core.opts.maxAppendEntries);
+  const to = Math.min(core.log.lastIndex() + 1, pr.next + entriesMax);
   const msg: AppendEntries = {
     type: 'AppendEntries', term: core.term, prevIndex, prevTerm,
     entries: core.log.slice(pr.next, to), commit: core.commitIndex, round: core.round,
   };
   core.send(peer, msg);
+  if (pr.state === 'replicate' && to > pr.next) {
+    pr.inflight.push(to - 1);
+    pr.next = to;
+  }
+}
+
+/** becomeState moves a follower's progress to a replication state, forgetting what was in flight. */
+function becomeState(pr: Progress, state: ReplicationState): void {
+  pr.state = state;
+  pr.inflight = [];
+  pr.probeSent = false;
 }
 
 /**
@@ -130,15 +164,20 @@ export function handleAppendReply(core: RaftCore, from: NodeId, msg: AppendEntri
       assert(core.bugs.size > 0, `${from} matched ${msg.matchIndex} beyond our log`);
       return;
     }
-    if (msg.matchIndex <= pr.match) return;
-    pr.match = msg.matchIndex;
+    if (pr.state === 'probe' && msg.matchIndex >= pr.next - 1) becomeState(pr, 'replicate');
+    if (msg.matchIndex > pr.match) pr.match = msg.matchIndex;
     if (pr.next <= pr.match) pr.next = pr.match + 1;
-    // Send more at once only after progress; heartbeats retry the rest, so no ping-pong.
-    if (pr.next <= core.log.lastIndex()) sendAppend(core, from);
+    while (pr.inflight.length > 0 && pr.inflight[0] <= pr.match) pr.inflight.shift();
+    // Send more only when something is new or room opened up; bounded by the log, so no ping-pong.
+    sendAppend(core, from);
     return;
   }
-  // A rejection answers the probe at prevIndex; if we probe elsewhere by now it is stale.
-  if (msg.prevIndex !== pr.next - 1) return;
+  // A rejection answers the probe at prevIndex; if we probe elsewhere by now it is stale. In
+  // replicate state one below what the follower is known to hold is stale too.
+  if (pr.state === 'snapshot') return;
+  if (pr.state === 'probe' && msg.prevIndex !== pr.next - 1) return;
+  if (pr.state === 'replicate' && msg.prevIndex < pr.match) return;
+  becomeState(pr, 'probe');
   pr.next = backtrack(core, msg);
   if (pr.next <= pr.match) {
     // The follower lost entries it had acknowledged: only possible when durability is broken
@@ -170,7 +209,8 @@ export function handleSnapshotReply(core: RaftCore, from: NodeId, msg: InstallSn
   assert(pr !== undefined, `no progress for ${from}`);
   if (msg.matchIndex > pr.match) pr.match = msg.matchIndex;
   if (pr.next <= pr.match) pr.next = pr.match + 1;
-  if (pr.next <= core.log.lastIndex()) sendAppend(core, from);
+  if (pr.state === 'snapshot' && pr.next > core.log.snapshotIndex) becomeState(pr, 'replicate');
+  sendAppend(core, from);
 }
 
 /**
@@ -178,7 +218,8 @@ export function handleSnapshotReply(core: RaftCore, from: NodeId, msg: InstallSn
  * only if that entry is of its current term; earlier entries then commit with it (Log Matching).
  */
 export function advanceCommit(core: RaftCore): void {
-  const matches = [core.log.lastIndex()];
+  // The leader counts itself only as far as its own log is durable (see RaftCore.durableIndex).
+  const matches = [core.durableIndex];
   for (const pr of core.progress.values()) matches.push(pr.match);
   matches.sort((a, b) => b - a);
   const majorityIndex = matches[core.quorum - 1];

@@ -25,6 +25,7 @@ export function maybeSnapshot(core: RaftCore): void {
 export function sendSnapshot(core: RaftCore, peer: NodeId): void {
   const snap = core.snapshot;
   assert(snap !== null && snap.index === core.log.snapshotIndex, 'a compacted log has its snapshot');
+  core.snapshotsSent += 1;
   core.send(peer, {
     type: 'InstallSnapshot', term: core.term, index: snap.index, snapTerm: snap.term, data: snap.data, round: core.round,
   });
@@ -46,6 +47,7 @@ export function handleInstallSnapshot(core: RaftCore, from: NodeId, msg: Install
     core.sm = KvStateMachine.restore(snap.data);
     core.commitIndex = msg.index;
     core.lastApplied = msg.index;
+    core.snapshotsInstalled += 1;
     core.fx.persist.push(compactionOp(snap, core.term, core.votedFor, core.log, core.bugs));
   }
   // Either way we now hold every entry up to msg.index: it is committed, hence the leader's.

@@ -6,6 +6,9 @@
 //   {t:'snap', index, term, data}   state machine snapshot covering the log up to `index`
 // Every record a reply depends on is in the same Effects as that reply; the runtime persists
 // before it sends, which gives Raft's "respond after updating stable storage" (Figure 2).
+// The exceptions depend on no pending write and may leave at once (early-sends.ts): a leader's
+// AppendEntries/InstallSnapshot and client replies; the leader learns that its own log is
+// durable from a self-ack (RaftCore.durableIndex).
 import type { ClientCommand, NodeId } from '../core/types.ts';
 import type { KvSnapshot } from '../kv/state-machine.ts';
 
@@ -114,6 +117,7 @@ export interface RaftOptions {
   heartbeatTicks: number;
   snapshotEntries: number;
   maxAppendEntries: number;
+  maxInflight: number;
   reads: ReadMode;
   tickMs: number;
   leaseMs: number;

@@ -3,8 +3,9 @@
 // The runtime ticks the core on a timer, feeds it peer messages and client requests, and
 // carries out each Effects value in order: persist (await durable) → send → reply. Effects are
 // processed strictly FIFO: a later batch's sends and replies wait for every earlier batch's
-// persist, so nothing leaves the node that depends on state not yet on disk. Persists of
-// successive batches are group-committed by the durable log.
+// persist, so nothing leaves the node that depends on state not yet on disk (messages that
+// options.sendsEarly names depend on none and go at once). Persists of successive batches are
+// group-committed by the durable log.
 import type {
   ClientCommand, ClientReply, Effects, KvResult, NodeStatus, PersistOp, ProtocolCore,
 } from '../core/types.ts';
@@ -33,6 +34,14 @@ export interface NodeRuntimeOptions {
   pendingMax?: number;
   /** onFatal is told when a persist failed; the node program exits, as a crashed node would. */
   onFatal?: (err: Error) => void;
+  /**
+   * sendsEarly names peer messages that depend on no pending write, so they go out at once
+   * instead of waiting for earlier persists (e.g. a Raft leader's AppendEntries). Messages to
+   * the node itself always wait: cores use them to learn that their writes are durable.
+   */
+  sendsEarly?: (msg: unknown) => boolean;
+  /** repliesEarly: the core's client replies never depend on a pending write (raft: see early-sends.ts). */
+  repliesEarly?: boolean;
 }
 
 interface Batch {
@@ -51,6 +60,7 @@ export class NodeRuntime {
   private readonly pending = new Map<number, Pending>();
   private readonly batches: Batch[] = [];
   private nextReqId = 1;
+  private lastRole = 'none';
   private tickTimer: NodeJS.Timeout | null = null;
   private stopped = false;
   private readonly logLine: (line: string) => void;
@@ -69,7 +79,18 @@ export class NodeRuntime {
   /** start begins the tick timer. */
   start(): void {
     if (this.tickTimer !== null) return;
-    this.tickTimer = setInterval(() => this.absorb(this.core.tick()), this.options.tickMs);
+    this.tickTimer = setInterval(() => {
+      this.absorb(this.core.tick());
+      this.logRoleChange();
+    }, this.options.tickMs);
+  }
+
+  /** logRoleChange logs role/term changes (checked once a tick), so node logs show elections. */
+  private logRoleChange(): void {
+    const s = this.core.status();
+    const now = `${s.role} term ${s.term ?? s.view ?? '-'}`;
+    if (now !== this.lastRole) this.logLine(`role ${now} (was ${this.lastRole})`);
+    this.lastRole = now;
   }
 
   /** onMessage feeds one peer message to the core. */
@@ -121,6 +142,19 @@ export class NodeRuntime {
   /** absorb queues one Effects value and starts its persist; sends/replies follow in order. */
   private absorb(effects: Effects<unknown>): void {
     if (this.fatal !== null) return;
+    const early = this.options.sendsEarly;
+    if (early !== undefined && effects.send.length > 0) {
+      const later: Effects<unknown>['send'] = [];
+      for (const s of effects.send) {
+        if (s.to !== this.core.id && early(s.msg)) this.options.sender.send(s.to, s.msg);
+        else later.push(s);
+      }
+      effects = { ...effects, send: later };
+    }
+    if (this.options.repliesEarly === true && effects.reply.length > 0) {
+      for (const reply of effects.reply) this.deliverReply(reply);
+      effects = { ...effects, reply: [] };
+    }
     if (effects.persist.length === 0 && effects.send.length === 0 && effects.reply.length === 0) return;
     const batch: Batch = { effects, durable: effects.persist.length === 0 };
     this.batches.push(batch);

@@ -152,7 +152,13 @@ export class Transport {
     }
     const frame = encodeFrame(msg);
     if (peer.state === 'connected' && peer.queue.length === 0 && !peer.socket!.writableNeedDrain) {
-      peer.socket!.write(frame);
+      const socket = peer.socket!;
+      // Frames sent in one event-loop turn leave in one writev instead of a syscall each.
+      if (socket.writableCorked === 0) {
+        socket.cork();
+        setImmediate(() => socket.uncork());
+      }
+      socket.write(frame);
       this.stats.sent += 1;
       return;
     }

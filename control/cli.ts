@@ -5,6 +5,7 @@ import { registerCheckCommand } from './commands/check.ts';
 import { registerReportCommand } from './commands/report.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerTestCommand } from './commands/test.ts';
+import { registerTestAllCommand } from './commands/test-all.ts';
 
 /** buildProgram assembles the CLI; tests call it with their own argv. */
 export function buildProgram(): Command {
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerReportCommand(program);
   registerServeCommand(program);
   registerTestCommand(program);
+  registerTestAllCommand(program);
   return program;
 }
 

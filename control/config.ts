@@ -7,6 +7,7 @@ import { loadScheduleFile } from '../nemesis/schedule-file.ts';
 import { FAULT_KINDS, type FaultKind } from '../nemesis/types.ts';
 import { PROTOCOL_NAMES } from '../rsm/protocols.ts';
 import { WORKLOAD_NAMES } from '../workloads/index.ts';
+import { canonicalModel, MODEL_NAMES as ELLE_MODEL_NAMES } from '../checker/elle/index.ts';
 import { UsageError } from './exit-codes.ts';
 
 /** CLUSTER_KINDS: `local` runs real node processes; `fake` is in memory (tests of the runner). */
@@ -41,9 +42,26 @@ export interface TestOptions {
   opTimeoutS: number;
   /** The checker's budget; past it the verdict is unknown. */
   checkTimeoutS: number;
+  /** Txn workloads (list-append, rw-register): the model checked; unset means strict-serializable. */
+  consistencyModel?: string;
+  /** Txn workloads: Elle's generator knobs; unset means the workload's defaults. */
+  keyDistribution?: 'uniform' | 'exponential';
+  txnLengthMin?: number;
+  txnLengthMax?: number;
+  writesPerKeyMax?: number;
 }
 
 const SEED_MAX = 2 ** 31 - 1;
+
+/** isModelName: whether checkElle knows a consistency model name (canonical or alias). */
+function isModelName(name: string): boolean {
+  try {
+    canonicalModel(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** describeValue renders a bad value for an error message. */
 function describeValue(value: unknown): string {
@@ -104,6 +122,11 @@ const OPTION_SPECS: readonly OptionSpec[] = [
   { name: 'partition-clients', field: 'partitionClients', schema: z.preprocess(toBool, z.boolean()), expected: 'true or false', boolean: true, description: 'clients sit on the sides of a partition instead of reaching every node' },
   { name: 'op-timeout', field: 'opTimeoutS', schema: number(0.01, 3600, false), expected: 'a number of seconds in [0.01, 3600]', description: 'runner bound on one client op; past it the op is info (default 10)' },
   { name: 'check-timeout', field: 'checkTimeoutS', schema: number(0.01, 86_400, false), expected: 'a number of seconds in [0.01, 86400]', description: 'checker budget; past it the verdict is unknown (default 60)' },
+  { name: 'consistency-model', field: 'consistencyModel', schema: z.string().refine(isModelName), expected: `one of ${ELLE_MODEL_NAMES.join(', ')} (or an alias such as PL-3)`, description: 'txn workloads: consistency model to check (default strict-serializable)' },
+  { name: 'key-distribution', field: 'keyDistribution', schema: z.enum(['uniform', 'exponential']), expected: 'uniform or exponential', description: 'txn workloads: how txns pick among the active keys (default exponential)' },
+  { name: 'txn-length-min', field: 'txnLengthMin', schema: number(1, 1000, true), expected: 'an integer in [1, 1000]', description: 'txn workloads: fewest micro-ops per txn (default 1)' },
+  { name: 'txn-length-max', field: 'txnLengthMax', schema: number(1, 1000, true), expected: 'an integer in [1, 1000]', description: 'txn workloads: most micro-ops per txn (default 4)' },
+  { name: 'writes-per-key-max', field: 'writesPerKeyMax', schema: number(1, 1_000_000, true), expected: 'an integer in [1, 1000000]', description: 'txn workloads: writes before a key is retired for a fresh one (default 32)' },
 ];
 
 /** OPTION_NAMES: the flag names (without --), which are also the keys of a --config file. */
@@ -189,6 +212,9 @@ export function resolveOptions(flags: Record<string, unknown>, randomSeed: () =>
   const seed = merged.seed ?? randomSeed();
   const name = merged.name ?? defaultTestName(merged);
   const options: TestOptions = { ...merged, seed, name };
+  if (options.txnLengthMin !== undefined && options.txnLengthMax !== undefined && options.txnLengthMin > options.txnLengthMax) {
+    throw new UsageError(`--txn-length-max: expected at least --txn-length-min (${options.txnLengthMin}), got ${options.txnLengthMax}`);
+  }
   if (options.nemesisSchedule !== undefined) {
     try {
       loadScheduleFile(options.nemesisSchedule);

@@ -19,7 +19,7 @@ interface Assets {
 }
 
 /** CLIENT_SCRIPTS: the page's scripts in load order (core.js first: the others use what it defines). */
-const CLIENT_SCRIPTS = ['core.js', 'charts.js', 'timeline.js', 'counterexample.js', 'page.js'];
+const CLIENT_SCRIPTS = ['core.js', 'charts.js', 'timeline.js', 'counterexample.js', 'elle.js', 'page.js'];
 
 let assetsCache: Assets | undefined;
 

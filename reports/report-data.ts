@@ -2,6 +2,7 @@
 import type { Op } from '../history/op.ts';
 import { collectCheckers, type CheckerResults, type CheckerSection, type VerdictRow } from './checker-results.ts';
 import { counterexampleView, type CounterexampleView } from './counterexample-view.ts';
+import { elleSummary, elleView, firstElleIndex, isElleResult, type ElleView } from './elle-view.ts';
 import type { ElementTable } from './elements.ts';
 import { bucketSeries, latencySeries, pairOps, timeAxisOf, type BucketSeries, type LatencySeries } from './history-data.ts';
 import { FAULT_KINDS, nemesisIntervals, type FaultInterval } from './nemesis-intervals.ts';
@@ -43,6 +44,8 @@ export interface ReportData {
   timeline: TimelineData & { opsMax: number };
   counterexamples: { path: string; views: CounterexampleView[]; summary: string }[];
   elements: { path: string; valid: Verdict; tables: ElementTable[] }[];
+  /** elle: transactional (Elle) results, with their anomalies' cycles to draw. */
+  elle: { path: string; view: ElleView }[];
   others: { path: string; valid: Verdict; json: string }[];
   rawResults: string;
 }
@@ -53,6 +56,7 @@ const OTHER_CHARS_MAX = 50_000;
 /** buildReportData turns a run's files into the page's data. */
 export function buildReportData(run: RunInput): ReportData {
   const checkers = collectCheckers(run.results);
+  const elle = elleSections(checkers);
   const axis = timeAxisOf(run.history);
   const paired = pairOps(run.history, axis);
   const endS = run.history.length === 0 ? 0 : Math.max(...[run.history[0], run.history[run.history.length - 1]].map(axis.timeS));
@@ -80,12 +84,25 @@ export function buildReportData(run: RunInput): ReportData {
     faults: nemesisIntervals(run.history, axis.timeS),
     latency: latencySeries(paired),
     buckets: bucketSeries(paired, endS),
-    timeline: { ...timelineData(paired, focusIndex(checkers)), opsMax: TIMELINE_OPS_MAX },
+    timeline: { ...timelineData(paired, focusIndex(checkers) ?? firstElleIndex(elle.map((e) => e.view))), opsMax: TIMELINE_OPS_MAX },
     counterexamples: linearizableSections(checkers.sections),
     elements: checkers.sections.flatMap((s) => (s.kind === 'elements' ? [{ path: s.path, valid: s.valid, tables: s.tables }] : [])),
-    others: checkers.sections.flatMap((s) => (s.kind === 'other' ? [{ path: s.path, valid: s.valid, json: cappedJson(s.json, OTHER_CHARS_MAX) }] : [])),
+    elle,
+    others: checkers.sections.flatMap((s) => (s.kind === 'other' && !isElleResult(s.json) ? [{ path: s.path, valid: s.valid, json: cappedJson(s.json, OTHER_CHARS_MAX) }] : [])),
     rawResults: run.results === undefined ? '' : cappedJson(run.results, RAW_CHARS_MAX),
   };
+}
+
+/** elleSections takes the Elle results out of the 'other' sections and gives their verdict rows a summary. */
+function elleSections(checkers: CheckerResults): ReportData['elle'] {
+  const out: ReportData['elle'] = [];
+  for (const s of checkers.sections) {
+    if (s.kind !== 'other' || !isElleResult(s.json)) continue;
+    out.push({ path: s.path, view: elleView(s.json, s.valid) });
+    const row = checkers.verdicts.find((v) => v.path === s.path);
+    if (row !== undefined) row.summary = elleSummary(s.json);
+  }
+  return out;
 }
 
 function linearizableSections(sections: CheckerSection[]): ReportData['counterexamples'] {

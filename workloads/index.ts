@@ -1,9 +1,19 @@
 // workloads/index.ts — the registry of workloads by name (a new workload is one file plus one line here).
+import { bankWorkload } from './bank.ts';
+import { counterWorkload } from './counter.ts';
+import { listAppendWorkload } from './list-append.ts';
 import { registerWorkload } from './register.ts';
+import { rwRegisterWorkload } from './rw-register.ts';
+import { setWorkload } from './set.ts';
 import type { Workload } from './types.ts';
 
 const WORKLOADS: Record<string, Workload> = {
   [registerWorkload.name]: registerWorkload,
+  [setWorkload.name]: setWorkload,
+  [counterWorkload.name]: counterWorkload,
+  [bankWorkload.name]: bankWorkload,
+  [listAppendWorkload.name]: listAppendWorkload,
+  [rwRegisterWorkload.name]: rwRegisterWorkload,
 };
 
 /** WORKLOAD_NAMES lists every name getWorkload accepts (for --workload help and validation). */

@@ -48,11 +48,20 @@ export interface WorkloadContext {
   concurrency: number;
   keyCount: number;
   nodes: readonly string[];
+  /** txn: Elle's generator knobs for txn workloads (unset fields: the workload's defaults). */
+  txn?: {
+    keyDistribution?: 'uniform' | 'exponential';
+    txnLengthMin?: number;
+    txnLengthMax?: number;
+    writesPerKeyMax?: number;
+  };
 }
 
 /** CheckOptions: bounds for the checker (a budget exhausted is an unknown verdict). */
 export interface CheckOptions {
   timeoutMs?: number;
+  /** consistencyModel: what txn workloads (list-append, rw-register) are checked against (--consistency-model). */
+  consistencyModel?: string;
 }
 
 /**

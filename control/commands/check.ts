@@ -33,7 +33,7 @@ interface CheckTarget {
 interface StoredTest {
   model?: string;
   init?: unknown;
-  options?: { workload?: string; checkTimeoutS?: number };
+  options?: { workload?: string; checkTimeoutS?: number; consistencyModel?: string };
 }
 
 /** resolveTarget accepts a history file or a run directory holding history.jsonl. */
@@ -68,7 +68,8 @@ async function recheckRun(target: CheckTarget & { runDir: string }, workloadName
   }
   const history = await readHistory(target.historyPath, { format: 'jsonl' });
   const timeoutS = flags.timeout ?? target.test?.options?.checkTimeoutS;
-  const checker = await getWorkload(workloadName).check(history, { timeoutMs: timeoutS === undefined ? undefined : timeoutS * 1000 });
+  const consistencyModel = target.test?.options?.consistencyModel;
+  const checker = await getWorkload(workloadName).check(history, { timeoutMs: timeoutS === undefined ? undefined : timeoutS * 1000, consistencyModel });
   const resultsPath = flags.out ?? path.join(target.runDir, 'results.json');
   const previous = existsSync(resultsPath) ? (JSON.parse(await readFile(resultsPath, 'utf8')) as Record<string, unknown>) : {};
   const results = { ...previous, valid: checker.valid, anomalies: checker.anomalies, checker, recheckedAt: new Date().toISOString() };

@@ -42,7 +42,8 @@ export interface PhaseRun {
 export async function runPhases(r: PhaseRun): Promise<void> {
   const { opts, workload, parts, recorder, signal } = r;
   const nodes = parts.cluster.nodes;
-  const wctx: WorkloadContext = { concurrency: opts.concurrency, keyCount: opts.keyCount, nodes };
+  const txn = { keyDistribution: opts.keyDistribution, txnLengthMin: opts.txnLengthMin, txnLengthMax: opts.txnLengthMax, writesPerKeyMax: opts.writesPerKeyMax };
+  const wctx: WorkloadContext = { concurrency: opts.concurrency, keyCount: opts.keyCount, nodes, txn };
   const threads = makeThreads(opts.concurrency, nodes);
   // One fork per thread, in thread order, before anything runs: timing cannot shift choices.
   const generators = threads.map((t) => workload.generator(t.thread, r.generatorRng.fork(), wctx));

@@ -219,7 +219,7 @@ async function analyze(opts: TestOptions, workload: Workload, run: RunDir, phase
     return { valid: 'unknown', anomalies: [], error, ...base };
   }
   try {
-    const checker = await workload.check(history, { timeoutMs: opts.checkTimeoutS * 1000 });
+    const checker = await workload.check(history, { timeoutMs: opts.checkTimeoutS * 1000, consistencyModel: opts.consistencyModel });
     return { valid: checker.valid, anomalies: checker.anomalies, checker, ...base };
   } catch (error) {
     return { valid: 'unknown', anomalies: [], error: `checker crashed: ${error instanceof Error ? error.message : String(error)}`, ...base };

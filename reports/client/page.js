@@ -49,7 +49,7 @@
       head.appendChild(el('details', null, [el('summary', { text: 'Options' }), table]));
     }
     const toc = el('nav', { class: 'toc' });
-    [['faults', 'Faults'], ['charts', 'Charts'], ['timeline', 'Timeline'], ['counterexamples', 'Counterexamples'], ['elements', 'Element tables'], ['other', 'Other results']].forEach(function (p) {
+    [['faults', 'Faults'], ['charts', 'Charts'], ['timeline', 'Timeline'], ['counterexamples', 'Counterexamples']].concat(data.elle.length > 0 ? [['elle', 'Transactions (Elle)']] : [], [['elements', 'Element tables'], ['other', 'Other results']]).forEach(function (p) {
       toc.appendChild(el('a', { href: '#' + p[0], text: p[1] }));
     });
     head.appendChild(toc);
@@ -96,6 +96,7 @@
   SB.charts();
   SB.timeline();
   SB.counterexamples();
+  SB.elle();
   elements();
   others();
 

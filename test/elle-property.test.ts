@@ -3,6 +3,17 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkElle } from '../checker/elle/index.ts';
 import { simulate, type SimOptions } from '../checker/elle/sim-store.ts';
+import type { ElleResult } from '../checker/elle/types.ts';
+
+/** expectSimpleCycles: every reported cycle visits each transaction once and closes on itself. */
+function expectSimpleCycles(r: ElleResult): void {
+  for (const anomaly of r.anomalies) {
+    if (anomaly.cycle === undefined) continue;
+    const froms = anomaly.cycle.map((step) => step.from);
+    expect(new Set(froms).size, anomaly.explanation).toBe(froms.length);
+    anomaly.cycle.forEach((step, i) => expect(step.to).toBe(anomaly.cycle![(i + 1) % anomaly.cycle!.length].from));
+  }
+}
 
 const simArb = (engine: SimOptions['engine']): fc.Arbitrary<SimOptions> =>
   fc.record({
@@ -41,6 +52,7 @@ describe('Elle against a simulated store', () => {
         const history = simulate(opts);
         const r = checkElle(history, { workload: opts.workload, consistencyModel: 'snapshot-isolation' });
         for (const t of forbiddenUnderSi) expect(r.anomalyTypes, JSON.stringify(r.anomalies.find((a) => a.type === t))).not.toContain(t);
+        expectSimpleCycles(r);
         expect(r.valid).toBe(true);
         if (opts.plantWriteSkew === true) {
           expect(r.anomalyTypes).toContain('G2-item');

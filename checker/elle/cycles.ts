@@ -175,7 +175,11 @@ export class CycleSearch {
             const next = step(c, st, bit, prod === root);
             if (next < 0) continue;
             if (w === s) {
-              if (accepts(c, next)) return this.path(prod, root, S, sub, bit);
+              if (!accepts(c, next)) continue;
+              // The product BFS finds closed walks; a walk that revisits a txn is only evidence
+              // of this class if one of the simple cycles it splits into is of the class.
+              const simple = simpleCycleOfClass(c, this.path(prod, root, S, sub, bit));
+              if (simple !== null) return simple;
               continue;
             }
             const p = this.local[w] * S + c.compact[next];
@@ -205,4 +209,47 @@ export class CycleSearch {
     bits.reverse();
     return { nodes, bits };
   }
+}
+
+/** acceptsCycle runs the class automaton along a whole cycle, from its first edge. */
+export function acceptsCycle(c: CycleClass, cycle: FoundCycle): boolean {
+  let state = 0;
+  for (let i = 0; i < cycle.bits.length; i++) {
+    state = step(c, state, cycle.bits[i], i === 0);
+    if (state < 0) return false;
+  }
+  return accepts(c, state);
+}
+
+/**
+ * splitSimple splits a closed walk into simple cycles: whenever a txn repeats, the stretch
+ * between its two visits is cut out as a cycle of its own. Iterative, bounded by the walk.
+ */
+export function splitSimple(walk: FoundCycle): FoundCycle[] {
+  const cycles: FoundCycle[] = [];
+  const nodes: number[] = [];
+  const bits: number[] = [];
+  const at = new Map<number, number>();
+  for (let i = 0; i <= walk.nodes.length; i++) {
+    const v = walk.nodes[i % walk.nodes.length];
+    const seen = at.get(v);
+    if (seen !== undefined) {
+      cycles.push({ nodes: nodes.slice(seen), bits: bits.slice(seen) });
+      for (let j = seen; j < nodes.length; j++) at.delete(nodes[j]);
+      nodes.length = seen;
+      bits.length = seen;
+    }
+    if (i === walk.nodes.length) break;
+    at.set(v, nodes.length);
+    nodes.push(v);
+    bits.push(walk.bits[i]);
+  }
+  return cycles;
+}
+
+/** simpleCycleOfClass returns the walk itself when simple, else a simple cycle of class c inside it. */
+function simpleCycleOfClass(c: CycleClass, walk: FoundCycle): FoundCycle | null {
+  if (new Set(walk.nodes).size === walk.nodes.length) return walk;
+  for (const cycle of splitSimple(walk)) if (acceptsCycle(c, cycle)) return cycle;
+  return null;
 }

@@ -30,6 +30,11 @@ describe('single protocol node', () => {
     expect(casFail.json).toMatchObject({ outcome: 'ok', result: { type: 'fail' } });
     const txn = await post(base, '/kv', { clientId: 'c1', seq: 4, cmd: { kind: 'txn', ops: [['append', 'l', 1], ['r', 'l', null]] } });
     expect(txn.json).toEqual({ outcome: 'ok', result: { type: 'ok', value: [['append', 'l', 1], ['r', 'l', [1]]] } });
+    const casTxn = await post(base, '/kv', { clientId: 'c1', seq: 6, cmd: { kind: 'txn', ops: [['cas', 'l', [[1], [1, 2]]], ['w', 'y', 1]] } });
+    expect(casTxn.json).toEqual({ outcome: 'ok', result: { type: 'ok', value: [['cas', 'l', [[1], [1, 2]]], ['w', 'y', 1]] } });
+    const badCas = await post(base, '/kv', { clientId: 'c1', seq: 7, cmd: { kind: 'txn', ops: [['cas', 'l', 3]] } });
+    expect(badCas.status).toBe(400);
+    expect(badCas.json.error).toContain('[expected, new]');
 
     // curl -X PUT -d hello .../kv/greeting ; curl .../kv/greeting
     const put = await fetch(`${base}/kv/greeting`, { method: 'PUT', body: 'hello' });
@@ -40,7 +45,7 @@ describe('single protocol node', () => {
     expect(putJson.status).toBe(200);
     expect(await (await fetch(`${base}/kv/n`)).json()).toMatchObject({ result: { value: { a: [1] } } });
 
-    const bad = await post(base, '/kv', { clientId: 'c1', seq: 5, cmd: { kind: 'write', key: 7, value: 1 } });
+    const bad = await post(base, '/kv', { clientId: 'c1', seq: 8, cmd: { kind: 'write', key: 7, value: 1 } });
     expect(bad.status).toBe(400);
     expect(bad.json.error).toContain('cmd.key');
     expect((await post(base, '/kv', { clientId: 'c1', cmd: { kind: 'read', key: 'x' } })).json.error).toContain('seq');

@@ -1,28 +1,30 @@
-// workloads/bank.test.ts — the bank workload: init, transfer by cas, and the conservation checker on hand-made histories.
+// workloads/bank.test.ts — the bank workload: init and transfers as conditional transactions, and the conservation checker.
 import { describe, expect, it } from 'vitest';
 import { SeededRng } from '../rsm/core/rng.ts';
-import { ACCOUNT_COUNT, BANK_KEY, BANK_TOTAL, bankWorkload, checkBank, INITIAL_BALANCE, type Transfer } from './bank.ts';
+import type { MicroOp } from '../rsm/core/types.ts';
+import { KvStateMachine } from '../rsm/kv/state-machine.ts';
+import { ACCOUNT_COUNT, accountKey, BANK_TOTAL, bankWorkload, checkBank, INITIAL_BALANCE, type Transfer } from './bank.ts';
 import { HistoryBuilder } from './history-builder.ts';
 import { getWorkload } from './index.ts';
 import type { KvClientLike } from './types.ts';
 
 const initial = Array.from({ length: ACCOUNT_COUNT }, () => INITIAL_BALANCE);
 
-/** memoryClient: one in-memory key space with JSON-equal cas (as the state machine's). */
-function memoryClient(): { client: KvClientLike; data: Map<string, unknown> } {
-  const data = new Map<string, unknown>();
-  const get = (k: string): unknown => data.get(k) ?? null;
-  const client: KvClientLike = {
-    read: async (k) => ({ type: 'ok', value: structuredClone(get(k)) }),
-    write: async (k, v) => (data.set(k, v), { type: 'ok' }),
-    cas: async (k, expected, v) => {
-      if (JSON.stringify(get(k)) !== JSON.stringify(expected)) return { type: 'fail', error: 'cas mismatch' };
-      data.set(k, v);
-      return { type: 'ok' };
-    },
-    txn: async () => ({ type: 'fail' }),
+/** memoryClient: the real KV state machine behind the client calls (one copy, no network). */
+function memoryClient(): { client: KvClientLike; sm: KvStateMachine } {
+  const sm = new KvStateMachine();
+  let seq = 0;
+  const run = async (cmd: Parameters<KvStateMachine['apply']>[0]['cmd']) => {
+    const r = sm.apply({ clientId: 't', seq: ++seq, cmd });
+    return r.type === 'ok' ? { type: 'ok' as const, value: r.value } : { type: 'fail' as const, error: r.error };
   };
-  return { client, data };
+  const client: KvClientLike = {
+    read: (k) => run({ kind: 'read', key: k }),
+    write: (k, v) => run({ kind: 'write', key: k, value: v }),
+    cas: (k, expected, v) => run({ kind: 'cas', key: k, expected, value: v }),
+    txn: (ops: MicroOp[]) => run({ kind: 'txn', ops }),
+  };
+  return { client, sm };
 }
 
 describe('bank workload', () => {
@@ -40,16 +42,42 @@ describe('bank workload', () => {
     }
   });
 
-  it('initialises once, transfers atomically by cas of the whole state, refuses overdrafts', async () => {
-    const { client, data } = memoryClient();
+  it('initialises once, transfers atomically as a conditional transaction, refuses overdrafts', async () => {
+    const { client, sm } = memoryClient();
     expect((await bankWorkload.invoke(client, { f: 'transfer', value: { from: 0, to: 1, amount: 1 } })).type).toBe('fail');
     expect((await bankWorkload.invoke(client, { f: 'init', value: initial })).type).toBe('ok');
     expect((await bankWorkload.invoke(client, { f: 'init', value: initial })).type).toBe('fail');
     expect((await bankWorkload.invoke(client, { f: 'transfer', value: { from: 0, to: 1, amount: 4 } })).type).toBe('ok');
     const overdraft = await bankWorkload.invoke(client, { f: 'transfer', value: { from: 0, to: 2, amount: 7 } });
     expect(overdraft).toMatchObject({ type: 'fail', error: 'insufficient funds' });
-    expect(data.get(BANK_KEY)).toEqual([6, 14, 10, 10, 10]);
+    expect(Array.from({ length: ACCOUNT_COUNT }, (_, i) => sm.read(accountKey(i)))).toEqual([6, 14, 10, 10, 10]);
     expect(await bankWorkload.invoke(client, { f: 'final-read', value: null })).toMatchObject({ type: 'ok', value: [6, 14, 10, 10, 10] });
+  });
+
+  it('a transfer whose balances changed after its read is a definite fail and moves nothing', async () => {
+    const { client, sm } = memoryClient();
+    await bankWorkload.invoke(client, { f: 'init', value: initial });
+    // Another client's transfer lands between this transfer's read and its conditional write.
+    const racing: KvClientLike = {
+      ...client,
+      txn: async (ops) => {
+        if (ops[0][0] === 'cas') sm.apply({ clientId: 'other', seq: 1, cmd: { kind: 'txn', ops: [['cas', accountKey(1), [10, 9]], ['cas', accountKey(2), [10, 11]]] } });
+        return client.txn(ops);
+      },
+    };
+    const t = await bankWorkload.invoke(racing, { f: 'transfer', value: { from: 0, to: 1, amount: 3 } });
+    expect(t).toMatchObject({ type: 'fail' });
+    expect(t.error).toMatch(/cas mismatch on key account-1/);
+    expect(Array.from({ length: ACCOUNT_COUNT }, (_, i) => sm.read(accountKey(i)))).toEqual([10, 9, 11, 10, 10]);
+  });
+
+  it('a read before init is empty (null); a torn state is reported as such', async () => {
+    const { client, sm } = memoryClient();
+    expect(await bankWorkload.invoke(client, { f: 'read', value: null })).toMatchObject({ type: 'ok', value: null });
+    sm.apply({ clientId: 'x', seq: 1, cmd: { kind: 'write', key: accountKey(0), value: 10 } });
+    const torn = await bankWorkload.invoke(client, { f: 'read', value: null });
+    expect(torn.value).toEqual([10, null, null, null, null]);
+    expect(checkBank(new HistoryBuilder().op(0, 'read', null, 0, 'ok', 1, torn.value).ops).valid).toBe(false);
   });
 });
 

@@ -1,26 +1,32 @@
-// workloads/bank.ts — transfers between accounts held in one key (read + conditional cas) and whole-state reads.
+// workloads/bank.ts — transfers between accounts as conditional rsm transactions, and whole-state reads.
 import type { Op } from '../history/op.ts';
 import type { Verdict } from '../checker/types.ts';
 import type { ElementRow, ElementTable } from '../reports/elements.ts';
-import type { Rng } from '../rsm/core/types.ts';
+import type { MicroOp, Rng } from '../rsm/core/types.ts';
 import { describeDisagreement, finalReadsDisagree, pairOps } from './pairing.ts';
 import { opStats } from './stats.ts';
 import type { Completion, KvClientLike, OpGenerator, OpSpec, Workload, WorkloadResult } from './types.ts';
 import { listGenerator } from './types.ts';
 
 /**
- * BANK_KEY: every balance lives in one key as an array (account i's balance at index i). A
- * transfer reads the array and writes the new one with cas, conditional on the whole state,
- * so it is atomic on this store without a conditional txn micro-op; a read is a whole-state
- * read by construction.
+ * Each account is its own key. A transfer reads both balances in one transaction, then writes
+ * both in a second one made conditional by `cas` micro-ops on the balances it read: the store
+ * applies both writes or neither, so money moves atomically across keys — or, on a store that
+ * breaks transactions, visibly does not. A read is one transaction over every account.
  */
-export const BANK_KEY = 'bank';
 export const ACCOUNT_COUNT = 5;
 export const INITIAL_BALANCE = 10;
 /** BANK_TOTAL: what every read must sum to. */
 export const BANK_TOTAL = ACCOUNT_COUNT * INITIAL_BALANCE;
 const AMOUNT_MAX = 5;
 const READ_ODDS = 3;
+
+/** accountKey names account i's key in the store. */
+export function accountKey(i: number): string {
+  return `account-${i}`;
+}
+
+const ACCOUNT_KEYS = Array.from({ length: ACCOUNT_COUNT }, (_, i) => accountKey(i));
 
 /** Transfer: the value of a transfer op. */
 export interface Transfer {
@@ -59,33 +65,56 @@ function isBalances(value: unknown): value is number[] {
   return Array.isArray(value) && value.length === ACCOUNT_COUNT && value.every((b) => typeof b === 'number' && Number.isSafeInteger(b));
 }
 
+/** readValues maps a completed read-only transaction to the values it read, in order. */
+function readValues(value: unknown): unknown[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  return (value as MicroOp[]).map((op) => op[2]);
+}
+
+/** readAccounts reads every balance in one transaction: the array of balances, or null before init. */
+async function readAccounts(client: KvClientLike): Promise<Completion> {
+  const read = await client.txn(ACCOUNT_KEYS.map((k): MicroOp => ['r', k, null]));
+  if (read.type !== 'ok') return read;
+  const values = readValues(read.value);
+  // No account at all means "not initialised yet"; a mix of present and absent is a torn state.
+  const balances = values !== undefined && values.every((v) => v === null) ? null : values;
+  return { type: 'ok', value: balances, node: read.node };
+}
+
 /**
- * transfer: read the balances, refuse (fail, nothing written) when uninitialised or when
- * `from` cannot pay, else cas the whole array; the cas outcome is the transfer's outcome.
+ * transfer: read both balances in one transaction; refuse (fail, nothing written) when the
+ * accounts are uninitialised or `from` cannot pay; else one transaction with a cas on each
+ * balance read. Its outcome (ok, definite fail on a changed balance, or info) is the transfer's.
  */
 async function transfer(client: KvClientLike, t: Transfer): Promise<Completion> {
-  const read = await client.read(BANK_KEY);
-  if (read.type !== 'ok') return { type: 'fail', error: `read before cas: ${read.type} ${read.error ?? ''}`.trim(), node: read.node };
-  if (!isBalances(read.value)) return { type: 'fail', error: `accounts not initialised: ${JSON.stringify(read.value)}`, node: read.node };
-  if (read.value[t.from] < t.amount) return { type: 'fail', error: 'insufficient funds', node: read.node };
-  const next = [...read.value];
-  next[t.from] -= t.amount;
-  next[t.to] += t.amount;
-  const cas = await client.cas(BANK_KEY, read.value, next);
-  return { type: cas.type, error: cas.error, node: cas.node };
+  const [fromKey, toKey] = [accountKey(t.from), accountKey(t.to)];
+  const read = await client.txn([['r', fromKey, null], ['r', toKey, null]]);
+  if (read.type !== 'ok') return { type: 'fail', error: `read before transfer: ${read.type} ${read.error ?? ''}`.trim(), node: read.node };
+  const [fromBalance, toBalance] = readValues(read.value) ?? [];
+  if (typeof fromBalance !== 'number' || typeof toBalance !== 'number') {
+    return { type: 'fail', error: `accounts not initialised: ${JSON.stringify([fromBalance, toBalance])}`, node: read.node };
+  }
+  if (fromBalance < t.amount) return { type: 'fail', error: 'insufficient funds', node: read.node };
+  const done = await client.txn([
+    ['cas', fromKey, [fromBalance, fromBalance - t.amount]],
+    ['cas', toKey, [toBalance, toBalance + t.amount]],
+  ]);
+  return { type: done.type, error: done.error, node: done.node };
 }
 
 async function invoke(client: KvClientLike, op: OpSpec): Promise<Completion> {
   switch (op.f) {
     case 'init': {
-      const done = await client.cas(BANK_KEY, null, op.value);
+      // One transaction creating every account from absent: exactly one thread's init wins.
+      const balances = op.value as number[];
+      const done = await client.txn(ACCOUNT_KEYS.map((k, i): MicroOp => ['cas', k, [null, balances[i]]]));
       return { type: done.type, error: done.error, node: done.node };
     }
     case 'transfer':
       return transfer(client, op.value as Transfer);
     case 'read':
     case 'final-read':
-      return client.read(BANK_KEY);
+      return readAccounts(client);
     default:
       throw new Error(`bank: unknown f ${JSON.stringify(op.f)}`);
   }
@@ -148,10 +177,10 @@ async function check(history: readonly Op[]): Promise<WorkloadResult> {
   return { ...checkBank(history), stats: opStats(history) };
 }
 
-/** bankWorkload: Jepsen's bank test with the accounts in one key. */
+/** bankWorkload: Jepsen's bank test, one key per account, transfers as conditional transactions. */
 export const bankWorkload: Workload = {
   name: 'bank',
-  description: `transfers between ${ACCOUNT_COUNT} accounts (read + cas of the whole state) and whole-state reads; total conserved, no balance negative, final reads agree`,
+  description: `transfers between ${ACCOUNT_COUNT} accounts (keys) as conditional transactions and whole-state reads; total conserved, no balance negative, final reads agree`,
   generator,
   finalGenerator,
   invoke,

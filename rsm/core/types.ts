@@ -6,8 +6,17 @@
 
 export type NodeId = string;
 
-/** MicroOp: one step of a transaction, Jepsen/Elle shape. `r` carries null in requests. */
-export type MicroOp = ['append', string, unknown] | ['r', string, unknown] | ['w', string, unknown];
+/**
+ * MicroOp: one step of a transaction, Jepsen/Elle shape. `r` carries null in requests. `cas`
+ * carries [expected, new]: when any cas of a transaction finds another value, the whole
+ * transaction is a definite fail and none of its writes happen (conditional multi-key writes,
+ * e.g. a bank transfer).
+ */
+export type MicroOp =
+  | ['append', string, unknown]
+  | ['r', string, unknown]
+  | ['w', string, unknown]
+  | ['cas', string, [unknown, unknown]];
 
 /** KvCommand: what a client asks the key-value state machine to do. */
 export type KvCommand =

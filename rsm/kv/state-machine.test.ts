@@ -38,4 +38,15 @@ describe('KvStateMachine', () => {
     expect(copy.isDuplicate({ clientId: 'c', seq: 1, cmd: { kind: 'read', key: 'x' } })).toBe(true);
     expect(copy.appliedIndex).toBe(1);
   });
+
+  it('a cas micro-op makes a transaction conditional: all its writes, or none', () => {
+    const sm = new KvStateMachine();
+    sm.apply({ clientId: 'c', seq: 1, cmd: { kind: 'txn', ops: [['w', 'a', 10], ['w', 'b', 10]] } });
+    const transfer = sm.apply({ clientId: 'c', seq: 2, cmd: { kind: 'txn', ops: [['cas', 'a', [10, 7]], ['cas', 'b', [10, 13]]] } });
+    expect(transfer).toEqual({ type: 'ok', value: [['cas', 'a', [10, 7]], ['cas', 'b', [10, 13]]] });
+    const stale = sm.apply({ clientId: 'c', seq: 3, cmd: { kind: 'txn', ops: [['cas', 'a', [7, 2]], ['cas', 'b', [10, 15]]] } });
+    expect(stale.type).toBe('fail');
+    expect(stale.type === 'fail' && stale.error).toMatch(/cas mismatch on key b: expected 10, found 13/);
+    expect([sm.read('a'), sm.read('b')]).toEqual([7, 13]);
+  });
 });

@@ -95,8 +95,17 @@ export class KvStateMachine {
     const overlay = new Map<string, unknown>();
     const get = (k: string): unknown => (overlay.has(k) ? overlay.get(k) : this.read(k));
     const completed: MicroOp[] = [];
-    for (const [f, k, v] of ops) {
-      if (f === 'r') {
+    for (const op of ops) {
+      const [f, k, v] = op;
+      if (op[0] === 'cas') {
+        const [expected, next] = op[2];
+        const current = get(k);
+        if (!valuesEqual(current, expected)) {
+          return { type: 'fail', error: `cas mismatch on key ${k}: expected ${JSON.stringify(expected)}, found ${JSON.stringify(current)}` };
+        }
+        overlay.set(k, next);
+        completed.push(['cas', k, [expected, next]]);
+      } else if (f === 'r') {
         completed.push(['r', k, structuredClone(get(k))]);
       } else if (f === 'w') {
         overlay.set(k, v);

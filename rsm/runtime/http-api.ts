@@ -51,8 +51,11 @@ export function parseKvCommand(v: unknown, field = 'cmd'): KvCommand {
     case 'txn': {
       if (!Array.isArray(v.ops)) throw new BadRequest(`${field}.ops must be an array`);
       const ops = v.ops.map((op, i): MicroOp => {
-        if (!Array.isArray(op) || op.length !== 3 || typeof op[1] !== 'string' || !['append', 'r', 'w'].includes(op[0] as string)) {
-          throw new BadRequest(`${field}.ops[${i}] must be ["append"|"r"|"w", key, value]`);
+        if (!Array.isArray(op) || op.length !== 3 || typeof op[1] !== 'string' || !['append', 'r', 'w', 'cas'].includes(op[0] as string)) {
+          throw new BadRequest(`${field}.ops[${i}] must be ["append"|"r"|"w", key, value] or ["cas", key, [expected, new]]`);
+        }
+        if (op[0] === 'cas' && !(Array.isArray(op[2]) && op[2].length === 2)) {
+          throw new BadRequest(`${field}.ops[${i}]: a cas micro-op's value must be [expected, new]`);
         }
         return op as MicroOp;
       });

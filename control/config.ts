@@ -10,8 +10,8 @@ import { WORKLOAD_NAMES } from '../workloads/index.ts';
 import { canonicalModel, MODEL_NAMES as ELLE_MODEL_NAMES } from '../checker/elle/index.ts';
 import { UsageError } from './exit-codes.ts';
 
-/** CLUSTER_KINDS: `local` runs real node processes; `fake` is in memory (tests of the runner). */
-export const CLUSTER_KINDS = ['local', 'fake'] as const;
+/** CLUSTER_KINDS: `local` runs real node processes, `docker` containers; `fake` is in memory (tests of the runner). */
+export const CLUSTER_KINDS = ['local', 'docker', 'fake'] as const;
 
 /** TestOptions: every option of a run, resolved (defaults < --config file < flags). */
 export interface TestOptions {
@@ -32,6 +32,8 @@ export interface TestOptions {
   seed: number;
   testCount: number;
   cluster: (typeof CLUSTER_KINDS)[number];
+  /** --cluster docker: the user's own node image instead of the one built from host files. */
+  image?: string;
   store: string;
   reads?: string;
   bugs: string[];
@@ -113,7 +115,8 @@ const OPTION_SPECS: readonly OptionSpec[] = [
   { name: 'nodes', field: 'nodes', schema: number(1, 15, true), expected: 'an integer in [1, 15]', description: 'number of replicas (default 3)' },
   { name: 'seed', field: 'seed', schema: number(0, SEED_MAX, true), expected: `an integer in [0, ${SEED_MAX}]`, description: 'seed of every random choice (default: random, printed)' },
   { name: 'test-count', field: 'testCount', schema: number(1, 10_000, true), expected: 'an integer in [1, 10000]', description: 'run K tests with seeds seed, seed+1, ... (default 1)' },
-  { name: 'cluster', field: 'cluster', schema: z.enum(CLUSTER_KINDS), expected: `one of ${CLUSTER_KINDS.join(', ')}`, description: 'where nodes run: local processes, or fake (in memory, for testing the runner)' },
+  { name: 'cluster', field: 'cluster', schema: z.enum(CLUSTER_KINDS), expected: `one of ${CLUSTER_KINDS.join(', ')}`, description: 'where nodes run: local processes, docker containers, or fake (in memory, for testing the runner)' },
+  { name: 'image', field: 'image', schema: z.string().regex(/^[A-Za-z0-9._/:@-]{1,255}$/), expected: 'a Docker image reference', description: '--cluster docker: run nodes from this image instead of building one from host files' },
   { name: 'store', field: 'store', schema: z.string().min(1), expected: 'a directory path', description: 'store directory (default store)' },
   { name: 'reads', field: 'reads', schema: z.enum(['log', 'readindex', 'lease', 'any']), expected: 'one of log, readindex, lease, any', description: 'read path of the protocol (raft)' },
   { name: 'bug', field: 'bugs', schema: z.preprocess(toList, z.array(z.string().regex(/^[a-z0-9-]+$/))), expected: 'bug names of lowercase letters, digits and -', repeatable: true, description: 'switch on a named protocol bug (repeatable)' },

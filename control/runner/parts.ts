@@ -1,5 +1,6 @@
 // control/runner/parts.ts — builds the cluster, clients and nemesis a run uses, by --cluster kind.
-import type { Cluster } from '../../cluster/types.ts';
+import type { Cluster, ClusterSpec } from '../../cluster/types.ts';
+import { DockerCluster } from '../../cluster/docker/docker-cluster.ts';
 import { LocalCluster } from '../../cluster/local/local-cluster.ts';
 import { loadScheduleFile } from '../../nemesis/schedule-file.ts';
 import type { TestOptions } from '../config.ts';
@@ -35,9 +36,9 @@ function needsClock(opts: TestOptions): boolean {
   return loadScheduleFile(opts.nemesisSchedule).some((op) => CLOCK_FS.has(op.f));
 }
 
-/** localCluster: the rsm nodes as child processes on 127.0.0.1 (cluster/local). */
-export function localCluster(opts: TestOptions, env: PartsEnv): LocalCluster {
-  return new LocalCluster({
+/** clusterSpec: what to run, the same for every backend. */
+export function clusterSpec(opts: TestOptions, env: PartsEnv): ClusterSpec {
+  return {
     protocol: opts.db,
     nodeCount: opts.nodes,
     reads: opts.reads,
@@ -49,7 +50,12 @@ export function localCluster(opts: TestOptions, env: PartsEnv): LocalCluster {
     fakeTime: needsClock(opts),
     partitionClients: opts.partitionClients,
     seed: opts.seed,
-  });
+  };
+}
+
+/** localCluster: the rsm nodes as child processes on 127.0.0.1 (cluster/local). */
+export function localCluster(opts: TestOptions, env: PartsEnv): LocalCluster {
+  return new LocalCluster(clusterSpec(opts, env));
 }
 
 /**
@@ -63,6 +69,13 @@ export function localParts(clients: (cluster: Cluster, opts: TestOptions) => Cli
   };
 }
 
+/** dockerParts: one container per node (cluster/docker), iptables partitions, the rsm client. */
+export const dockerParts: PartsFactory = async (opts, env) => {
+  // libfaketime is in the image anyway and costs an idle node nothing, so clocks are always skewable.
+  const cluster = new DockerCluster({ ...clusterSpec(opts, env), fakeTime: true }, { image: opts.image });
+  return { cluster, clients: kvClients(cluster, opts), nemesis: new ClusterNemesis(cluster, env.nemesisRng) };
+};
+
 /** partsFactory picks the parts for --cluster. */
 export function partsFactory(opts: TestOptions): PartsFactory {
   switch (opts.cluster) {
@@ -70,6 +83,8 @@ export function partsFactory(opts: TestOptions): PartsFactory {
       return fakeParts;
     case 'local':
       return localParts();
+    case 'docker':
+      return dockerParts;
     default: {
       const never: never = opts.cluster;
       throw new Error(`--cluster: unknown kind ${String(never)}`);

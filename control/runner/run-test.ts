@@ -137,6 +137,7 @@ export async function runTest(opts: TestOptions, makeParts: PartsFactory, io: Ru
   } finally {
     registration.unregister();
   }
+  if (results.error !== undefined) log(`${opts.name} seed ${opts.seed}: ${results.error.split('\n')[0]}`);
   log(`${opts.name} seed ${opts.seed}: valid ${String(results.valid)}${results.anomalies.length > 0 ? ` (${results.anomalies.join('; ')})` : ''}`);
   return { valid: results.valid, exitCode: exitCodeFor(results.valid), run, results };
 }

@@ -41,7 +41,7 @@ describe('txn workload options', () => {
 
 describe('Elle workloads end to end on LocalCluster', () => {
   it('raft + list-append under partition,kill is strict-serializable', async () => {
-    const { outcome, result } = await run({ db: 'raft', workload: 'list-append', nemesis: 'partition,kill', timeLimit: '6', seed: '21' });
+    const { outcome, result } = await run({ db: 'raft', workload: 'list-append', nemesis: 'partition,kill', nemesisInterval: '1.5', timeLimit: '6', seed: '21' });
     const faults = await faultsInjected(outcome);
     expect(faults).toContain('start-partition');
     expect(faults).toContain('kill');

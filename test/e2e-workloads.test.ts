@@ -1,4 +1,5 @@
 // test/e2e-workloads.test.ts — set, counter and bank on real node processes with fixed seeds: the verdicts the lectures predict.
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveOptions } from '../control/config.ts';
 import { localParts } from '../control/runner/parts.ts';
@@ -8,6 +9,8 @@ import type { BankResult } from '../workloads/bank.ts';
 import type { CounterResult } from '../workloads/counter.ts';
 import type { SetResult } from '../workloads/set.ts';
 import { expectWellFormed, tempStore } from './runner-support.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
 
 /** RUN_MS_MAX: each run (setup, 6-8 s of workload, recovery, final reads, check) stays under 30 s. */
 const RUN_MS_MAX = 30_000;
@@ -31,7 +34,7 @@ async function faultsInjected(outcome: RunOutcome): Promise<Set<string>> {
 
 describe('workloads end to end on LocalCluster', () => {
   it('async-backup + set under kill loses acknowledged adds, and names them', async () => {
-    const outcome = await run({ db: 'async-backup', workload: 'set', nemesis: 'kill', nemesisInterval: '1', nodes: '2', rate: '100', timeLimit: '8', recoveryS: '1', seed: '1' });
+    const outcome = await run({ db: 'async-backup', workload: 'set', nemesisSchedule: path.join(ROOT, 'examples', 'async-backup-kill-primary.yaml'), nodes: '2', rate: '200', timeLimit: '7', recoveryS: '1', seed: '1' });
     expect(await faultsInjected(outcome)).toContain('kill');
     const result = outcome.results.checker as SetResult;
     expect(outcome.valid).toBe(false);

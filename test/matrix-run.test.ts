@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../control/cli.ts';
 
+const ROOT = path.resolve(import.meta.dirname, '..');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'matrix-run-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -23,7 +24,7 @@ runs:
     nemesis: kill
     seeds: 1
     expect: invalid
-    options: { nodes: 2, rate: 100 }
+    options: { nodes: 2, rate: 200, nemesis-schedule: ${path.join(ROOT, 'examples', 'async-backup-kill-primary.yaml')} }
   - db: naive
     workload: bank
     nemesis: none

@@ -1,13 +1,15 @@
 // test/cli.test.ts — the `npm run jepsen` command line as a user meets it: real processes, exit codes.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const examples = path.join(repoRoot, 'examples', 'histories');
+const tempDir = mkdtempSync(path.join(os.tmpdir(), 'splitbrain-cli-'));
+afterAll(() => rmSync(tempDir, { recursive: true, force: true }));
 
 async function jepsen(...args: string[]) {
   return execa('node', ['--import', 'tsx', path.join(repoRoot, 'control', 'cli.ts'), ...args], {
@@ -65,8 +67,7 @@ describe('splitbrain CLI', () => {
   });
 
   it('malformed input names the file and line, exit 3', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'splitbrain-cli-'));
-    const file = path.join(dir, 'broken.jsonl');
+    const file = path.join(tempDir, 'broken.jsonl');
     writeFileSync(file, '{"index":0,"type":"invoke","process":0,"f":"read"}\n{"index":1,"type":"okk","process":0,"f":"read"}\n');
     const r = await jepsen('check', file, '--model', 'register');
     expect(r.exitCode).toBe(3);

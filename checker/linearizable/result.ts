@@ -1,23 +1,15 @@
 // checker/linearizable/result.ts — the JSON-serialisable verdict of a linearizability check.
-import type { OpKey, Process } from '../../history/op.ts';
-import type { Verdict } from '../types.ts';
+import type { OpKey } from '../../history/op.ts';
+import type { Operation, Verdict } from '../types.ts';
 
-/** OperationView is one op as a report draws it; returnIndex null = never returned (info). */
-export interface OperationView {
-  id: number;
-  process: Process;
-  f: string;
-  key?: OpKey;
-  input: unknown;
-  output: unknown;
-  outcome: 'ok' | 'info';
-  invokeIndex: number;
+/**
+ * OperationView is one op as a report draws it: the Operation with JSON-safe returnIndex
+ * (null = never returned, an info op) and describeOperation's text, e.g. "read 3".
+ */
+export type OperationView = Omit<Operation, 'returnIndex'> & {
   returnIndex: number | null;
-  invokeTime?: number;
-  returnTime?: number;
-  /** describeOperation's text, e.g. "read 3". */
   text: string;
-}
+};
 
 /** PrefixStep is one op of the longest linearizable prefix and the model state after it. */
 export interface PrefixStep {

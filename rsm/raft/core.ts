@@ -18,42 +18,8 @@ import {
 import { Proposals } from './proposals.ts';
 import { handleInstallSnapshot, maybeSnapshot } from './snapshot.ts';
 import { compactionOp, entriesOp, hardStateOp, restoreState } from './storage.ts';
-import type { Entry, RaftMessage, RaftObserver, RaftOptions, Role, SnapshotRecord } from './types.ts';
-
-/** assert: a broken invariant is a bug in the core; crash rather than carry on. */
-export function assert(cond: boolean, msg: string): asserts cond {
-  if (!cond) throw new Error(`raft: assertion failed: ${msg}`);
-}
-
-/**
- * ReplicationState: how the leader sends to one follower (etcd-io/raft's Progress states).
- * - probe: the follower's log end is unknown; one AppendEntries at a time from nextIndex.
- * - replicate: the last probe succeeded; entries are pipelined, nextIndex moves on when they
- *   are sent (not when acked), with at most maxInflight messages unanswered.
- * - snapshot: the entries it needs are compacted; an InstallSnapshot is on its way.
- */
-export type ReplicationState = 'probe' | 'replicate' | 'snapshot';
-
-/** Progress: what the leader knows of one follower (Raft Figure 2 nextIndex/matchIndex). */
-export interface Progress {
-  next: number;
-  match: number;
-  /** ackedRound: the highest heartbeat round this follower has answered in this term. */
-  ackedRound: number;
-  state: ReplicationState;
-  /** inflight: the last index of each unanswered AppendEntries carrying entries (replicate). */
-  inflight: number[];
-  /** probeSent: a probe is unanswered; further probes wait for its reply or the heartbeat. */
-  probeSent: boolean;
-}
-
-/** PendingRead: a ReadIndex/lease read waiting for a quorum round and for the applied index. */
-export interface PendingRead {
-  reqId: number;
-  key: string;
-  readIndex: number;
-  round: number;
-}
+import { assert } from '../core/support.ts';
+import type { Entry, PendingRead, Progress, RaftMessage, RaftObserver, RaftOptions, Role, SnapshotRecord } from './types.ts';
 
 interface RoleHandler {
   tick(): void;

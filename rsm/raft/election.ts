@@ -1,6 +1,7 @@
 // rsm/raft/election.ts — Raft leader election: campaigns, votes, and the vote-granting rules.
 import type { NodeId } from '../core/types.ts';
-import { assert, type RaftCore } from './core.ts';
+import { assert } from '../core/support.ts';
+import type { RaftCore } from './core.ts';
 import type { RequestVote, RequestVoteReply } from './types.ts';
 
 /** startElection: Raft §5.2, a node whose election timer fired votes for itself in a new term. */

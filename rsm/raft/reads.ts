@@ -10,7 +10,9 @@
 //   serves stale reads — exactly what the clock nemesis is meant to catch.
 // - any: every replica answers from its own state machine, leader or not: may be stale.
 import type { NodeId } from '../core/types.ts';
-import { assert, type PendingRead, type RaftCore } from './core.ts';
+import { assert } from '../core/support.ts';
+import type { RaftCore } from './core.ts';
+import type { PendingRead } from './types.ts';
 import { startRound } from './replication.ts';
 
 /** serveLocalRead answers a read from this replica's state, whatever its role (reads=any). */

@@ -1,6 +1,8 @@
 // rsm/raft/replication.ts — Raft log replication: AppendEntries on both sides, and commitment.
 import type { NodeId } from '../core/types.ts';
-import { assert, type Progress, type RaftCore, type ReplicationState } from './core.ts';
+import { assert } from '../core/support.ts';
+import type { RaftCore } from './core.ts';
+import type { Progress, ReplicationState } from './types.ts';
 import { sendSnapshot } from './snapshot.ts';
 import { entriesOp } from './storage.ts';
 import type { AppendEntries, AppendEntriesReply, Entry, InstallSnapshotReply } from './types.ts';

@@ -26,7 +26,8 @@ import { pairCut, validateGrudge } from '../grudge.ts';
 import { nodeIds } from '../local/local-cluster.ts';
 import { faketimeEnv, formatOffset } from '../local/faketime.ts';
 import type { Cluster, ClusterSpec, Endpoint, Grudge } from '../types.ts';
-import { containerLogs, dockerClient, dockerReachable, execIn, execOk, publishTarget, type PublishTarget } from './engine.ts';
+import { containerLogs, dockerClient, dockerReachable, publishTarget, type PublishTarget } from './engine.ts';
+import { NodeFirewall, probeIptables } from './firewall.ts';
 import { ensureImage, IMAGE_PATHS } from './image.ts';
 import { hostAddress, pickSubnet } from './subnet.ts';
 import { tarBuffer } from './tar.ts';
@@ -66,12 +67,10 @@ interface NodeSlot {
   node: Docker.Container;
   hostPort: number;
   state: NodeState;
-  /** Source addresses this node's INPUT chain drops now. */
-  dropping: Set<string>;
+  /** The node's iptables rules (set up once the image's iptables front end is known). */
+  firewall: NodeFirewall | null;
   /** With spec.partitionClients: the host port clients on each side dial. */
   sidePorts: Map<string, number>;
-  /** Client sides whose port is dropped now. */
-  cutSides: Set<string>;
 }
 
 /** DockerCluster implements Cluster on a Docker engine; see the file comment. */
@@ -84,7 +83,6 @@ export class DockerCluster implements Cluster {
   private readonly slots = new Map<string, NodeSlot>();
   private readonly opts: Required<Omit<DockerClusterOptions, 'image' | 'docker' | 'runId'>>;
   private imageName: string | null = null;
-  private iptables: string | null = null;
   private subnet: string | null = null;
   private unregister: (() => void) | null = null;
   private setupStarted = false;
@@ -134,7 +132,8 @@ export class DockerCluster implements Cluster {
       for (const [index, id] of this.allNodes.entries()) await this.createNode(id, index, internal, api);
       await Promise.all([...this.slots.values()].map((s) => s.net.start()));
       for (const slot of this.slots.values()) slot.hostPort = await this.publishedPort(slot, HTTP_PORT);
-      this.iptables = await this.probeIptables(this.slotOf(this.allNodes[0]));
+      const iptables = await probeIptables(this.docker, this.slotOf(this.allNodes[0]).net);
+      for (const slot of this.slots.values()) slot.firewall = new NodeFirewall(this.docker, slot.net, iptables);
       if (this.spec.partitionClients === true) await Promise.all([...this.slots.values()].map((s) => this.setupSidePorts(s)));
       const started = await Promise.allSettled([...this.slots.values()].map((s) => this.startSlot(s)));
       const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -188,9 +187,10 @@ export class DockerCluster implements Cluster {
     await Promise.all(
       [...this.slots.values()].map(async (slot) => {
         const want = new Set((grudge[slot.id] ?? []).map((other) => this.slotOf(other).ip));
-        await this.applyDrops(slot, want);
+        await this.firewallOf(slot).setDrops(want);
         if (this.spec.partitionClients === true) {
-          await this.applySideCuts(slot, new Set(this.allNodes.filter((side) => side !== slot.id && pairCut(grudge, side, slot.id))));
+          const cutSides = this.allNodes.filter((side) => side !== slot.id && pairCut(grudge, side, slot.id));
+          await this.firewallOf(slot).setCutPorts(new Set(cutSides.map((side) => sidePort(this.allNodes.indexOf(side)))));
         }
       }),
     );
@@ -205,7 +205,8 @@ export class DockerCluster implements Cluster {
     const byIp = new Map([...this.slots.values()].map((s) => [s.ip, s.id]));
     const out: Grudge = {};
     for (const slot of this.slots.values()) {
-      if (slot.dropping.size > 0) out[slot.id] = [...slot.dropping].map((ip) => byIp.get(ip)!).sort();
+      const dropping = slot.firewall?.dropping ?? new Set<string>();
+      if (dropping.size > 0) out[slot.id] = [...dropping].map((ip) => byIp.get(ip)!).sort();
     }
     return out;
   }
@@ -334,7 +335,7 @@ export class DockerCluster implements Cluster {
       HostConfig: { NetworkMode: `container:${net.id}` },
     });
     if (fake) await this.writeClockFile(node, 0);
-    this.slots.set(id, { id, index, ip, net, node, hostPort: 0, state: 'stopped', dropping: new Set(), sidePorts: new Map(), cutSides: new Set() });
+    this.slots.set(id, { id, index, ip, net, node, hostPort: 0, state: 'stopped', firewall: null, sidePorts: new Map() });
   }
 
   /** nodeArgs are rsm/node/main.ts's flags for one node (as cluster/local passes them). */
@@ -373,51 +374,14 @@ export class DockerCluster implements Cluster {
   private async setupSidePorts(slot: NodeSlot): Promise<void> {
     for (const [k, side] of this.allNodes.entries()) {
       if (side === slot.id) continue;
-      const port = String(sidePort(k));
-      await execOk(this.docker, slot.net, [this.iptables!, '-w', '-t', 'nat', '-A', 'PREROUTING', '-p', 'tcp', '--dport', port, '-j', 'REDIRECT', '--to-ports', String(HTTP_PORT)]);
+      await this.firewallOf(slot).redirect(sidePort(k), HTTP_PORT);
       slot.sidePorts.set(side, await this.publishedPort(slot, sidePort(k)));
     }
   }
 
-  /** applySideCuts drops client traffic from exactly the sides in `want` (before the nat redirect). */
-  private async applySideCuts(slot: NodeSlot, want: Set<string>): Promise<void> {
-    const rule = (side: string): string[] => ['PREROUTING', '-p', 'tcp', '--dport', String(sidePort(this.allNodes.indexOf(side))), '-j', 'DROP'];
-    for (const side of want) {
-      if (slot.cutSides.has(side)) continue;
-      await execOk(this.docker, slot.net, [this.iptables!, '-w', '-t', 'mangle', '-A', ...rule(side)]);
-      slot.cutSides.add(side);
-    }
-    for (const side of [...slot.cutSides]) {
-      if (want.has(side)) continue;
-      await execOk(this.docker, slot.net, [this.iptables!, '-w', '-t', 'mangle', '-D', ...rule(side)]);
-      slot.cutSides.delete(side);
-    }
-  }
-
-  /** probeIptables finds the iptables front end that works in this kernel (nft first, then legacy). */
-  private async probeIptables(slot: NodeSlot): Promise<string> {
-    const tried: string[] = [];
-    for (const bin of [IMAGE_PATHS.iptablesNft, IMAGE_PATHS.iptablesLegacy]) {
-      const res = await execIn(this.docker, slot.net, [bin, '-w', '-L', 'INPUT', '-n']).catch((err: Error) => ({ exitCode: -1, output: err.message }));
-      if (res.exitCode === 0) return bin;
-      tried.push(`${bin}: ${res.output.trim().split('\n')[0]}`);
-    }
-    throw new Error(`docker cluster: no working iptables in the node image (${tried.join('; ')})`);
-  }
-
-  private async applyDrops(slot: NodeSlot, want: Set<string>): Promise<void> {
-    const ipt = this.iptables!;
-    // Add before delete, so a changing partition never lets a packet through in between.
-    for (const ip of want) {
-      if (slot.dropping.has(ip)) continue;
-      await execOk(this.docker, slot.net, [ipt, '-w', '-A', 'INPUT', '-s', ip, '-j', 'DROP']);
-      slot.dropping.add(ip);
-    }
-    for (const ip of [...slot.dropping]) {
-      if (want.has(ip)) continue;
-      await execOk(this.docker, slot.net, [ipt, '-w', '-D', 'INPUT', '-s', ip, '-j', 'DROP']);
-      slot.dropping.delete(ip);
-    }
+  private firewallOf(slot: NodeSlot): NodeFirewall {
+    if (slot.firewall === null) throw new Error(`docker cluster: ${slot.id}: firewall used before setup`);
+    return slot.firewall;
   }
 
   private async writeClockFile(container: Docker.Container, ms: number): Promise<void> {

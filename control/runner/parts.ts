@@ -2,6 +2,7 @@
 import type { Cluster, ClusterSpec } from '../../cluster/types.ts';
 import { DockerCluster } from '../../cluster/docker/docker-cluster.ts';
 import { LocalCluster } from '../../cluster/local/local-cluster.ts';
+import { usesClock } from '../../nemesis/ops.ts';
 import { loadScheduleFile } from '../../nemesis/schedule-file.ts';
 import type { TestOptions } from '../config.ts';
 import { FakeCluster, MemoryKvClients } from './fake-cluster.ts';
@@ -26,14 +27,11 @@ export async function fakeParts(opts: TestOptions, env: PartsEnv): Promise<Runne
   };
 }
 
-/** CLOCK_FS: the nemesis ops that skew clocks (and so need libfaketime under the nodes). */
-const CLOCK_FS = new Set(['bump-clock', 'strobe-clock', 'reset-clock']);
-
 /** needsClock: the clock fault is on, or the schedule file skews a clock. */
 function needsClock(opts: TestOptions): boolean {
   if (opts.nemesis.includes('clock')) return true;
   if (opts.nemesisSchedule === undefined) return false;
-  return loadScheduleFile(opts.nemesisSchedule).some((op) => CLOCK_FS.has(op.f));
+  return usesClock(loadScheduleFile(opts.nemesisSchedule));
 }
 
 /** clusterSpec: what to run, the same for every backend. */

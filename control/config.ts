@@ -173,20 +173,24 @@ function validateOne(spec: OptionSpec, raw: unknown, where: string): unknown {
   throw new UsageError(`${where}: expected ${spec.expected}, got ${describeValue(raw)}`);
 }
 
-/** readConfigFile parses a --config YAML file into raw option values keyed by field. */
-export function readConfigFile(file: string): Partial<Record<keyof TestOptions, unknown>> {
+/** readYamlFile reads a --config YAML file (test options or a matrix); errors name the file. */
+export function readYamlFile(file: string): unknown {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     throw new UsageError(`--config: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
-  let doc: unknown;
   try {
-    doc = parseYaml(text);
+    return parseYaml(text);
   } catch (error) {
     throw new UsageError(`${file}: not valid YAML: ${(error as Error).message.split('\n')[0]}`);
   }
+}
+
+/** readConfigFile parses a --config YAML file into raw option values keyed by field. */
+export function readConfigFile(file: string): Partial<Record<keyof TestOptions, unknown>> {
+  const doc = readYamlFile(file);
   if (doc === null || doc === undefined) return {};
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new UsageError(`${file}: expected a mapping of option names to values, got ${describeValue(doc)}`);
   const values: Partial<Record<keyof TestOptions, unknown>> = {};

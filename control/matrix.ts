@@ -1,8 +1,6 @@
 // control/matrix.ts — the test-all matrix file: YAML validated with zod, expanded to one run per combination.
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { camelName, OPTION_NAMES, resolveOptions, type TestOptions } from './config.ts';
+import { camelName, OPTION_NAMES, readYamlFile, resolveOptions, type TestOptions } from './config.ts';
 import { UsageError } from './exit-codes.ts';
 
 /** VERDICT_NAMES: what a run can end as; `crashed` is a run that threw or could not be checked. */
@@ -54,19 +52,7 @@ function describeIssue(file: string, issue: z.core.$ZodIssue): string {
 
 /** readMatrixFile reads and validates a matrix file; errors name the file, the key and what was expected. */
 export function readMatrixFile(file: string): z.infer<typeof matrixSchema> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`--config: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (error) {
-    throw new UsageError(`${file}: not valid YAML: ${(error as Error).message.split('\n')[0]}`);
-  }
-  const parsed = matrixSchema.safeParse(doc);
+  const parsed = matrixSchema.safeParse(readYamlFile(file));
   if (!parsed.success) throw new UsageError(parsed.error.issues.slice(0, 3).map((issue) => describeIssue(file, issue)).join('; '));
   return parsed.data;
 }

@@ -18,3 +18,12 @@ export function parseJsonValue(value: string): unknown {
     throw new InvalidArgumentError(`expected a JSON value (e.g. 0, null, "x", [1,2]), got ${value}`);
   }
 }
+
+/** parsePositiveInt makes a commander argument parser for positive integers; errors name `flag`. */
+export function parsePositiveInt(flag: string): (value: string) => number {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError(`${flag}: expected a positive integer, got "${value}"`);
+    return n;
+  };
+}

@@ -5,7 +5,8 @@
 // per txn, concurrency 10. The serializable engine executes each txn atomically between its
 // invoke and completion, so the history is strict-serializable and the checker must prove it.
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { parsePositiveInt } from '../control/arg-parsers.ts';
 import { simulateTo, type SimOptions } from '../checker/elle/sim-store.ts';
 import type { Op } from '../history/op.ts';
 
@@ -31,25 +32,17 @@ export function generateElleHistory(path: string, opts: SimOptions): number {
   }
 }
 
-function positiveInt(flag: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError(`${flag}: expected a positive integer, got "${value}"`);
-    return n;
-  };
-}
-
 if (import.meta.url === `file://${process.argv[1]}`) {
   const program = new Command('gen-elle-history')
     .description('write a synthetic txn history (JSONL) from a simulated store; check it with the Elle checker')
     .requiredOption('-o, --out <file>', 'output JSONL file')
-    .option('--txns <n>', 'transactions', positiveInt('--txns'), 100_000)
+    .option('--txns <n>', 'transactions', parsePositiveInt('--txns'), 100_000)
     .option('--workload <w>', 'list-append | rw-register', 'list-append')
     .option('--engine <e>', 'serializable | snapshot | no-conflict-check', 'serializable')
-    .option('--keys <n>', 'active keys', positiveInt('--keys'), ELLE_GEN_DEFAULTS.keyCount)
-    .option('--writes-per-key <n>', 'writes before a key is retired', positiveInt('--writes-per-key'), ELLE_GEN_DEFAULTS.writesPerKeyMax)
-    .option('--concurrency <n>', 'client threads', positiveInt('--concurrency'), ELLE_GEN_DEFAULTS.concurrency)
-    .option('--seed <n>', 'random seed', positiveInt('--seed'), 1)
+    .option('--keys <n>', 'active keys', parsePositiveInt('--keys'), ELLE_GEN_DEFAULTS.keyCount)
+    .option('--writes-per-key <n>', 'writes before a key is retired', parsePositiveInt('--writes-per-key'), ELLE_GEN_DEFAULTS.writesPerKeyMax)
+    .option('--concurrency <n>', 'client threads', parsePositiveInt('--concurrency'), ELLE_GEN_DEFAULTS.concurrency)
+    .option('--seed <n>', 'random seed', parsePositiveInt('--seed'), 1)
     .exitOverride();
   try {
     program.parse();

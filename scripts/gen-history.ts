@@ -6,7 +6,8 @@
 // takes effect at a random instant between its invoke and its completion, so the history is
 // linearizable by construction and the search must prove it (the expensive case).
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { parsePositiveInt } from '../control/arg-parsers.ts';
 import { SeededRng } from '../rsm/core/rng.ts';
 
 export interface GenOptions {
@@ -138,23 +139,15 @@ export function generateHistory(path: string, options: GenOptions): number {
   return index;
 }
 
-function positiveInt(flag: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError(`${flag}: expected a positive integer, got "${value}"`);
-    return n;
-  };
-}
-
 if (import.meta.url === `file://${process.argv[1]}`) {
   const program = new Command('gen-history')
     .description('write a synthetic linearizable multi-key cas-register history (JSONL); check it with --model multi-register')
     .requiredOption('-o, --out <file>', 'output JSONL file')
-    .option('--ops <n>', 'operations (invoke + completion pairs)', positiveInt('--ops'), 1_000_000)
-    .option('--keys <n>', 'independent keys', positiveInt('--keys'), 1000)
-    .option('--concurrency <n>', 'client threads', positiveInt('--concurrency'), 20)
+    .option('--ops <n>', 'operations (invoke + completion pairs)', parsePositiveInt('--ops'), 1_000_000)
+    .option('--keys <n>', 'independent keys', parsePositiveInt('--keys'), 1000)
+    .option('--concurrency <n>', 'client threads', parsePositiveInt('--concurrency'), 20)
     .option('--info-rate <p>', 'fraction of writes/cas completing as info', Number, 0.002)
-    .option('--seed <n>', 'random seed', positiveInt('--seed'), 1)
+    .option('--seed <n>', 'random seed', parsePositiveInt('--seed'), 1)
     .exitOverride();
   try {
     program.parse();

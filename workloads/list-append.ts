@@ -1,9 +1,7 @@
 // workloads/list-append.ts — Elle's list-append: txns of appends and reads, checked for isolation anomalies.
-import type { Op } from '../history/op.ts';
-import type { Rng } from '../rsm/core/types.ts';
-import { checkTxnWorkload, type ElleWorkloadResult } from './elle-check.ts';
-import { finalReadGenerator, invokeTxn, TXN_KNOBS_DEFAULT, txnGenerator, validateKnobs, type TxnKnobs } from './txn-keys.ts';
-import type { CheckOptions, KvClientLike, OpSpec, Workload, WorkloadContext } from './types.ts';
+import { TXN_KNOBS_DEFAULT, type TxnKnobs } from './txn-keys.ts';
+import { makeTxnWorkload } from './txn-workload.ts';
+import type { Workload } from './types.ts';
 
 /**
  * makeListAppendWorkload: list-append with the given knobs. Each txn is 1..n micro-ops
@@ -11,15 +9,11 @@ import type { CheckOptions, KvClientLike, OpSpec, Workload, WorkloadContext } fr
  * reveals the order of the appends it holds and Elle can infer ww, wr and rw edges from it.
  */
 export function makeListAppendWorkload(knobs: TxnKnobs = TXN_KNOBS_DEFAULT): Workload {
-  validateKnobs(knobs);
-  return {
+  return makeTxnWorkload({
     name: 'list-append',
+    writeF: 'append',
     description: 'Elle list-append: txns of appends and reads over rotating keys, checked for G0/G1/G2 anomalies (--consistency-model)',
-    generator: (thread: number, rng: Rng, ctx: WorkloadContext) => txnGenerator('append', thread, rng, ctx, knobs),
-    finalGenerator: (thread: number, ctx: WorkloadContext, mainOps: readonly Op[]) => finalReadGenerator(thread, ctx, mainOps),
-    invoke: (client: KvClientLike, op: OpSpec) => invokeTxn(client, op, 'list-append'),
-    check: (history: readonly Op[], opts: CheckOptions): Promise<ElleWorkloadResult> => Promise.resolve(checkTxnWorkload('list-append', history, opts)),
-  };
+  }, knobs);
 }
 
 /** listAppendWorkload: list-append with Elle's default knobs. */

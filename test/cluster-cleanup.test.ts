@@ -6,20 +6,12 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { portFree } from '../cluster/ports.ts';
+import { isAlive } from './support/liveness.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FIXTURE = path.join(REPO, 'cluster/local/testdata/hold-cluster.ts');
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-cleanup-test-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** runHolder starts the fixture, waits for its pids/ports line, then applies `hit`. */
 async function runHolder(mode: string, hit: (pid: number) => void): Promise<{ code: number | null; pids: number[]; ports: number[]; dir: string }> {
@@ -36,7 +28,7 @@ async function runHolder(mode: string, hit: (pid: number) => void): Promise<{ co
     });
     void exited.then(() => reject(new Error(`holder exited early: ${err}`)));
   });
-  expect(info.pids.every(alive)).toBe(true);
+  expect(info.pids.every(isAlive)).toBe(true);
   hit(child.pid!);
   return { code: await exited, ...info, dir };
 }
@@ -49,8 +41,8 @@ describe('cleanup on exit and signals', () => {
       });
       expect(r.code).toBe(code);
       // SIGKILLed children are reaped by init; give the kernel a moment to release them.
-      for (let i = 0; i < 100 && r.pids.some(alive); i++) await new Promise((resolve) => setTimeout(resolve, 20));
-      expect(r.pids.filter(alive)).toEqual([]);
+      for (let i = 0; i < 100 && r.pids.some(isAlive); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(r.pids.filter(isAlive)).toEqual([]);
       for (const port of r.ports) expect(await portFree(port)).toBe(true);
       expect(fs.existsSync(path.join(r.dir, 'data'))).toBe(false);
     });

@@ -7,6 +7,7 @@ import { pendingCleanups } from '../cluster/cleanup.ts';
 import { LocalCluster } from '../cluster/local/local-cluster.ts';
 import { portFree } from '../cluster/ports.ts';
 import type { ClusterSpec } from '../cluster/types.ts';
+import { isAlive } from './support/liveness.ts';
 
 const roots: string[] = [];
 afterAll(() => roots.forEach((r) => fs.rmSync(r, { recursive: true, force: true })));
@@ -15,15 +16,6 @@ function spec(protocol: string, extra: Partial<ClusterSpec> = {}): ClusterSpec {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-cluster-test-'));
   roots.push(root);
   return { protocol, nodeCount: 3, bugs: [], options: {}, dataDir: path.join(root, 'data'), logDir: path.join(root, 'logs'), seed: 1, ...extra };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function kv(url: string, body: unknown): Promise<{ status: number; json: { outcome: string; result?: { type: string; value?: unknown } } }> {
@@ -43,7 +35,7 @@ describe('LocalCluster (real processes)', () => {
 
       const pid = c.pid('n3')!;
       await c.kill('n3');
-      expect(alive(pid)).toBe(false);
+      expect(isAlive(pid)).toBe(false);
       expect(c.nodeState('n3')).toBe('stopped');
       expect(await c.status('n3')).toBeNull();
       await c.start('n3');
@@ -62,7 +54,7 @@ describe('LocalCluster (real processes)', () => {
       await c.pause('n1'); // teardown must also end a stopped process
       await c.teardown();
       await c.teardown();
-      for (const p of pids) expect(alive(p)).toBe(false);
+      for (const p of pids) expect(isAlive(p)).toBe(false);
       for (const port of ports) expect(await portFree(port)).toBe(true);
       expect(pendingCleanups()).toEqual([]);
       expect(fs.existsSync(c.spec.dataDir)).toBe(false);

@@ -2,7 +2,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FakeCluster, MemoryKvClients } from '../control/runner/fake-cluster.ts';
@@ -10,6 +9,7 @@ import { ClusterNemesis } from '../control/runner/nemesis-driver.ts';
 import { runTest, type PartsFactory } from '../control/runner/run-test.ts';
 import { readHistory } from '../history/read.ts';
 import { expectWellFormed, tempStore, testOptions } from './runner-support.ts';
+import { isAlive, portRefuses } from './support/liveness.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -28,26 +28,6 @@ function throwingParts(which: 'setup' | 'open' | 'partition', torn: FakeCluster[
     const clients = which === 'open' ? { open: () => Promise.reject(new Error('open exploded')) } : memory;
     return { cluster, clients, nemesis: new ClusterNemesis(cluster, env.nemesisRng) };
   };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function portRefuses(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(true));
-  });
 }
 
 describe('cleanup after throws (in process)', () => {

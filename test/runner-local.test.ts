@@ -3,7 +3,6 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { pendingCleanups } from '../cluster/cleanup.ts';
 import type { LocalCluster } from '../cluster/local/local-cluster.ts';
@@ -12,6 +11,7 @@ import { localParts } from '../control/runner/parts.ts';
 import { runTest, type PartsFactory } from '../control/runner/run-test.ts';
 import { readHistory } from '../history/read.ts';
 import { expectWellFormed, tempStore, testOptions } from './runner-support.ts';
+import { isAlive, portRefuses } from './support/liveness.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -27,26 +27,6 @@ function pidsMentioning(needle: string): number[] {
     }
   }
   return pids;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function portRefuses(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(true));
-  });
 }
 
 describe('runner with LocalCluster', () => {

@@ -4,6 +4,7 @@
 // engine fails the suite; otherwise the suite is skipped with a message saying how to enable it.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -176,6 +177,41 @@ if (!reachable && inCi) {
       expect(await leftovers(docker, runId)).toEqual([]);
       expect(fs.readFileSync(path.join(spec.logDir, 'n1.log'), 'utf8')).toMatch(/ready id=n1/);
     }, 20_000);
+
+    it('is driven through DOCKER_HOST alone: over a TCP engine address, setup, a write and teardown work', async () => {
+      // A TCP relay to the engine's socket stands in for a remote engine: DockerCluster must reach
+      // the engine only through DOCKER_HOST and derive the client endpoints from it (the remote
+      // host case of that derivation is checked in test/docker-parts.test.ts).
+      const socketPath = process.env.DOCKER_HOST?.startsWith('unix://') === true ? process.env.DOCKER_HOST.slice('unix://'.length) : '/var/run/docker.sock';
+      let relayed = 0;
+      const relay = net.createServer((client) => {
+        relayed += 1;
+        const engine = net.connect(socketPath);
+        client.on('error', () => engine.destroy());
+        engine.on('error', () => client.destroy());
+        client.pipe(engine).pipe(client);
+      });
+      await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+      const saved = process.env.DOCKER_HOST;
+      process.env.DOCKER_HOST = `tcp://127.0.0.1:${(relay.address() as net.AddressInfo).port}`;
+      let viaTcp: DockerCluster | undefined;
+      try {
+        viaTcp = new DockerCluster({ ...spec, protocol: 'single', nodeCount: 1, logDir: path.join(tmp, 'logs-tcp') });
+        await viaTcp.setup();
+        expect(relayed).toBeGreaterThan(0);
+        const endpoint = viaTcp.clientEndpoint('n1');
+        expect(endpoint.httpUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+        expect(await put(endpoint.httpUrl, 'x', 1, 5000)).toBe(200);
+        const runId = viaTcp.runId;
+        await viaTcp.teardown();
+        expect(await leftovers(docker, runId)).toEqual([]);
+      } finally {
+        if (saved === undefined) delete process.env.DOCKER_HOST;
+        else process.env.DOCKER_HOST = saved;
+        await viaTcp?.teardown();
+        relay.close();
+      }
+    }, 60_000);
 
     it('SIGINT to a process holding a cluster leaves nothing behind', async () => {
       const runId = `sigint-${Date.now().toString(36)}`;

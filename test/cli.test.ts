@@ -1,5 +1,5 @@
 // test/cli.test.ts — the `npm run jepsen` command line as a user meets it: real processes, exit codes.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,5 +78,28 @@ describe('splitbrain CLI', () => {
     const r = await jepsen('check', '/nonexistent/history.jsonl', '--model', 'register');
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toMatch(/no such file/);
+  });
+});
+
+describe('check DIR re-checks a stored run', () => {
+  it("re-runs the run's own workload checker into results.json, or a --model check beside it", async () => {
+    const store = path.join(tempDir, 'store');
+    const run = await jepsen('test', '--cluster', 'fake', '--nemesis', 'none', '--time-limit', '1', '--recovery-s', '0', '--seed', '7', '--store', store);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const dir = path.join(store, 'latest');
+    const before = JSON.parse(readFileSync(path.join(dir, 'results.json'), 'utf8')) as { stats: unknown; recheckedAt?: string };
+    expect(before.recheckedAt).toBeUndefined();
+
+    const recheck = await jepsen('check', dir);
+    expect(recheck.exitCode, recheck.stderr).toBe(0);
+    expect(recheck.stdout).toMatch(/^valid \(workload register, \d+ history entries\)/);
+    const after = JSON.parse(readFileSync(path.join(dir, 'results.json'), 'utf8')) as { valid: unknown; stats: unknown; recheckedAt?: string };
+    expect(after.valid).toBe(true);
+    expect(after.recheckedAt).toBeDefined();
+    expect(after.stats).toEqual(before.stats);
+
+    const model = await jepsen('check', dir, '--model', 'multi-register');
+    expect(model.exitCode, model.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(path.join(dir, 'check-multi-register.json'), 'utf8'))).toMatchObject({ valid: true, model: 'multi-register' });
   });
 });

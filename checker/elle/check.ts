@@ -20,7 +20,7 @@ const MODEL_DEFAULT = 'strict-serializable';
 
 /** ANOMALY_TYPES: every anomaly name checkElle can report (for validating `anomalies`). */
 export const ANOMALY_TYPES: readonly AnomalyType[] = [
-  'G1a', 'G1b', 'internal', 'dirty-update', 'lost-update', 'duplicate-elements', 'incompatible-order', 'garbage-read',
+  'G1a', 'G1b', 'internal', 'dirty-update', 'lost-update', 'duplicate-elements', 'incompatible-order', 'garbage-read', 'future-read', 'cyclic-versions',
   ...BASE_CLASSES, ...BASE_CLASSES.map((b) => `${b}-process` as CycleAnomalyType), ...BASE_CLASSES.map((b) => `${b}-realtime` as CycleAnomalyType),
 ];
 
@@ -49,7 +49,11 @@ export function checkElle(history: readonly Op[], opts: ElleOptions): ElleResult
   const table = collectTxns(history);
   const sink = new AnomalySink(perTypeMax);
   const edges = new EdgeBuilder(table.count);
-  const inference = opts.workload === 'list-append' ? inferListAppend(table, edges, sink) : inferRwRegister(table, edges, sink);
+  const inference = opts.workload === 'list-append'
+    ? inferListAppend(table, edges, sink)
+    : inferRwRegister(table, edges, sink, {
+      wfrKeys: opts.wfrKeys ?? true, sequentialKeys: opts.sequentialKeys ?? false, linearizableKeys: opts.linearizableKeys ?? false,
+    });
   const forbidsAny = (suffix: string): boolean => [...forbidden].some((a) => a.endsWith(suffix));
   const processEdges = forbidsAny('-process');
   const realtimeEdges = forbidsAny('-realtime');

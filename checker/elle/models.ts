@@ -16,8 +16,9 @@ const PROCESS_VARIANTS: CycleAnomalyType[] = ['G0-process', 'G1c-process', 'G-si
 const REALTIME_VARIANTS: CycleAnomalyType[] = ['G0-realtime', 'G1c-realtime', 'G-single-realtime', 'G-nonadjacent-realtime', 'G2-item-realtime'];
 
 const MODELS: Record<string, ModelSpec> = {
-  'read-uncommitted': { weaker: [], forbids: ['G0', 'internal', 'garbage-read', 'duplicate-elements', 'incompatible-order'] },
-  'read-committed': { weaker: ['read-uncommitted'], forbids: ['G1a', 'G1b', 'G1c', 'dirty-update'] },
+  'read-uncommitted': { weaker: [], forbids: ['G0', 'internal', 'garbage-read', 'duplicate-elements', 'incompatible-order', 'cyclic-versions'] },
+  // Elle: a future read is a trivial wr cycle of one txn, so it implies G1c.
+  'read-committed': { weaker: ['read-uncommitted'], forbids: ['G1a', 'G1b', 'G1c', 'dirty-update', 'future-read'] },
   'cursor-stability': { weaker: ['read-committed'], forbids: ['lost-update'] },
   'monotonic-atomic-view': { weaker: ['read-committed'], forbids: [] },
   'consistent-view': { weaker: ['read-committed'], forbids: ['G-single'] },

@@ -14,7 +14,7 @@ export type CycleAnomalyType =
 /** PointAnomalyType: anomalies seen in single reads or transactions, without a cycle. */
 export type PointAnomalyType =
   | 'G1a' | 'G1b' | 'internal' | 'dirty-update' | 'lost-update'
-  | 'duplicate-elements' | 'incompatible-order' | 'garbage-read';
+  | 'duplicate-elements' | 'incompatible-order' | 'garbage-read' | 'future-read' | 'cyclic-versions';
 
 export type AnomalyType = CycleAnomalyType | PointAnomalyType;
 
@@ -32,6 +32,15 @@ export interface ElleOptions {
   anomalies?: string[];
   /** Cap on BFS edge relaxations over the whole cycle search. Default 200 000 000. */
   searchStepsMax?: number;
+  /**
+   * rw-register version-order assumptions (Elle's :wfr-keys?, :sequential-keys?,
+   * :linearizable-keys?): a txn's write follows its read of the same key (default true;
+   * Elle's default is false), each key is sequentially consistent (process order orders its
+   * versions; default false), each key is linearizable (real-time order does; default false).
+   */
+  wfrKeys?: boolean;
+  sequentialKeys?: boolean;
+  linearizableKeys?: boolean;
   /** Anomalies kept per type in the result (the rest are only counted). Default 8. */
   examplesPerTypeMax?: number;
 }

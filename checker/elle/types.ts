@@ -16,7 +16,14 @@ export type PointAnomalyType =
   | 'G1a' | 'G1b' | 'internal' | 'dirty-update' | 'lost-update'
   | 'duplicate-elements' | 'incompatible-order' | 'garbage-read' | 'future-read' | 'cyclic-versions';
 
-export type AnomalyType = CycleAnomalyType | PointAnomalyType;
+/** CycleExistsType: a subgraph that some model needs acyclic has a cycle (Elle's fallback when a search runs out of budget). */
+export type CycleExistsType =
+  | 'PL-1-cycle-exists' | 'PL-2-cycle-exists' | 'PL-SI-cycle-exists' | 'PL-2.99-cycle-exists'
+  | 'strong-session-PL-1-cycle-exists' | 'strong-session-PL-2-cycle-exists'
+  | 'strong-session-snapshot-isolation-cycle-exists' | 'strong-session-serializable-cycle-exists'
+  | 'strong-PL-1-cycle-exists' | 'strong-PL-2-cycle-exists' | 'strong-snapshot-isolation-cycle-exists' | 'PL-SS-cycle-exists';
+
+export type AnomalyType = CycleAnomalyType | PointAnomalyType | CycleExistsType;
 
 /** EdgeType: why one transaction must precede another. */
 export type EdgeType = 'ww' | 'wr' | 'rw' | 'process' | 'realtime';

@@ -2,7 +2,7 @@
 import type { Op } from '../../history/op.ts';
 import type { Verdict } from '../types.ts';
 import { CYCLE_EXISTS_SPECS, CYCLE_EXISTS_TYPES, CycleExistence, classifyCycle, type Examination } from './cycle-exists.ts';
-import { BASE_CLASSES, CycleSearch, cycleClass, type Budget, type CycleClass } from './cycles.ts';
+import { BASE_CLASSES, CycleSearch, cycleClass, type Budget, type CycleClass, type OrderFacts } from './cycles.ts';
 import { explainCycle } from './explain.ts';
 import { EdgeBuilder, PROCESS, REALTIME } from './graph.ts';
 import { AnomalySink, type Inference } from './inference.ts';
@@ -73,7 +73,7 @@ export function checkElle(history: readonly Op[], opts: ElleOptions): ElleResult
   const all = new Int32Array(table.count);
   for (let i = 0; i < all.length; i++) all[i] = i;
   const components = scc.components(all, 0xff, null, 0);
-  const search = new CycleSearch(graph, scc, budget);
+  const search = new CycleSearch(graph, scc, budget, orderFacts(table));
   const existence = new CycleExistence(graph, scc, (processEdges ? PROCESS : 0) | (realtimeEdges ? REALTIME : 0));
   const classes = classesFor(processEdges, realtimeEdges);
   const found: Found = { anomalies: [], counts: new Map(), perTypeMax, table, inference };
@@ -98,6 +98,14 @@ export function checkElle(history: readonly Op[], opts: ElleOptions): ElleResult
     opts, model, forbidden, table, sink, cycleAnomalies: found.anomalies, cycleCounts: found.counts, unknownComponents,
     edgeCount: graph.targets.length, componentCount: components.length, budget, startMs,
   });
+}
+
+/** orderFacts: a completed ok before b was invoked (and, for process order, on b's process). */
+function orderFacts(table: TxnTable): OrderFacts {
+  return {
+    precedes: (a, b, bit) => table.status[a] === OK && table.completePosition[a] < table.invokePosition[b] &&
+      (bit !== PROCESS || table.process[a] === table.process[b]),
+  };
 }
 
 /** Found: cycle anomalies (and cycle-exists findings) kept as examples, and every type's count. */

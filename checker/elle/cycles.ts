@@ -2,7 +2,7 @@
 //
 // A class is a small automaton over edge types (Adya's definitions as Elle uses them): G0 uses
 // ww only; G1c ww+wr with at least one wr; G-single exactly one rw; G-nonadjacent two or more
-// rw, no two adjacent (the cycle wraps around); G2-item two or more rw. The -process and
+// rw, no two adjacent (the cycle wraps around); G2-item two or more rw, two of them adjacent (as Elle names them). The -process and
 // -realtime variants also allow that order edge and need at least one of it. BFS from a start
 // finds the shortest accepted cycle through it; starts are the sources of the class's rarest
 // required edge type, inside the components of the subgraph of allowed types.
@@ -15,6 +15,9 @@ const FIRST_RW = 4;
 const LAST_RW = 8;
 const HAS_WR = 16;
 const HAS_EXTRA = 32;
+/** Two rw edges in a row somewhere (Elle names a cycle G2-item only then; else G-nonadjacent). */
+const ADJ_RW = 64;
+const STATE_BITS = 128;
 
 export type BaseClass = 'G0' | 'G1c' | 'G-single' | 'G-nonadjacent' | 'G2-item';
 export const BASE_CLASSES: readonly BaseClass[] = ['G0', 'G1c', 'G-single', 'G-nonadjacent', 'G2-item'];
@@ -37,10 +40,11 @@ export interface CycleClass {
 export function cycleClass(base: BaseClass, extra: number, suffix: '' | '-process' | '-realtime'): CycleClass {
   const rwClass = base !== 'G0' && base !== 'G1c';
   const allowed = (base === 'G0' ? WW : base === 'G1c' ? WW | WR : DATA) | extra;
-  const relevant = HAS_EXTRA | (base === 'G1c' ? HAS_WR : 0) | (rwClass ? CNT : 0) | (base === 'G-nonadjacent' ? FIRST_RW | LAST_RW : 0);
-  const compact = new Int8Array(64).fill(-1);
+  const relevant = HAS_EXTRA | (base === 'G1c' ? HAS_WR : 0) | (rwClass ? CNT : 0) |
+    (base === 'G-nonadjacent' ? FIRST_RW | LAST_RW : 0) | (base === 'G2-item' ? FIRST_RW | LAST_RW | ADJ_RW : 0);
+  const compact = new Int8Array(STATE_BITS).fill(-1);
   let stateCount = 0;
-  for (let s = 0; s < 64; s++) if ((s & ~relevant) === 0 && (s & CNT) !== CNT) compact[s] = stateCount++;
+  for (let s = 0; s < STATE_BITS; s++) if ((s & ~relevant) === 0 && (s & CNT) !== CNT) compact[s] = stateCount++;
   const required = extra !== 0 ? extra : rwClass ? RW : base === 'G1c' ? WR : WW;
   return { type: `${base}${suffix}` as CycleAnomalyType, base, allowed, extra, required, relevant, compact, stateCount };
 }
@@ -51,7 +55,8 @@ function step(c: CycleClass, s: number, bit: number, first: boolean): number {
   if (c.base === 'G-nonadjacent' && rw && !first && (s & LAST_RW) !== 0) return -1;
   const cnt = Math.min(2, (s & CNT) + (rw ? 1 : 0));
   if (c.base === 'G-single' && cnt > 1) return -1;
-  let next = cnt | (first ? (rw ? FIRST_RW : 0) : s & FIRST_RW) | (rw ? LAST_RW : 0) | (s & (HAS_WR | HAS_EXTRA));
+  let next = cnt | (first ? (rw ? FIRST_RW : 0) : s & FIRST_RW) | (rw ? LAST_RW : 0) | (s & (HAS_WR | HAS_EXTRA | ADJ_RW));
+  if (rw && !first && (s & LAST_RW) !== 0) next |= ADJ_RW;
   if (bit === WR) next |= HAS_WR;
   if ((bit & c.extra) !== 0) next |= HAS_EXTRA;
   return next & c.relevant;
@@ -65,7 +70,7 @@ function accepts(c: CycleClass, s: number): boolean {
     case 'G1c': return (s & HAS_WR) !== 0;
     case 'G-single': return cnt === 1;
     case 'G-nonadjacent': return cnt === 2 && !((s & FIRST_RW) !== 0 && (s & LAST_RW) !== 0);
-    case 'G2-item': return cnt === 2;
+    case 'G2-item': return cnt === 2 && ((s & ADJ_RW) !== 0 || ((s & FIRST_RW) !== 0 && (s & LAST_RW) !== 0));
   }
 }
 
@@ -227,7 +232,7 @@ export class CycleSearch {
     const stamp = ++this.stamp;
     const root = this.local[s] * S + c.compact[0];
     const states = new Int8Array(S);
-    for (let st = 0; st < 64; st++) if (c.compact[st] >= 0) states[c.compact[st]] = st;
+    for (let st = 0; st < STATE_BITS; st++) if (c.compact[st] >= 0) states[c.compact[st]] = st;
     this.seen[root] = stamp;
     this.queue[0] = root;
     let head = 0;

@@ -146,17 +146,30 @@ export class CycleSearch {
   private parentBit = new Uint8Array(0);
   private queue = new Int32Array(0);
   private stamp = 0;
+  private cachedComponent: Int32Array | null = null;
+  private presentBits = 0;
+  private readonly subsByMask = new Map<number, Int32Array[]>();
 
   constructor(private readonly g: Graph, private readonly scc: SccWorkspace, private readonly budget: Budget, private readonly facts: OrderFacts | null = null) {
     this.label = new Int32Array(g.nodeCount);
     this.local = new Int32Array(g.nodeCount);
+    for (let i = 0; i < g.kinds.length; i++) this.presentBits |= g.kinds[i];
   }
 
   /** find returns the shortest cycle of class c found in `component`, null if none, 'unknown' if out of budget. */
   find(component: Int32Array, c: CycleClass): FoundCycle | null | 'unknown' {
-    const top = this.labelNext++;
-    for (const v of component) this.label[v] = top;
-    const subs = this.scc.components(component, c.allowed, this.label, top);
+    // Classes share edge masks (three base classes use all data edges): compute each mask's
+    // components once per component; on a giant component that pass is most of the cost.
+    if (component !== this.cachedComponent) { this.cachedComponent = component; this.subsByMask.clear(); }
+    let subs = this.subsByMask.get(c.allowed);
+    // A mask covering every edge kind the graph has leaves the component whole.
+    if (subs === undefined && (this.presentBits & ~c.allowed) === 0) subs = [component];
+    if (subs === undefined) {
+      const top = this.labelNext++;
+      for (const v of component) this.label[v] = top;
+      subs = this.scc.components(component, c.allowed, this.label, top);
+      this.subsByMask.set(c.allowed, subs);
+    }
     for (const sub of subs) {
       const lab = this.labelNext++;
       for (let i = 0; i < sub.length; i++) { this.label[sub[i]] = lab; this.local[sub[i]] = i; }

@@ -24,11 +24,20 @@ function agrees(state: KeyState, value: unknown, workload: 'list-append' | 'rw-r
     return sameValue(known, value);
   }
   const list = (value ?? []) as unknown[];
-  if (state.base !== null) return sameValue([...state.base, ...state.since], list);
-  const offset = list.length - state.since.length;
+  const { base, since } = state;
+  // Element by element: this runs for every txn that touches a key twice.
+  if (base !== null) {
+    if (list.length !== base.length + since.length) return false;
+    for (let i = 0; i < base.length; i++) if (!same(list[i], base[i])) return false;
+  }
+  const offset = list.length - since.length;
   if (offset < 0) return false;
-  for (let i = 0; i < state.since.length; i++) if (!sameValue(list[offset + i], state.since[i])) return false;
+  for (let i = 0; i < since.length; i++) if (!same(list[offset + i], since[i])) return false;
   return true;
+}
+
+function same(a: unknown, b: unknown): boolean {
+  return a === b || sameValue(a, b);
 }
 
 /**
@@ -49,7 +58,7 @@ export function checkInternal(t: number, mops: readonly Mop[], workload: 'list-a
     let state = states.find((x) => x.key === k);
     if (f !== 'r') {
       if (state === undefined) { state = { key: k, base: null, since: [], reads: [] }; states.push(state); }
-      const early = state.reads.find((list) => list.some((e) => sameValue(e, v)));
+      const early = state.reads.find((list) => list.some((e) => same(e, v)));
       if (early !== undefined) {
         sink.add('future-read', () => ({ txns: [t], key: k, value: v,
           explanation: `${name(t)} read key ${showValue(k)} = ${showValue(early)}, which holds ${showValue(v)}, before it appended ${showValue(v)} itself (future read)` }));
@@ -63,7 +72,8 @@ export function checkInternal(t: number, mops: readonly Mop[], workload: 'list-a
         explanation: `${name(t)} read key ${showValue(k)} = ${showValue(v)}, but its own earlier micro-ops imply ${expected} (internal inconsistency)` }));
     }
     if (state === undefined) { state = { key: k, base: null, since: [], reads: [] }; states.push(state); }
-    state.base = workload === 'rw-register' ? [v] : [...((v ?? []) as unknown[])];
+    // Reads are never mutated, so the list itself can stand as the base.
+    state.base = workload === 'rw-register' ? [v] : ((v ?? []) as unknown[]);
     if (workload === 'list-append') state.reads.push(state.base);
     state.since = [];
   }

@@ -23,7 +23,7 @@ import type Docker from 'dockerode';
 import type { NodeStatus } from '../../rsm/core/types.ts';
 import { registerCleanup } from '../cleanup.ts';
 import { pairCut, validateGrudge } from '../grudge.ts';
-import { nodeIds } from '../local/local-cluster.ts';
+import { allNodeIds, nodeIds } from '../node-ids.ts';
 import { faketimeEnv, formatOffset } from '../local/faketime.ts';
 import type { Cluster, ClusterSpec, Endpoint, Grudge } from '../types.ts';
 import { containerLogs, dockerClient, dockerReachable, publishTarget, type PublishTarget } from './engine.ts';
@@ -94,7 +94,7 @@ export class DockerCluster implements Cluster {
 
   constructor(readonly spec: ClusterSpec, private readonly options: DockerClusterOptions = {}) {
     this.nodes = nodeIds(spec.nodeCount);
-    this.allNodes = spec.protocol === 'viewservice' ? [...this.nodes, 'vs'] : [...this.nodes];
+    this.allNodes = allNodeIds(spec.protocol, spec.nodeCount);
     if (this.allNodes.length > 200) throw new Error('docker cluster: at most 200 nodes');
     this.runId = options.runId ?? `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
     if (!/^[a-z0-9][a-z0-9-]*$/.test(this.runId)) throw new Error(`docker cluster: bad run id ${JSON.stringify(this.runId)}`);

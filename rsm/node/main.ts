@@ -13,7 +13,7 @@ import { randomInt } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { SeededRng } from '../core/rng.ts';
 import type { Clock, CoreConfig } from '../core/types.ts';
-import { PROTOCOLS, PROTOCOL_NAMES, isProtocolName, loadCoreFactory } from '../protocols.ts';
+import { PROTOCOLS, PROTOCOL_NAMES, bugError, isProtocolName, loadCoreFactory } from '../protocols.ts';
 import { RAFT_REPLIES_EARLY, raftSendsEarly } from '../raft/early-sends.ts';
 import { DurableLog, type FsyncMode } from '../runtime/durable-log.ts';
 import { createHttpApi } from '../runtime/http-api.ts';
@@ -132,6 +132,10 @@ export function parseNodeArgs(argv: string[]): NodeArgs {
     options.reads = o.reads as string;
   }
   const bugs = new Set(o.bug as string[]);
+  for (const bug of bugs) {
+    const why = bugError(protocol, bug);
+    if (why !== null) throw new ArgError(`--bug: ${why}`);
+  }
   const seed = o.seed === undefined ? randomInt(2 ** 31) : Number(o.seed);
   if (!Number.isSafeInteger(seed)) throw new ArgError(`--seed: expected an integer, got ${JSON.stringify(o.seed)}`);
   return {

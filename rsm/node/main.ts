@@ -193,7 +193,7 @@ export async function runNode(args: NodeArgs, logLine: (line: string) => void): 
   addressBook.delete(args.id);
   let runtime: NodeRuntime | null = null;
   const transport = new Transport({
-    id: args.id, peers: addressBook, listen: args.peerListen, log: logLine,
+    id: args.id, peers: addressBook, listen: args.peerListen, log: logLine, inboundFrom: new Set(addressBook.keys()),
     onMessage: (from, msg) => runtime?.onMessage(from, msg),
   });
   runtime = new NodeRuntime({

@@ -13,6 +13,7 @@ import type { NodeStatus } from '../../rsm/core/types.ts';
 import { registerCleanup } from '../cleanup.ts';
 import { linkCut, pairCut, validateGrudge } from '../grudge.ts';
 import { allNodeIds, nodeIds } from '../node-ids.ts';
+import { TEMP_DIR_PREFIX, writeOwnerFile } from '../owner.ts';
 import { reservePorts } from '../ports.ts';
 import type { Cluster, ClusterSpec, Endpoint, Grudge } from '../types.ts';
 import { faketimeEnv, requireLibfaketime, writeOffsetFile } from './faketime.ts';
@@ -80,7 +81,8 @@ export class LocalCluster implements Cluster {
     this.unregister = registerCleanup({ name: `local-cluster ${this.spec.protocol}`, run: () => this.teardown(), sync: () => this.teardownSync() });
     try {
       if (this.spec.fakeTime === true) this.libfaketime = requireLibfaketime();
-      this.tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'splitbrain-cluster-'));
+      this.tempDir = fs.mkdtempSync(path.join(os.tmpdir(), `${TEMP_DIR_PREFIX}cluster-`));
+      writeOwnerFile(this.tempDir);
       // Logs outlive the cluster (they are the run's record), so the log dir is not tracked.
       fs.mkdirSync(this.spec.logDir, { recursive: true });
       this.makeDir(this.spec.dataDir);

@@ -19,6 +19,7 @@ import { DurableLog, type FsyncMode } from '../runtime/durable-log.ts';
 import { createHttpApi } from '../runtime/http-api.ts';
 import { NodeRuntime } from '../runtime/node-runtime.ts';
 import { Transport, splitHostPort } from '../runtime/transport.ts';
+import { watchParent } from './lifeline.ts';
 
 /** EXIT_BAD_ARGS: the project-wide exit code for bad arguments. */
 const EXIT_BAD_ARGS = 3;
@@ -258,6 +259,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // A node must not outlive the control node that started it (kill -9 of the control node).
+  watchParent((parentPid) => shutdown(`control node (pid ${parentPid}) is gone`));
   try {
     stop = await runNode(args, logLine);
   } catch (err) {

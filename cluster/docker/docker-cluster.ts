@@ -30,6 +30,7 @@ import type { Cluster, ClusterSpec, Endpoint, Grudge } from '../types.ts';
 import { containerLogs, dockerClient, dockerReachable, publishTarget, type PublishTarget } from './engine.ts';
 import { NodeFirewall, probeIptables } from './firewall.ts';
 import { ensureImage, IMAGE_PATHS } from './image.ts';
+import { followLogs, type LogFollower } from './log-follower.ts';
 import { OWNER_LABEL, removeDeadRuns, removeRun, ROLE_LABEL, RUN_LABEL } from './leftovers.ts';
 import { hostAddress, pickSubnet } from './subnet.ts';
 import { tarBuffer } from './tar.ts';
@@ -72,6 +73,8 @@ interface NodeSlot {
   firewall: NodeFirewall | null;
   /** With spec.partitionClients: the host port clients on each side dial. */
   sidePorts: Map<string, number>;
+  /** Appends the node's output to spec.logDir/<node>.log while it runs. */
+  follower: LogFollower | null;
 }
 
 /** DockerCluster implements Cluster on a Docker engine; see the file comment. */
@@ -247,11 +250,15 @@ export class DockerCluster implements Cluster {
     }
   }
 
-  /** collectLogs writes each node's container log (every run of it) to dir/<node>.log. */
+  /**
+   * collectLogs writes each node's container log (every run of it) to dir/<node>.log. Into
+   * spec.logDir it first stops the followers, so the engine's full log replaces what they wrote.
+   */
   async collectLogs(dir: string): Promise<void> {
     fs.mkdirSync(dir, { recursive: true });
     await Promise.all(
       [...this.slots.values()].map(async (slot) => {
+        if (path.resolve(dir) === path.resolve(this.spec.logDir)) await this.stopFollower(slot);
         const text = await containerLogs(slot.node).catch((err: Error) => `(logs unavailable: ${err.message})\n`);
         fs.writeFileSync(path.join(dir, `${slot.id}.log`), text);
       }),
@@ -345,7 +352,7 @@ export class DockerCluster implements Cluster {
       HostConfig: { NetworkMode: `container:${net.id}` },
     });
     if (fake) await this.writeClockFile(node, 0);
-    this.slots.set(id, { id, index, ip, net, node, hostPort: 0, state: 'stopped', firewall: null, sidePorts: new Map() });
+    this.slots.set(id, { id, index, ip, net, node, hostPort: 0, state: 'stopped', firewall: null, sidePorts: new Map(), follower: null });
   }
 
   /** nodeArgs are rsm/node/main.ts's flags for one node (as cluster/local passes them). */
@@ -402,6 +409,8 @@ export class DockerCluster implements Cluster {
   /** startSlot starts the node container and waits for a new ready line in its log. */
   private async startSlot(slot: NodeSlot): Promise<void> {
     const before = countReady(await containerLogs(slot.node));
+    await this.stopFollower(slot);
+    slot.follower = await followLogs(this.docker, slot.node, path.join(this.spec.logDir, `${slot.id}.log`));
     await slot.node.start();
     slot.state = 'running';
     const deadline = Date.now() + this.opts.readyTimeoutMs;
@@ -421,12 +430,19 @@ export class DockerCluster implements Cluster {
     }
   }
 
+  private async stopFollower(slot: NodeSlot): Promise<void> {
+    const follower = slot.follower;
+    slot.follower = null;
+    await follower?.stop();
+  }
+
   private async teardownOnce(): Promise<void> {
     try {
       if (!this.engineReached) return;
       if (this.slots.size > 0) await this.collectLogs(this.spec.logDir).catch(() => undefined);
       await removeRun(this.docker, this.runId);
     } finally {
+      await Promise.all([...this.slots.values()].map((slot) => this.stopFollower(slot).catch(() => undefined)));
       for (const slot of this.slots.values()) slot.state = 'stopped';
       this.unregister?.();
       this.unregister = null;

@@ -85,6 +85,14 @@ function sendRaw(port: number, bytes: Buffer): Promise<'closed'> {
   });
 }
 
+/** sendAndLeave connects to a peer port, writes bytes, and hangs up after a moment (the node keeps such links open). */
+async function sendAndLeave(port: number, bytes: Buffer): Promise<void> {
+  const socket = net.connect({ host: '127.0.0.1', port }, () => socket.write(bytes));
+  socket.on('error', () => undefined);
+  await new Promise((r) => setTimeout(r, 300));
+  socket.destroy();
+}
+
 function peerPortOf(c: ProcCluster, id: string): number {
   const args = c.argsFor(id);
   return Number(args[args.indexOf('--peer-listen') + 1].split(':')[1]);
@@ -148,11 +156,23 @@ describe('hostile input to real nodes (#19 item 2)', () => {
       ['a frame longer than the limit', Buffer.from([0xff, 0xff, 0xff, 0xff, 0x7b])],
     ];
     for (const [what, bytes] of hostile) expect(await sendRaw(port, bytes), what).toBe('closed');
+    // Well-formed JSON objects of the wrong shape used to trip raft's asserts: now dropped.
+    const malformed = [
+      '{"type":"AppendEntries","term":99}',
+      '{"type":"AppendEntries","term":99,"prevIndex":0,"prevTerm":0,"commit":0,"round":0,"entries":[{"term":99,"cmd":{"clientId":"x","seq":1,"cmd":{"kind":"explode"}}}]}',
+      '{"type":"InstallSnapshot","term":99,"index":5,"snapTerm":1,"round":0,"data":{}}',
+      '{"type":"Gossip"}',
+    ];
+    await sendAndLeave(port, Buffer.concat([hello, ...malformed.map(frame)]));
     await new Promise((r) => setTimeout(r, 300));
     for (const proc of c.procs.values()) expect(alive(proc), proc.stderr.join('\n')).toBe(true);
     const log = c.procs.get(leader)!.stderr.join('\n');
     expect(log).toMatch(/bad frame from n2: JSON nested deeper than 128 levels/);
     expect(log).toMatch(/hello of a known peer \("?\{"hello":"mallory"\}/);
+    expect(log).toMatch(/dropped a malformed message from n2: AppendEntries\.prevIndex is missing or malformed/);
+    expect(log).toMatch(/dropped a malformed message from n2: AppendEntries\.entries\[0\]\.cmd: cmd\.kind must be one of/);
+    expect(log).toMatch(/dropped a malformed message from n2: InstallSnapshot\.data must be a snapshot/);
+    expect(log).toMatch(/dropped a malformed message from n2: expected one of RequestVote/);
     await waitWritable(c.endpoints(), 'follow-redirect', 3000);
   }, 60_000);
 

@@ -18,6 +18,7 @@ import { RAFT_REPLIES_EARLY, raftSendsEarly } from '../raft/early-sends.ts';
 import { DurableLog, type FsyncMode } from '../runtime/durable-log.ts';
 import { createHttpApi } from '../runtime/http-api.ts';
 import { NodeRuntime } from '../runtime/node-runtime.ts';
+import { messageGuardOf } from '../runtime/peer-messages.ts';
 import { Transport, splitHostPort } from '../runtime/transport.ts';
 import { watchParent } from './lifeline.ts';
 
@@ -193,9 +194,15 @@ export async function runNode(args: NodeArgs, logLine: (line: string) => void): 
   if (args.viewServer !== null && args.viewServer.id !== args.id) addressBook.set(args.viewServer.id, args.viewServer.addr);
   addressBook.delete(args.id);
   let runtime: NodeRuntime | null = null;
+  const guard = messageGuardOf(args.protocol);
   const transport = new Transport({
     id: args.id, peers: addressBook, listen: args.peerListen, log: logLine, inboundFrom: new Set(addressBook.keys()),
-    onMessage: (from, msg) => runtime?.onMessage(from, msg),
+    onMessage: (from, msg) => {
+      // A malformed message would trip the core's asserts: drop it, as the wire could have.
+      const why = guard?.(msg) ?? null;
+      if (why === null) runtime?.onMessage(from, msg);
+      else logLine(`dropped a malformed message from ${from}: ${why}`);
+    },
   });
   runtime = new NodeRuntime({
     core, log, sender: transport, tickMs: args.tickMs, requestTimeoutMs: args.requestTimeoutMs, logLine,

@@ -59,6 +59,33 @@ describe('runBounded', () => {
   });
 });
 
+/** writeFullSetHistory: `adds` acknowledged adds by 20 threads, a whole-set read (as ranges) after every 4th, one element lost. */
+function writeFullSetHistory(file: string, adds: number, lost: number): void {
+  const lines: string[] = [];
+  const push = (op: Record<string, unknown>): void => {
+    lines.push(JSON.stringify({ index: lines.length, ...op }));
+  };
+  for (let e = 0; e < adds; e += 1) {
+    push({ time: e * 1000, type: 'invoke', process: e % 20, f: 'add', value: e });
+    push({ time: e * 1000 + 500, type: 'ok', process: e % 20, f: 'add', value: e });
+    if (e % 4 !== 3) continue;
+    push({ time: e * 1000 + 600, type: 'invoke', process: 20, f: 'read', value: null });
+    push({ time: e * 1000 + 700, type: 'ok', process: 20, f: 'read', value: { ranges: e > lost + 4 ? [[0, lost - 1], [lost + 1, e]] : [[0, e]] } });
+  }
+  writeFileSync(file, `${lines.join('\n')}\n`);
+}
+
+describe('the set checker within a memory cap', () => {
+  it('checks 100k adds and 25k whole-set reads (1.25·10^9 memberships) from a file under a 512 MB heap cap', async () => {
+    const file = path.join(dir, 'set.jsonl');
+    writeFullSetHistory(file, 100_000, 77_777);
+    const outcome = await runBounded({ kind: 'analysis', historyPath: file, workload: 'set', checkOptions: { timeoutMs: 60_000 } }, { memoryMb: 512, timeoutMs: 120_000 });
+    expect(outcome.status).toBe('done');
+    const checker = outcome.status === 'done' && outcome.answer.kind === 'analysis' ? outcome.answer.checker : undefined;
+    expect(checker).toMatchObject({ valid: false, lostElements: [77_777], stableCount: 99_999 });
+  }, 180_000);
+});
+
 describe('test-all with a run whose check exhausts its memory', () => {
   it('marks that run unknown with the reason, runs the rest, and rewrites the JUnit file after every run', async () => {
     const config = path.join(dir, 'oom.yaml');

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testAll } from '../control/commands/test-all.ts';
 import { expandMatrix } from '../control/matrix.ts';
-import { runBounded } from '../control/runner/bounded-analysis.ts';
+import { BoundedAnalysis, runBounded } from '../control/runner/bounded-analysis.ts';
 import { MemoryKvClients } from '../control/runner/fake-cluster.ts';
 import type { KvClientLike } from '../workloads/types.ts';
 import { fakePartsWith } from './runner-support.ts';
@@ -37,18 +37,25 @@ function junitCases(file: string): Array<{ name: string; failure?: string }> {
   });
 }
 
-describe('runBounded', () => {
-  it('answers a check within the cap, and says "out of memory" for one past it while this process goes on', async () => {
+describe('BoundedAnalysis', () => {
+  it('answers a check within the cap, says "out of memory" for one past it while this process goes on, then answers again', async () => {
     const small = path.join(dir, 'small.jsonl');
     writeHistory(small, 20, null);
-    const checkOptions = { timeoutMs: 10_000 };
-    const ok = await runBounded({ kind: 'analysis', historyPath: small, workload: 'register', checkOptions }, { memoryMb: 256, timeoutMs: 60_000 });
-    expect(ok.status === 'done' && ok.answer.kind === 'analysis' && ok.answer.opCount).toBe(40);
-    expect(ok.status === 'done' && ok.answer.kind === 'analysis' && ok.answer.checker?.valid).toBe(true);
     const big = path.join(dir, 'big.jsonl');
     writeHistory(big, 60, BIG_READ);
-    const capped = await runBounded({ kind: 'analysis', historyPath: big, workload: 'register', checkOptions }, { memoryMb: 32, timeoutMs: 60_000 });
-    expect(capped).toEqual({ status: 'failed', cause: 'memory', reason: 'analysis ran out of memory: its heap cap is 32 MB (--check-memory-mb)' });
+    const checkOptions = { timeoutMs: 10_000 };
+    const analysis = new BoundedAnalysis({ memoryMb: 32, timeoutMs: 60_000 });
+    try {
+      const ok = await analysis.run({ kind: 'analysis', historyPath: small, workload: 'register', checkOptions });
+      expect(ok.status === 'done' && ok.answer.kind === 'analysis' && [ok.answer.opCount, ok.answer.checker?.valid]).toEqual([40, true]);
+      const capped = await analysis.run({ kind: 'analysis', historyPath: big, workload: 'register', checkOptions });
+      expect(capped).toEqual({ status: 'failed', cause: 'memory', reason: 'analysis ran out of memory: its heap cap is 32 MB (--check-memory-mb)' });
+      // The worker that ran out is gone; the next task gets a fresh one.
+      const again = await analysis.run({ kind: 'analysis', historyPath: small, workload: 'register', checkOptions });
+      expect(again.status === 'done' && again.answer.kind === 'analysis' && again.answer.opCount).toBe(40);
+    } finally {
+      await analysis.close();
+    }
   }, 120_000);
 
   it('stops a worker past its deadline and says so', async () => {

@@ -1,5 +1,5 @@
 // control/runner/analysis-worker.ts — a worker thread: read a run's history and check it, or render its report.
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { readHistory } from '../../history/read.ts';
 import { renderReport } from '../../reports/render.ts';
 import { getWorkload } from '../../workloads/index.ts';
@@ -21,9 +21,10 @@ async function answer(task: AnalysisTask): Promise<AnalysisAnswer> {
 
 const port = parentPort;
 if (port === null) throw new Error('analysis-worker.ts must run in a worker thread');
-const input = workerData as { task: AnalysisTask };
-try {
-  port.postMessage({ type: 'done', answer: await answer(input.task) });
-} catch (error) {
-  port.postMessage({ type: 'threw', message: error instanceof Error ? error.message : String(error) });
-}
+// Tasks come one at a time (the host waits for each answer); the host terminates the thread.
+port.on('message', (task: AnalysisTask) => {
+  answer(task).then(
+    (result) => port.postMessage({ type: 'done', answer: result }),
+    (error: unknown) => port.postMessage({ type: 'threw', message: error instanceof Error ? error.message : String(error) }),
+  );
+});

@@ -17,7 +17,7 @@ import { reproduceCommand, type TestOptions } from '../config.ts';
 import { exitCodeFor } from '../exit-codes.ts';
 import { Progress, type ProgressOutput } from '../progress.ts';
 import { createRunDir, splitbrainVersion, writeJson, type RunDir } from '../store.ts';
-import { runBounded, type AnalysisLimits } from './bounded-analysis.ts';
+import { BoundedAnalysis, type AnalysisLimits } from './bounded-analysis.ts';
 import type { ClientFactory } from './interpreter.ts';
 import { runSchedule, type NemesisDriver } from './nemesis-driver.ts';
 import { runPhases, type PhaseTimes } from './phases.ts';
@@ -133,9 +133,15 @@ export async function runTest(opts: TestOptions, makeParts: PartsFactory, io: Ru
   }
   let results: RunResults;
   try {
-    results = await analyze(opts, run, phases, signal.aborted, crash);
-    await writeJson(run.resultsJson, results);
-    await writeReport(run.dir, analysisLimits(opts), log);
+    // One bounded worker thread reads and checks the history, then renders the report.
+    const analysis = new BoundedAnalysis(analysisLimits(opts));
+    try {
+      results = await analyze(analysis, opts, run, phases, signal.aborted, crash);
+      await writeJson(run.resultsJson, results);
+      await writeReport(analysis, run.dir, log);
+    } finally {
+      await analysis.close();
+    }
   } finally {
     registration.unregister();
   }
@@ -204,8 +210,8 @@ async function cleanup(run: RunDir, writer: HistoryWriter, parts: RunnerParts | 
 }
 
 /** writeReport renders report.html in a bounded worker; a report failure is logged and never changes the verdict. */
-async function writeReport(dir: string, limits: AnalysisLimits, log: (line: string) => void): Promise<void> {
-  const outcome = await runBounded({ kind: 'report', runDir: dir }, limits);
+async function writeReport(analysis: BoundedAnalysis, dir: string, log: (line: string) => void): Promise<void> {
+  const outcome = await analysis.run({ kind: 'report', runDir: dir });
   if (outcome.status === 'failed') log(`report.html not written: ${outcome.reason}`);
 }
 
@@ -223,12 +229,12 @@ function analysisLimits(opts: TestOptions): AnalysisLimits {
  * node down. A check that runs out of either, or throws, is unknown, with the reason in
  * `checkerError`. A run that crashed or was interrupted is unknown and not checked.
  */
-async function analyze(opts: TestOptions, run: RunDir, phases: PhaseTimes, interrupted: boolean, crash: unknown): Promise<RunResults> {
+async function analyze(analysis: BoundedAnalysis, opts: TestOptions, run: RunDir, phases: PhaseTimes, interrupted: boolean, crash: unknown): Promise<RunResults> {
   const stopped = crash !== undefined || interrupted;
   const base = { testName: opts.name, seed: opts.seed, interrupted, phases };
   const error = !stopped ? undefined : crash === undefined ? 'interrupted' : crash instanceof Error ? (crash.stack ?? crash.message) : String(crash);
   const checkOptions = { timeoutMs: opts.checkTimeoutS * 1000, consistencyModel: opts.consistencyModel };
-  const outcome = await runBounded({ kind: 'analysis', historyPath: run.historyJsonl, workload: stopped ? undefined : opts.workload, checkOptions }, analysisLimits(opts));
+  const outcome = await analysis.run({ kind: 'analysis', historyPath: run.historyJsonl, workload: stopped ? undefined : opts.workload, checkOptions });
   if (outcome.status === 'failed' || outcome.answer.kind !== 'analysis') {
     const reason = outcome.status === 'failed' ? outcome.reason : 'analysis answered with a report';
     const opCount = await countLines(run.historyJsonl);

@@ -1,9 +1,10 @@
 // test/matrix-bounded.test.ts — a run's check is bounded in memory and time; test-all goes on and keeps its JUnit file.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../control/cli.ts';
 import { testAll } from '../control/commands/test-all.ts';
 import { expandMatrix } from '../control/matrix.ts';
 import { BoundedAnalysis, runBounded } from '../control/runner/bounded-analysis.ts';
@@ -82,7 +83,26 @@ function writeFullSetHistory(file: string, adds: number, lost: number): void {
   writeFileSync(file, `${lines.join('\n')}\n`);
 }
 
-describe('the set checker within a memory cap', () => {
+describe('set histories with reads as ranges', () => {
+  it('`check DIR` re-checks one by itself and finds the lost element', async () => {
+    const runDir = path.join(dir, 'set-run');
+    mkdirSync(runDir);
+    writeFullSetHistory(path.join(runDir, 'history.jsonl'), 1000, 500);
+    writeFileSync(path.join(runDir, 'test.json'), JSON.stringify({ name: 'naive-set-none', seed: 1, options: { workload: 'set' } }));
+    const out: string[] = [];
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (out.push(String(chunk)), true));
+    let code: number;
+    try {
+      code = await main(['check', runDir]);
+    } finally {
+      stdout.mockRestore();
+      process.exitCode = undefined;
+    }
+    expect(code).toBe(1);
+    expect(out.join('')).toMatch(/^INVALID \(workload set, 2500 history entries\)[\s\S]*lost 1 element\(s\): 500\n/);
+  });
+
+
   it('checks 100k adds and 25k whole-set reads (1.25·10^9 memberships) from a file under a 512 MB heap cap', async () => {
     const file = path.join(dir, 'set.jsonl');
     writeFullSetHistory(file, 100_000, 77_777);

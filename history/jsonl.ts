@@ -2,7 +2,8 @@
 import { close as closeCb, fsync as fsyncCb, open as openCb, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { HistoryParseError } from './errors.ts';
-import { readLines } from './lines.ts';
+import { checkJsonDepth } from './limits.ts';
+import { openText, readLines, type TextInput } from './lines.ts';
 import { opFromRecord } from './op-record.ts';
 import { isOpType, type Op } from './op.ts';
 
@@ -13,21 +14,25 @@ const closeFd = promisify(closeCb);
 /**
  * readJsonlOps streams and validates the ops of a JSONL history (see op-record.ts for the
  * rules). Blank lines are skipped; anything else that is not a valid op, including a torn last
- * line, is a HistoryParseError. An op without "index" gets its position in the file.
+ * line or one nested deeper than VALUE_DEPTH_MAX, is a HistoryParseError. An op without
+ * "index" gets its position in the file. `lines`, when given, receives each op's line number.
  */
-export async function* readJsonlOps(path: string): AsyncGenerator<Op> {
+export async function* readJsonlOps(input: TextInput, lines?: number[]): AsyncGenerator<Op> {
+  const source = openText(input);
   let count = 0;
-  for await (const { text, line } of readLines(path)) {
+  for await (const { text, line } of readLines(source)) {
     if (text.trim().length === 0) continue;
+    checkJsonDepth(text, source.name, line);
     let record: unknown;
     try {
       record = JSON.parse(text);
     } catch {
       const shown = text.length > 80 ? `${text.slice(0, 80)}...` : text;
       const expected = 'a JSON object (one op per line)';
-      throw new HistoryParseError(path, line, expected, JSON.stringify(shown));
+      throw new HistoryParseError(source.name, line, expected, JSON.stringify(shown));
     }
-    yield opFromRecord(record, { file: path, line, indexDefault: count, syntax: 'json' });
+    lines?.push(line);
+    yield opFromRecord(record, { file: source.name, line, indexDefault: count, syntax: 'json' });
     count += 1;
   }
 }

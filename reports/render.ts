@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { readHistory } from '../history/read.ts';
+import { HistoryParseError } from '../history/errors.ts';
+import { readLocatedHistory } from '../history/located.ts';
 import type { Op } from '../history/op.ts';
 import { escapeHtml, inlineScript, inlineStyle, scriptJson } from './escape.ts';
 import { buildReportData, type ReportData, type RunInput } from './report-data.ts';
@@ -74,16 +75,22 @@ async function readJsonFile(file: string, warnings: string[]): Promise<unknown> 
   }
 }
 
-/** loadRun reads a run directory's test.json, results.json and history (whatever is there). */
+/**
+ * loadRun reads a run directory's test.json, results.json and history (whatever is there). A
+ * malformed history is kept as `historyError` and a warning; the report shows the rest.
+ */
 export async function loadRun(runDir: string): Promise<RunInput> {
   const warnings: string[] = [];
   const historyPath = path.join(runDir, 'history.jsonl');
   let history: Op[] = [];
+  let historyError: Error | undefined;
   if (existsSync(historyPath)) {
     try {
-      history = await readHistory(historyPath, { format: 'jsonl' });
+      history = (await readLocatedHistory(historyPath, { format: 'jsonl' })).ops;
     } catch (error) {
-      warnings.push(`history.jsonl: ${error instanceof Error ? error.message : String(error)}`);
+      if (!(error instanceof HistoryParseError)) throw error;
+      historyError = error;
+      warnings.push(`history.jsonl: ${error.message}`);
     }
   } else {
     warnings.push('history.jsonl is missing');
@@ -93,7 +100,7 @@ export async function loadRun(runDir: string): Promise<RunInput> {
     readJsonFile(path.join(runDir, 'results.json'), warnings),
   ]);
   const name = path.basename(path.dirname(path.resolve(runDir)));
-  return { name, test, results, history, warnings };
+  return { name, test, results, history, warnings, historyError };
 }
 
 /**
@@ -102,7 +109,11 @@ export async function loadRun(runDir: string): Promise<RunInput> {
  */
 export async function renderReport(runDir: string): Promise<string> {
   if (!existsSync(runDir)) throw new Error(`report: ${runDir}: no such directory`);
-  const run = await loadRun(runDir);
+  return writeReport(runDir, await loadRun(runDir));
+}
+
+/** writeReport writes report.html for a run already loaded from `runDir`; returns its path. */
+export async function writeReport(runDir: string, run: RunInput): Promise<string> {
   const html = await buildReportHtml(buildReportData(run));
   const file = path.join(runDir, REPORT_FILE);
   await writeFile(file, html);

@@ -3,7 +3,9 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { HISTORY_FORMAT_NAMES, readHistory, type HistoryFormatName } from '../../history/read.ts';
+import { STDIN_PATH } from '../../history/lines.ts';
+import { readLocatedHistory, withLocatedErrors } from '../../history/located.ts';
+import { HISTORY_FORMAT_NAMES, type HistoryFormatName } from '../../history/read.ts';
 import { getModel, MODEL_NAMES } from '../../checker/models/index.ts';
 import { checkLinearizable } from '../../checker/linearizable/index.ts';
 import { formatLinearizabilityResult } from '../../checker/linearizable/format.ts';
@@ -36,8 +38,9 @@ interface StoredTest {
   options?: { workload?: string; checkTimeoutS?: number; consistencyModel?: string };
 }
 
-/** resolveTarget accepts a history file or a run directory holding history.jsonl. */
+/** resolveTarget accepts a history file, `-` (stdin) or a run directory holding history.jsonl. */
 async function resolveTarget(input: string): Promise<CheckTarget> {
+  if (input === STDIN_PATH) return { historyPath: input };
   if (!existsSync(input)) throw new UsageError(`check: ${input}: no such file or directory`);
   if (!statSync(input).isDirectory()) return { historyPath: input };
   const historyPath = path.join(input, 'history.jsonl');
@@ -66,10 +69,11 @@ async function recheckRun(target: CheckTarget & { runDir: string }, workloadName
   if (!WORKLOAD_NAMES.includes(workloadName)) {
     throw new UsageError(`check: ${target.runDir}/test.json: options.workload: expected one of ${WORKLOAD_NAMES.join(', ')}, got "${workloadName}"`);
   }
-  const history = await readHistory(target.historyPath, { format: 'jsonl' });
+  const located = await readLocatedHistory(target.historyPath, { format: 'jsonl' });
+  const history = located.ops;
   const timeoutS = flags.timeout ?? target.test?.options?.checkTimeoutS;
   const consistencyModel = target.test?.options?.consistencyModel;
-  const checker = await getWorkload(workloadName).check(history, { timeoutMs: timeoutS === undefined ? undefined : timeoutS * 1000, consistencyModel });
+  const checker = await withLocatedErrors(located, () => getWorkload(workloadName).check(history, { timeoutMs: timeoutS === undefined ? undefined : timeoutS * 1000, consistencyModel }));
   const resultsPath = flags.out ?? path.join(target.runDir, 'results.json');
   const previous = existsSync(resultsPath) ? (JSON.parse(await readFile(resultsPath, 'utf8')) as Record<string, unknown>) : {};
   const results = { ...previous, valid: checker.valid, anomalies: checker.anomalies, checker, recheckedAt: new Date().toISOString() };
@@ -96,11 +100,11 @@ async function runCheck(input: string, flags: CheckFlags): Promise<void> {
   }
   const init = flags.init !== undefined ? flags.init : target.test?.init;
   const model = getModel(modelName, init);
-  const history = await readHistory(target.historyPath, { format: flags.format });
-  const result = await checkLinearizable(history, model, {
+  const located = await readLocatedHistory(target.historyPath, { format: flags.format });
+  const result = await withLocatedErrors(located, () => checkLinearizable(located.ops, model, {
     timeoutMs: flags.timeout === undefined ? undefined : flags.timeout * 1000,
     strategy: flags.strategy,
-  });
+  }));
   const json = toJson(result);
   // A run directory's results.json belongs to its workload checker: a model check goes beside it.
   const resultsPath = flags.out ?? (target.runDir === undefined ? undefined : path.join(target.runDir, `check-${modelName}.json`));
@@ -114,7 +118,7 @@ export function registerCheckCommand(program: Command): void {
   program
     .command('check')
     .description('check a history file (JSONL, Jepsen/Knossos EDN, Porcupine logs) or a stored run directory for linearizability')
-    .argument('<history>', 'history file, or a run directory holding history.jsonl')
+    .argument('<history>', 'history file (- for stdin), or a run directory holding history.jsonl')
     .addOption(new Option('-m, --model <model>', `model: ${MODEL_NAMES.join(', ')}`))
     .addOption(new Option('-f, --format <format>', 'history format (default: detected from the content)').choices(HISTORY_FORMAT_NAMES))
     .option('--init <json>', 'initial value of the model, as JSON (default null; Knossos data uses 0)', parseJsonValue)

@@ -1,13 +1,14 @@
 // test/cli-hostile.test.ts — issue 19: hostile input to `check`, the store and `serve` gets one
 // line and the right exit code, never a wrong verdict or a stack trace. Real processes.
 import { execFileSync } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type Options } from 'execa';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../control/cli.ts';
+import { runVerdict } from '../control/runner/verdict.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(repoRoot, 'control', 'cli.ts');
@@ -118,5 +119,119 @@ describe('issue 19.3: malformed pairing or model input is FILE:LINE, exit 3', ()
     writeDeep(1000);
     expect((await runInProcess(['check', file, '--model', 'cas-register'])).exitCode).toBe(0);
     expect((await runInProcess(['report', runDir])).exitCode).toBe(0);
+  });
+});
+
+/** withTmpfs mounts a small tmpfs (root only) for one test and always unmounts it. */
+async function withTmpfs<T>(name: string, options: string, body: (dir: string) => Promise<T>): Promise<T | undefined> {
+  if (process.getuid?.() !== 0) {
+    if (process.env.CI !== undefined) throw new Error('this test needs root to mount a tmpfs');
+    console.log(`skipped: mounting a tmpfs for ${name} needs root`);
+    return undefined;
+  }
+  const dir = path.join(tempDir, name);
+  mkdirSync(dir);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir]);
+  try {
+    return await body(dir);
+  } finally {
+    execFileSync('umount', [dir]);
+  }
+}
+
+/** fakeRun runs a short `test` on the in-memory cluster into `store`, in this process. */
+function fakeRun(store: string, ...flags: string[]) {
+  return runInProcess(['test', '--cluster', 'fake', '--store', store, '--time-limit', '0.5', '--rate', '100', ...flags]);
+}
+
+describe('issue 19.5: --name cannot leave the store', () => {
+  it('refuses .., ., separators, hidden names and "latest"; writes nothing', async () => {
+    const parent = path.join(tempDir, 'names');
+    mkdirSync(parent);
+    for (const name of ['..', '.', '../escape', 'a/b', '.hidden', 'latest', 'a\\b']) {
+      const r = await fakeRun(path.join(parent, 'store'), '--name', name);
+      expectOneLineError(r, /^splitbrain: --name: expected a name of letters, digits and \._\+- that starts with a letter or digit/);
+    }
+    expect(readdirSync(parent)).toEqual([]);
+  });
+});
+
+describe('issue 19.6: a role is not a --db, and a run without one success is not evidence', () => {
+  it('--db viewserver is refused, naming the role', async () => {
+    const r = await fakeRun(path.join(tempDir, 'role-store'), '--db', 'viewserver');
+    expectOneLineError(r, /^splitbrain: --db: expected one of .*viewservice.* \(viewserver is a role of viewservice, which starts it\), got "viewserver"/);
+  });
+
+  it('a run in which every op failed is unknown with the reason, in test and in check RUN-DIR', async () => {
+    // The in-memory client refuses every txn: each list-append op fails, and Elle alone would say valid.
+    const store = path.join(tempDir, 'no-evidence');
+    const r = await fakeRun(store, '--workload', 'list-append');
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/no evidence: no client operation succeeded \(\d+ invoked: \d+ failed, 0 info, 0 pending\)/);
+    const results = JSON.parse(readFileSync(path.join(store, 'latest', 'results.json'), 'utf8')) as { valid: unknown; unknownReason: string; checker: { valid: unknown } };
+    expect(results.checker.valid).toBe(true);
+    expect(results.valid).toBe('unknown');
+    expect(results.unknownReason).toMatch(/^no evidence: no client operation succeeded/);
+    const recheck = await runInProcess(['check', path.join(store, 'latest')]);
+    expect(recheck.exitCode).toBe(2);
+    expect(recheck.stdout).toMatch(/^unknown .*\n {2}no evidence: no client operation succeeded/);
+  });
+
+  it('runVerdict: no success makes valid unknown, but an anomaly still counts', () => {
+    const stats = (ok: number) => ({ all: { count: 3, ok, fail: 3 - ok, info: 0, pending: 0 }, byF: {}, latencyByF: {} });
+    expect(runVerdict(true, stats(0))).toEqual({ valid: 'unknown', unknownReason: 'no evidence: no client operation succeeded (3 invoked: 3 failed, 0 info, 0 pending)' });
+    expect(runVerdict(false, stats(0))).toEqual({ valid: false });
+    expect(runVerdict(true, stats(1))).toEqual({ valid: true });
+  });
+});
+
+describe('issue 19.11: test-all checks --junit before the matrix runs', () => {
+  it('--junit into a missing directory is one line, exit 3, and no run starts', async () => {
+    const matrix = path.join(tempDir, 'matrix.yaml');
+    const store = path.join(tempDir, 'matrix-store');
+    writeFileSync(matrix, `defaults: { time-limit: 0.5, cluster: fake, store: ${store} }\nruns:\n  - db: raft\n    workload: register\n    nemesis: none\n    seeds: [1]\n    expect: valid\n`);
+    const r = await runInProcess(['test-all', '--config', matrix, '--junit', '/nonexistent/j.xml']);
+    expectOneLineError(r, /^splitbrain: --junit \/nonexistent\/j\.xml: expected a writable file: directory \/nonexistent does not exist/);
+    expect(existsSync(store)).toBe(false);
+  });
+});
+
+describe('issue 19.12: file errors are one line naming the flag', () => {
+  it('check --out into a missing directory or a read-only file system: exit 3 before checking', async () => {
+    const r = await runInProcess(['check', badHistory, '--model', 'cas-register', '--out', '/nonexistent/out.json']);
+    expectOneLineError(r, /^splitbrain: --out \/nonexistent\/out\.json: expected a writable file: directory \/nonexistent does not exist/);
+    await withTmpfs('ro', 'size=64k,ro', async (ro) => {
+      const out = path.join(ro, 'out.json');
+      expectOneLineError(await runInProcess(['check', badHistory, '--model', 'cas-register', '--out', out]), /--out .*out\.json: expected a writable file: read-only file system/);
+      expectOneLineError(await fakeRun(path.join(ro, 'store')), /^splitbrain: --store .*: expected a writable directory: read-only file system/);
+    });
+  });
+
+  it('check RUN-DIR with a corrupt results.json says so before checking and leaves it alone', async () => {
+    const store = path.join(tempDir, 'corrupt-store');
+    expect((await fakeRun(store)).exitCode).toBe(0);
+    const results = path.join(store, 'latest', 'results.json');
+    writeFileSync(results, '{"valid": tru');
+    const r = await runInProcess(['check', path.join(store, 'latest')]);
+    expectOneLineError(r, /results\.json: expected a JSON object \(.*\); move it away to re-check from scratch/);
+    expect(readFileSync(results, 'utf8')).toBe('{"valid": tru');
+  });
+
+  it('a disk full at the start of a run leaves no 0-byte test.json and no latest link', async () => {
+    await withTmpfs('full', 'size=64k', async (full) => {
+      const store = path.join(full, 'store');
+      mkdirSync(store);
+      try {
+        execFileSync('dd', ['if=/dev/zero', `of=${path.join(full, 'fill')}`, 'bs=4k'], { stdio: 'ignore' });
+      } catch {
+        // dd ends with ENOSPC: the disk is full, which is the point.
+      }
+      const r = await fakeRun(store);
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toMatch(/^splitbrain: --store .*: cannot start a run there: no space left on device$/m);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(existsSync(path.join(store, 'latest'))).toBe(false);
+      expect(readdirSync(path.join(store, 'raft-register-partition'))).toEqual([]);
+    });
   });
 });

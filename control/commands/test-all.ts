@@ -1,7 +1,7 @@
 // control/commands/test-all.ts — `test-all`: run a matrix of db × workload × nemesis × seeds, compare with expectations.
-import { writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { EXIT_INVALID, EXIT_UNKNOWN, EXIT_VALID, UsageError } from '../exit-codes.ts';
+import { checkWritableDir, checkWritableFile, writeFlagFile } from '../files.ts';
 import { junitXml, type JunitCase } from '../junit.ts';
 import { expandMatrix, type MatrixRun, type VerdictName } from '../matrix.ts';
 import { partsFactory } from '../runner/parts.ts';
@@ -127,6 +127,9 @@ export function registerTestAllCommand(program: Command): void {
       if (flags.store !== undefined) overrides.store = flags.store;
       if (flags.recoveryS !== undefined) overrides.recoveryS = flags.recoveryS;
       const runs = expandMatrix(flags.config, overrides);
+      // Where the results go is checked before the matrix runs, not after it ran for hours.
+      if (typeof flags.junit === 'string') checkWritableFile('--junit', flags.junit);
+      for (const store of new Set(runs.map((run) => run.opts.store))) checkWritableDir('--store', store);
       const log = (line: string): void => {
         process.stderr.write(`${line}\n`);
       };
@@ -134,7 +137,7 @@ export function registerTestAllCommand(program: Command): void {
       process.stdout.write(`${summaryTable(outcomes)}\n`);
       const passed = outcomes.filter((o) => o.pass).length;
       process.stdout.write(`${passed}/${runs.length} runs got their expected verdict${outcomes.length < runs.length ? ` (${runs.length - outcomes.length} not run: interrupted)` : ''}\n`);
-      if (typeof flags.junit === 'string') await writeFile(flags.junit, junitXml('splitbrain test-all', junitCases(outcomes)));
+      if (typeof flags.junit === 'string') await writeFlagFile('--junit', flags.junit, junitXml('splitbrain test-all', junitCases(outcomes)));
       process.exitCode = outcomes.length < runs.length ? EXIT_UNKNOWN : matrixExitCode(outcomes);
     });
 }

@@ -17,12 +17,14 @@ import type { Workload, WorkloadResult } from '../../workloads/types.ts';
 import { reproduceCommand, type TestOptions } from '../config.ts';
 import { exitCodeFor } from '../exit-codes.ts';
 import { Progress, type ProgressOutput } from '../progress.ts';
-import { createRunDir, splitbrainVersion, writeJson, type RunDir } from '../store.ts';
+import { createRunDir, splitbrainVersion, updateLatest, writeJson, type RunDir } from '../store.ts';
+import { fsErrorText, isFsError, OutputError } from '../files.ts';
 import { renderReport } from '../../reports/render.ts';
 import type { ClientFactory } from './interpreter.ts';
 import { runSchedule, type NemesisDriver } from './nemesis-driver.ts';
 import { runPhases, type PhaseTimes } from './phases.ts';
 import { Recorder, type HistorySink } from './recorder.ts';
+import { runVerdict } from './verdict.ts';
 
 /** RunnerParts: the pluggable pieces of a run (real: LocalCluster, KvClient, nemesis/). */
 export interface RunnerParts {
@@ -59,6 +61,8 @@ export interface RunResults {
   anomalies: string[];
   interrupted: boolean;
   error?: string;
+  /** unknownReason: why the verdict is unknown when the checker itself did not say (no evidence). */
+  unknownReason?: string;
   opCount: number;
   phases: PhaseTimes;
   stats: OpStats;
@@ -103,8 +107,7 @@ export async function runTest(opts: TestOptions, makeParts: PartsFactory, io: Ru
   const workload = getWorkload(opts.workload);
   const run = await createRunDir(opts.store, opts.name);
   log(`${opts.name} seed ${opts.seed} -> ${run.dir}`);
-  await writeJson(run.testJson, testJson(opts, workload, undefined));
-  const writer = await HistoryWriter.open(run.historyJsonl);
+  const writer = await startRunDir(run, testJson(opts, workload, undefined));
   const tempDir = await mkdtemp(path.join(os.tmpdir(), 'splitbrain-'));
   const registration = registerRun(opts.name, controller, tempDir);
   const sink = new TeeSink(writer);
@@ -138,8 +141,29 @@ export async function runTest(opts: TestOptions, makeParts: PartsFactory, io: Ru
     registration.unregister();
   }
   if (results.error !== undefined) log(`${opts.name} seed ${opts.seed}: ${results.error.split('\n')[0]}`);
+  if (results.unknownReason !== undefined) log(`${opts.name} seed ${opts.seed}: ${results.unknownReason}`);
   log(`${opts.name} seed ${opts.seed}: valid ${String(results.valid)}${results.anomalies.length > 0 ? ` (${results.anomalies.join('; ')})` : ''}`);
   return { valid: results.valid, exitCode: exitCodeFor(results.valid), run, results };
+}
+
+/**
+ * startRunDir writes the run's test.json and opens its history, then points `latest` at it. If
+ * the store cannot take even that (a full disk, a read-only file system) the empty run
+ * directory is removed and the error names --store: no 0-byte test.json for `latest` to show.
+ */
+async function startRunDir(run: RunDir, test: unknown): Promise<HistoryWriter> {
+  let writer: HistoryWriter | undefined;
+  try {
+    await writeJson(run.testJson, test);
+    writer = await HistoryWriter.open(run.historyJsonl);
+    await updateLatest(run);
+    return writer;
+  } catch (error) {
+    await writer?.close().catch(() => undefined);
+    await rm(run.dir, { recursive: true, force: true });
+    if (!isFsError(error)) throw error;
+    throw new OutputError(`--store ${run.root}: cannot start a run there: ${fsErrorText(error)}`);
+  }
 }
 
 /**
@@ -221,7 +245,7 @@ async function analyze(opts: TestOptions, workload: Workload, run: RunDir, phase
   }
   try {
     const checker = await workload.check(history, { timeoutMs: opts.checkTimeoutS * 1000, consistencyModel: opts.consistencyModel });
-    return { valid: checker.valid, anomalies: checker.anomalies, checker, ...base };
+    return { ...runVerdict(checker.valid, base.stats), anomalies: checker.anomalies, checker, ...base };
   } catch (error) {
     return { valid: 'unknown', anomalies: [], error: `checker crashed: ${error instanceof Error ? error.message : String(error)}`, ...base };
   }

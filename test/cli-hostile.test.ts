@@ -1,7 +1,8 @@
 // test/cli-hostile.test.ts — issue 19: hostile input to `check`, the store and `serve` gets one
 // line and the right exit code, never a wrong verdict or a stack trace. Real processes.
 import { execFileSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +10,8 @@ import { execa, type Options } from 'execa';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../control/cli.ts';
 import { runVerdict } from '../control/runner/verdict.ts';
+import { writeFixtureRun } from '../reports/fixture.ts';
+import { startServer } from '../reports/serve.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(repoRoot, 'control', 'cli.ts');
@@ -233,5 +236,57 @@ describe('issue 19.12: file errors are one line naming the flag', () => {
       expect(existsSync(path.join(store, 'latest'))).toBe(false);
       expect(readdirSync(path.join(store, 'raft-register-partition'))).toEqual([]);
     });
+  });
+});
+
+describe('issue 19.7: serve resolves real paths before every read and write', () => {
+  it('never renders or writes report.html through a symlink that leaves the store', async () => {
+    const root = path.join(tempDir, 'serve-links');
+    const store = path.join(root, 'store');
+    const outside = path.join(root, 'outside-run');
+    await writeFixtureRun(outside);
+    rmSync(path.join(outside, 'report.html'), { force: true });
+    mkdirSync(path.join(store, 'inside-test', 'run-1'), { recursive: true });
+    // A run dir of the store that links out, and run files that link out.
+    symlinkSync(outside, path.join(store, 'inside-test', 'linked-run'));
+    writeFileSync(path.join(root, 'secret.jsonl'), '{"index":0,"type":"invoke","process":0,"f":"write","value":"top secret"}\n');
+    symlinkSync(path.join(root, 'secret.jsonl'), path.join(store, 'inside-test', 'run-1', 'history.jsonl'));
+    symlinkSync(path.join(root, 'written-outside.html'), path.join(store, 'inside-test', 'run-1', 'report.html'));
+    const server = await startServer({ store });
+    try {
+      const linked = await fetch(`${server.url}runs/inside-test/linked-run/report.html`);
+      expect(linked.status).toBe(403);
+      expect(existsSync(path.join(outside, 'report.html'))).toBe(false);
+      // report.html there is a dangling link out of the store: it is not written through, nor read.
+      const dangling = await fetch(`${server.url}runs/inside-test/run-1/report.html`);
+      expect(dangling.status).toBe(403);
+      expect(existsSync(path.join(root, 'written-outside.html'))).toBe(false);
+      // Rendered without following the history link out: the secret is not in the report.
+      rmSync(path.join(store, 'inside-test', 'run-1', 'report.html'));
+      const rendered = await fetch(`${server.url}runs/inside-test/run-1/report.html`);
+      expect(rendered.status).toBe(200);
+      const html = await rendered.text();
+      expect(html).not.toContain('top secret');
+      expect(html).toContain('history.jsonl links outside the store: not read');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('issue 19.12: serve port, host and store errors are one line naming the flag', () => {
+  it('a port in use, a host that is no address, a store that is a file: exit 3', async () => {
+    const store = path.join(tempDir, 'serve-store');
+    mkdirSync(store);
+    const busy = net.createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = String((busy.address() as net.AddressInfo).port);
+    try {
+      expectOneLineError(await runInProcess(['serve', '--store', store, '--port', port]), new RegExp(`^splitbrain: serve: --port ${port}: expected a free port: address already in use`));
+    } finally {
+      busy.close();
+    }
+    expectOneLineError(await runInProcess(['serve', '--store', store, '--host', '999.1.1.1', '--port', '0']), /^splitbrain: serve: --host 999\.1\.1\.1: expected an address of this machine: no such host/);
+    expectOneLineError(await runInProcess(['serve', '--store', '/etc/passwd', '--port', '0']), /^splitbrain: --store \/etc\/passwd: expected a readable directory: it is not a directory/);
   });
 });

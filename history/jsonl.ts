@@ -1,5 +1,5 @@
 // history/jsonl.ts — read and write history.jsonl, one op per line, streamed both ways.
-import { close as closeCb, fsync as fsyncCb, open as openCb, writeSync } from 'node:fs';
+import { close as closeCb, fstatSync, fsync as fsyncCb, ftruncateSync, open as openCb, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { HistoryParseError } from './errors.ts';
 import { checkJsonDepth } from './limits.ts';
@@ -56,6 +56,8 @@ export interface HistoryWriterOptions {
   flushIntervalMs?: number;
   /** bufferBytesMax: flush at once when this much is buffered (also bounds a sync burst). */
   bufferBytesMax?: number;
+  /** onFailure is called once, as soon as a write fails (a full disk), even inside the timer. */
+  onFailure?: (error: unknown) => void;
 }
 
 /**
@@ -66,8 +68,10 @@ export interface HistoryWriterOptions {
  * (barring a crash inside the write itself). Writes are synchronous so the order on disk is
  * exactly the append order and no flush can interleave with another. A write error in the
  * timer's flush is kept and thrown by the next append, flush or close (never lost, never an
- * uncaught exception inside a timer). Until close, a process 'exit' hook flushes what is
- * buffered, so process.exit() or an uncaught exception still leaves every appended line.
+ * uncaught exception inside a timer), and reported at once to `onFailure`. A failed write is
+ * cut back to its last whole line, so the file stays a checkable prefix. Until close, a process
+ * 'exit' hook flushes what is buffered, so process.exit() or an uncaught exception still leaves
+ * every appended line.
  */
 export class HistoryWriter {
   private chunks: string[] = [];
@@ -75,15 +79,19 @@ export class HistoryWriter {
   private timer: NodeJS.Timeout | undefined;
   private fd: number | undefined;
   private appended = 0;
+  /** fileBytes: bytes on disk, always ending with a whole line. */
+  private fileBytes = 0;
   private failure: unknown;
   private readonly onExit = (): void => this.flushKeepingFailure();
   private readonly flushIntervalMs: number;
   private readonly bufferBytesMax: number;
+  private readonly onFailure: ((error: unknown) => void) | undefined;
 
   private constructor(readonly path: string, fd: number, opts: HistoryWriterOptions) {
     this.fd = fd;
     this.flushIntervalMs = opts.flushIntervalMs ?? 20;
     this.bufferBytesMax = opts.bufferBytesMax ?? 1 << 20;
+    this.onFailure = opts.onFailure;
     if (!(this.flushIntervalMs > 0)) throw new Error('HistoryWriter: flushIntervalMs must be > 0');
     if (!(this.bufferBytesMax > 0)) throw new Error('HistoryWriter: bufferBytesMax must be > 0');
     process.on('exit', this.onExit);
@@ -92,7 +100,9 @@ export class HistoryWriter {
   /** open creates (or truncates; with `append`, extends) the file at `path`. */
   static async open(path: string, opts: HistoryWriterOptions = {}): Promise<HistoryWriter> {
     const fd = await openFd(path, opts.append === true ? 'a' : 'w');
-    return new HistoryWriter(path, fd, opts);
+    const writer = new HistoryWriter(path, fd, opts);
+    if (opts.append === true) writer.fileBytes = fstatSync(fd).size;
+    return writer;
   }
 
   /** count is the number of ops appended so far (flushed or not). */
@@ -129,12 +139,31 @@ export class HistoryWriter {
     this.chunks = [];
     this.bytesBuffered = 0;
     let offset = 0;
-    // Each writeSync writes at least one byte or throws, so this loop ends.
-    while (offset < data.length) {
-      const written = writeSync(this.fd, data, offset, data.length - offset);
-      if (written <= 0) throw new Error(`HistoryWriter: write returned ${written} (${this.path})`);
-      offset += written;
+    try {
+      // Each writeSync writes at least one byte or throws, so this loop ends.
+      while (offset < data.length) {
+        const written = writeSync(this.fd, data, offset, data.length - offset);
+        if (written <= 0) throw new Error(`HistoryWriter: write returned ${written} (${this.path})`);
+        offset += written;
+      }
+    } catch (error) {
+      this.failed(error, data.subarray(0, offset).lastIndexOf(0x0a) + 1);
+      throw error;
     }
+    this.fileBytes += data.length;
+  }
+
+  // failed keeps the first failure, cuts a torn line off the file and reports it once.
+  private failed(error: unknown, wholeBytes: number): void {
+    if (this.failure !== undefined) return;
+    this.failure = error;
+    this.fileBytes += wholeBytes;
+    try {
+      if (this.fd !== undefined) ftruncateSync(this.fd, this.fileBytes);
+    } catch {
+      // Truncating frees space, so it rarely fails; a torn last line is then left for readers to name.
+    }
+    this.onFailure?.(error);
   }
 
   /** close flushes, fsyncs and closes the file; calling it again does nothing. */
@@ -156,8 +185,8 @@ export class HistoryWriter {
   private flushKeepingFailure(): void {
     try {
       this.flush();
-    } catch (e) {
-      this.failure ??= e;
+    } catch {
+      // Kept in this.failure by flush: thrown by the next append, flush or close.
     }
   }
 

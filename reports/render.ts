@@ -1,6 +1,6 @@
 // reports/render.ts — write a run's report.html: one self-contained file (data, CSS, JS, uPlot inlined).
 import { constants, existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { HistoryParseError } from '../history/errors.ts';
@@ -131,7 +131,13 @@ export async function renderReport(runDir: string, opts: LoadRunOptions = {}): P
 export async function writeReport(runDir: string, run: RunInput): Promise<string> {
   const html = await buildReportHtml(buildReportData(run));
   const file = path.join(runDir, REPORT_FILE);
-  // O_NOFOLLOW: a report.html that is a symlink is refused (ELOOP), never written through.
-  await writeFile(file, html, { flag: constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW });
+  try {
+    // O_NOFOLLOW: a report.html that is a symlink is refused (ELOOP), never written through.
+    await writeFile(file, html, { flag: constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW });
+  } catch (error) {
+    // A full disk would leave a torn page; none is better (serve renders it again on demand).
+    if ((error as NodeJS.ErrnoException).code !== 'ELOOP') await rm(file, { force: true });
+    throw error;
+  }
   return file;
 }

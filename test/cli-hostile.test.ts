@@ -290,3 +290,25 @@ describe('issue 19.12: serve port, host and store errors are one line naming the
     expectOneLineError(await runInProcess(['serve', '--store', '/etc/passwd', '--port', '0']), /^splitbrain: --store \/etc\/passwd: expected a readable directory: it is not a directory/);
   });
 });
+
+describe('issue 19.8: a disk that fills mid-run', () => {
+  it('stops the run, keeps whole lines, checks that prefix and says it was cut short: unknown, exit 2', async () => {
+    await withTmpfs('filling', 'size=200k', async (disk) => {
+      const store = path.join(disk, 'store');
+      // Unlimited rate: ~200 bytes an op fill 200 KiB in well under the 20 s time limit.
+      const r = await runInProcess(['test', '--cluster', 'fake', '--store', store, '--time-limit', '20', '--rate', '0']);
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toMatch(/history\.jsonl: write failed \(no space left on device\): stopping the run/);
+      expect(r.stderr).toMatch(/cut short: history\.jsonl could not be written \(no space left on device\) after \d+ ops; the \d+ ops on disk were checked/);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(r.stdout).toMatch(/: unknown /);
+      const history = readFileSync(path.join(store, 'latest', 'history.jsonl'), 'utf8');
+      expect(history.length).toBeGreaterThan(100_000);
+      expect(history.endsWith('\n')).toBe(true);
+      // The prefix is checkable as it is.
+      const check = await runInProcess(['check', path.join(store, 'latest', 'history.jsonl'), '--model', 'multi-register']);
+      expect(check.stderr).toBe('');
+      expect(check.exitCode).toBe(0);
+    });
+  });
+});

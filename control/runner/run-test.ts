@@ -24,7 +24,7 @@ import type { ClientFactory } from './interpreter.ts';
 import { runSchedule, type NemesisDriver } from './nemesis-driver.ts';
 import { runPhases, type PhaseTimes } from './phases.ts';
 import { Recorder, type HistorySink } from './recorder.ts';
-import { runVerdict } from './verdict.ts';
+import { composeVerdicts, runVerdict } from './verdict.ts';
 
 /** RunnerParts: the pluggable pieces of a run (real: LocalCluster, KvClient, nemesis/). */
 export interface RunnerParts {
@@ -63,6 +63,8 @@ export interface RunResults {
   error?: string;
   /** unknownReason: why the verdict is unknown when the checker itself did not say (no evidence). */
   unknownReason?: string;
+  /** cutShort: why the run stopped early of its own accord (its history could not be written). */
+  cutShort?: string;
   opCount: number;
   phases: PhaseTimes;
   stats: OpStats;
@@ -77,14 +79,28 @@ export interface RunOutcome {
   results: RunResults;
 }
 
-/** TeeSink appends to the history file and keeps the ops in memory for the final generator. */
+/**
+ * TeeSink appends to the history file and keeps the ops in memory for the final generator. A
+ * history write failure goes to `onFailure` (which stops the run) instead of into the client
+ * thread that happened to record the op.
+ */
 class TeeSink implements HistorySink {
   readonly ops: Op[] = [];
-  constructor(private readonly writer: HistoryWriter) {}
+  constructor(private readonly writer: HistoryWriter, private readonly onFailure: (error: unknown) => void) {}
   append(op: Op): void {
-    this.writer.append(op);
     this.ops.push(op);
+    try {
+      this.writer.append(op);
+    } catch (error) {
+      this.onFailure(error);
+    }
   }
+}
+
+/** HistoryFailure: the first failed write of history.jsonl, which cut the run short. */
+interface HistoryFailure {
+  error: unknown;
+  opsRecorded: number;
 }
 
 /**
@@ -107,10 +123,18 @@ export async function runTest(opts: TestOptions, makeParts: PartsFactory, io: Ru
   const workload = getWorkload(opts.workload);
   const run = await createRunDir(opts.store, opts.name);
   log(`${opts.name} seed ${opts.seed} -> ${run.dir}`);
-  const writer = await startRunDir(run, testJson(opts, workload, undefined));
+  let historyFailure: HistoryFailure | undefined;
+  // A history that cannot be written (a full disk) stops the run at once; the prefix on disk is checked.
+  const onHistoryFailure = (error: unknown): void => {
+    if (historyFailure !== undefined) return;
+    historyFailure = { error, opsRecorded: sink.ops.length };
+    log(`${opts.name} seed ${opts.seed}: history.jsonl: write failed (${fsErrorText(error)}): stopping the run`);
+    controller.abort();
+  };
+  const writer = await startRunDir(run, testJson(opts, workload, undefined), onHistoryFailure);
   const tempDir = await mkdtemp(path.join(os.tmpdir(), 'splitbrain-'));
   const registration = registerRun(opts.name, controller, tempDir);
-  const sink = new TeeSink(writer);
+  const sink = new TeeSink(writer, onHistoryFailure);
   const phases: PhaseTimes = {};
   let parts: RunnerParts | undefined;
   let crash: unknown;
@@ -130,12 +154,13 @@ export async function runTest(opts: TestOptions, makeParts: PartsFactory, io: Ru
     crash = error;
   } finally {
     progress?.stop();
-    crash = await cleanup(run, writer, parts, tempDir, crash, log);
+    crash = await cleanup(run, writer, parts, tempDir, crash, log, historyFailure !== undefined);
   }
   let results: RunResults;
   try {
-    results = await analyze(opts, workload, run, phases, signal.aborted, crash);
-    await writeJson(run.resultsJson, results);
+    results = await analyze(opts, workload, run, phases, signal.aborted && historyFailure === undefined, crash);
+    if (historyFailure !== undefined) results = cutShort(results, historyFailure);
+    await saveResults(run, results, log);
     await writeReport(run.dir, log);
   } finally {
     registration.unregister();
@@ -151,11 +176,11 @@ export async function runTest(opts: TestOptions, makeParts: PartsFactory, io: Ru
  * the store cannot take even that (a full disk, a read-only file system) the empty run
  * directory is removed and the error names --store: no 0-byte test.json for `latest` to show.
  */
-async function startRunDir(run: RunDir, test: unknown): Promise<HistoryWriter> {
+async function startRunDir(run: RunDir, test: unknown, onFailure: (error: unknown) => void): Promise<HistoryWriter> {
   let writer: HistoryWriter | undefined;
   try {
     await writeJson(run.testJson, test);
-    writer = await HistoryWriter.open(run.historyJsonl);
+    writer = await HistoryWriter.open(run.historyJsonl, { onFailure });
     await updateLatest(run);
     return writer;
   } catch (error) {
@@ -203,25 +228,50 @@ function startProgress(out: ProgressOutput, nemesis: NemesisDriver, recorder: Re
   return progress;
 }
 
-/** cleanup closes the history, saves node logs and tears the cluster down; errors become the crash. */
-async function cleanup(run: RunDir, writer: HistoryWriter, parts: RunnerParts | undefined, tempDir: string, crash: unknown, log: (line: string) => void): Promise<unknown> {
+/**
+ * cleanup closes the history, saves node logs and tears the cluster down; errors become the
+ * crash. After a history write failure (`diskFailed`) closing the history and saving logs fail
+ * for the same reason: they are logged, and the run stays cut short rather than crashed.
+ */
+async function cleanup(run: RunDir, writer: HistoryWriter, parts: RunnerParts | undefined, tempDir: string, crash: unknown, log: (line: string) => void, diskFailed: boolean): Promise<unknown> {
   let first = crash;
-  const attempt = async (what: string, action: () => Promise<void>): Promise<void> => {
+  const attempt = async (what: string, action: () => Promise<void>, onDisk = false): Promise<void> => {
     try {
       await action();
     } catch (error) {
       log(`${what} failed: ${error instanceof Error ? error.message : String(error)}`);
-      first ??= error;
+      if (!(onDisk && diskFailed)) first ??= error;
     }
   };
-  await attempt('closing the history', () => writer.close());
+  await attempt('closing the history', () => writer.close(), true);
   if (parts !== undefined) {
     const cluster = parts.cluster;
-    await attempt('collecting node logs', () => cluster.collectLogs(run.logsDir));
+    await attempt('collecting node logs', () => cluster.collectLogs(run.logsDir), true);
     await attempt('teardown', () => cluster.teardown());
   }
   await attempt('removing temp files', () => rm(tempDir, { recursive: true, force: true }));
   return first;
+}
+
+/**
+ * cutShort: a run whose history could not be written to the end is at best unknown. The prefix
+ * on disk (whole lines) was checked: an anomaly in it still counts; "valid" says nothing of the
+ * rest.
+ */
+function cutShort(results: RunResults, failure: HistoryFailure): RunResults {
+  const why = `cut short: history.jsonl could not be written (${fsErrorText(failure.error)}) after ${failure.opsRecorded} ops; the ${results.opCount} ops on disk were checked`;
+  const valid = composeVerdicts([results.valid, 'unknown']);
+  return { ...results, valid, cutShort: why, ...(valid === 'unknown' ? { unknownReason: why } : {}) };
+}
+
+/** saveResults writes results.json; on a full disk that fails too, which is logged, not thrown. */
+async function saveResults(run: RunDir, results: RunResults, log: (line: string) => void): Promise<void> {
+  try {
+    await writeJson(run.resultsJson, results);
+  } catch (error) {
+    if (!isFsError(error)) throw error;
+    log(`results.json not written: ${fsErrorText(error)}`);
+  }
 }
 
 /** writeReport renders report.html; a report failure is logged and never changes the verdict. */

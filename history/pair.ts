@@ -1,4 +1,5 @@
 // history/pair.ts — pair each invoke with its completion into Operations for the checkers.
+import { HistoryInputError } from './errors.ts';
 import type { Op, Process } from './op.ts';
 import type { Operation } from '../checker/types.ts';
 
@@ -28,45 +29,125 @@ export interface PairResult {
 const READ_FS_DEFAULT: readonly string[] = ['read', 'get'];
 
 /**
- * PendingTable maps a process to the slot of its open invoke: an array for the small
- * integer processes clients use, a Map for anything else.
+ * PendingTable maps a process to its open invoke: an array for the small integer processes
+ * clients use, a Map for anything else (pairing a million ops must not hash a million keys).
  */
-class PendingTable {
-  private readonly dense: number[] = [];
-  private readonly sparse = new Map<Process, number>();
+class PendingTable<T> {
+  private readonly dense: (T | undefined)[] = [];
+  private readonly sparse = new Map<Process, T>();
   private static readonly DENSE_MAX = 1 << 20;
 
-  get(process: Process): number {
-    if (typeof process === 'number' && process < PendingTable.DENSE_MAX) return this.dense[process] ?? -1;
-    return this.sparse.get(process) ?? -1;
+  private static isDense(process: Process): process is number {
+    return typeof process === 'number' && Number.isSafeInteger(process) && process >= 0 && process < PendingTable.DENSE_MAX;
   }
 
-  set(process: Process, position: number): void {
-    if (typeof process === 'number' && process < PendingTable.DENSE_MAX) {
-      while (this.dense.length < process) this.dense.push(-1);
-      this.dense[process] = position;
+  get(process: Process): T | undefined {
+    return PendingTable.isDense(process) ? this.dense[process] : this.sparse.get(process);
+  }
+
+  set(process: Process, value: T): void {
+    if (PendingTable.isDense(process)) {
+      while (this.dense.length < process) this.dense.push(undefined);
+      this.dense[process] = value;
     } else {
-      this.sparse.set(process, position);
+      this.sparse.set(process, value);
     }
   }
 
-  /** positions lists the open slots (order does not matter to the caller). */
-  positions(): number[] {
-    return [...this.dense.filter((p) => p >= 0), ...this.sparse.values()].filter((p) => p >= 0);
+  delete(process: Process): void {
+    if (PendingTable.isDense(process)) this.dense[process] = undefined;
+    else this.sparse.delete(process);
   }
+
+  /** values lists the open entries, in no particular order. */
+  *values(): IterableIterator<T> {
+    for (const value of this.dense) if (value !== undefined) yield value;
+    yield* this.sparse.values();
+  }
+}
+
+/** OpenInvoke is an invoke waiting for its completion: where it is, and the caller's slot. */
+export interface OpenInvoke {
+  invoke: Op;
+  position: number;
+  slot: number;
+}
+
+/**
+ * PairingTracker is the one definition of a well-paired history. Fed every op in order, it
+ * checks that indexes increase, that a process invokes only when it has nothing pending, and
+ * that each completion closes its process's pending invoke with the same f; it throws a
+ * HistoryInputError otherwise. Nemesis entries are not paired.
+ */
+export class PairingTracker {
+  private readonly open = new PendingTable<OpenInvoke>();
+  private indexPrevious = -Infinity;
+
+  /** accept checks `op` at `position`; a completion returns the invoke it closes. */
+  accept(op: Op, position: number, slot = position): OpenInvoke | undefined {
+    if (!(op.index > this.indexPrevious)) {
+      throw new HistoryInputError({
+        index: op.index, position, detail: `indexes must increase (previous ${this.indexPrevious})`,
+        expected: `"index" greater than the previous op's ${this.indexPrevious}`, got: String(op.index),
+      });
+    }
+    this.indexPrevious = op.index;
+    if (op.process === 'nemesis') return undefined;
+    const open = this.open.get(op.process);
+    if (op.type === 'invoke') {
+      if (open !== undefined) {
+        const { f, index } = open.invoke;
+        throw new HistoryInputError({
+          index: op.index, position,
+          detail: `process ${op.process} invokes ${op.f} while its ${f} from index ${index} is still pending`,
+          expected: `a completion of process ${op.process}'s ${f} (invoked at index ${index}) before its next invoke`,
+          got: `invoke ${op.f}`,
+        });
+      }
+      this.open.set(op.process, { invoke: op, position, slot });
+      return undefined;
+    }
+    if (open === undefined) {
+      throw new HistoryInputError({
+        index: op.index, position, detail: `${op.type} ${op.f} of process ${op.process} has no pending invoke`,
+        expected: `an invoke by process ${op.process} before each of its completions`,
+        got: `${op.type} ${op.f} with nothing pending`,
+      });
+    }
+    if (open.invoke.f !== op.f) {
+      throw new HistoryInputError({
+        index: op.index, position,
+        detail: `completion f ${op.f} differs from invoke f ${open.invoke.f} at index ${open.invoke.index}`,
+        expected: `"f" ${JSON.stringify(open.invoke.f)}, as invoked at index ${open.invoke.index}`,
+        got: JSON.stringify(op.f),
+      });
+    }
+    this.open.delete(op.process);
+    return open;
+  }
+
+  /** pending lists the invokes still open (never completed), in no particular order. */
+  pending(): IterableIterator<OpenInvoke> {
+    return this.open.values();
+  }
+}
+
+/** checkPairing runs PairingTracker over a whole history; it throws on the first bad op. */
+export function checkPairing(history: readonly Op[]): void {
+  const tracker = new PairingTracker();
+  for (let position = 0; position < history.length; position++) tracker.accept(history[position], position);
 }
 
 /**
  * toOperations pairs every invoke with its process's next completion. `ok` keeps the op with
  * its return index; `fail` removes it (it never happened); `info` or a missing completion keeps
  * it with returnIndex Infinity (it may happen at any time after its invoke, or never). Reads
- * that fail or are info are dropped (they constrain nothing) but counted. Throws an Error naming
- * the history index on malformed pairing.
+ * that fail or are info are dropped (they constrain nothing) but counted. Throws a
+ * HistoryInputError naming the history index on malformed pairing (see PairingTracker).
  */
 export function toOperations(history: readonly Op[], opts: PairOptions = {}): PairResult {
   const readFs = new Set(opts.readFs ?? READ_FS_DEFAULT);
-  // pending: each process's open invoke, as its slot (-1: none).
-  const pending = new PendingTable();
+  const tracker = new PairingTracker();
   // Slots in invoke order: the invoke and, once it came, its ok completion (null: info or
   // never completed; undefined while open). Operations are built at the end, in one shape each.
   const invokes: Op[] = [];
@@ -91,41 +172,22 @@ export function toOperations(history: readonly Op[], opts: PairOptions = {}): Pa
       result.infoCount++;
     }
   };
-  let indexPrevious = -Infinity;
   for (let position = 0; position < history.length; position++) {
     const op = history[position];
-    if (!(op.index > indexPrevious)) {
-      throw new Error(`history index ${op.index}: indexes must increase (previous ${indexPrevious})`);
-    }
-    indexPrevious = op.index;
+    const open = tracker.accept(op, position, invokes.length);
     if (op.process === 'nemesis') {
       result.nemesisCount++;
       continue;
     }
-    const openAt = pending.get(op.process);
-    const open = openAt >= 0 ? invokes[openAt] : undefined;
     if (op.type === 'invoke') {
-      if (open !== undefined) {
-        throw new Error(
-          `history index ${op.index}: process ${op.process} invokes ${op.f} while its ${open.f} ` +
-            `from index ${open.index} is still pending`,
-        );
-      }
-      pending.set(op.process, invokes.length);
       invokes.push(op);
       completions.push(undefined);
       dropped.push(false);
       continue;
     }
-    if (open === undefined) {
-      throw new Error(`history index ${op.index}: ${op.type} ${op.f} of process ${op.process} has no pending invoke`);
-    }
-    if (open.f !== op.f) {
-      throw new Error(
-        `history index ${op.index}: completion f ${op.f} differs from invoke f ${open.f} at index ${open.index}`,
-      );
-    }
-    pending.set(op.process, -1);
+    // accept() has already thrown for a completion that closes nothing.
+    if (open === undefined) throw new Error(`toOperations: the ${op.type} at index ${op.index} closes no invoke`);
+    const openAt = open.slot;
     if (op.type === 'ok') {
       completions[openAt] = op;
     } else if (op.type === 'fail') {
@@ -137,7 +199,7 @@ export function toOperations(history: readonly Op[], opts: PairOptions = {}): Pa
       markInfo(openAt);
     }
   }
-  for (const slot of pending.positions().sort((a, b) => a - b)) {
+  for (const slot of [...tracker.pending()].map((o) => o.slot).sort((a, b) => a - b)) {
     result.pendingCount++;
     markInfo(slot);
   }

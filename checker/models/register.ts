@@ -1,6 +1,6 @@
 // checker/models/register.ts — a single read/write register.
 import type { Model, Operation, StepResult } from '../types.ts';
-import { describeRegisterOp, showValue, STEP_ILLEGAL, unknownFunction, valueKey, valuesEqual } from './values.ts';
+import { describeRegisterOp, inputCheck, showValue, STEP_ILLEGAL, unknownFunction, valueKey, valuesEqual } from './values.ts';
 
 const FS = ['read', 'write'] as const;
 
@@ -20,6 +20,7 @@ export function registerModel(init: unknown = null): Model<unknown> {
     },
     stateKey: valueKey,
     readOnly: (op) => op.f === 'read',
+    checkInput: inputCheck('register', FS),
     describeOperation: describeRegisterOp,
     describeState: (state) => `register = ${showValue(state)}`,
   };

@@ -1,9 +1,39 @@
-// control/runner/verdict.ts — composing verdicts (false > unknown > true) and mapping them to exit codes.
+// control/runner/verdict.ts — composing verdicts (false > unknown > true), and what counts as evidence.
 import type { Verdict } from '../../checker/types.ts';
+import type { OpStats } from '../../workloads/stats.ts';
 
 /** composeVerdicts is Jepsen's checker/compose rule: any false is false, else any unknown is unknown. */
 export function composeVerdicts(verdicts: readonly Verdict[]): Verdict {
   if (verdicts.some((v) => v === false)) return false;
   if (verdicts.some((v) => v === 'unknown')) return 'unknown';
   return true;
+}
+
+/** RunVerdict: a run's verdict and, when it is unknown for a reason of the run's own, that reason. */
+export interface RunVerdict {
+  valid: Verdict;
+  unknownReason?: string;
+}
+
+/**
+ * noEvidenceReason: a run in which no client operation succeeded proves nothing (every checker
+ * passes such a history vacuously: a cluster that refused every request looks "valid"). Returns
+ * why, or undefined when at least one operation succeeded.
+ */
+export function noEvidenceReason(stats: OpStats): string | undefined {
+  const { count, ok, fail, info, pending } = stats.all;
+  if (ok > 0) return undefined;
+  if (count === 0) return 'no evidence: no client operation was invoked';
+  return `no evidence: no client operation succeeded (${count} invoked: ${fail} failed, ${info} info, ${pending} pending)`;
+}
+
+/**
+ * runVerdict composes a checker's verdict with the evidence rule (composeVerdicts): a history
+ * without one successful operation is at best unknown; an anomaly found in it still counts.
+ */
+export function runVerdict(checkerValid: Verdict, stats: OpStats): RunVerdict {
+  const reason = noEvidenceReason(stats);
+  if (reason === undefined) return { valid: checkerValid };
+  const valid = composeVerdicts([checkerValid, 'unknown']);
+  return valid === 'unknown' ? { valid, unknownReason: reason } : { valid };
 }

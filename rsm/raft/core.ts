@@ -5,7 +5,7 @@
 // self-ack.ts), the become* transitions, and the per-role handlers.
 import {
   noEffects,
-  type ClientCommand, type ClientReply, type ClientRequest, type CoreConfig, type CoreFactory, type Effects, type NodeId,
+  type ClientReply, type ClientRequest, type CoreConfig, type CoreFactory, type Effects, type NodeId,
   type NodeStatus, type PersistOp, type ProtocolCore,
 } from '../core/types.ts';
 import { KvStateMachine } from '../kv/state-machine.ts';
@@ -17,7 +17,7 @@ import { FollowerProgress, ProgressTracker } from './progress.ts';
 import { Proposals } from './proposals.ts';
 import { ReadState } from './read-state.ts';
 import { failPendingReads, servePendingReads } from './reads.ts';
-import { advanceCommit, broadcastAppend, startRound } from './replication.ts';
+import { advanceCommit, startRound } from './replication.ts';
 import { handleRequest } from './requests.ts';
 import { LeaderDurability } from './self-ack.ts';
 import { answerStale, stepCandidate, stepFollower, stepLeader } from './step.ts';
@@ -47,16 +47,17 @@ export class RaftCore implements ProtocolCore<RaftMessage> {
   readonly opts: RaftOptions;
   readonly bugs: ReadonlySet<string>;
   readonly config: CoreConfig;
-  /** observer: hooks for tests and tracing, set once after construction. */
-  observer: RaftObserver | null = null;
   readonly log: RaftLog;
   /** tracker: the leader's progress of each follower (empty unless leading). */
   readonly tracker = new ProgressTracker();
   /** reads: the leader's heartbeat rounds, lease and waiting reads. */
   readonly reads = new ReadState();
   readonly timers: RaftTimers;
+  /** proposals: client requests waiting for their entries to apply (leader only). */
+  readonly proposals = new Proposals();
 
   private readonly termState: TermState;
+  private observer: RaftObserver | null = null;
   private smValue: KvStateMachine;
   private snapshotValue: SnapshotRecord | null;
   private readonly durability = new LeaderDurability();
@@ -65,7 +66,6 @@ export class RaftCore implements ProtocolCore<RaftMessage> {
   private snapshotsInstalled = 0;
   /** snapshotsSent counts InstallSnapshot messages sent as leader (GET /status). */
   private snapshotsSent = 0;
-  private readonly proposals = new Proposals();
   /** recordCount: how many records the durable log holds, to keep it bounded. */
   private recordCount: number;
   /** fx collects the effects of the call in progress. */
@@ -160,6 +160,12 @@ export class RaftCore implements ProtocolCore<RaftMessage> {
 
   request(req: ClientRequest): Effects<RaftMessage> {
     return this.run(() => handleRequest(this, req));
+  }
+
+  /** observe installs hooks for tests and tracing, once, before the first call. */
+  observe(observer: RaftObserver): void {
+    assert(this.observer === null, 'observer installed twice');
+    this.observer = observer;
   }
 
   status(): NodeStatus {
@@ -302,38 +308,14 @@ export class RaftCore implements ProtocolCore<RaftMessage> {
   /** sendSelfAck asks the runtime to tell us once our log up to its end is durable. */
   private sendSelfAck(): void {
     if (this.role !== 'leader') return;
-    const matchIndex = this.durability.ackToSend(this.log.lastIndex());
-    if (matchIndex === null) return;
-    this.send(this.id, {
-      type: 'AppendEntriesReply', term: this.term, success: true, prevIndex: 0, matchIndex,
-      conflictIndex: 0, conflictTerm: null, round: 0,
-    });
+    const ack = this.durability.selfAck(this.term, this.log.lastIndex());
+    if (ack !== null) this.send(this.id, ack);
   }
 
-  // ---- proposals and applying ----
-
-  /**
-   * propose appends a client command, unless it is already applied or already in the log; the
-   * request waits for its entry to apply.
-   */
-  propose(reqId: number, command: ClientCommand): void {
-    assert(this.role === 'leader', `propose as ${this.role}`);
-    if (this.sm.isDuplicate(command)) {
-      // Already applied: the state machine returns the remembered reply without applying again.
-      this.reply({ reqId, outcome: 'ok', result: this.sm.apply(command) });
-      return;
-    }
-    let index = this.proposals.indexOf(command);
-    if (index === undefined) {
-      this.appendEntry({ term: this.term, cmd: command });
-      index = this.log.lastIndex();
-      broadcastAppend(this);
-    }
-    this.proposals.wait(index, reqId, command);
-  }
+  // ---- appending and applying ----
 
   /** appendEntry: the leader appends to its own log, durably, before anyone is told. */
-  private appendEntry(entry: Entry): void {
+  appendEntry(entry: Entry): void {
     assert(this.role === 'leader' && entry.term === this.term, 'only a leader appends entries of its term');
     const from = this.log.lastIndex() + 1;
     this.log.append([entry]);

@@ -1,5 +1,6 @@
 // rsm/raft/self-ack.ts — LeaderDurability: how far a leader's own log is known durable, learnt from self-acks.
 import { assert } from '../core/support.ts';
+import type { AppendEntriesReply } from './types.ts';
 
 /**
  * LeaderDurability: the runtime may send AppendEntries before the leader's own write is on disk
@@ -29,11 +30,17 @@ export class LeaderDurability {
     if (matchIndex > this.durable) this.durable = matchIndex;
   }
 
-  /** ackToSend: the index to ask a self-ack for, or null when one for lastIndex is on its way. */
-  ackToSend(lastIndex: number): number | null {
+  /**
+   * selfAck: the message to send ourselves for a log ending at lastIndex (a successful
+   * AppendEntriesReply), or null when one for lastIndex is on its way already.
+   */
+  selfAck(term: number, lastIndex: number): AppendEntriesReply | null {
     if (lastIndex <= this.sent) return null;
     this.sent = lastIndex;
-    return lastIndex;
+    return {
+      type: 'AppendEntriesReply', term, success: true, prevIndex: 0, matchIndex: lastIndex,
+      conflictIndex: 0, conflictTerm: null, round: 0,
+    };
   }
 
   /** resendLost: a self-ack the network lost (possible in simulations) is asked for again. */

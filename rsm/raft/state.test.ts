@@ -133,13 +133,13 @@ describe('ReadState and LeaderDurability', () => {
 
   it('durableIndex only grows and never passes the log end', () => {
     const d = new LeaderDurability();
-    expect(d.ackToSend(4)).toBe(4);
-    expect(d.ackToSend(4)).toBeNull();
+    expect(d.selfAck(2, 4)).toMatchObject({ type: 'AppendEntriesReply', term: 2, success: true, matchIndex: 4 });
+    expect(d.selfAck(2, 4)).toBeNull();
     d.acked(3, 4);
     d.acked(2, 4);
     expect(d.durableIndex).toBe(3);
     expect(() => d.acked(5, 4)).toThrow(/beyond log/);
     d.resendLost();
-    expect(d.ackToSend(4)).toBe(4);
+    expect(d.selfAck(2, 4)?.matchIndex).toBe(4);
   });
 });

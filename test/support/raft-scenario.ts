@@ -1,7 +1,8 @@
 // test/support/raft-scenario.ts — the commands of raft scenario scripts (test/scenarios/raft-*.txt).
 //
 // Nodes n1..nN run RaftCore on the in-memory network (FIFO delivery, time only moves on tick).
-// Notation in outputs: `5@2` is the log entry at index 5 of term 2; `x=1` a write of 1 to x.
+// Notation in outputs: `5@2` is the log entry at index 5 of term 2; `x=1` a write of 1 to x;
+// `[snapshot 4@1]` a log compacted up to 4@1.
 import { createRaftCore, RaftCore } from '../../rsm/raft/core.ts';
 import type { Entry, RaftMessage } from '../../rsm/raft/types.ts';
 import type { NodeId } from '../../rsm/core/types.ts';
@@ -219,9 +220,8 @@ export const RAFT_HANDLERS: Record<string, Handler<RaftScenario>> = {
   }),
   log: (env, cmd) => nodesOf(env, cmd).map((id) => {
     const log = env.core(id, cmd).log;
-    const entries: string[] = [];
-    for (let i = log.firstIndex(); i <= log.lastIndex(); i += 1) entries.push(formatEntry(i, log.entry(i)));
-    const snap = log.snapshotIndex > 0 ? ` snapshot=${log.snapshotIndex}@${log.snapshotTerm}` : '';
-    return `${id}:${snap} ${entries.length === 0 ? '(empty)' : entries.join(', ')}`;
+    const parts = log.snapshotIndex > 0 ? [`[snapshot ${log.snapshotIndex}@${log.snapshotTerm}]`] : [];
+    for (let i = log.firstIndex(); i <= log.lastIndex(); i += 1) parts.push(formatEntry(i, log.entry(i)));
+    return `${id}: ${parts.length === 0 ? '(empty)' : parts.join(', ')}`;
   }),
 };

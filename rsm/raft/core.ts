@@ -1,8 +1,9 @@
 // rsm/raft/core.ts — the Raft core: roles, transitions, dispatch of ticks, messages and requests.
 //
 // The protocol rules live in election.ts, replication.ts, snapshot.ts, reads.ts and requests.ts;
-// this file wires the node's state (term-state.ts, log.ts, progress.ts, read-state.ts,
-// self-ack.ts), the become* transitions, and the per-role handlers.
+// the node's state in small guarded classes (term-state.ts, log.ts, progress.ts, read-state.ts,
+// self-ack.ts, timers.ts). This file wires them: the become* transitions, the term rules every
+// message passes (Raft §5.1) before its role's handler (step.ts), and applying committed entries.
 import {
   noEffects,
   type ClientReply, type ClientRequest, type CoreConfig, type CoreFactory, type Effects, type NodeId,
@@ -36,8 +37,9 @@ interface RoleHandler {
 /**
  * RaftCore: one Raft replica of the KV state machine. No PreVote: elections follow the paper
  * (with the §6 vote-ignoring rule only under reads=lease, see election.ts). Its state is read
- * through getters and changed only through methods: the log (with commit and apply marks), the
- * leader's per-follower progress and its read state are classes that guard their invariants.
+ * through getters and changed only through methods: term, vote and role (TermState), the log
+ * with its commit and apply marks (RaftLog), the leader's per-follower progress (ProgressTracker)
+ * and its read state (ReadState) are classes that assert their invariants.
  */
 export class RaftCore implements ProtocolCore<RaftMessage> {
   readonly id: NodeId;

@@ -81,6 +81,39 @@ describe('splitbrain CLI', () => {
   });
 });
 
+describe('check --semantics: Knossos\'s reading of nil for EDN, ours for JSONL', () => {
+  // A write of 1 completes, then a read returns nil: Knossos reads that as "value unknown".
+  const ops = [
+    ['invoke', 0, 'write', '1'], ['ok', 0, 'write', '1'], ['invoke', 1, 'read', 'nil'], ['ok', 1, 'read', 'nil'],
+  ] as const;
+
+  it('an EDN history defaults to Knossos semantics, a JSONL one to ours; --semantics overrides both', async () => {
+    const edn = path.join(tempDir, 'nil-read.edn');
+    writeFileSync(edn, ops.map(([type, p, f, v]) => `{:type :${type}, :process ${p}, :f :${f}, :value ${v}}`).join('\n') + '\n');
+    const jsonl = path.join(tempDir, 'nil-read.jsonl');
+    writeFileSync(jsonl, ops.map(([type, p, f, v], index) => JSON.stringify({ index, type, process: p, f, value: v === 'nil' ? null : Number(v) })).join('\n') + '\n');
+
+    const knossos = await jepsen('check', edn, '--model', 'cas-register');
+    expect(knossos.exitCode, knossos.stderr).toBe(0);
+    expect(knossos.stdout).toMatch(/^linearizable \(model cas-register, Knossos semantics,/);
+    const ours = await jepsen('check', jsonl, '--model', 'cas-register');
+    expect(ours.exitCode).toBe(1);
+    expect(ours.stdout).not.toContain('Knossos');
+    expect((await jepsen('check', edn, '--model', 'cas-register', '--semantics', 'splitbrain')).exitCode).toBe(1);
+    expect((await jepsen('check', jsonl, '--model', 'register', '--semantics', 'knossos')).exitCode).toBe(0);
+  });
+
+  it('--semantics knossos on a Porcupine model, or an unknown name, is bad input', async () => {
+    const file = path.join(examples, 'cas-register-ok.jsonl');
+    const etcd = await jepsen('check', file, '--model', 'etcd', '--semantics', 'knossos');
+    expect(etcd.exitCode).toBe(3);
+    expect(etcd.stderr).toMatch(/--semantics knossos: model etcd has only its own semantics/);
+    const bogus = await jepsen('check', file, '--model', 'register', '--semantics', 'jepsen');
+    expect(bogus.exitCode).toBe(3);
+    expect(bogus.stderr).toMatch(/--semantics/);
+  });
+});
+
 describe('check DIR re-checks a stored run', () => {
   it("re-runs the run's own workload checker into results.json, or a --model check beside it", async () => {
     const store = path.join(tempDir, 'store');

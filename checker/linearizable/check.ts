@@ -32,7 +32,7 @@ const RSS_BYTES_MAX_DEFAULT = 3 * 2 ** 30;
 /**
  * checkOperations decides whether `ops` are linearizable under `model`, one search per
  * partition (P-compositionality). The first illegal partition ends the whole check.
- * With strategy 'workers' the model is rebuilt in each thread by getModel(model.name, model.initArg).
+ * With strategy 'workers' the model is rebuilt in each thread by getModel(model.name, model.initArg, model.semantics).
  */
 export async function checkOperations(
   ops: Operation[],
@@ -49,7 +49,7 @@ export async function checkOperations(
     if (!MODEL_NAMES.includes(model.name)) {
       throw new Error(`strategy workers needs a named model (${MODEL_NAMES.join(', ')}); got "${model.name}"`);
     }
-    outcome = await runInWorkers(partitions, model.name, model.initArg, {
+    outcome = await runInWorkers(partitions, model.name, model.initArg, model.semantics ?? 'splitbrain', {
       workers: opts.workers ?? os.availableParallelism(),
       timeoutMs,
       sliceSteps,
@@ -76,6 +76,7 @@ export async function checkOperations(
     steps: outcome.steps,
   };
   if (outcome.unknownReason !== undefined && result.valid === 'unknown') result.unknownReason = outcome.unknownReason;
+  if (model.semantics !== undefined) result.semantics = model.semantics;
   return result;
 }
 

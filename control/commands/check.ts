@@ -3,8 +3,9 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { HISTORY_FORMAT_NAMES, readHistory, type HistoryFormatName } from '../../history/read.ts';
-import { getModel, MODEL_NAMES } from '../../checker/models/index.ts';
+import { detectFormat, HISTORY_FORMAT_NAMES, parseHistoryFormat, readHistory, type HistoryFormat, type HistoryFormatName } from '../../history/read.ts';
+import { getModel, MODEL_NAMES, MODEL_SEMANTICS, supportsSemantics } from '../../checker/models/index.ts';
+import type { ModelSemantics } from '../../checker/types.ts';
 import { checkLinearizable } from '../../checker/linearizable/index.ts';
 import { formatLinearizabilityResult } from '../../checker/linearizable/format.ts';
 import { exitCodeFor, UsageError } from '../exit-codes.ts';
@@ -15,6 +16,7 @@ import { parseJsonValue, parsePositiveSeconds } from '../arg-parsers.ts';
 interface CheckFlags {
   model?: string;
   format?: HistoryFormatName;
+  semantics?: ModelSemantics;
   init?: unknown;
   timeout?: number;
   json?: boolean;
@@ -83,6 +85,20 @@ async function recheckRun(target: CheckTarget & { runDir: string }, workloadName
   process.exitCode = exitCodeFor(checker.valid);
 }
 
+/**
+ * resolveSemantics: --semantics when given (if the model has it); otherwise Knossos's for
+ * EDN files (Jepsen/Knossos histories) of models Knossos defines, ours for everything else.
+ */
+function resolveSemantics(flag: ModelSemantics | undefined, modelName: string, format: HistoryFormat): ModelSemantics {
+  if (flag !== undefined) {
+    if (!supportsSemantics(modelName, flag)) {
+      throw new UsageError(`check: --semantics ${flag}: model ${modelName} has only its own semantics (it follows Porcupine); omit --semantics`);
+    }
+    return flag;
+  }
+  return format === 'edn' && supportsSemantics(modelName, 'knossos') ? 'knossos' : 'splitbrain';
+}
+
 async function runCheck(input: string, flags: CheckFlags): Promise<void> {
   const target = await resolveTarget(input);
   const workloadName = target.test?.options?.workload;
@@ -95,8 +111,9 @@ async function runCheck(input: string, flags: CheckFlags): Promise<void> {
     throw new UsageError(`check: --model: expected one of ${MODEL_NAMES.join(', ')}, got "${modelName}"`);
   }
   const init = flags.init !== undefined ? flags.init : target.test?.init;
-  const model = getModel(modelName, init);
-  const history = await readHistory(target.historyPath, { format: flags.format });
+  const format = flags.format === undefined ? await detectFormat(target.historyPath) : parseHistoryFormat(flags.format);
+  const model = getModel(modelName, init, resolveSemantics(flags.semantics, modelName, format));
+  const history = await readHistory(target.historyPath, { format });
   const result = await checkLinearizable(history, model, {
     timeoutMs: flags.timeout === undefined ? undefined : flags.timeout * 1000,
     strategy: flags.strategy,
@@ -117,6 +134,7 @@ export function registerCheckCommand(program: Command): void {
     .argument('<history>', 'history file, or a run directory holding history.jsonl')
     .addOption(new Option('-m, --model <model>', `model: ${MODEL_NAMES.join(', ')}`))
     .addOption(new Option('-f, --format <format>', 'history format (default: detected from the content)').choices(HISTORY_FORMAT_NAMES))
+    .addOption(new Option('--semantics <semantics>', 'how register models read nil: knossos (an ok read of nil read an unknown value) or splitbrain (it read nil); default knossos for EDN files, splitbrain otherwise').choices(MODEL_SEMANTICS))
     .option('--init <json>', 'initial value of the model, as JSON (default null; Knossos data uses 0)', parseJsonValue)
     .option('--timeout <seconds>', 'give up after this long and answer unknown', parsePositiveSeconds)
     .addOption(new Option('--strategy <strategy>', 'how partitions are searched').choices(['interleave', 'workers']))

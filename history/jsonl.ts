@@ -3,7 +3,7 @@ import { close as closeCb, fsync as fsyncCb, open as openCb, writeSync } from 'n
 import { promisify } from 'node:util';
 import { HistoryParseError } from './errors.ts';
 import { readLines } from './lines.ts';
-import { opFromRecord } from './op-record.ts';
+import { opFromRecord, type OpCheck } from './op-record.ts';
 import { isOpType, type Op } from './op.ts';
 
 const openFd = promisify(openCb);
@@ -13,9 +13,10 @@ const closeFd = promisify(closeCb);
 /**
  * readJsonlOps streams and validates the ops of a JSONL history (see op-record.ts for the
  * rules). Blank lines are skipped; anything else that is not a valid op, including a torn last
- * line, is a HistoryParseError. An op without "index" gets its position in the file.
+ * line, is a HistoryParseError. An op without "index" gets its position in the file. `check`,
+ * when given, inspects every op as well (see OpCheck).
  */
-export async function* readJsonlOps(path: string): AsyncGenerator<Op> {
+export async function* readJsonlOps(path: string, check?: OpCheck): AsyncGenerator<Op> {
   let count = 0;
   for await (const { text, line } of readLines(path)) {
     if (text.trim().length === 0) continue;
@@ -27,7 +28,7 @@ export async function* readJsonlOps(path: string): AsyncGenerator<Op> {
       const expected = 'a JSON object (one op per line)';
       throw new HistoryParseError(path, line, expected, JSON.stringify(shown));
     }
-    yield opFromRecord(record, { file: path, line, indexDefault: count, syntax: 'json' });
+    yield opFromRecord(record, { file: path, line, indexDefault: count, syntax: 'json', check });
     count += 1;
   }
 }

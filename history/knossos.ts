@@ -1,6 +1,6 @@
 // history/knossos.ts — read Jepsen/Knossos EDN histories (and Porcupine's kv files) as Ops.
 import { readEdnForms } from './edn.ts';
-import { opFromRecord } from './op-record.ts';
+import { opFromRecord, type OpCheck } from './op-record.ts';
 import type { Op } from './op.ts';
 
 /**
@@ -10,11 +10,12 @@ import type { Op } from './op.ts';
  * (:invoke/:ok/:fail/:info), :process (integer or :nemesis) and :f; :value, :key, :time,
  * :index, :node and :error are taken when present (see op-record.ts). Without :index an op's
  * index is its position in the file; without :time it has none. Other keys are ignored.
+ * `check`, when given, inspects every op as well (see OpCheck).
  */
-export async function* readKnossosOps(path: string): AsyncGenerator<Op> {
+export async function* readKnossosOps(path: string, check?: OpCheck): AsyncGenerator<Op> {
   let count = 0;
   for await (const item of readEdnForms(path, { streamTopLevelSeq: true })) {
-    const ctx = { file: path, line: item.line, indexDefault: count, syntax: 'edn' } as const;
+    const ctx = { file: path, line: item.line, indexDefault: count, syntax: 'edn', check } as const;
     yield opFromRecord(item.value, ctx);
     count += 1;
   }

@@ -3,6 +3,7 @@ import { HistoryParseError } from './errors.ts';
 import { readJsonlOps } from './jsonl.ts';
 import { readKnossosOps } from './knossos.ts';
 import { readChunks } from './lines.ts';
+import type { OpCheck } from './op-record.ts';
 import type { Op } from './op.ts';
 import { readPorcupineOps } from './porcupine.ts';
 
@@ -33,9 +34,10 @@ export function parseHistoryFormat(name: string): HistoryFormat {
   return format;
 }
 
-/** HistoryReadOptions: `format` skips detection. */
+/** HistoryReadOptions: `format` skips detection; `check` inspects every op (jsonl and edn only). */
 export interface HistoryReadOptions {
   format?: HistoryFormatName;
+  check?: OpCheck;
 }
 
 // A logger line: level, logger name, " - " (Jepsen's log4j layout).
@@ -102,12 +104,13 @@ export async function* streamHistory(
     : parseHistoryFormat(opts.format);
   switch (format) {
     case 'jsonl':
-      yield* readJsonlOps(path);
+      yield* readJsonlOps(path, opts.check);
       return;
     case 'edn':
-      yield* readKnossosOps(path);
+      yield* readKnossosOps(path, opts.check);
       return;
     case 'porcupine-etcd':
+      if (opts.check !== undefined) throw new Error('streamHistory: a check applies to jsonl and edn histories only');
       yield* readPorcupineOps(path);
       return;
     default: {

@@ -1,5 +1,5 @@
 // test/cli.test.ts — the `npm run jepsen` command line as a user meets it: real processes, exit codes.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -111,6 +111,99 @@ describe('check --semantics: Knossos\'s reading of nil for EDN, ours for JSONL',
     const bogus = await jepsen('check', file, '--model', 'register', '--semantics', 'jepsen');
     expect(bogus.exitCode).toBe(3);
     expect(bogus.stderr).toMatch(/--semantics/);
+  });
+});
+
+describe('check FILE --workload: Jepsen/Elle EDN and our JSONL txn histories', () => {
+  // A G-single (read skew): T1 reads x after T0's append but y before it; T2 reads y after.
+  const txns = [
+    { process: 0, type: 'invoke', value: [['append', 'x', 1], ['append', 'y', 1]] },
+    { process: 1, type: 'invoke', value: [['r', 'x', null], ['r', 'y', null]] },
+    { process: 'nemesis', type: 'info', f: 'start-partition' },
+    { process: 0, type: 'ok', value: [['append', 'x', 1], ['append', 'y', 1]] },
+    { process: 1, type: 'ok', value: [['r', 'x', [1]], ['r', 'y', []]] },
+    { process: 2, type: 'invoke', value: [['r', 'y', null]] },
+    { process: 2, type: 'ok', value: [['r', 'y', [1]]] },
+  ];
+  const ednOf = (v: unknown): string => (v === null ? 'nil' : Array.isArray(v) ? `[${v.map(ednOf).join(' ')}]` : typeof v === 'string' ? `:${v}` : String(v));
+  // Elle's shape: keyword keys, :process :nemesis with a nemesis value, no :time or :index.
+  const ednLine = (t: (typeof txns)[number]) => t.process === 'nemesis'
+    ? '{:type :info, :process :nemesis, :f :start-partition, :value [:isolated {"n1" #{"n2" "n3"}}]}'
+    : `{:type :${t.type}, :process ${t.process}, :f :txn, :value ${ednOf(t.value)}}`;
+
+  it('reads one map a line or one vector, with the same verdict and lines as JSONL and as check DIR', async () => {
+    const lines = path.join(tempDir, 'g-single.edn');
+    writeFileSync(lines, txns.map(ednLine).join('\n') + '\n');
+    const vector = path.join(tempDir, 'g-single-vector.edn');
+    writeFileSync(vector, `[${txns.map(ednLine).join('\n ')}]\n`);
+    const runDir = path.join(tempDir, 'g-single-run');
+    mkdirSync(runDir);
+    const jsonl = path.join(runDir, 'history.jsonl');
+    writeFileSync(jsonl, txns.map((t, index) => JSON.stringify({ index, f: 'txn', ...t })).join('\n') + '\n');
+    writeFileSync(path.join(runDir, 'test.json'), JSON.stringify({ options: { workload: 'list-append', consistencyModel: 'serializable' } }));
+
+    const fromLines = await jepsen('check', lines, '--workload', 'list-append', '--consistency-model', 'serializable');
+    expect(fromLines.exitCode, fromLines.stderr).toBe(1);
+    expect(fromLines.stdout).toMatch(/^INVALID \(workload list-append, 7 history entries\)\n {2}G-single on keys y,x: /);
+    for (const other of [
+      await jepsen('check', vector, '--workload', 'list-append', '--consistency-model', 'serializable'),
+      await jepsen('check', jsonl, '--workload', 'list-append', '--consistency-model', 'serializable'),
+      await jepsen('check', runDir),
+    ]) {
+      expect(other.exitCode, other.stderr).toBe(1);
+      expect(other.stdout.replace(/ -> \S+results\.json/, '')).toBe(fromLines.stdout);
+    }
+    // Read committed allows G-single; --json carries the full Elle result.
+    const weak = await jepsen('check', lines, '--workload', 'list-append', '--consistency-model', 'read-committed', '--json');
+    expect(weak.exitCode).toBe(0);
+    const result = JSON.parse(weak.stdout) as { valid: boolean; checker: { elle: { anomalyTypes: string[] } } };
+    expect(result.valid).toBe(true);
+    expect(result.checker.elle.anomalyTypes).toContain('G-single');
+  });
+
+  it('checks rw-register histories ([:w k v] [:r k v])', async () => {
+    // T1 reads x = 1 (T0's write) and y = nil, yet T0 wrote y before completing: G-single.
+    const file = path.join(tempDir, 'rw.edn');
+    writeFileSync(file, [
+      '{:type :invoke, :process 0, :f :txn, :value [[:w :x 1] [:w :y 1]]}',
+      '{:type :ok, :process 0, :f :txn, :value [[:w :x 1] [:w :y 1]]}',
+      '{:type :invoke, :process 1, :f :txn, :value [[:r :x nil] [:r :y nil]]}',
+      '{:type :ok, :process 1, :f :txn, :value [[:r :x 1] [:r :y nil]]}',
+    ].join('\n'));
+    const r = await jepsen('check', file, '--workload', 'rw-register');
+    expect(r.exitCode, r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/^INVALID \(workload rw-register, 4 history entries\)/);
+  });
+
+  it('malformed txn histories name FILE:LINE and what was expected, exit 3', async () => {
+    const cases: [string, string, RegExp][] = [
+      ['short-mop.edn', '[{:type :invoke, :process 0, :f :txn, :value [[:append :x 1]]}\n {:type :ok, :process 0, :f :txn, :value [[:append :x]]}]',
+        /short-mop\.edn:2: expected :value to be a vector of micro-ops \[:append k v\] or \[:r k nil\|\[v \.\.\.\]\], got \["append","x"\]/],
+      ['not-txn.edn', '{:type :invoke, :process 0, :f :read, :value nil}', /not-txn\.edn:1: expected :f :txn .*got "read"/],
+      ['orphan.jsonl', '{"type":"ok","process":3,"f":"txn","value":[["r","x",[1]]]}', /orphan\.jsonl:1: expected an invoke by process 3 before this ok/],
+      ['changed.edn', '{:type :invoke, :process 0, :f :txn, :value [[:r :x nil]]}\n\n{:type :ok, :process 0, :f :txn, :value [[:r :y [1]]]}',
+        /changed\.edn:3: expected the ok txn to repeat the micro-ops of its invoke at index 0/],
+      ['append-in-rw.edn', '{:type :invoke, :process 0, :f :txn, :value [[:append :x 1]]}', /append-in-rw\.edn:1: expected :value to be a vector of micro-ops \[:w k v\]/],
+    ];
+    for (const [name, text, message] of cases) {
+      const file = path.join(tempDir, name);
+      writeFileSync(file, text + '\n');
+      const r = await jepsen('check', file, '--workload', name.startsWith('append-in-rw') ? 'rw-register' : 'list-append');
+      expect(r.exitCode, name).toBe(3);
+      expect(r.stderr.trim().split('\n'), name).toHaveLength(1);
+      expect(r.stderr, name).toMatch(message);
+    }
+  });
+
+  it('rejects other workloads for a file, --workload with --model, and an unknown consistency model', async () => {
+    const file = path.join(examples, 'cas-register-ok.jsonl');
+    const set = await jepsen('check', file, '--workload', 'set');
+    expect(set.exitCode).toBe(3);
+    expect(set.stderr).toMatch(/--workload: a history file is checked as list-append or rw-register/);
+    expect((await jepsen('check', file, '--workload', 'list-append', '--model', 'register')).stderr).toMatch(/exclude each other/);
+    const model = await jepsen('check', file, '--workload', 'list-append', '--consistency-model', 'acid');
+    expect(model.exitCode).toBe(3);
+    expect(model.stderr).toMatch(/--consistency-model: consistency model 'acid' is unknown/);
   });
 });
 

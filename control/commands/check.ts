@@ -1,4 +1,4 @@
-// control/commands/check.ts — `check`: decide whether a stored history is linearizable.
+// control/commands/check.ts — `check`: a history's verdict, by a model (linearizability) or a workload checker.
 import { existsSync, statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -9,7 +9,7 @@ import type { ModelSemantics } from '../../checker/types.ts';
 import { checkLinearizable } from '../../checker/linearizable/index.ts';
 import { formatLinearizabilityResult } from '../../checker/linearizable/format.ts';
 import { exitCodeFor, UsageError } from '../exit-codes.ts';
-import { getWorkload, WORKLOAD_NAMES } from '../../workloads/index.ts';
+import { checkWorkloadHistory, toJson, TXN_WORKLOADS } from './check-workload.ts';
 import { parseJsonValue, parsePositiveSeconds } from '../arg-parsers.ts';
 
 
@@ -17,6 +17,8 @@ interface CheckFlags {
   model?: string;
   format?: HistoryFormatName;
   semantics?: ModelSemantics;
+  workload?: string;
+  consistencyModel?: string;
   init?: unknown;
   timeout?: number;
   json?: boolean;
@@ -56,35 +58,6 @@ async function resolveTarget(input: string): Promise<CheckTarget> {
   return target;
 }
 
-function toJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => (v === Infinity ? null : v), 2);
-}
-
-/**
- * recheckRun re-runs a stored run's own workload checker (as Jepsen's analyze does) and
- * updates its results.json in place, keeping the stats the runner measured.
- */
-async function recheckRun(target: CheckTarget & { runDir: string }, workloadName: string, flags: CheckFlags): Promise<void> {
-  if (!WORKLOAD_NAMES.includes(workloadName)) {
-    throw new UsageError(`check: ${target.runDir}/test.json: options.workload: expected one of ${WORKLOAD_NAMES.join(', ')}, got "${workloadName}"`);
-  }
-  const history = await readHistory(target.historyPath, { format: 'jsonl' });
-  const timeoutS = flags.timeout ?? target.test?.options?.checkTimeoutS;
-  const consistencyModel = target.test?.options?.consistencyModel;
-  const checker = await getWorkload(workloadName).check(history, { timeoutMs: timeoutS === undefined ? undefined : timeoutS * 1000, consistencyModel });
-  const resultsPath = flags.out ?? path.join(target.runDir, 'results.json');
-  const previous = existsSync(resultsPath) ? (JSON.parse(await readFile(resultsPath, 'utf8')) as Record<string, unknown>) : {};
-  const results = { ...previous, valid: checker.valid, anomalies: checker.anomalies, checker, recheckedAt: new Date().toISOString() };
-  await writeFile(resultsPath, toJson(results) + '\n');
-  if (flags.json) process.stdout.write(toJson(results) + '\n');
-  else {
-    const verdict = checker.valid === true ? 'valid' : checker.valid === false ? 'INVALID' : 'unknown';
-    process.stdout.write(`${verdict} (workload ${workloadName}, ${history.length} history entries) -> ${resultsPath}\n`);
-    for (const anomaly of checker.anomalies) process.stdout.write(`  ${anomaly}\n`);
-  }
-  process.exitCode = exitCodeFor(checker.valid);
-}
-
 /**
  * resolveSemantics: --semantics when given (if the model has it); otherwise Knossos's for
  * EDN files (Jepsen/Knossos histories) of models Knossos defines, ours for everything else.
@@ -101,10 +74,23 @@ function resolveSemantics(flag: ModelSemantics | undefined, modelName: string, f
 
 async function runCheck(input: string, flags: CheckFlags): Promise<void> {
   const target = await resolveTarget(input);
-  const workloadName = target.test?.options?.workload;
-  if (target.runDir !== undefined && flags.model === undefined && workloadName !== undefined) {
-    return recheckRun({ ...target, runDir: target.runDir }, workloadName, flags);
+  if (flags.workload !== undefined && flags.model !== undefined) throw new UsageError('check: --workload and --model exclude each other');
+  const storedWorkload = target.runDir !== undefined && flags.model === undefined ? target.test?.options?.workload : undefined;
+  const workload = flags.workload ?? storedWorkload;
+  if (workload !== undefined) {
+    return checkWorkloadHistory({
+      historyPath: target.historyPath,
+      runDir: target.runDir,
+      workload,
+      workloadSource: flags.workload !== undefined ? '--workload' : `${target.runDir}/test.json: options.workload`,
+      format: flags.format,
+      consistencyModel: flags.consistencyModel ?? target.test?.options?.consistencyModel,
+      timeoutS: flags.timeout ?? target.test?.options?.checkTimeoutS,
+      json: flags.json,
+      out: flags.out,
+    });
   }
+  if (flags.consistencyModel !== undefined) throw new UsageError('check: --consistency-model needs --workload list-append or rw-register');
   const modelName = flags.model ?? target.test?.model;
   if (modelName === undefined) throw new UsageError(`check: --model is required (one of ${MODEL_NAMES.join(', ')})`);
   if (!MODEL_NAMES.includes(modelName)) {
@@ -130,9 +116,11 @@ async function runCheck(input: string, flags: CheckFlags): Promise<void> {
 export function registerCheckCommand(program: Command): void {
   program
     .command('check')
-    .description('check a history file (JSONL, Jepsen/Knossos EDN, Porcupine logs) or a stored run directory for linearizability')
+    .description('check a history file (JSONL, Jepsen/Knossos/Elle EDN, Porcupine logs) or a stored run directory: linearizability (--model) or a workload\'s checker (--workload)')
     .argument('<history>', 'history file, or a run directory holding history.jsonl')
     .addOption(new Option('-m, --model <model>', `model: ${MODEL_NAMES.join(', ')}`))
+    .addOption(new Option('-w, --workload <workload>', `check as a workload (${TXN_WORKLOADS.join(', ')} for a history file; any workload for a run directory) instead of --model`))
+    .option('--consistency-model <model>', 'with --workload list-append|rw-register: the model to check (default: the run\'s, else strict-serializable)')
     .addOption(new Option('-f, --format <format>', 'history format (default: detected from the content)').choices(HISTORY_FORMAT_NAMES))
     .addOption(new Option('--semantics <semantics>', 'how register models read nil: knossos (an ok read of nil read an unknown value) or splitbrain (it read nil); default knossos for EDN files, splitbrain otherwise').choices(MODEL_SEMANTICS))
     .option('--init <json>', 'initial value of the model, as JSON (default null; Knossos data uses 0)', parseJsonValue)
@@ -140,6 +128,6 @@ export function registerCheckCommand(program: Command): void {
     .addOption(new Option('--strategy <strategy>', 'how partitions are searched').choices(['interleave', 'workers']))
     .option('--json', 'print the full result as JSON')
     .option('-o, --out <file>', 'write the result JSON to this file (default for a run directory: its results.json when re-running its workload checker, check-MODEL.json with --model)')
-    .addHelpText('after', '\nExit codes: 0 linearizable, 1 not linearizable, 2 unknown (timeout), 3 bad input.')
+    .addHelpText('after', '\nExit codes: 0 valid (linearizable), 1 invalid, 2 unknown (timeout), 3 bad input.')
     .action(async (history: string, flags: CheckFlags) => runCheck(history, flags));
 }

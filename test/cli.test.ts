@@ -144,14 +144,15 @@ describe('check FILE --workload: Jepsen/Elle EDN and our JSONL txn histories', (
 
     const fromLines = await jepsen('check', lines, '--workload', 'list-append', '--consistency-model', 'serializable');
     expect(fromLines.exitCode, fromLines.stderr).toBe(1);
-    expect(fromLines.stdout).toMatch(/^INVALID \(workload list-append, 7 history entries\)\n {2}G-single on keys y,x: /);
+    expect(fromLines.stdout).toMatch(/^INVALID \(workload list-append, 7 history entries\): G-single ×1; weakest model violated:\s+[a-z-]+/);
+    expect(fromLines.stdout).toMatch(/\n {2}- G-single on keys y,x: T1 < T0 \(rw\)/);
     for (const other of [
       await jepsen('check', vector, '--workload', 'list-append', '--consistency-model', 'serializable'),
       await jepsen('check', jsonl, '--workload', 'list-append', '--consistency-model', 'serializable'),
       await jepsen('check', runDir),
     ]) {
       expect(other.exitCode, other.stderr).toBe(1);
-      expect(other.stdout.replace(/ -> \S+results\.json/, '')).toBe(fromLines.stdout);
+      expect(other.stdout.replace(/ {2}full results: \S+results\.json\n/, '')).toBe(fromLines.stdout);
     }
     // Read committed allows G-single; --json carries the full Elle result.
     const weak = await jepsen('check', lines, '--workload', 'list-append', '--consistency-model', 'read-committed', '--json');
@@ -207,6 +208,78 @@ describe('check FILE --workload: Jepsen/Elle EDN and our JSONL txn histories', (
   });
 });
 
+describe('the verdict: short, one example per anomaly type, no line over 100 columns', () => {
+  const widest = (text: string) => Math.max(...text.trimEnd().split('\n').map((line) => [...line].length));
+
+  it('for an Elle failure: types with counts, the weakest model violated, one example each', async () => {
+    // Ten read skews (G-single) and one write cycle (G0), over keys with long names.
+    const key = (name: string, i: number) => `"${name}-a-key-name-long-enough-to-overflow-any-terminal-line-${i}"`;
+    const lines: string[] = [];
+    let p = 0;
+    const txn = (invoke: string, ok: string) => {
+      lines.push(`{:type :invoke, :process ${p}, :f :txn, :value ${invoke}}`, `{:type :ok, :process ${p}, :f :txn, :value ${ok}}`);
+      p++;
+    };
+    for (let i = 0; i < 10; i++) {
+      const [x, y] = [key('x', i), key('y', i)];
+      lines.push(`{:type :invoke, :process ${p}, :f :txn, :value [[:append ${x} 1] [:append ${y} 1]]}`, `{:type :invoke, :process ${p + 1}, :f :txn, :value [[:r ${x} nil] [:r ${y} nil]]}`);
+      lines.push(`{:type :ok, :process ${p}, :f :txn, :value [[:append ${x} 1] [:append ${y} 1]]}`, `{:type :ok, :process ${p + 1}, :f :txn, :value [[:r ${x} [1]] [:r ${y} []]]}`);
+      p += 2;
+      txn(`[[:r ${y} nil]]`, `[[:r ${y} [1]]]`);
+    }
+    const [a, b] = [key('a', 0), key('b', 0)];
+    lines.push(`{:type :invoke, :process ${p}, :f :txn, :value [[:append ${a} 1] [:append ${b} 1]]}`, `{:type :invoke, :process ${p + 1}, :f :txn, :value [[:append ${a} 2] [:append ${b} 2]]}`);
+    lines.push(`{:type :ok, :process ${p}, :f :txn, :value [[:append ${a} 1] [:append ${b} 1]]}`, `{:type :ok, :process ${p + 1}, :f :txn, :value [[:append ${a} 2] [:append ${b} 2]]}`);
+    p += 2;
+    txn(`[[:r ${a} nil] [:r ${b} nil]]`, `[[:r ${a} [1 2]] [:r ${b} [2 1]]]`);
+    const file = path.join(tempDir, 'many-anomalies.edn');
+    writeFileSync(file, lines.join('\n') + '\n');
+
+    const r = await jepsen('check', file, '--workload', 'list-append', '--out', path.join(tempDir, 'many-anomalies.json'));
+    expect(r.exitCode, r.stderr).toBe(1);
+    expect(widest(r.stdout)).toBeLessThanOrEqual(100);
+    const out = r.stdout.trimEnd().split('\n');
+    expect(out[0]).toMatch(/^INVALID \(workload list-append, \d+ history entries\): /);
+    expect(out[0]).toMatch(/G0 ×1/);
+    expect(out[0]).toMatch(/G-single ×10/);
+    expect(r.stdout).toMatch(/weakest model violated:\s+read-uncommitted/);
+    expect(out).toContain(`  full results: ${path.join(tempDir, 'many-anomalies.json')}`);
+    const examples = out.filter((line) => line.startsWith('  - '));
+    const types = examples.map((line) => line.slice(4).split(' ')[0]);
+    expect(new Set(types).size).toBe(types.length);
+    expect(types).toEqual(expect.arrayContaining(['G0', 'G-single']));
+    expect(examples.every((line) => line.endsWith('…'))).toBe(true);
+    // The full explanations stay in the results file.
+    const full = JSON.parse(readFileSync(path.join(tempDir, 'many-anomalies.json'), 'utf8')) as { anomalies: string[] };
+    expect(Math.max(...full.anomalies.map((x) => x.length))).toBeGreaterThan(100);
+  });
+
+  it('for a linearizability failure: the key, the model violated, one example', async () => {
+    // A register run whose key k reads a value nobody wrote; the values are long.
+    const runDir = path.join(tempDir, 'register-run');
+    mkdirSync(runDir);
+    const long = 'v'.repeat(150);
+    const ops = [
+      { type: 'invoke', process: 0, f: 'write', key: 'k', value: long }, { type: 'ok', process: 0, f: 'write', key: 'k', value: long },
+      { type: 'invoke', process: 1, f: 'read', key: 'k', value: null }, { type: 'ok', process: 1, f: 'read', key: 'k', value: `${long}-other` },
+    ];
+    writeFileSync(path.join(runDir, 'history.jsonl'), ops.map((op, index) => JSON.stringify({ index, ...op })).join('\n') + '\n');
+    writeFileSync(path.join(runDir, 'test.json'), JSON.stringify({ options: { workload: 'register' } }));
+    const r = await jepsen('check', runDir);
+    expect(r.exitCode, r.stderr).toBe(1);
+    expect(widest(r.stdout)).toBeLessThanOrEqual(100);
+    const out = r.stdout.trimEnd().split('\n');
+    expect(out[0]).toBe('INVALID (workload register, 4 history entries): nonlinearizable ×1 (key "k"); weakest model');
+    expect(out[1]).toBe('    violated: linearizable');
+    expect(out.filter((line) => line.startsWith('  - '))).toHaveLength(1);
+    expect(out.at(-1)).toMatch(/^ {2}- nonlinearizable read \(stale or divergent value\) on key "k": Then op 1 .*…$/);
+    // --model output is cut to the same width.
+    const model = await jepsen('check', path.join(runDir, 'history.jsonl'), '--model', 'multi-register');
+    expect(model.exitCode).toBe(1);
+    expect(widest(model.stdout)).toBeLessThanOrEqual(100);
+  });
+});
+
 describe('check DIR re-checks a stored run', () => {
   it("re-runs the run's own workload checker into results.json, or a --model check beside it", async () => {
     const store = path.join(tempDir, 'store');
@@ -216,6 +289,8 @@ describe('check DIR re-checks a stored run', () => {
     const before = JSON.parse(readFileSync(path.join(dir, 'results.json'), 'utf8')) as { stats: unknown; recheckedAt?: string };
     expect(before.recheckedAt).toBeUndefined();
 
+    // The run ends with a short verdict naming its store directory.
+    expect(run.stderr).toMatch(/\nvalid raft-register-none seed 7: linearizable \(\d+ ops, \d+\/\d+ keys checked\)\n {2}store: \S+ \(report\.html, results\.json\)(\n|$)/);
     const recheck = await jepsen('check', dir);
     expect(recheck.exitCode, recheck.stderr).toBe(0);
     expect(recheck.stdout).toMatch(/^valid \(workload register, \d+ history entries\)/);

@@ -4,7 +4,7 @@ import type { Op } from '../../history/op.ts';
 import { toOperations, type PairOptions } from '../../history/pair.ts';
 import { MODEL_NAMES } from '../models/index.ts';
 import type { Model, Operation } from '../types.ts';
-import { runInterleaved, type InterleaveOutcome } from './interleave.ts';
+import { runInterleaved, type InterleaveOutcome, type SearchProgress } from './interleave.ts';
 import type { LinearizabilityResult } from './result.ts';
 import { runInWorkers } from './workers.ts';
 
@@ -22,6 +22,8 @@ export interface CheckOptions {
   cacheBytesMax?: number;
   /** Cap on the process's resident memory, checked between slices; 'unknown' beyond. Default 3 GiB. */
   rssBytesMax?: number;
+  /** onProgress is told after every search slice (strategy interleave only); keep it cheap. */
+  onProgress?: (progress: SearchProgress) => void;
 }
 
 const TIMEOUT_MS_DEFAULT = 60_000;
@@ -63,6 +65,7 @@ export async function checkOperations(
       sliceSteps,
       budget: { bytesUsed: 0, bytesMax },
       rssBytesMax: opts.rssBytesMax ?? RSS_BYTES_MAX_DEFAULT,
+      onSlice: opts.onProgress,
     });
   }
   const result: LinearizabilityResult = {

@@ -3,11 +3,13 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { canonicalModel } from '../../checker/elle/index.ts';
-import { detectFormat, parseHistoryFormat, readHistory, type HistoryFormat, type HistoryFormatName } from '../../history/read.ts';
+import { detectFormat, parseHistoryFormat, type HistoryFormat, type HistoryFormatName } from '../../history/read.ts';
+import { CheckProgress } from './check-progress.ts';
 import { txnCheckFor } from '../../history/txn-check.ts';
 import { getWorkload, WORKLOAD_NAMES } from '../../workloads/index.ts';
 import type { WorkloadResult } from '../../workloads/types.ts';
 import { exitCodeFor, UsageError } from '../exit-codes.ts';
+import { verdictLines } from '../verdict-lines.ts';
 
 /** TXN_WORKLOADS: the workloads a bare history file (JSONL or Jepsen/Elle EDN) can be checked as. */
 export const TXN_WORKLOADS = ['list-append', 'rw-register'] as const;
@@ -71,7 +73,9 @@ export async function checkWorkloadHistory(request: WorkloadCheckRequest): Promi
   validate(request);
   const format = await formatOf(request);
   const check = isTxnWorkload(request.workload) ? txnCheckFor(request.workload) : undefined;
-  const history = await readHistory(request.historyPath, { format, check });
+  const progress = new CheckProgress();
+  const history = await progress.read(request.historyPath, { format, check });
+  progress.end();
   const timeoutMs = request.timeoutS === undefined ? undefined : request.timeoutS * 1000;
   const checker: WorkloadResult = await getWorkload(request.workload).check(history, { timeoutMs, consistencyModel: request.consistencyModel });
   const resultsPath = request.out ?? (request.runDir === undefined ? undefined : path.join(request.runDir, 'results.json'));
@@ -82,10 +86,8 @@ export async function checkWorkloadHistory(request: WorkloadCheckRequest): Promi
   if (resultsPath !== undefined) await writeFile(resultsPath, toJson(results) + '\n');
   if (request.json) process.stdout.write(toJson(results) + '\n');
   else {
-    const verdict = checker.valid === true ? 'valid' : checker.valid === false ? 'INVALID' : 'unknown';
-    const where = resultsPath === undefined ? '' : ` -> ${resultsPath}`;
-    process.stdout.write(`${verdict} (workload ${request.workload}, ${history.length} history entries)${where}\n`);
-    for (const anomaly of checker.anomalies) process.stdout.write(`  ${anomaly}\n`);
+    const title = `(workload ${request.workload}, ${history.length} history entries)`;
+    for (const line of verdictLines(results, { title, resultsPath })) process.stdout.write(`${line}\n`);
   }
   process.exitCode = exitCodeFor(checker.valid);
 }

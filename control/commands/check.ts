@@ -3,13 +3,15 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { detectFormat, HISTORY_FORMAT_NAMES, parseHistoryFormat, readHistory, type HistoryFormat, type HistoryFormatName } from '../../history/read.ts';
+import { detectFormat, HISTORY_FORMAT_NAMES, parseHistoryFormat, type HistoryFormat, type HistoryFormatName } from '../../history/read.ts';
 import { getModel, MODEL_NAMES, MODEL_SEMANTICS, supportsSemantics } from '../../checker/models/index.ts';
 import type { ModelSemantics } from '../../checker/types.ts';
 import { checkLinearizable } from '../../checker/linearizable/index.ts';
 import { formatLinearizabilityResult } from '../../checker/linearizable/format.ts';
 import { exitCodeFor, UsageError } from '../exit-codes.ts';
 import { checkWorkloadHistory, toJson, TXN_WORKLOADS } from './check-workload.ts';
+import { CheckProgress } from './check-progress.ts';
+import { cutLine } from '../verdict-lines.ts';
 import { parseJsonValue, parsePositiveSeconds } from '../arg-parsers.ts';
 
 
@@ -99,16 +101,19 @@ async function runCheck(input: string, flags: CheckFlags): Promise<void> {
   const init = flags.init !== undefined ? flags.init : target.test?.init;
   const format = flags.format === undefined ? await detectFormat(target.historyPath) : parseHistoryFormat(flags.format);
   const model = getModel(modelName, init, resolveSemantics(flags.semantics, modelName, format));
-  const history = await readHistory(target.historyPath, { format });
+  const progress = new CheckProgress();
+  const history = await progress.read(target.historyPath, { format });
   const result = await checkLinearizable(history, model, {
     timeoutMs: flags.timeout === undefined ? undefined : flags.timeout * 1000,
     strategy: flags.strategy,
+    onProgress: progress.search,
   });
+  progress.end();
   const json = toJson(result);
   // A run directory's results.json belongs to its workload checker: a model check goes beside it.
   const resultsPath = flags.out ?? (target.runDir === undefined ? undefined : path.join(target.runDir, `check-${modelName}.json`));
   if (resultsPath !== undefined) await writeFile(resultsPath, json + '\n');
-  process.stdout.write(flags.json ? json + '\n' : formatLinearizabilityResult(result) + '\n');
+  process.stdout.write(flags.json ? json + '\n' : formatLinearizabilityResult(result).split('\n').map((line) => cutLine(line)).join('\n') + '\n');
   process.exitCode = exitCodeFor(result.valid);
 }
 

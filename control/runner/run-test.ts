@@ -17,6 +17,7 @@ import type { Workload, WorkloadResult } from '../../workloads/types.ts';
 import { reproduceCommand, type TestOptions } from '../config.ts';
 import { exitCodeFor } from '../exit-codes.ts';
 import { Progress, type ProgressOutput } from '../progress.ts';
+import { verdictLines } from '../verdict-lines.ts';
 import { createRunDir, splitbrainVersion, writeJson, type RunDir } from '../store.ts';
 import { renderReport } from '../../reports/render.ts';
 import type { ClientFactory } from './interpreter.ts';
@@ -137,8 +138,8 @@ export async function runTest(opts: TestOptions, makeParts: PartsFactory, io: Ru
   } finally {
     registration.unregister();
   }
-  if (results.error !== undefined) log(`${opts.name} seed ${opts.seed}: ${results.error.split('\n')[0]}`);
-  log(`${opts.name} seed ${opts.seed}: valid ${String(results.valid)}${results.anomalies.length > 0 ? ` (${results.anomalies.join('; ')})` : ''}`);
+  // A short verdict, one example per anomaly type; the full text is in results.json and the report.
+  for (const line of verdictLines(results, { title: `${opts.name} seed ${opts.seed}`, storeDir: run.dir })) log(line);
   return { valid: results.valid, exitCode: exitCodeFor(results.valid), run, results };
 }
 

@@ -1,0 +1,42 @@
+// control/commands/check-progress.ts — progress of a long `check`: ops read, then the search.
+import type { SearchProgress } from '../../checker/linearizable/interleave.ts';
+import type { Op } from '../../history/op.ts';
+import { streamHistory, type HistoryReadOptions } from '../../history/read.ts';
+import { ProgressLine, type ProgressOutput } from '../progress.ts';
+
+// Offering a line costs a closure; once every OFFER_EVERY ops keeps reading fast.
+const OFFER_EVERY = 4096;
+
+/** CheckProgress shows on stderr how far a check is; quick checks print nothing. */
+export class CheckProgress {
+  private readonly line: ProgressLine;
+  private readonly startMs = performance.now();
+
+  constructor(out: ProgressOutput = process.stderr) {
+    this.line = new ProgressLine(out);
+  }
+
+  private elapsed(): string {
+    return `${((performance.now() - this.startMs) / 1000).toFixed(1)}s`;
+  }
+
+  /** read streams a history into memory, showing the ops read so far. */
+  async read(file: string, opts: HistoryReadOptions): Promise<Op[]> {
+    const ops: Op[] = [];
+    for await (const op of streamHistory(file, opts)) {
+      ops.push(op);
+      if (ops.length % OFFER_EVERY === 0) this.line.offer(() => `[check] ${this.elapsed()} | reading ${file}: ${ops.length} ops`);
+    }
+    return ops;
+  }
+
+  /** search is an onProgress for checkLinearizable. */
+  readonly search = (p: SearchProgress): void => {
+    this.line.offer(() => `[check] ${this.elapsed()} | searching: ${p.partitionsChecked}/${p.partitions} partitions done, ${p.steps} steps`);
+  };
+
+  /** end finishes the line before the verdict is printed. */
+  end(): void {
+    this.line.end();
+  }
+}

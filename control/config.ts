@@ -3,9 +3,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { allNodeIds } from '../cluster/node-ids.ts';
 import { loadScheduleFile } from '../nemesis/schedule-file.ts';
 import { FAULT_KINDS, type FaultKind } from '../nemesis/types.ts';
-import { PROTOCOL_NAMES } from '../rsm/protocols.ts';
+import { bugError, PROTOCOL_NAMES } from '../rsm/protocols.ts';
 import { WORKLOAD_NAMES } from '../workloads/index.ts';
 import { canonicalModel, MODEL_NAMES as ELLE_MODEL_NAMES } from '../checker/elle/index.ts';
 import { UsageError } from './exit-codes.ts';
@@ -222,9 +223,14 @@ export function resolveOptions(flags: Record<string, unknown>, randomSeed: () =>
   if (options.txnLengthMin !== undefined && options.txnLengthMax !== undefined && options.txnLengthMin > options.txnLengthMax) {
     throw new UsageError(`--txn-length-max: expected at least --txn-length-min (${options.txnLengthMin}), got ${options.txnLengthMax}`);
   }
+  for (const bug of options.bugs) {
+    const why = bugError(options.db, bug);
+    if (why !== null) throw new UsageError(`--bug: ${why}`);
+  }
   if (options.nemesisSchedule !== undefined) {
     try {
-      loadScheduleFile(options.nemesisSchedule);
+      // Checked against this cluster's node names now, not when an op names a node mid-run.
+      loadScheduleFile(options.nemesisSchedule, { nodes: allNodeIds(options.db, options.nodes) });
     } catch (error) {
       throw new UsageError(`--nemesis-schedule: ${(error as Error).message}`);
     }

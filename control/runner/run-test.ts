@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { registerCleanup } from '../../cluster/cleanup.ts';
+import { removeDeadOwnersDirs, TEMP_DIR_PREFIX, writeOwnerFile } from '../../cluster/owner.ts';
 import type { Cluster } from '../../cluster/types.ts';
 import type { Verdict } from '../../checker/types.ts';
 import { HistoryWriter } from '../../history/jsonl.ts';
@@ -106,7 +107,10 @@ export async function runTest(opts: TestOptions, makeParts: PartsFactory, io: Ru
   log(`${opts.name} seed ${opts.seed} -> ${run.dir}`);
   await writeJson(run.testJson, testJson(opts, workload, undefined));
   const writer = await HistoryWriter.open(run.historyJsonl);
-  const tempDir = await mkdtemp(path.join(os.tmpdir(), 'splitbrain-'));
+  // What an earlier run whose control node died left in the temp dir goes now (its nodes went with it).
+  for (const dir of removeDeadOwnersDirs()) log(`removed ${dir}, left by a run whose control node is gone`);
+  const tempDir = await mkdtemp(path.join(os.tmpdir(), TEMP_DIR_PREFIX));
+  writeOwnerFile(tempDir);
   const registration = registerRun(opts.name, controller, tempDir);
   const sink = new TeeSink(writer);
   const phases: PhaseTimes = {};
@@ -114,7 +118,8 @@ export async function runTest(opts: TestOptions, makeParts: PartsFactory, io: Ru
   let crash: unknown;
   let progress: Progress | undefined;
   try {
-    const env: PartsEnv = { dataDir: path.join(tempDir, 'data'), logDir: path.join(tempDir, 'logs'), nemesisRng };
+    // Node logs are written straight into the store, so they survive even a SIGKILLed control node.
+    const env: PartsEnv = { dataDir: path.join(tempDir, 'data'), logDir: run.logsDir, nemesisRng };
     parts = await makeParts(opts, env);
     const schedule = parts.schedule ?? runSchedule(opts, parts.cluster, scheduleRng);
     await writeJson(run.testJson, testJson(opts, workload, schedule));

@@ -1,5 +1,5 @@
 // control/runner/run-test.ts — one test run: cluster up, phases, history, check, store, teardown.
-import { rmSync } from 'node:fs';
+import { createReadStream, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,7 +9,6 @@ import type { Cluster } from '../../cluster/types.ts';
 import type { Verdict } from '../../checker/types.ts';
 import { HistoryWriter } from '../../history/jsonl.ts';
 import type { Op } from '../../history/op.ts';
-import { readHistory } from '../../history/read.ts';
 import type { ScheduledNemesisOp } from '../../nemesis/types.ts';
 import { SeededRng } from '../../rsm/core/rng.ts';
 import { getWorkload } from '../../workloads/index.ts';
@@ -20,7 +19,7 @@ import { exitCodeFor } from '../exit-codes.ts';
 import { Progress, type ProgressOutput } from '../progress.ts';
 import { verdictLines } from '../verdict-lines.ts';
 import { createRunDir, splitbrainVersion, writeJson, type RunDir } from '../store.ts';
-import { renderReport } from '../../reports/render.ts';
+import { BoundedAnalysis, type AnalysisLimits } from './bounded-analysis.ts';
 import type { ClientFactory } from './interpreter.ts';
 import { runSchedule, type NemesisDriver } from './nemesis-driver.ts';
 import { runPhases, type PhaseTimes } from './phases.ts';
@@ -60,7 +59,10 @@ export interface RunResults {
   seed: number;
   anomalies: string[];
   interrupted: boolean;
+  /** error: why the run itself did not complete (a throw, a teardown failure, an interrupt). */
   error?: string;
+  /** checkerError: why the history has no verdict although the run completed (out of memory, out of time, a throw in the checker). */
+  checkerError?: string;
   opCount: number;
   phases: PhaseTimes;
   stats: OpStats;
@@ -137,12 +139,19 @@ export async function runTest(opts: TestOptions, makeParts: PartsFactory, io: Ru
   }
   let results: RunResults;
   try {
-    results = await analyze(opts, workload, run, phases, signal.aborted, crash);
-    await writeJson(run.resultsJson, results);
-    await writeReport(run.dir, log);
+    // One bounded worker thread reads and checks the history, then renders the report.
+    const analysis = new BoundedAnalysis(analysisLimits(opts));
+    try {
+      results = await analyze(analysis, opts, run, phases, signal.aborted, crash);
+      await writeJson(run.resultsJson, results);
+      await writeReport(analysis, run.dir, log);
+    } finally {
+      await analysis.close();
+    }
   } finally {
     registration.unregister();
   }
+  if (results.checkerError !== undefined) log(`${opts.name} seed ${opts.seed}: no verdict: ${results.checkerError}`);
   // A short verdict, one example per anomaly type; the full text is in results.json and the report.
   for (const line of verdictLines(results, { title: `${opts.name} seed ${opts.seed}`, storeDir: run.dir })) log(line);
   return { valid: results.valid, exitCode: exitCodeFor(results.valid), run, results };
@@ -206,31 +215,53 @@ async function cleanup(run: RunDir, writer: HistoryWriter, parts: RunnerParts | 
   return first;
 }
 
-/** writeReport renders report.html; a report failure is logged and never changes the verdict. */
-async function writeReport(dir: string, log: (line: string) => void): Promise<void> {
-  try {
-    await renderReport(dir);
-  } catch (error) {
-    log(`report.html not written: ${error instanceof Error ? error.message : String(error)}`);
-  }
+/** writeReport renders report.html in a bounded worker; a report failure is logged and never changes the verdict. */
+async function writeReport(analysis: BoundedAnalysis, dir: string, log: (line: string) => void): Promise<void> {
+  const outcome = await analysis.run({ kind: 'report', runDir: dir });
+  if (outcome.status === 'failed') log(`report.html not written: ${outcome.reason}`);
 }
 
-/** analyze re-reads the stored history and checks it; a throw in the checker is unknown. */
-async function analyze(opts: TestOptions, workload: Workload, run: RunDir, phases: PhaseTimes, interrupted: boolean, crash: unknown): Promise<RunResults> {
-  const history = await readHistory(run.historyJsonl, { format: 'jsonl' });
-  const base = {
-    testName: opts.name, seed: opts.seed, interrupted, opCount: history.length, phases, stats: opStats(history),
-  };
-  if (crash !== undefined || interrupted) {
-    const error = crash === undefined ? 'interrupted' : crash instanceof Error ? (crash.stack ?? crash.message) : String(crash);
-    return { valid: 'unknown', anomalies: [], error, ...base };
+/** ANALYSIS_GRACE_MS: time for reading the history and rendering, on top of the checker's own budget. */
+const ANALYSIS_GRACE_MS = 120_000;
+
+/** analysisLimits: a worker may use --check-memory-mb of heap and the check budget plus a grace. */
+function analysisLimits(opts: TestOptions): AnalysisLimits {
+  return { memoryMb: opts.checkMemoryMb, timeoutMs: opts.checkTimeoutS * 1000 + ANALYSIS_GRACE_MS };
+}
+
+/**
+ * analyze reads the stored history and checks it in a worker thread bounded in memory and
+ * time (the same for `test` and `test-all`), so no history, however large, takes the control
+ * node down. A check that runs out of either, or throws, is unknown, with the reason in
+ * `checkerError`. A run that crashed or was interrupted is unknown and not checked.
+ */
+async function analyze(analysis: BoundedAnalysis, opts: TestOptions, run: RunDir, phases: PhaseTimes, interrupted: boolean, crash: unknown): Promise<RunResults> {
+  const stopped = crash !== undefined || interrupted;
+  const base = { testName: opts.name, seed: opts.seed, interrupted, phases };
+  const error = !stopped ? undefined : crash === undefined ? 'interrupted' : crash instanceof Error ? (crash.stack ?? crash.message) : String(crash);
+  const checkOptions = { timeoutMs: opts.checkTimeoutS * 1000, consistencyModel: opts.consistencyModel };
+  const outcome = await analysis.run({ kind: 'analysis', historyPath: run.historyJsonl, workload: stopped ? undefined : opts.workload, checkOptions });
+  if (outcome.status === 'failed' || outcome.answer.kind !== 'analysis') {
+    const reason = outcome.status === 'failed' ? outcome.reason : 'analysis answered with a report';
+    const opCount = await countLines(run.historyJsonl);
+    return { valid: 'unknown', anomalies: [], ...(error === undefined ? {} : { error }), checkerError: reason, opCount, stats: opStats([]), ...base };
   }
+  const { opCount, stats, checker } = outcome.answer;
+  if (checker === undefined) return { valid: 'unknown', anomalies: [], error, opCount, stats, ...base };
+  return { valid: checker.valid, anomalies: checker.anomalies, checker, opCount, stats, ...base };
+}
+
+/** countLines counts a file's lines without holding it (a history too large to check still has a length). */
+async function countLines(file: string): Promise<number> {
+  let count = 0;
   try {
-    const checker = await workload.check(history, { timeoutMs: opts.checkTimeoutS * 1000, consistencyModel: opts.consistencyModel });
-    return { valid: checker.valid, anomalies: checker.anomalies, checker, ...base };
-  } catch (error) {
-    return { valid: 'unknown', anomalies: [], error: `checker crashed: ${error instanceof Error ? error.message : String(error)}`, ...base };
+    for await (const chunk of createReadStream(file)) {
+      for (let i = (chunk as Buffer).indexOf(10); i >= 0; i = (chunk as Buffer).indexOf(10, i + 1)) count += 1;
+    }
+  } catch {
+    return 0;
   }
+  return count;
 }
 
 /** testJson: every option, the seed, versions, the reproducing command and the model for `check DIR`. */

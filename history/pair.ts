@@ -27,9 +27,33 @@ export interface PairResult {
 
 const READ_FS_DEFAULT: readonly string[] = ['read', 'get'];
 
-interface Pending {
-  invoke: Op;
-  position: number;
+/**
+ * PendingTable maps a process to the slot of its open invoke: an array for the small
+ * integer processes clients use, a Map for anything else.
+ */
+class PendingTable {
+  private readonly dense: number[] = [];
+  private readonly sparse = new Map<Process, number>();
+  private static readonly DENSE_MAX = 1 << 20;
+
+  get(process: Process): number {
+    if (typeof process === 'number' && process < PendingTable.DENSE_MAX) return this.dense[process] ?? -1;
+    return this.sparse.get(process) ?? -1;
+  }
+
+  set(process: Process, position: number): void {
+    if (typeof process === 'number' && process < PendingTable.DENSE_MAX) {
+      while (this.dense.length < process) this.dense.push(-1);
+      this.dense[process] = position;
+    } else {
+      this.sparse.set(process, position);
+    }
+  }
+
+  /** positions lists the open slots (order does not matter to the caller). */
+  positions(): number[] {
+    return [...this.dense.filter((p) => p >= 0), ...this.sparse.values()].filter((p) => p >= 0);
+  }
 }
 
 /**
@@ -41,9 +65,13 @@ interface Pending {
  */
 export function toOperations(history: readonly Op[], opts: PairOptions = {}): PairResult {
   const readFs = new Set(opts.readFs ?? READ_FS_DEFAULT);
-  const pending = new Map<Process, Pending>();
-  // Slots in invoke order; null once the op is dropped. Ids are made dense at the end.
-  const slots: (Operation | null)[] = [];
+  // pending: each process's open invoke, as its slot (-1: none).
+  const pending = new PendingTable();
+  // Slots in invoke order: the invoke and, once it came, its ok completion (null: info or
+  // never completed; undefined while open). Operations are built at the end, in one shape each.
+  const invokes: Op[] = [];
+  const completions: (Op | null | undefined)[] = [];
+  const dropped: boolean[] = [];
   const result: PairResult = {
     operations: [],
     droppedFailedReads: 0,
@@ -52,6 +80,16 @@ export function toOperations(history: readonly Op[], opts: PairOptions = {}): Pa
     infoCount: 0,
     pendingCount: 0,
     nemesisCount: 0,
+  };
+  // markInfo keeps an op that may or may not have happened, unless it is a read.
+  const markInfo = (slot: number): void => {
+    completions[slot] = null;
+    if (readFs.has(invokes[slot].f)) {
+      result.droppedInfoReads++;
+      dropped[slot] = true;
+    } else {
+      result.infoCount++;
+    }
   };
   let indexPrevious = -Infinity;
   for (let position = 0; position < history.length; position++) {
@@ -64,83 +102,81 @@ export function toOperations(history: readonly Op[], opts: PairOptions = {}): Pa
       result.nemesisCount++;
       continue;
     }
+    const openAt = pending.get(op.process);
+    const open = openAt >= 0 ? invokes[openAt] : undefined;
     if (op.type === 'invoke') {
-      const open = pending.get(op.process);
       if (open !== undefined) {
         throw new Error(
-          `history index ${op.index}: process ${op.process} invokes ${op.f} while its ${open.invoke.f} ` +
-            `from index ${open.invoke.index} is still pending`,
+          `history index ${op.index}: process ${op.process} invokes ${op.f} while its ${open.f} ` +
+            `from index ${open.index} is still pending`,
         );
       }
-      pending.set(op.process, { invoke: op, position: slots.length });
-      slots.push(invokeToOperation(op));
+      pending.set(op.process, invokes.length);
+      invokes.push(op);
+      completions.push(undefined);
+      dropped.push(false);
       continue;
     }
-    const open = pending.get(op.process);
     if (open === undefined) {
       throw new Error(`history index ${op.index}: ${op.type} ${op.f} of process ${op.process} has no pending invoke`);
     }
-    if (open.invoke.f !== op.f) {
+    if (open.f !== op.f) {
       throw new Error(
-        `history index ${op.index}: completion f ${op.f} differs from invoke f ${open.invoke.f} at index ${open.invoke.index}`,
+        `history index ${op.index}: completion f ${op.f} differs from invoke f ${open.f} at index ${open.index}`,
       );
     }
-    pending.delete(op.process);
-    complete(slots, open.position, op, readFs, result);
+    pending.set(op.process, -1);
+    if (op.type === 'ok') {
+      completions[openAt] = op;
+    } else if (op.type === 'fail') {
+      if (readFs.has(op.f)) result.droppedFailedReads++;
+      else result.droppedFailed++;
+      dropped[openAt] = true;
+    } else {
+      // An info op never returned as far as the search is concerned: no return index or time.
+      markInfo(openAt);
+    }
   }
-  for (const open of pending.values()) {
+  for (const slot of pending.positions().sort((a, b) => a - b)) {
     result.pendingCount++;
-    markInfo(slots, open.position, readFs, result);
+    markInfo(slot);
   }
-  for (const slot of slots) {
-    if (slot === null) continue;
-    slot.id = result.operations.length;
-    result.operations.push(slot);
+  for (let slot = 0; slot < invokes.length; slot++) {
+    if (dropped[slot]) continue;
+    result.operations.push(new PairedOperation(result.operations.length, invokes[slot], completions[slot] ?? null));
   }
   return result;
 }
 
-function invokeToOperation(op: Op): Operation {
-  const operation: Operation = {
-    id: -1,
-    process: op.process,
-    f: op.f,
-    input: op.value,
-    output: undefined,
-    outcome: 'info',
-    invokeIndex: op.index,
-    returnIndex: Infinity,
-  };
-  if (op.key !== undefined) operation.key = op.key;
-  if (op.time !== undefined) operation.invokeTime = op.time;
-  return operation;
-}
+/**
+ * PairedOperation is the Operation pairing builds. A class, so V8 keeps every field in the
+ * object itself (the optional ones too) and the search reads a few fixed shapes.
+ */
+class PairedOperation implements Operation {
+  // Declared, not defined: the constructor sets the fields in this order, the optional ones only when present.
+  declare id: number;
+  declare process: Op['process'];
+  declare f: string;
+  declare key?: Op['key'];
+  declare input: unknown;
+  declare output: unknown;
+  declare outcome: 'ok' | 'info';
+  declare invokeIndex: number;
+  declare returnIndex: number;
+  declare invokeTime?: number;
+  declare returnTime?: number;
 
-function complete(slots: (Operation | null)[], position: number, op: Op, readFs: Set<string>, result: PairResult): void {
-  const operation = slots[position];
-  if (operation === null) throw new Error(`history index ${op.index}: completion of a dropped op`);
-  if (op.type === 'ok') {
-    operation.outcome = 'ok';
-    operation.output = op.value;
-    operation.returnIndex = op.index;
-    if (op.time !== undefined) operation.returnTime = op.time;
-  } else if (op.type === 'fail') {
-    if (readFs.has(op.f)) result.droppedFailedReads++;
-    else result.droppedFailed++;
-    slots[position] = null;
-  } else {
-    // An info op never returned as far as the search is concerned: no return index or time.
-    markInfo(slots, position, readFs, result);
+  constructor(id: number, invoke: Op, ok: Op | null) {
+    this.id = id;
+    this.process = invoke.process;
+    this.f = invoke.f;
+    if (invoke.key !== undefined) this.key = invoke.key;
+    this.input = invoke.value;
+    this.output = ok === null ? undefined : ok.value;
+    this.outcome = ok === null ? 'info' : 'ok';
+    this.invokeIndex = invoke.index;
+    this.returnIndex = ok === null ? Infinity : ok.index;
+    if (invoke.time !== undefined) this.invokeTime = invoke.time;
+    if (ok !== null && ok.time !== undefined) this.returnTime = ok.time;
   }
-}
-
-function markInfo(slots: (Operation | null)[], position: number, readFs: Set<string>, result: PairResult): void {
-  const operation = slots[position];
-  if (operation === null) return;
-  if (readFs.has(operation.f)) {
-    result.droppedInfoReads++;
-    slots[position] = null;
-    return;
-  }
-  result.infoCount++;
 }

@@ -15,7 +15,7 @@ export class TransitionMemo {
   private size = 0;
 
   constructor() {
-    this.reset(1 << 10);
+    this.reset(1 << 6);
   }
 
   /** get returns the memoised target (>= -1), or -3 when (stateId, op) is not known. */

@@ -1,6 +1,7 @@
 // control/commands/check-progress.ts — progress of a long `check`: ops read, then the search.
 import type { SearchProgress } from '../../checker/linearizable/interleave.ts';
 import type { Op } from '../../history/op.ts';
+import { readJsonlBatches } from '../../history/jsonl.ts';
 import { streamHistory, type HistoryReadOptions } from '../../history/read.ts';
 import { ProgressLine, type ProgressOutput } from '../progress.ts';
 
@@ -23,6 +24,14 @@ export class CheckProgress {
   /** read streams a history into memory, showing the ops read so far. */
   async read(file: string, opts: HistoryReadOptions): Promise<Op[]> {
     const ops: Op[] = [];
+    if (opts.format === 'jsonl') {
+      // JSONL comes a chunk at a time (history/jsonl.ts): one offer per batch.
+      for await (const batch of readJsonlBatches(file, opts.check)) {
+        for (const op of batch) ops.push(op);
+        this.line.offer(() => `[check] ${this.elapsed()} | reading ${file}: ${ops.length} ops`);
+      }
+      return ops;
+    }
     for await (const op of streamHistory(file, opts)) {
       ops.push(op);
       if (ops.length % OFFER_EVERY === 0) this.line.offer(() => `[check] ${this.elapsed()} | reading ${file}: ${ops.length} ops`);

@@ -30,6 +30,13 @@ export interface Operation {
   returnTime?: number;
 }
 
+/**
+ * ModelSemantics: 'splitbrain' is ours (an ok read of nil read nil); 'knossos' follows
+ * knossos/model.clj (an ok read of nil read an unknown value, legal in every state; ok ops
+ * step with their completion's value). README "Checking histories" explains the difference.
+ */
+export type ModelSemantics = 'splitbrain' | 'knossos';
+
 /** StepResult: whether the op is legal in `state`, and the state after it. */
 export interface StepResult<S> {
   ok: boolean;
@@ -43,6 +50,11 @@ export interface StepResult<S> {
  */
 export interface Model<S = unknown> {
   readonly name: string;
+  /**
+   * semantics says how the model reads values when a name has two meanings (ModelSemantics);
+   * workers rebuild the model with getModel(name, initArg, semantics). Default 'splitbrain'.
+   */
+  readonly semantics?: ModelSemantics;
   /** initArg is the init value the model was built with: getModel(name, initArg) rebuilds it (workers). */
   readonly initArg?: unknown;
   init(): S;

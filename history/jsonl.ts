@@ -2,11 +2,11 @@
 import { close as closeCb, fstatSync, fsync as fsyncCb, ftruncateSync, open as openCb, statSync, writeSync } from 'node:fs';
 import { open as openFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { HistoryParseError } from './errors.ts';
+import { describeFound, HistoryParseError } from './errors.ts';
 import { CanonicalOpScanner } from './jsonl-scan.ts';
 import { checkJsonDepth } from './limits.ts';
 import { isStdinPath, openText, readLines, type TextInput } from './lines.ts';
-import { opFromRecord } from './op-record.ts';
+import { opFromRecord, type OpCheck, type ReadHooks } from './op-record.ts';
 import { isOpType, type Op } from './op.ts';
 
 const openFd = promisify(openCb);
@@ -22,14 +22,15 @@ const CR = 0x0d;
  * readJsonlOps streams and validates the ops of a JSONL history (see op-record.ts for the
  * rules). Blank lines are skipped; anything else that is not a valid op, including a torn last
  * line or one nested deeper than VALUE_DEPTH_MAX, is a HistoryParseError. An op without
- * "index" gets its position in the file. `lines`, when given, receives each op's line number.
+ * "index" gets its position in the file. `hooks.lines` receives each op's line number;
+ * `hooks.check` inspects every op as well (see OpCheck).
  */
-export async function* readJsonlOps(input: TextInput, lines?: number[]): AsyncGenerator<Op> {
+export async function* readJsonlOps(input: TextInput, hooks: ReadHooks = {}): AsyncGenerator<Op> {
   if (isRegularFile(input)) {
-    for await (const batch of readJsonlBatches(input, lines)) yield* batch;
+    for await (const batch of readJsonlBatches(input, hooks)) yield* batch;
     return;
   }
-  yield* readJsonlText(input, lines);
+  yield* readJsonlText(input, hooks);
 }
 
 /** isRegularFile: a path to a regular file, which may be opened again (unlike a pipe or stdin). */
@@ -48,9 +49,9 @@ export function isRegularFile(input: TextInput): input is string {
  * readline; a leading BOM is skipped. Lines in the canonical shape serializeOp writes are read
  * from the bytes (jsonl-scan.ts); any other line goes through JSON.parse and opFromRecord.
  */
-export async function* readJsonlBatches(path: string, lines?: number[]): AsyncGenerator<Op[]> {
+export async function* readJsonlBatches(path: string, hooks: ReadHooks = {}): AsyncGenerator<Op[]> {
   const file = await openFile(path, 'r');
-  const reader = new JsonlChunkReader(path, lines);
+  const reader = new JsonlChunkReader(path, hooks);
   try {
     let buffer = Buffer.allocUnsafe(CHUNK_BYTES);
     let filled = 0;
@@ -85,7 +86,7 @@ class JsonlChunkReader {
   private count = 0;
   private first = true;
 
-  constructor(private readonly path: string, private readonly lineNumbers?: number[]) {}
+  constructor(private readonly path: string, private readonly hooks: ReadHooks = {}) {}
 
   /** lines parses bytes[0, end): whole lines, the last one unterminated only at the end of file. */
   lines(bytes: Buffer, end: number, atEof: boolean): Op[] {
@@ -104,8 +105,10 @@ class JsonlChunkReader {
       this.line += 1;
       const op = stop > start ? this.scanner.scan(bytes, start, stop) : undefined;
       if (op !== undefined) {
+        const problem = this.hooks.check?.(op, 'json');
+        if (problem !== undefined) throw new HistoryParseError(this.path, this.line, problem.expected, describeFound(problem.got));
         ops.push(op);
-        this.lineNumbers?.push(this.line);
+        this.hooks.lines?.push(this.line);
         this.count += 1;
       } else if (stop > start) {
         this.general(bytes.toString('utf8', start, stop), ops);
@@ -122,28 +125,28 @@ class JsonlChunkReader {
     for (const text of pieces) {
       this.line += 1;
       if (text.trim().length === 0) continue;
-      ops.push(parseJsonlLine(text, this.path, this.line, this.count));
-      this.lineNumbers?.push(this.line);
+      ops.push(parseJsonlLine(text, this.path, this.line, this.count, this.hooks.check));
+      this.hooks.lines?.push(this.line);
       this.count += 1;
     }
   }
 }
 
 // readJsonlText reads a history that can be read only once (stdin, a pipe, a FIFO, a sniffed source).
-async function* readJsonlText(input: TextInput, lines?: number[]): AsyncGenerator<Op> {
+async function* readJsonlText(input: TextInput, hooks: ReadHooks): AsyncGenerator<Op> {
   const source = openText(input);
   let count = 0;
   for await (const { text, line } of readLines(source)) {
     if (text.trim().length === 0) continue;
-    const op = parseJsonlLine(text, source.name, line, count);
-    lines?.push(line);
+    const op = parseJsonlLine(text, source.name, line, count, hooks.check);
+    hooks.lines?.push(line);
     yield op;
     count += 1;
   }
 }
 
 /** parseJsonlLine reads one non-blank line: depth-bounded JSON, then a validated op. */
-function parseJsonlLine(text: string, file: string, line: number, indexDefault: number): Op {
+function parseJsonlLine(text: string, file: string, line: number, indexDefault: number, check: OpCheck | undefined): Op {
   checkJsonDepth(text, file, line);
   let record: unknown;
   try {
@@ -152,7 +155,7 @@ function parseJsonlLine(text: string, file: string, line: number, indexDefault: 
     const shown = text.length > 80 ? `${text.slice(0, 80)}...` : text;
     throw new HistoryParseError(file, line, 'a JSON object (one op per line)', JSON.stringify(shown));
   }
-  return opFromRecord(record, { file, line, indexDefault, syntax: 'json' });
+  return opFromRecord(record, { file, line, indexDefault, syntax: 'json', check });
 }
 
 /** serializeOp renders one op as its JSONL line (no newline), fields in the canonical order. */

@@ -22,10 +22,15 @@ export interface TextSource {
 /** TextInput is a path (`-` for stdin) or an already opened TextSource. */
 export type TextInput = string | TextSource;
 
+/** sourceName is the name errors give `path` (`<stdin>` for standard input), without opening it. */
+export function sourceName(path: string): string {
+  return isStdinPath(path) ? '<stdin>' : path;
+}
+
 /** openText opens `input` for one read; a leading BOM is removed from the first chunk. */
 export function openText(input: TextInput): TextSource {
   if (typeof input !== 'string') return input;
-  if (isStdinPath(input)) return { name: '<stdin>', chunks: withoutBom(decoded(process.stdin)) };
+  if (isStdinPath(input)) return { name: sourceName(input), chunks: withoutBom(decoded(process.stdin)) };
   return { name: input, chunks: withoutBom(createReadStream(input, { encoding: 'utf8' })) };
 }
 

@@ -23,7 +23,12 @@ export async function readLocatedHistory(
   const source = openText(input);
   const lines: number[] = [];
   const ops = await readHistory(source, { ...opts, lines });
-  const located = { file: source.name, ops, lines };
+  return locatedFrom(source.name, ops, lines);
+}
+
+/** locatedFrom checks the pairing of ops read with their lines; a bad op is a HistoryParseError at its line. */
+export function locatedFrom(file: string, ops: Op[], lines: number[]): LocatedHistory {
+  const located = { file, ops, lines };
   try {
     checkPairing(ops);
   } catch (error) {

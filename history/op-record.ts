@@ -5,6 +5,24 @@ import { OP_TYPES, isOpType, type Op, type OpKey, type Process } from './op.ts';
 /** RecordSyntax selects how field names are quoted in errors and how lenient `error` is. */
 export type RecordSyntax = 'json' | 'edn';
 
+/** OpProblem: what an OpCheck expected of an op, and what it found instead. */
+export interface OpProblem {
+  expected: string;
+  got: unknown;
+}
+
+/**
+ * OpCheck inspects every op of a history in file order, after its fields are valid; it may keep
+ * state (pending invokes, say). A problem it returns is reported at the op's line.
+ */
+export type OpCheck = (op: Op, syntax: RecordSyntax) => OpProblem | undefined;
+
+/** ReadHooks: what a history reader's caller gets or demands beside the ops: each op's 1-based line, an extra per-op check. */
+export interface ReadHooks {
+  lines?: number[];
+  check?: OpCheck;
+}
+
 /** RecordContext locates a record for errors and supplies the index used when it has none. */
 export interface RecordContext {
   file: string;
@@ -12,6 +30,8 @@ export interface RecordContext {
   /** indexDefault is the op's position in the history, used when the record has no index. */
   indexDefault: number;
   syntax: RecordSyntax;
+  /** check: what a reader's caller also demands of each op (e.g. txn shapes). */
+  check?: OpCheck;
 }
 
 type Fields = Record<string, unknown>;
@@ -64,6 +84,8 @@ export function opFromRecord(record: unknown, ctx: RecordContext): Op {
   const error = errorText(rec.error, ctx.syntax);
   if (error === false) throw badField(ctx, 'error', 'to be a string', rec.error);
   if (error !== undefined) op.error = error;
+  const problem = ctx.check?.(op, ctx.syntax);
+  if (problem !== undefined) throw fail(ctx, problem.expected, problem.got);
   return op;
 }
 

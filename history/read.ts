@@ -3,6 +3,7 @@ import { HistoryParseError } from './errors.ts';
 import { isRegularFile, readJsonlBatches, readJsonlOps } from './jsonl.ts';
 import { readKnossosOps } from './knossos.ts';
 import { openText, type TextInput, type TextSource } from './lines.ts';
+import type { OpCheck } from './op-record.ts';
 import type { Op } from './op.ts';
 import { readPorcupineOps } from './porcupine.ts';
 
@@ -33,10 +34,16 @@ export function parseHistoryFormat(name: string): HistoryFormat {
   return format;
 }
 
-/** HistoryReadOptions: `format` skips detection; `lines` receives each op's 1-based line. */
+/**
+ * HistoryReadOptions: `format` skips detection; `lines` receives each op's 1-based line;
+ * `check` inspects every op (jsonl and edn only).
+ */
 export interface HistoryReadOptions {
   format?: HistoryFormatName;
   lines?: number[];
+  check?: OpCheck;
+  /** onFormat hears the format once it is known (detected or given), before the first op. */
+  onFormat?: (format: HistoryFormat) => void;
 }
 
 // A logger line: level, logger name, " - " (Jepsen's log4j layout).
@@ -147,14 +154,16 @@ export async function* streamHistory(
     ? await sniffFormat(source)
     : { format: parseHistoryFormat(opts.format), rest: source };
   const lines = opts.lines;
+  opts.onFormat?.(format);
   switch (format) {
     case 'jsonl':
-      yield* readJsonlOps(rest, lines);
+      yield* readJsonlOps(rest, { lines, check: opts.check });
       return;
     case 'edn':
-      yield* readKnossosOps(rest, lines);
+      yield* readKnossosOps(rest, { lines, check: opts.check });
       return;
     case 'porcupine-etcd':
+      if (opts.check !== undefined) throw new Error('streamHistory: a check applies to jsonl and edn histories only');
       yield* readPorcupineOps(rest, lines);
       return;
     default: {
@@ -172,7 +181,8 @@ export async function readHistory(input: TextInput, opts: HistoryReadOptions = {
     // (a million ops cost a few hundred awaits, not a million).
     const format = opts.format === undefined ? await detectFormat(input) : parseHistoryFormat(opts.format);
     if (format === 'jsonl') {
-      for await (const batch of readJsonlBatches(input, opts.lines)) for (const op of batch) ops.push(op);
+      opts.onFormat?.(format);
+      for await (const batch of readJsonlBatches(input, opts)) for (const op of batch) ops.push(op);
       return ops;
     }
   }

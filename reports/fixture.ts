@@ -57,13 +57,37 @@ export function fixtureHistory(): Op[] {
 }
 
 /**
+ * crowdedHistory: three processes each write key 1 ten times back to back (ops 0.1 ms long,
+ * 0.01 ms apart, with long values) under a partition, while a fourth reads a value never
+ * written: the counterexample draws 31 bars close in time, with labels wider than their bars.
+ */
+export function crowdedHistory(): Op[] {
+  const ops: Omit<Op, 'index'>[] = [];
+  const at = (ms: number, op: Omit<Op, 'index' | 'time'>): void => { ops.push({ time: Math.round(ms * MS), ...op }); };
+  at(0.001, { type: 'invoke', process: 'nemesis', f: 'start-partition', value: { topology: 'majority' } });
+  at(0.002, { type: 'info', process: 'nemesis', f: 'start-partition', value: { nodes: ['n1', 'n2', 'n3'], grudge: { n1: ['n2', 'n3'], n2: ['n1'], n3: ['n1'] }, topology: 'majority' } });
+  at(0.005, { type: 'invoke', process: 3, f: 'read', key: 1, value: null });
+  for (let i = 0; i < 10; i++) {
+    for (let process = 0; process < 3; process++) {
+      const startMs = 0.01 + i * 0.11 + process * 0.03;
+      const value = `value-${process}-${i}-long-enough-to-crowd`;
+      at(startMs, { type: 'invoke', process, f: 'write', key: 1, value });
+      at(startMs + 0.1, { type: 'ok', process, f: 'write', key: 1, value });
+    }
+  }
+  at(1.3, { type: 'ok', process: 3, f: 'read', key: 1, value: 'never-written' });
+  ops.sort((a, b) => (a.time as number) - (b.time as number));
+  return ops.map((op, index) => ({ index, ...op }));
+}
+
+/**
  * writeFixtureRun writes store-shaped files into `dir`: test.json, history.jsonl and a
  * results.json from the real register workload checker, plus a set-style element result
- * (the shape issue 9's checkers fill) and an unknown checker result.
+ * (the shape issue 9's checkers fill) and an unknown checker result. `history` defaults to
+ * fixtureHistory().
  */
-export async function writeFixtureRun(dir: string): Promise<Op[]> {
+export async function writeFixtureRun(dir: string, history: Op[] = fixtureHistory()): Promise<Op[]> {
   await mkdir(path.join(dir, 'logs'), { recursive: true });
-  const history = fixtureHistory();
   await writeFile(path.join(dir, 'history.jsonl'), history.map((op) => JSON.stringify(op)).join('\n') + '\n');
   const checker = await registerWorkload.check(history, { timeoutMs: 10_000 });
   const results = {

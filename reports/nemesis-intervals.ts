@@ -1,5 +1,6 @@
 // reports/nemesis-intervals.ts — turn nemesis invoke/info pairs into fault intervals by kind.
 import type { Op } from '../history/op.ts';
+import { faultWords } from './fault-words.ts';
 
 /** FaultKind: how the report groups nemesis ops (one colour each). */
 export type FaultKind = 'partition' | 'kill' | 'pause' | 'clock' | 'other';
@@ -9,7 +10,9 @@ export interface FaultInterval {
   kind: FaultKind;
   startS: number;
   endS: number | null;
-  /** What was done, from the nemesis ops' values (untrusted text). */
+  /** What was done, in words ("partition: n1 | n2 n3 (majority)", "killed n2"); untrusted text. */
+  words: string;
+  /** What was done, from the nemesis ops' raw values (untrusted text), shown behind a disclosure. */
   text: string;
 }
 
@@ -51,6 +54,9 @@ function describe(op: Op): string {
  */
 export function nemesisIntervals(history: readonly Op[], timeS: (op: Op) => number): FaultInterval[] {
   const open = new Map<FaultKind, FaultInterval>();
+  // words of each open interval: one entry per opening op, the last one refined at its completion.
+  const words = new Map<FaultInterval, string[]>();
+  const invokeValue = new Map<FaultKind, unknown>();
   const done: FaultInterval[] = [];
   for (const op of history) {
     if (op.process !== 'nemesis') continue;
@@ -59,14 +65,24 @@ export function nemesisIntervals(history: readonly Op[], timeS: (op: Op) => numb
     const closer = CLOSERS[op.f];
     if (opener !== undefined) {
       const current = open.get(opener);
+      if (op.type === 'invoke') invokeValue.set(opener, op.value);
+      const said = faultWords(op.f, invokeValue.get(opener), op.type === 'invoke' ? undefined : op.value);
       if (current === undefined) {
         if (op.type !== 'invoke') continue;
-        open.set(opener, { kind: opener, startS: t, endS: null, text: describe(op) });
-      } else if (op.type !== 'invoke') {
-        current.text = appendText(current.text, `→ ${describe(op)}`);
-      } else if (!current.text.includes(describe(op))) {
-        current.text = appendText(current.text, `; ${describe(op)}`);
+        const interval: FaultInterval = { kind: opener, startS: t, endS: null, words: said, text: describe(op) };
+        open.set(opener, interval);
+        words.set(interval, [said]);
+        continue;
       }
+      const parts = words.get(current)!;
+      if (op.type !== 'invoke') {
+        parts[parts.length - 1] = said;
+        current.text = appendText(current.text, `→ ${describe(op)}`);
+      } else {
+        if (!parts.includes(said)) parts.push(said);
+        if (!current.text.includes(describe(op))) current.text = appendText(current.text, `; ${describe(op)}`);
+      }
+      current.words = clip(parts.join('; '));
     } else if (closer !== undefined) {
       const current = open.get(closer);
       if (current === undefined) continue;
@@ -76,11 +92,15 @@ export function nemesisIntervals(history: readonly Op[], timeS: (op: Op) => numb
       done.push(current);
       open.delete(closer);
     } else if (op.type === 'invoke') {
-      done.push({ kind: 'other', startS: t, endS: t, text: describe(op) });
+      done.push({ kind: 'other', startS: t, endS: t, words: clip(faultWords(op.f, op.value, undefined)), text: describe(op) });
     }
   }
   for (const interval of open.values()) done.push(interval);
   return done.sort((a, b) => a.startS - b.startS);
+}
+
+function clip(text: string): string {
+  return text.length > TEXT_CHARS_MAX ? `${text.slice(0, TEXT_CHARS_MAX)}…` : text;
 }
 
 function appendText(text: string, more: string): string {

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchChromium, type Chromium } from '../reports/browser.ts';
-import { EVIL_VALUES, writeFixtureRun } from '../reports/fixture.ts';
+import { crowdedHistory, EVIL_VALUES, writeFixtureRun } from '../reports/fixture.ts';
 import { renderReport } from '../reports/render.ts';
 import { startServer } from '../reports/serve.ts';
 
@@ -109,6 +109,48 @@ describe.skipIf(!runBrowser)('report pages in chromium', () => {
     await page.close();
     expect(errors).toEqual([]);
   }, 20_000);
+
+  it('lays out counterexample labels of ops close in time without overlap, and says faults in words', async () => {
+    const dir = path.join(temp, 'crowded');
+    await writeFixtureRun(dir, crowdedHistory());
+    const file = await renderReport(dir);
+    const page = await browser.context.newPage();
+    const errors = watch(page);
+    await page.goto(`file://${file}`);
+    await waitDrawn(page);
+    const cx = page.locator('.counterexample').first();
+    await cx.scrollIntoViewIfNeeded();
+    const boxes = await cx.locator('svg .cx-label').evaluateAll((nodes) => nodes.map((n) => {
+      const r = n.getBoundingClientRect();
+      return { text: n.textContent ?? '', x1: r.left, x2: r.right, y1: r.top, y2: r.bottom };
+    }));
+    // The layout has work to do: several op labels and linearization numbers.
+    expect(await cx.locator('.cx-op').count()).toBeGreaterThan(8);
+    expect(boxes.length).toBeGreaterThan(8);
+    const overlaps: string[] = [];
+    for (let i = 0; i < boxes.length; i++) {
+      for (let j = i + 1; j < boxes.length; j++) {
+        const [a, b] = [boxes[i], boxes[j]];
+        if (a.x1 < b.x2 - 0.5 && b.x1 < a.x2 - 0.5 && a.y1 < b.y2 - 0.5 && b.y1 < a.y2 - 0.5) overlaps.push(`${a.text} / ${b.text}`);
+      }
+    }
+    expect(overlaps).toEqual([]);
+    // Every op either carries its text or is listed in the numbered key.
+    const keyed = await cx.locator('.cx-key-list li').count();
+    const inline = boxes.filter((b) => !b.text.startsWith('#') && !/^\d+$/.test(b.text)).length;
+    expect(inline + keyed).toBe(await cx.locator('.cx-op').count());
+
+    // The fault table says the partition in words, the JSON behind a disclosure.
+    const faults = page.locator('#faults table');
+    expect(await faults.innerText()).toContain('partition: n1 | n2 n3 (majority)');
+    const json = faults.locator('details code').first();
+    expect(await json.isVisible()).toBe(false);
+    await faults.locator('details summary').first().click();
+    expect(await json.innerText()).toContain('"grudge"');
+    await page.screenshot({ path: path.join(artifacts, 'report-crowded-counterexample.png'), fullPage: true });
+    await page.close();
+    expect(errors).toEqual([]);
+  }, 30_000);
 
   it('serves an index of the store that links to the report, with no console errors', async () => {
     const server = await startServer({ store });

@@ -177,7 +177,7 @@ describe('issue 19.6: a role is not a --db, and a run without one success is not
     expect(results.unknownReason).toMatch(/^no evidence: no client operation succeeded/);
     const recheck = await runInProcess(['check', path.join(store, 'latest')]);
     expect(recheck.exitCode).toBe(2);
-    expect(recheck.stdout).toMatch(/^unknown .*\n {2}no evidence: no client operation succeeded/);
+    expect(recheck.stdout).toMatch(/^unknown [^\n]*: no evidence: no client operation succeeded/);
   });
 
   it('runVerdict: no success makes valid unknown, but an anomaly still counts', () => {

@@ -1,16 +1,14 @@
 // test/porcupine-data.test.ts — the checker agrees with Porcupine's verdicts on Porcupine's own data.
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { checkLinearizable } from '../checker/linearizable/index.ts';
 import { getModel } from '../checker/models/index.ts';
 import { readHistory } from '../history/read.ts';
+import { sharedTestdata } from './support/shared-testdata.ts';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const dataDir = path.resolve(repoRoot, '..', 'shared', 'testdata', 'porcupine');
-const expectedPath = path.join(dataDir, 'EXPECTED.tsv');
-const present = existsSync(expectedPath);
+const data = sharedTestdata('porcupine');
+const dataDir = data.dir;
+const present = data.present;
 
 interface Expectation {
   file: string;
@@ -19,9 +17,8 @@ interface Expectation {
 }
 
 function expectations(): Expectation[] {
-  const rows = readFileSync(expectedPath, 'utf8').trim().split('\n').slice(1);
-  return rows.map((row) => {
-    const [file, , expected, ops] = row.split('\t');
+  return data.rows().map((row) => {
+    const [file, , expected, ops] = row;
     return { file, linearizable: expected === 'linearizable', ops: Number(ops) };
   });
 }
@@ -33,12 +30,7 @@ function modelsFor(file: string): string[] {
 }
 
 describe('Porcupine test data', () => {
-  it('is present (required on CI)', () => {
-    if (!present) {
-      if (process.env.CI) throw new Error(`Porcupine test data missing at ${dataDir}`);
-      console.warn(`skipping Porcupine data checks: ${dataDir} is absent`);
-    }
-  });
+  it('is present (required on CI)', () => data.checkPresence());
 
   it.runIf(present)('every file gets its expected verdict', async () => {
     const mismatches: string[] = [];

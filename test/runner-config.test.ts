@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULTS, reproduceCommand, resolveOptions } from '../control/config.ts';
 import { UsageError } from '../control/exit-codes.ts';
-import { formatProgress, Progress } from '../control/progress.ts';
+import { formatProgress, Progress, ProgressLine } from '../control/progress.ts';
 import { tempStore } from './runner-support.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -110,7 +110,22 @@ describe('progress', () => {
   const snapshot = { phase: 'main', elapsedMs: 1500, remainingMs: 28_500, tally: { invoke: 10, ok: 7, fail: 1, info: 1 }, faults: ['partition'] };
 
   it('formats elapsed, remaining, counts and faults', () => {
-    expect(formatProgress(snapshot)).toBe('[main] 1.5s elapsed, 28.5s left | 10 ops: 7 ok, 1 fail, 1 info | faults: partition');
+    expect(formatProgress(snapshot)).toBe('[main] [#-------------------] 1.5s elapsed, 28.5s left | 10 ops: 7 ok, 1 fail, 1 info | faults: partition');
+    expect(formatProgress({ ...snapshot, phase: 'recovery', elapsedMs: 31_000, remainingMs: 0 })).toContain('[recovery] [####################] 31.0s');
+  });
+
+  it('cuts a redrawn line to the terminal width so it never wraps, and throttles offers', () => {
+    const out: string[] = [];
+    let nowMs = 0;
+    const line = new ProgressLine({ isTTY: true, columns: 40, write: (t: string) => out.push(t) }, () => nowMs);
+    line.offer(() => 'work that ends within one interval prints nothing');
+    nowMs = 300;
+    line.offer(() => formatProgress(snapshot));
+    nowMs = 400;
+    line.offer(() => 'too soon');
+    nowMs = 600;
+    line.offer(() => 'short');
+    expect(out).toEqual([`\r\x1b[K${formatProgress(snapshot).slice(0, 38)}…`, '\r\x1b[Kshort']);
   });
 
   it('redraws one line on a TTY and writes plain lines otherwise', () => {

@@ -5,7 +5,7 @@ import type { Op } from '../../history/op.ts';
 import { toOperations, type PairOptions } from '../../history/pair.ts';
 import { MODEL_NAMES } from '../models/index.ts';
 import type { Model, Operation } from '../types.ts';
-import { runInterleaved, type InterleaveOutcome } from './interleave.ts';
+import { runInterleaved, type InterleaveOutcome, type SearchProgress } from './interleave.ts';
 import type { LinearizabilityResult } from './result.ts';
 import { runInWorkers } from './workers.ts';
 
@@ -23,6 +23,8 @@ export interface CheckOptions {
   cacheBytesMax?: number;
   /** Cap on the process's resident memory, checked between slices; 'unknown' beyond. Default 3 GiB. */
   rssBytesMax?: number;
+  /** onProgress is told after every search slice (strategy interleave only); keep it cheap. */
+  onProgress?: (progress: SearchProgress) => void;
 }
 
 const TIMEOUT_MS_DEFAULT = 60_000;
@@ -34,7 +36,7 @@ const RSS_BYTES_MAX_DEFAULT = 3 * 2 ** 30;
  * checkOperations decides whether `ops` are linearizable under `model`, one search per
  * partition (P-compositionality). The first illegal partition ends the whole check.
  * An op the model cannot step (Model.checkInput) is a HistoryInputError before any search.
- * With strategy 'workers' the model is rebuilt in each thread by getModel(model.name, model.initArg).
+ * With strategy 'workers' the model is rebuilt in each thread by getModel(model.name, model.initArg, model.semantics).
  */
 export async function checkOperations(
   ops: Operation[],
@@ -52,7 +54,7 @@ export async function checkOperations(
     if (!MODEL_NAMES.includes(model.name)) {
       throw new Error(`strategy workers needs a named model (${MODEL_NAMES.join(', ')}); got "${model.name}"`);
     }
-    outcome = await runInWorkers(partitions, model.name, model.initArg, {
+    outcome = await runInWorkers(partitions, model.name, model.initArg, model.semantics ?? 'splitbrain', {
       workers: opts.workers ?? os.availableParallelism(),
       timeoutMs,
       sliceSteps,
@@ -66,6 +68,7 @@ export async function checkOperations(
       sliceSteps,
       budget: { bytesUsed: 0, bytesMax },
       rssBytesMax: opts.rssBytesMax ?? RSS_BYTES_MAX_DEFAULT,
+      onSlice: opts.onProgress,
     });
   }
   const result: LinearizabilityResult = {
@@ -79,6 +82,7 @@ export async function checkOperations(
     steps: outcome.steps,
   };
   if (outcome.unknownReason !== undefined && result.valid === 'unknown') result.unknownReason = outcome.unknownReason;
+  if (model.semantics !== undefined) result.semantics = model.semantics;
   return result;
 }
 

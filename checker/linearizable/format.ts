@@ -5,7 +5,7 @@ import type { LinearizabilityResult } from './result.ts';
 export function formatLinearizabilityResult(result: LinearizabilityResult): string {
   const verdict = result.valid === true ? 'linearizable' : result.valid === false ? 'NOT linearizable' : 'unknown';
   const lines = [
-    `${verdict} (model ${result.model}, ${result.opCount} ops, ${result.partitionsChecked}/${result.partitions} partitions checked, ${Math.round(result.elapsedMs)} ms)`,
+    `${verdict} (model ${result.model}${result.semantics === 'knossos' ? ', Knossos semantics' : ''}, ${result.opCount} ops, ${result.partitionsChecked}/${result.partitions} partitions checked, ${Math.round(result.elapsedMs)} ms)`,
   ];
   if (result.unknownReason !== undefined) lines.push(`  unknown: ${result.unknownReason}`);
   for (const failure of result.failures) {

@@ -17,6 +17,15 @@ export interface InterleaveOptions {
   rssBytesMax: number;
   /** onPartitionDone is told each time a partition's search finishes (progress for workers). */
   onPartitionDone?: (checked: number) => void;
+  /** onSlice is told after every slice how far the search is (progress for long checks). */
+  onSlice?: (progress: SearchProgress) => void;
+}
+
+/** SearchProgress: partitions finished of all, and search steps so far. */
+export interface SearchProgress {
+  partitionsChecked: number;
+  partitions: number;
+  steps: number;
 }
 
 /** InterleaveOutcome: the first illegal partition wins; otherwise unknown beats ok. */
@@ -52,6 +61,7 @@ export function runInterleaved(partitions: Operation[][], model: Model, opts: In
       const stepsBefore = search.steps;
       const status = search.run(opts.sliceSteps);
       outcome.steps += search.steps - stepsBefore;
+      opts.onSlice?.({ partitionsChecked: outcome.partitionsChecked, partitions: partitions.length, steps: outcome.steps });
       if (status === 'running') {
         survivors.push(search);
         continue;

@@ -1,6 +1,6 @@
 // checker/linearizable/result.ts — the JSON-serialisable verdict of a linearizability check.
 import type { OpKey } from '../../history/op.ts';
-import type { Operation, Verdict } from '../types.ts';
+import type { ModelSemantics, Operation, Verdict } from '../types.ts';
 
 /**
  * OperationView is one op as a report draws it: the Operation with JSON-safe returnIndex
@@ -42,6 +42,8 @@ export interface PartitionFailure {
 export interface LinearizabilityResult {
   valid: Verdict;
   model: string;
+  /** semantics: how the model read values, when it has two meanings (ModelSemantics). */
+  semantics?: ModelSemantics;
   partitions: number;
   /** Partitions whose search finished (ok or illegal). */
   partitionsChecked: number;

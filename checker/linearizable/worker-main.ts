@@ -1,7 +1,7 @@
 // checker/linearizable/worker-main.ts — a worker thread: check its partitions, post the outcome.
 import { parentPort, workerData } from 'node:worker_threads';
 import { getModel } from '../models/index.ts';
-import type { Operation } from '../types.ts';
+import type { ModelSemantics, Operation } from '../types.ts';
 import { runInterleaved } from './interleave.ts';
 
 /** WorkerInput is everything a worker needs, as plain data (the model travels by name). */
@@ -9,6 +9,7 @@ export interface WorkerInput {
   entry: string;
   modelName: string;
   modelInit: unknown;
+  modelSemantics: ModelSemantics;
   partitions: Operation[][];
   timeoutMs: number;
   sliceSteps: number;
@@ -19,7 +20,7 @@ export interface WorkerInput {
 const input = workerData as WorkerInput;
 const port = parentPort;
 if (port === null) throw new Error('worker-main.ts must run in a worker thread');
-const model = getModel(input.modelName, input.modelInit);
+const model = getModel(input.modelName, input.modelInit, input.modelSemantics);
 const outcome = runInterleaved(input.partitions, model, {
   deadlineMs: performance.now() + input.timeoutMs,
   now: () => performance.now(),

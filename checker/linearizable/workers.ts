@@ -1,6 +1,6 @@
 // checker/linearizable/workers.ts — spread partitions over worker threads; first illegal wins.
 import { Worker } from 'node:worker_threads';
-import type { Operation } from '../types.ts';
+import type { ModelSemantics, Operation } from '../types.ts';
 import type { InterleaveOutcome } from './interleave.ts';
 import type { WorkerInput } from './worker-main.ts';
 
@@ -28,6 +28,7 @@ export async function runInWorkers(
   partitions: Operation[][],
   modelName: string,
   modelInit: unknown,
+  modelSemantics: ModelSemantics,
   opts: WorkerRunOptions,
 ): Promise<InterleaveOutcome> {
   const shares = deal(partitions, Math.max(1, Math.min(opts.workers, partitions.length)));
@@ -50,6 +51,7 @@ export async function runInWorkers(
         entry: ENTRY,
         modelName,
         modelInit,
+        modelSemantics,
         partitions: share,
         timeoutMs: opts.timeoutMs,
         sliceSteps: opts.sliceSteps,

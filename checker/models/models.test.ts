@@ -21,7 +21,7 @@ function run(model: Model, ops: Operation[]): { ok: boolean; state: unknown } {
 
 describe('getModel', () => {
   it('knows every listed name and rejects others listing the valid ones', () => {
-    expect(MODEL_NAMES).toEqual(['register', 'cas-register', 'multi-register', 'etcd', 'kv', 'kv-unpartitioned']);
+    expect(MODEL_NAMES).toEqual(['register', 'cas-register', 'multi-register', 'mutex', 'etcd', 'kv', 'kv-unpartitioned']);
     for (const name of MODEL_NAMES) expect(getModel(name).name).toBe(name);
     expect(() => getModel('bogus')).toThrow('unknown model "bogus"; valid models: register, cas-register');
     expect(() => getModel('toString')).toThrow(/unknown model/);

@@ -19,6 +19,7 @@ import { exitCodeFor } from '../exit-codes.ts';
 import { Progress, type ProgressOutput } from '../progress.ts';
 import { createRunDir, splitbrainVersion, updateLatest, writeJson, type RunDir } from '../store.ts';
 import { fsErrorText, isFsError, OutputError } from '../files.ts';
+import { verdictLines } from '../verdict-lines.ts';
 import { BoundedAnalysis, type AnalysisLimits } from './bounded-analysis.ts';
 import type { ClientFactory } from './interpreter.ts';
 import { runSchedule, type NemesisDriver } from './nemesis-driver.ts';
@@ -178,10 +179,10 @@ export async function runTest(opts: TestOptions, makeParts: PartsFactory, io: Ru
   } finally {
     registration.unregister();
   }
-  if (results.error !== undefined) log(`${opts.name} seed ${opts.seed}: ${results.error.split('\n')[0]}`);
   if (results.checkerError !== undefined) log(`${opts.name} seed ${opts.seed}: no verdict: ${results.checkerError}`);
   if (results.unknownReason !== undefined) log(`${opts.name} seed ${opts.seed}: ${results.unknownReason}`);
-  log(`${opts.name} seed ${opts.seed}: valid ${String(results.valid)}${results.anomalies.length > 0 ? ` (${results.anomalies.join('; ')})` : ''}`);
+  // A short verdict, one example per anomaly type; the full text is in results.json and the report.
+  for (const line of verdictLines(results, { title: `${opts.name} seed ${opts.seed}`, storeDir: run.dir })) log(line);
   return { valid: results.valid, exitCode: exitCodeFor(results.valid), run, results };
 }
 

@@ -11,7 +11,7 @@
     const rows = data.faults.map(function (f) {
       return el('tr', null, [
         el('td', { style: 'white-space:nowrap' }, [el('span', { class: 'sw band', style: 'background:' + KIND_COLOR[f.kind] }), f.kind]),
-        el('td', { style: 'white-space:nowrap', text: fmtS(f.startS) }), el('td', { style: 'white-space:nowrap', text: f.endS === null ? 'not healed' : fmtS(f.endS) }), el('td', { class: 'mono', text: f.text }),
+        el('td', { style: 'white-space:nowrap', text: fmtS(f.startS) }), el('td', { style: 'white-space:nowrap', text: f.endS === null ? 'not healed' : fmtS(f.endS) }), el('td', null, [el('div', { text: f.words }), el('details', null, [el('summary', { text: 'JSON' }), el('code', { class: 'mono', text: f.text })])]),
       ]);
     });
     const table = el('table', null, [el('tr', null, ['kind', 'from', 'to', 'what'].map(function (h) { return el('th', { text: h }); }))].concat(rows));

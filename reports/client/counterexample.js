@@ -1,5 +1,5 @@
 // reports/client/counterexample.js — linearizability counterexamples drawn as SVG with linearization points.
-/* global window */
+/* global window, document, getComputedStyle */
 (function (SB) {
   'use strict';
   const { data, KIND_COLOR, el, svg, card, niceTicks, tickLabel, opLink } = SB;
@@ -29,14 +29,30 @@
       const b = Math.min(W - 10, x(f.endS === null ? t1 : f.endS));
       if (b <= a) return;
       const r = svg('rect', { x: a, y: top, width: b - a, height: procs.length * laneH, fill: KIND_COLOR[f.kind], opacity: 0.12, class: 'fault-band' });
-      r.appendChild(svg('title', {}, f.kind + ': ' + f.text));
+      r.appendChild(svg('title', {}, f.kind + ': ' + f.words));
       s.appendChild(r);
     });
     procs.forEach(function (p, i) {
       s.appendChild(svg('text', { x: 6, y: top + i * laneH + laneH / 2 + 4, 'font-size': 12, fill: '#5c7080' }, 'process ' + p));
       s.appendChild(svg('line', { x1: labelW, x2: W - 10, y1: top + (i + 1) * laneH, y2: top + (i + 1) * laneH, stroke: '#eef1f4' }));
     });
+    // Labels are laid out, never overlapped: an op's text is cut to the room before the next
+    // bar of its lane; an op with no room gets a number (above its bar, when that fits) and a
+    // line in the key below; a linearization number that would collide is left to its hover.
+    const placed = [];
+    const fits = function (box) {
+      return placed.every(function (b) { return box.x2 <= b.x1 || box.x1 >= b.x2 || box.y2 <= b.y1 || box.y1 >= b.y2; });
+    };
+    const place = function (box) { placed.push(box); return box; };
+    const keyed = [];
     const centre = {};
+    const nextStart = {};
+    const byLane = {};
+    ops.forEach(function (op) { (byLane[op.process] = byLane[op.process] || []).push(op); });
+    Object.keys(byLane).forEach(function (p) {
+      const lane = byLane[p].slice().sort(function (u, v) { return u.startS - v.startS; });
+      lane.forEach(function (op, i) { nextStart[op.id] = i + 1 < lane.length ? x(lane[i + 1].startS) : W - 10; });
+    });
     ops.forEach(function (op) {
       const lane = procs.indexOf(op.process);
       const y = top + lane * laneH + 8;
@@ -47,9 +63,22 @@
       const fill = op.failing ? '#fde2e2' : op.outcome === 'info' ? '#fdf3d8' : '#e3f2e9';
       const stroke = op.failing ? '#d64545' : op.outcome === 'info' ? '#e0a526' : '#2e9e5b';
       g.appendChild(svg('rect', { x: a, y: y, width: b - a, height: 22, rx: 3, fill: fill, stroke: stroke, 'stroke-width': op.failing ? 3 : 1, 'stroke-dasharray': op.endS === null ? '5 3' : 'none' }));
-      const label = (op.failing ? '✗ ' : '') + op.text;
-      const text = svg('text', { x: a + 5, y: y + 15, 'font-size': 12, fill: op.failing ? '#a82a2a' : '#1c2733', 'font-weight': op.failing ? 700 : 400 }, label.length > 60 ? label.slice(0, 60) + '…' : label);
-      g.appendChild(text);
+      const weight = op.failing ? 700 : 400;
+      const full = (op.failing ? '✗ ' : '') + op.text;
+      const room = Math.min(nextStart[op.id], W - 10) - (a + 5) - 4;
+      const label = fitText(full.length > 60 ? full.slice(0, 60) + '…' : full, room, 12, weight);
+      if (label !== null && fits({ x1: a + 5, x2: a + 5 + textWidth(label, 12, weight), y1: y + 2, y2: y + 19 })) {
+        place({ x1: a + 5, x2: a + 5 + textWidth(label, 12, weight), y1: y + 2, y2: y + 19 });
+        g.appendChild(svg('text', { x: a + 5, y: y + 15, 'font-size': 12, fill: op.failing ? '#a82a2a' : '#1c2733', 'font-weight': weight, class: 'cx-label' }, label));
+      } else {
+        keyed.push(op);
+        const tag = String(keyed.length);
+        const box = { x1: a, x2: a + textWidth(tag, 10, 700), y1: y - 9, y2: y - 1 };
+        if (fits(box)) {
+          place(box);
+          g.appendChild(svg('text', { x: a, y: y - 1, 'font-size': 10, 'font-weight': 700, fill: op.failing ? '#a82a2a' : '#5c7080', class: 'cx-label cx-key' }, tag));
+        }
+      }
       g.appendChild(svg('title', {}, 'op ' + op.id + ' (process ' + op.process + '): ' + op.text + '\ninput ' + op.input + '\noutput ' + op.output + '\nhistory ' + op.invokeIndex + '…' + (op.returnIndex === null ? 'never returned' : op.returnIndex)));
       s.appendChild(g);
     });
@@ -67,7 +96,13 @@
       if (p.px === undefined) return;
       const g = svg('g', { class: 'lin-point' });
       g.appendChild(svg('circle', { cx: p.px, cy: p.py, r: 5.5, fill: '#1f4b99', stroke: '#fff', 'stroke-width': 1.5 }));
-      g.appendChild(svg('text', { x: p.px, y: p.py + 17, 'font-size': 10, fill: '#1f4b99', 'font-weight': 700, 'text-anchor': 'middle' }, '#' + p.order));
+      const tag = '#' + p.order;
+      const w = textWidth(tag, 10, 700);
+      const box = { x1: p.px - w / 2, x2: p.px + w / 2, y1: p.py + 8, y2: p.py + 19 };
+      if (fits(box)) {
+        place(box);
+        g.appendChild(svg('text', { x: p.px, y: p.py + 17, 'font-size': 10, fill: '#1f4b99', 'font-weight': 700, 'text-anchor': 'middle', class: 'cx-label' }, tag));
+      }
       g.appendChild(svg('title', {}, 'linearized #' + p.order + ': op ' + p.id + ', state after: ' + p.stateAfter));
       s.appendChild(g);
     });
@@ -78,7 +113,30 @@
       s.appendChild(svg('text', { x: x(t) + 2, y: axisY + 14, 'font-size': 11, fill: '#5c7080' }, tickLabel(t, ticks.step)));
     });
     s.appendChild(svg('text', { x: W - 60, y: axisY + 26, 'font-size': 11, fill: '#5c7080' }, data.axis.hasTime ? 'seconds' : 'index'));
-    return s;
+    if (keyed.length === 0) return s;
+    // The numbered key: ops whose bars are too close together to carry their text.
+    const key = el('ol', { class: 'cx-key-list lines' }, keyed.map(function (op) { return el('li', { class: 'mono', text: 'op ' + op.id + ' (process ' + op.process + '): ' + op.text }); }));
+    return el('div', null, [s, el('div', { class: 'sub', text: 'Numbered bars (too close together to carry their text; hover for details):' }), key]);
+  }
+
+  // Text widths come from a canvas in the report's own font, so the layout matches what is drawn.
+  const measure = document.createElement('canvas').getContext('2d');
+  function textWidth(text, size, weight) {
+    measure.font = weight + ' ' + size + 'px ' + getComputedStyle(document.body).fontFamily;
+    return measure.measureText(text).width;
+  }
+
+  /** fitText cuts `text` with an ellipsis to at most `room` pixels; null when not even 3 characters fit. */
+  function fitText(text, room, size, weight) {
+    if (textWidth(text, size, weight) <= room) return text;
+    let lo = 0;
+    let hi = text.length;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (textWidth(text.slice(0, mid) + '…', size, weight) <= room) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo >= 3 ? text.slice(0, lo) + '…' : null;
   }
 
   function counterexamples() {

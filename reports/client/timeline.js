@@ -178,7 +178,7 @@
       }
       const h = hit(ev.clientX - rect.left, ev.clientY - rect.top);
       if (h === null) { tip.style.display = 'none'; return; }
-      tip.textContent = h.op ? opText(h.op) : h.fault.kind + ': ' + h.fault.text + '\n' + fmtS(h.fault.startS) + ' → ' + (h.fault.endS === null ? 'not healed' : fmtS(h.fault.endS));
+      tip.textContent = h.op ? opText(h.op) : h.fault.kind + ': ' + h.fault.words + '\n' + fmtS(h.fault.startS) + ' → ' + (h.fault.endS === null ? 'not healed' : fmtS(h.fault.endS));
       tip.style.display = 'block';
       tip.style.left = Math.min(ev.clientX + 14, window.innerWidth - 580) + 'px';
       tip.style.top = (ev.clientY + 14) + 'px';

@@ -47,7 +47,7 @@
       const fill = op.failing ? '#fde2e2' : op.outcome === 'info' ? '#fdf3d8' : '#e3f2e9';
       const stroke = op.failing ? '#d64545' : op.outcome === 'info' ? '#e0a526' : '#2e9e5b';
       g.appendChild(svg('rect', { x: a, y: y, width: b - a, height: 22, rx: 3, fill: fill, stroke: stroke, 'stroke-width': op.failing ? 3 : 1, 'stroke-dasharray': op.endS === null ? '5 3' : 'none' }));
-      const label = (op.failing ? '✗ ' : '') + op.text;
+      const label = (op.failing ? '✗ ' : '') + (op.inMinimalSet ? '◆ ' : '') + op.text;
       const text = svg('text', { x: a + 5, y: y + 15, 'font-size': 12, fill: op.failing ? '#a82a2a' : '#1c2733', 'font-weight': op.failing ? 700 : 400 }, label.length > 60 ? label.slice(0, 60) + '…' : label);
       g.appendChild(text);
       g.appendChild(svg('title', {}, 'op ' + op.id + ' (process ' + op.process + '): ' + op.text + '\ninput ' + op.input + '\noutput ' + op.output + '\nhistory ' + op.invokeIndex + '…' + (op.returnIndex === null ? 'never returned' : op.returnIndex)));
@@ -103,6 +103,7 @@
           el('span', null, [el('span', { class: 'sw', style: 'background:#fde2e2;border:2px solid #d64545' }), 'cannot be linearized']),
           el('span', null, [el('span', { class: 'sw', style: 'background:#e3f2e9;border:1px solid #2e9e5b' }), 'ok']),
           el('span', null, [el('span', { class: 'sw', style: 'background:#fdf3d8;border:1px dashed #e0a526' }), 'info (may take effect any time later, or never)']),
+          v.ops.some(function (o) { return o.inMinimalSet; }) ? el('span', { text: '◆ in the smallest set of ops that cannot be ordered on their own' }) : null,
         ]));
         box.appendChild(drawCounterexample(v));
         if (v.prefixLength > v.points.length) box.appendChild(el('div', { class: 'sub', text: 'Showing the last ' + v.points.length + ' of ' + v.prefixLength + ' linearized ops, and the ops concurrent with the failing one. Hover bars and points for details.' }));

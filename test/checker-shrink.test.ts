@@ -51,6 +51,23 @@ describe('counterexample shrinking', () => {
     expect(text).toContain('These 2 ops cannot be ordered: op 2 (process 0, write 1, history 2..5), op 4 (process 1, read nil');
   });
 
+  it('keeps the write a stale read saw: the set is an ordering conflict, not an unexplained read', async () => {
+    const h = new HistoryBuilder();
+    h.add('invoke', 0, 'write', 1).add('ok', 0, 'write', 1);
+    for (let p = 0; p < 4; p++) h.add('invoke', 10 + p, 'write', 20 + p);
+    for (let p = 0; p < 4; p++) h.add('ok', 10 + p, 'write', 20 + p);
+    h.add('invoke', 1, 'read', null).add('ok', 1, 'read', 1);
+    const result = await checkLinearizable(h.ops, getModel('register'));
+    const failure = result.failures[0];
+    expect(failure.minimal).toBe(true);
+    const byId = new Map(failure.ops.map((view) => [view.id, view]));
+    const named = (failure.minimalOpIds ?? []).map((id) => byId.get(id)?.text);
+    // A read of 1 alone also fails (nothing wrote 1), but says nothing about order.
+    expect(named).toHaveLength(3);
+    expect(named[0]).toBe('write 1');
+    expect(named[2]).toBe('read 1');
+  });
+
   it('reports the smallest set found so far, marked not minimal, when the budget runs out', async () => {
     const result = await checkLinearizable(plantedStaleRead(), getModel('register'), { shrinkSteps: 300 });
     expect(result.valid).toBe(false);

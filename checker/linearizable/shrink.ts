@@ -32,23 +32,30 @@ const SLICE_STEPS = 10_000;
  * chunks down to single ops. A set is kept only when the existing search re-checks it illegal
  * within budget, so the answer is always a set that cannot be linearized on its own; a re-check
  * that runs out of budget counts as "not shown failing". Removing any op leaves a valid history
- * (an info op may never have happened; an ok op's absence only constrains the rest less or
- * differently, and the claim is about the remaining set alone). The set is 1-minimal when the
- * last pass removed each op singly and every such re-check came back linearizable.
+ * (an info op may never have happened; without an ok op the rest is still a history, and the
+ * claim is about that set alone). A kept set must also have some legal order when real time is
+ * ignored (or not be shown to lack one), so the answer is an ordering conflict, not a read of a
+ * value no kept op wrote — unless the whole partition has no legal order either. The set is 1-minimal when the last pass removed each op singly and
+ * every such set came back linearizable or without any legal order.
  */
 export function shrinkCounterexample(ops: Operation[], model: Model, limits: ShrinkLimits): ShrinkOutcome {
   const checker = new BoundedChecker(model, limits);
   let current = ops;
   let granularity = 2;
   let minimal = false;
+  // A partition with no legal order at all (say one read of a never-written value) has no
+  // ordering conflict to find: then shrink it to the fewest ops that still fail.
+  const orderingOnly = checker.verdict(concurrently(ops)) !== 'illegal';
   while (current.length >= 2 && !checker.exhausted()) {
     const chunk = Math.ceil(current.length / granularity);
     let reduced = false;
     let inconclusive = false;
     for (let start = 0; start < current.length && !checker.exhausted(); start += chunk) {
       const candidate = [...current.slice(0, start), ...current.slice(start + chunk)];
-      const verdict = checker.illegal(candidate);
-      if (verdict === 'illegal') {
+      const verdict = checker.verdict(candidate);
+      // A set no order could explain (a read of a value nothing left writes) says nothing about
+      // ordering: keep only sets whose ops have some legal order once real time is ignored.
+      if (verdict === 'illegal' && (!orderingOnly || checker.verdict(concurrently(candidate)) !== 'illegal')) {
         current = candidate;
         granularity = Math.max(granularity - 1, 2);
         reduced = true;
@@ -67,6 +74,15 @@ export function shrinkCounterexample(ops: Operation[], model: Model, limits: Shr
   // A single illegal op is minimal: the empty history is always linearizable.
   if (current.length <= 1) minimal = true;
   return { ops: current, minimal, checks: checker.checks, steps: checker.steps };
+}
+
+/** concurrently copies `ops` with every interval overlapping every other: real time ignored. */
+function concurrently(ops: Operation[]): Operation[] {
+  return ops.map((op, i) => ({
+    ...op,
+    invokeIndex: i,
+    returnIndex: op.outcome === 'ok' ? ops.length + i : Infinity,
+  }));
 }
 
 /** BoundedChecker re-checks candidate sets against one shared step and time budget. */
@@ -88,8 +104,8 @@ class BoundedChecker {
     return this.outOfBudget || this.steps >= this.limits.stepsMax || this.limits.now() > this.deadline;
   }
 
-  /** illegal re-checks `ops`: 'illegal', 'ok', or 'unknown' (budget or memory ran out). */
-  illegal(ops: Operation[]): 'illegal' | 'ok' | 'unknown' {
+  /** verdict re-checks `ops`: 'illegal', 'ok', or 'unknown' (budget or memory ran out). */
+  verdict(ops: Operation[]): 'illegal' | 'ok' | 'unknown' {
     this.checks++;
     const search = new LinearizationSearch(ops, this.model, { bytesUsed: 0, bytesMax: this.limits.bytesMax });
     const cap = Math.min(this.limits.candidateStepsMax, this.limits.stepsMax - this.steps);

@@ -15,6 +15,8 @@ export interface CounterexampleOp {
   endS: number | null;
   outcome: 'ok' | 'info';
   failing: boolean;
+  /** In the shrunk set of ops that cannot be linearized even on their own (minimalOpIds). */
+  inMinimalSet: boolean;
   invokeIndex: number;
   returnIndex: number | null;
   input: string;
@@ -69,7 +71,9 @@ export function counterexampleView(failure: PartitionFailure): CounterexampleVie
     previousS = at;
     if (k >= failure.prefix.length - PREFIX_SHOWN) points.push({ id: step.id, order: k + 1, atS: round(at, 6), stateAfter: step.stateAfter });
   });
-  const shownIds = new Set<number>([...failure.failingOpIds, ...failure.windowIds, ...failure.candidateIds, ...points.map((p) => p.id)]);
+  // results.json is untrusted: an older or odd one may lack minimalOpIds.
+  const minimalIds = new Set<number>(Array.isArray(failure.minimalOpIds) ? failure.minimalOpIds : []);
+  const shownIds = new Set<number>([...failure.failingOpIds, ...failure.windowIds, ...failure.candidateIds, ...points.map((p) => p.id), ...minimalIds]);
   const ops = [...shownIds]
     .map((id) => byId.get(id))
     .filter((op): op is OperationView => op !== undefined)
@@ -79,6 +83,7 @@ export function counterexampleView(failure: PartitionFailure): CounterexampleVie
       return {
         id: op.id, process: String(op.process), text: op.text, startS: round(startOf(op), 6),
         endS: end === null ? null : round(end, 6), outcome: op.outcome, failing: failing.has(op.id),
+        inMinimalSet: minimalIds.has(op.id),
         invokeIndex: op.invokeIndex, returnIndex: op.returnIndex, input: jsonText(op.input), output: jsonText(op.output),
       };
     });

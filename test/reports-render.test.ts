@@ -56,6 +56,10 @@ describe('renderReport', () => {
     const failing = view.ops.filter((op) => op.failing);
     expect(failing.map((op) => op.text)).toEqual(['read 1 [key 1]']);
     expect(view.statesBefore.join(' ')).toMatch(/register = 3/);
+    // The shrunk set is drawn and named first in the text.
+    const marked = view.ops.filter((op) => op.inMinimalSet);
+    expect(marked.length).toBeGreaterThan(0);
+    expect(view.lines[0]).toMatch(new RegExp(`^(These ${marked.length} ops cannot be ordered|This op cannot be linearized): op ${marked[0].id} `));
     // Linearization points respect the order found and each lies inside its op's interval.
     const byId = new Map(view.ops.map((op) => [op.id, op]));
     view.points.forEach((p, k) => {

@@ -25,12 +25,18 @@ export interface CheckOptions {
   rssBytesMax?: number;
   /** onProgress is told after every search slice (strategy interleave only); keep it cheap. */
   onProgress?: (progress: SearchProgress) => void;
+  /** Wall-clock cap on shrinking a failing partition to a minimal set of ops; 0 skips it. Default 2 000. */
+  shrinkMs?: number;
+  /** Search steps the shrink may spend over all its re-checks. Default 2 000 000. */
+  shrinkSteps?: number;
 }
 
 const TIMEOUT_MS_DEFAULT = 60_000;
 const SLICE_STEPS_DEFAULT = 5_000;
 const CACHE_BYTES_MAX_DEFAULT = 2 ** 30;
 const RSS_BYTES_MAX_DEFAULT = 3 * 2 ** 30;
+const SHRINK_MS_DEFAULT = 2_000;
+const SHRINK_STEPS_DEFAULT = 2_000_000;
 
 /**
  * checkOperations decides whether `ops` are linearizable under `model`, one search per
@@ -47,6 +53,7 @@ export async function checkOperations(
   const timeoutMs = opts.timeoutMs ?? TIMEOUT_MS_DEFAULT;
   const sliceSteps = opts.sliceSteps ?? SLICE_STEPS_DEFAULT;
   const bytesMax = opts.cacheBytesMax ?? CACHE_BYTES_MAX_DEFAULT;
+  const shrink = { timeMs: opts.shrinkMs ?? SHRINK_MS_DEFAULT, stepsMax: opts.shrinkSteps ?? SHRINK_STEPS_DEFAULT };
   checkInputs(ops, model);
   const partitions = (model.partition ? model.partition(ops) : [ops]).filter((p) => p.length > 0);
   let outcome: InterleaveOutcome;
@@ -60,6 +67,7 @@ export async function checkOperations(
       sliceSteps,
       bytesMax,
       rssBytesMax: opts.rssBytesMax ?? RSS_BYTES_MAX_DEFAULT,
+      shrink,
     });
   } else {
     outcome = runInterleaved(partitions, model, {
@@ -69,6 +77,7 @@ export async function checkOperations(
       budget: { bytesUsed: 0, bytesMax },
       rssBytesMax: opts.rssBytesMax ?? RSS_BYTES_MAX_DEFAULT,
       onSlice: opts.onProgress,
+      shrink,
     });
   }
   const result: LinearizabilityResult = {

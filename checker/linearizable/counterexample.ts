@@ -2,6 +2,7 @@
 import type { Model, Operation } from '../types.ts';
 import type { OperationView, PartitionFailure } from './result.ts';
 import type { LinearizationSearch } from './search.ts';
+import type { ShrinkOutcome } from './shrink.ts';
 
 const CANDIDATES_MAX = 16;
 const WINDOW_MAX = 32;
@@ -9,8 +10,11 @@ const PREFIX_LINES_MAX = 8;
 /** Only the last PREFIX_STATES_MAX prefix steps get a state text, so huge prefixes stay small. */
 const PREFIX_STATES_MAX = 2000;
 
-/** buildFailure explains an 'illegal' search in ids, states and human lines. */
-export function buildFailure(search: LinearizationSearch): PartitionFailure {
+/** MINIMAL_LINE_OPS_MAX caps the ops a minimal-set line lists in full. */
+const MINIMAL_LINE_OPS_MAX = 12;
+
+/** buildFailure explains an 'illegal' search in ids, states and human lines, plus its shrunk set. */
+export function buildFailure(search: LinearizationSearch, shrunk?: ShrinkOutcome): PartitionFailure {
   const point = search.deepestPoint();
   if (point === null) throw new Error('buildFailure: the search has no deepest point');
   const { ops, model } = search;
@@ -39,9 +43,15 @@ export function buildFailure(search: LinearizationSearch): PartitionFailure {
   if (failing.key !== undefined && model.partition) failure.key = failing.key;
   const mentioned = new Set<Operation>([failing, ...candidates.slice(0, CANDIDATES_MAX), ...window.slice(0, WINDOW_MAX)]);
   for (const i of point.prefix) mentioned.add(ops[i]);
+  if (shrunk !== undefined) {
+    failure.minimalOpIds = shrunk.ops.map((op) => op.id);
+    failure.minimal = shrunk.minimal;
+    for (const op of shrunk.ops) mentioned.add(op);
+  }
   failure.ops = [...mentioned].sort((a, b) => a.id - b.id).map((op) => viewOf(model, op));
   const legalSomewhere = point.statesAtDepth.some((state) => model.step(state, failing).ok);
   failure.lines = failureLines(model, failure, failing, candidates, legalSomewhere);
+  if (shrunk !== undefined) failure.lines.unshift(minimalLine(model, shrunk));
   return failure;
 }
 
@@ -72,6 +82,15 @@ function opLabel(model: Model, op: Operation): string {
   const text = model.describeOperation ? model.describeOperation(op) : `${op.f} ${JSON.stringify(op.input)}`;
   const end = Number.isFinite(op.returnIndex) ? String(op.returnIndex) : 'never';
   return `op ${op.id} (process ${op.process}, ${text}, history ${op.invokeIndex}..${end})`;
+}
+
+/** minimalLine names the shrunk set: "These 2 ops cannot be ordered: op 3 (...), op 7 (...)." */
+function minimalLine(model: Model, shrunk: ShrinkOutcome): string {
+  const shown = shrunk.ops.slice(0, MINIMAL_LINE_OPS_MAX).map((op) => opLabel(model, op));
+  const more = shrunk.ops.length > shown.length ? `, and ${shrunk.ops.length - shown.length} more` : '';
+  const caveat = shrunk.minimal ? '' : ' (the shrinking budget ran out: a smaller set may exist)';
+  const count = shrunk.ops.length === 1 ? 'This op cannot be linearized' : `These ${shrunk.ops.length} ops cannot be ordered`;
+  return `${count}${caveat}: ${shown.join(', ')}${more}.`;
 }
 
 function failureLines(

@@ -3,9 +3,11 @@ import type { Model, Operation } from '../types.ts';
 import { buildFailure } from './counterexample.ts';
 import type { PartitionFailure } from './result.ts';
 import { LinearizationSearch } from './search.ts';
+import { shrinkCounterexample, type ShrinkOutcome } from './shrink.ts';
 import type { MemoryBudget } from './visited-set.ts';
 
 const RSS_CHECK_MS = 50;
+const CANDIDATE_STEPS_MIN = 20_000;
 
 /** InterleaveOptions bound the run: an absolute deadline on `now()`'s clock and slice size. */
 export interface InterleaveOptions {
@@ -15,6 +17,8 @@ export interface InterleaveOptions {
   budget: MemoryBudget;
   /** Cap on process.memoryUsage.rss(), checked once per slice. */
   rssBytesMax: number;
+  /** Budget for shrinking an illegal partition to a minimal set (see shrink.ts); 0 ms skips it. */
+  shrink: ShrinkBudget;
   /** onPartitionDone is told each time a partition's search finishes (progress for workers). */
   onPartitionDone?: (checked: number) => void;
   /** onSlice is told after every slice how far the search is (progress for long checks). */
@@ -26,6 +30,12 @@ export interface SearchProgress {
   partitionsChecked: number;
   partitions: number;
   steps: number;
+}
+
+/** ShrinkBudget bounds the counterexample shrink: total search steps and wall time. */
+export interface ShrinkBudget {
+  stepsMax: number;
+  timeMs: number;
 }
 
 /** InterleaveOutcome: the first illegal partition wins; otherwise unknown beats ok. */
@@ -69,7 +79,7 @@ export function runInterleaved(partitions: Operation[][], model: Model, opts: In
       if (status === 'illegal') {
         outcome.partitionsChecked++;
         outcome.status = 'illegal';
-        outcome.failure = buildFailure(search);
+        outcome.failure = buildFailure(search, shrink(search, model, opts));
         delete outcome.unknownReason;
         return outcome;
       }
@@ -84,6 +94,21 @@ export function runInterleaved(partitions: Operation[][], model: Model, opts: In
     queue = survivors;
   }
   return outcome;
+}
+
+/**
+ * shrink reduces the illegal partition to a minimal set. One re-check may take a few times the
+ * original search's steps: a subset is rarely harder, and a stuck one must not eat the budget.
+ */
+function shrink(search: LinearizationSearch, model: Model, opts: InterleaveOptions): ShrinkOutcome | undefined {
+  if (opts.shrink.timeMs <= 0 || opts.shrink.stepsMax <= 0) return undefined;
+  return shrinkCounterexample(search.ops, model, {
+    stepsMax: opts.shrink.stepsMax,
+    timeMs: opts.shrink.timeMs,
+    candidateStepsMax: Math.max(CANDIDATE_STEPS_MIN, 4 * search.steps),
+    bytesMax: opts.budget.bytesMax,
+    now: opts.now,
+  });
 }
 
 /** Limits watches the deadline (every slice) and the resident memory (sampled: a /proc read). */

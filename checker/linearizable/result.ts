@@ -32,6 +32,13 @@ export interface PartitionFailure {
   statesBefore: string[];
   /** Ops concurrent with the failing op (their intervals overlap it), in invoke order. */
   windowIds: number[];
+  /**
+   * A smallest set of this partition's ops that is not linearizable on its own, found by
+   * shrinking (in invoke order). Absent when shrinking was skipped (shrinkMs 0).
+   */
+  minimalOpIds?: number[];
+  /** True when removing any one op of minimalOpIds was shown to make it linearizable. */
+  minimal?: boolean;
   /** Every op named above, by id. */
   ops: OperationView[];
   /** Human text for terminals and reports. */

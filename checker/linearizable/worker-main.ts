@@ -2,7 +2,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { getModel } from '../models/index.ts';
 import type { ModelSemantics, Operation } from '../types.ts';
-import { runInterleaved } from './interleave.ts';
+import { runInterleaved, type ShrinkBudget } from './interleave.ts';
 
 /** WorkerInput is everything a worker needs, as plain data (the model travels by name). */
 export interface WorkerInput {
@@ -15,6 +15,7 @@ export interface WorkerInput {
   sliceSteps: number;
   bytesMax: number;
   rssBytesMax: number;
+  shrink: ShrinkBudget;
 }
 
 const input = workerData as WorkerInput;
@@ -27,6 +28,7 @@ const outcome = runInterleaved(input.partitions, model, {
   sliceSteps: input.sliceSteps,
   budget: { bytesUsed: 0, bytesMax: input.bytesMax },
   rssBytesMax: input.rssBytesMax,
+  shrink: input.shrink,
   onPartitionDone: (checked) => port.postMessage({ type: 'progress', checked }),
 });
 port.postMessage({ type: 'done', outcome });

@@ -1,7 +1,7 @@
 // checker/linearizable/workers.ts — spread partitions over worker threads; first illegal wins.
 import { Worker } from 'node:worker_threads';
 import type { ModelSemantics, Operation } from '../types.ts';
-import type { InterleaveOutcome } from './interleave.ts';
+import type { InterleaveOutcome, ShrinkBudget } from './interleave.ts';
 import type { WorkerInput } from './worker-main.ts';
 
 /** WorkerRunOptions: how many threads, and the limits each one gets. */
@@ -11,6 +11,7 @@ export interface WorkerRunOptions {
   sliceSteps: number;
   bytesMax: number;
   rssBytesMax: number;
+  shrink: ShrinkBudget;
 }
 
 type WorkerMessage = { type: 'progress'; checked: number } | { type: 'done'; outcome: InterleaveOutcome };
@@ -57,6 +58,7 @@ export async function runInWorkers(
         sliceSteps: opts.sliceSteps,
         bytesMax: Math.floor(opts.bytesMax / shares.length),
         rssBytesMax: opts.rssBytesMax,
+        shrink: opts.shrink,
       };
       const worker = new Worker(BOOTSTRAP, { workerData });
       threads.push(worker);

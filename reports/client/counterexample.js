@@ -64,7 +64,7 @@
       const stroke = op.failing ? '#d64545' : op.outcome === 'info' ? '#e0a526' : '#2e9e5b';
       g.appendChild(svg('rect', { x: a, y: y, width: b - a, height: 22, rx: 3, fill: fill, stroke: stroke, 'stroke-width': op.failing ? 3 : 1, 'stroke-dasharray': op.endS === null ? '5 3' : 'none' }));
       const weight = op.failing ? 700 : 400;
-      const full = (op.failing ? '✗ ' : '') + op.text;
+      const full = (op.failing ? '✗ ' : '') + (op.inMinimalSet ? '◆ ' : '') + op.text;
       const room = Math.min(nextStart[op.id], W - 10) - (a + 5) - 4;
       const label = fitText(full.length > 60 ? full.slice(0, 60) + '…' : full, room, 12, weight);
       if (label !== null && fits({ x1: a + 5, x2: a + 5 + textWidth(label, 12, weight), y1: y + 2, y2: y + 19 })) {
@@ -161,6 +161,7 @@
           el('span', null, [el('span', { class: 'sw', style: 'background:#fde2e2;border:2px solid #d64545' }), 'cannot be linearized']),
           el('span', null, [el('span', { class: 'sw', style: 'background:#e3f2e9;border:1px solid #2e9e5b' }), 'ok']),
           el('span', null, [el('span', { class: 'sw', style: 'background:#fdf3d8;border:1px dashed #e0a526' }), 'info (may take effect any time later, or never)']),
+          v.ops.some(function (o) { return o.inMinimalSet; }) ? el('span', { text: '◆ in the smallest set of ops that cannot be ordered on their own' }) : null,
         ]));
         box.appendChild(drawCounterexample(v));
         if (v.prefixLength > v.points.length) box.appendChild(el('div', { class: 'sub', text: 'Showing the last ' + v.points.length + ' of ' + v.prefixLength + ' linearized ops, and the ops concurrent with the failing one. Hover bars and points for details.' }));

@@ -26,6 +26,17 @@ export interface Op {
   error?: string;
 }
 
+/**
+ * MicroOp: one step of a txn op's value (Jepsen/Elle shape); `r` carries null in an invoke.
+ * `cas` carries [expected, new] (conditional multi-key writes, e.g. a bank transfer). The rsm
+ * store's command has the same shape; it keeps its own type because rsm/ imports nothing of ours.
+ */
+export type MicroOp =
+  | ['append', string, unknown]
+  | ['r', string, unknown]
+  | ['w', string, unknown]
+  | ['cas', string, [unknown, unknown]];
+
 export const OP_TYPES: readonly OpType[] = ['invoke', 'ok', 'fail', 'info'];
 
 /** isOpType narrows an unknown value to OpType. */

@@ -1,5 +1,5 @@
 // nemesis/targets.ts — which nodes a kill, pause or clock fault hits.
-import type { Rng } from '../rsm/core/types.ts';
+import type { Rng } from '../lib/rng.ts';
 import { majoritySize, shuffle } from './topology.ts';
 import type { NodeTarget } from './types.ts';
 

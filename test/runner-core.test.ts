@@ -9,7 +9,7 @@ import { runSchedule } from '../control/runner/nemesis-driver.ts';
 import { runTests } from '../control/commands/test.ts';
 import { readHistory } from '../history/read.ts';
 import type { Op } from '../history/op.ts';
-import { SeededRng } from '../rsm/core/rng.ts';
+import { SeededRng } from '../lib/rng.ts';
 import type { Completion, KvClientLike } from '../workloads/types.ts';
 import { expectWellFormed, fakePartsWith, testOptions } from './runner-support.ts';
 

@@ -2,7 +2,8 @@
 import type { Op } from '../history/op.ts';
 import type { Verdict } from '../checker/types.ts';
 import type { ElementRow, ElementTable } from '../reports/elements.ts';
-import type { MicroOp, Rng } from '../rsm/core/types.ts';
+import type { MicroOp } from '../history/op.ts';
+import type { Rng } from '../lib/rng.ts';
 import { describeDisagreement, finalReadsDisagree, pairOps } from './pairing.ts';
 import { opStats } from './stats.ts';
 import type { Completion, KvClientLike, OpGenerator, OpSpec, Workload, WorkloadResult } from './types.ts';

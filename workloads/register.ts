@@ -2,7 +2,7 @@
 import type { Op } from '../history/op.ts';
 import { checkLinearizable, type PartitionFailure } from '../checker/linearizable/index.ts';
 import { getModel } from '../checker/models/index.ts';
-import type { Rng } from '../rsm/core/types.ts';
+import type { Rng } from '../lib/rng.ts';
 import { opStats } from './stats.ts';
 import type { Completion, KvClientLike, OpGenerator, OpSpec, Workload, WorkloadContext, WorkloadResult } from './types.ts';
 import { listGenerator } from './types.ts';

@@ -1,6 +1,7 @@
 // workloads/txn-keys.ts — Elle-style transaction generation shared by list-append and rw-register.
 import type { Op } from '../history/op.ts';
-import type { MicroOp, Rng } from '../rsm/core/types.ts';
+import type { MicroOp } from '../history/op.ts';
+import type { Rng } from '../lib/rng.ts';
 import type { Completion, KvClientLike, OpGenerator, OpSpec, WorkloadContext } from './types.ts';
 import { listGenerator } from './types.ts';
 

@@ -1,7 +1,7 @@
 // workloads/txn-workload.ts — the one shape of Elle's transactional workloads (list-append, rw-register).
 import type { Op } from '../history/op.ts';
 import type { ElleWorkload } from '../checker/elle/index.ts';
-import type { Rng } from '../rsm/core/types.ts';
+import type { Rng } from '../lib/rng.ts';
 import { checkTxnWorkload, type ElleWorkloadResult } from './elle-check.ts';
 import { finalReadGenerator, invokeTxn, txnGenerator, validateKnobs, type TxnKnobs } from './txn-keys.ts';
 import type { CheckOptions, KvClientLike, OpSpec, Workload, WorkloadContext } from './types.ts';

@@ -1,8 +1,8 @@
 // workloads/types.ts — the Workload contract: what ops to run, how to run them, how to check them.
 import type { Op, OpKey } from '../history/op.ts';
 import type { Verdict } from '../checker/types.ts';
-import type { MicroOp } from '../rsm/core/types.ts';
-import type { Rng } from '../rsm/core/types.ts';
+import type { MicroOp } from '../history/op.ts';
+import type { Rng } from '../lib/rng.ts';
 
 /** OpSpec: an operation a generator asks for, before it is invoked (no index/time/process). */
 export interface OpSpec {

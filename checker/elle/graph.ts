@@ -1,5 +1,5 @@
 // checker/elle/graph.ts — the dependency graph: edges collected in typed arrays, compiled to CSR.
-import { assert } from './assert.ts';
+import { assert } from '../../lib/assert.ts';
 import type { EdgeType } from './types.ts';
 
 /** Edge type bits: one (from, to) pair carries the union of the reasons it exists. */

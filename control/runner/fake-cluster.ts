@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Cluster, Endpoint, Grudge } from '../../cluster/types.ts';
-import type { NodeStatus } from '../../rsm/core/types.ts';
+import type { NodeStatus } from '../../cluster/types.ts';
 import type { Completion, KvClientLike } from '../../workloads/types.ts';
 import type { ClientFactory } from './interpreter.ts';
 

@@ -1,7 +1,7 @@
 // control/runner/phases.ts — the phases of a run: main (workload + nemesis) → heal → recovery → final.
 import type { Op } from '../../history/op.ts';
 import type { ScheduledNemesisOp } from '../../nemesis/types.ts';
-import type { SeededRng } from '../../rsm/core/rng.ts';
+import type { SeededRng } from '../../lib/rng.ts';
 import type { OpGenerator, Workload, WorkloadContext } from '../../workloads/types.ts';
 import type { TestOptions } from '../config.ts';
 import { applyNemesisOp, makeThreads, runClientPhase, runNemesisTimeline, sleepUnlessAborted, type PhaseContext } from './interpreter.ts';

@@ -10,7 +10,7 @@ import { HistoryWriter } from '../../history/jsonl.ts';
 import type { Op } from '../../history/op.ts';
 import { readHistory } from '../../history/read.ts';
 import type { ScheduledNemesisOp } from '../../nemesis/types.ts';
-import { SeededRng } from '../../rsm/core/rng.ts';
+import { SeededRng } from '../../lib/rng.ts';
 import { getWorkload } from '../../workloads/index.ts';
 import { opStats, type OpStats } from '../../workloads/stats.ts';
 import type { Workload, WorkloadResult } from '../../workloads/types.ts';

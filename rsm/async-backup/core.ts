@@ -19,7 +19,8 @@ import {
 } from '../core/types.ts';
 import type { KvSnapshot } from '../kv/state-machine.ts';
 import { DurableKv, SNAPSHOT_EVERY_DEFAULT } from '../kv/durable-kv.ts';
-import { assert, intOption } from '../core/support.ts';
+import { intOption } from '../core/support.ts';
+import { assert } from '../../lib/assert.ts';
 
 /** Entry: one update of the primary's replication stream; seq counts from 1 within the data. */
 export interface Entry {

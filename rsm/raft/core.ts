@@ -18,7 +18,7 @@ import {
 import { Proposals } from './proposals.ts';
 import { handleInstallSnapshot, maybeSnapshot } from './snapshot.ts';
 import { compactionOp, entriesOp, hardStateOp, restoreState } from './storage.ts';
-import { assert } from '../core/support.ts';
+import { assert } from '../../lib/assert.ts';
 import type { Entry, PendingRead, Progress, RaftMessage, RaftObserver, RaftOptions, Role, SnapshotRecord } from './types.ts';
 
 interface RoleHandler {

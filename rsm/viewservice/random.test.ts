@@ -7,7 +7,7 @@
 // Views must only move forward. SEED=<n> replays one schedule.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SeededRng } from '../core/rng.ts';
+import { SeededRng } from '../../lib/rng.ts';
 import type { NodeId } from '../core/types.ts';
 import { VsCluster, type OpRecord } from './test-harness.ts';
 

@@ -1,34 +1,8 @@
-// checker/types.ts — the shapes shared by every checker: operations, models, verdicts.
-import type { OpKey, Process } from '../history/op.ts';
+// checker/types.ts — the shapes shared by every checker: models and verdicts.
+import type { Operation } from '../history/op.ts';
 
 /** Verdict: false beats unknown beats true when results are composed (Jepsen's rule). */
 export type Verdict = true | false | 'unknown';
-
-/**
- * Operation is an invoke paired with its completion, ready for the linearizability search.
- * `fail` completions never reach the search: those ops certainly did not happen.
- * An `info` (or never completed) op has `returnIndex` = Infinity and `outcome` 'info':
- * it may take effect at any point after its invoke, or never.
- */
-export interface Operation {
-  /** Dense id, 0.. in invoke order. */
-  id: number;
-  process: Process;
-  f: string;
-  key?: OpKey;
-  /** The invoke's value (what the client asked for). */
-  input: unknown;
-  /** The completion's value (what the system answered); undefined for info ops. */
-  output: unknown;
-  outcome: 'ok' | 'info';
-  /** History index of the invoke. */
-  invokeIndex: number;
-  /** History index of the ok completion, Infinity for info/pending ops. */
-  returnIndex: number;
-  /** Nanosecond times, when the history has them. */
-  invokeTime?: number;
-  returnTime?: number;
-}
 
 /** StepResult: whether the op is legal in `state`, and the state after it. */
 export interface StepResult<S> {

@@ -37,6 +37,32 @@ export type MicroOp =
   | ['w', string, unknown]
   | ['cas', string, [unknown, unknown]];
 
+/**
+ * Operation is an invoke paired with its completion, ready for the linearizability search.
+ * `fail` completions never reach the search: those ops certainly did not happen.
+ * An `info` (or never completed) op has `returnIndex` = Infinity and `outcome` 'info':
+ * it may take effect at any point after its invoke, or never.
+ */
+export interface Operation {
+  /** Dense id, 0.. in invoke order. */
+  id: number;
+  process: Process;
+  f: string;
+  key?: OpKey;
+  /** The invoke's value (what the client asked for). */
+  input: unknown;
+  /** The completion's value (what the system answered); undefined for info ops. */
+  output: unknown;
+  outcome: 'ok' | 'info';
+  /** History index of the invoke. */
+  invokeIndex: number;
+  /** History index of the ok completion, Infinity for info/pending ops. */
+  returnIndex: number;
+  /** Nanosecond times, when the history has them. */
+  invokeTime?: number;
+  returnTime?: number;
+}
+
 export const OP_TYPES: readonly OpType[] = ['invoke', 'ok', 'fail', 'info'];
 
 /** isOpType narrows an unknown value to OpType. */

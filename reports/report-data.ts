@@ -4,7 +4,7 @@ import { collectCheckers, type CheckerResults, type CheckerSection, type Verdict
 import { counterexampleView, type CounterexampleView } from './counterexample-view.ts';
 import { elleSummary, elleView, firstElleIndex, isElleResult, type ElleView } from './elle-view.ts';
 import type { ElementTable } from './elements.ts';
-import { bucketSeries, latencySeries, pairOps, timeAxisOf, type BucketSeries, type LatencySeries } from './history-data.ts';
+import { bucketSeries, latencySeries, drawnOps, timeAxisOf, type BucketSeries, type LatencySeries } from './history-data.ts';
 import { FAULT_KINDS, nemesisIntervals, type FaultInterval } from './nemesis-intervals.ts';
 import { timelineData, TIMELINE_OPS_MAX, type TimelineData } from './timeline-data.ts';
 import type { Verdict } from '../checker/types.ts';
@@ -58,7 +58,7 @@ export function buildReportData(run: RunInput): ReportData {
   const checkers = collectCheckers(run.results);
   const elle = elleSections(checkers);
   const axis = timeAxisOf(run.history);
-  const paired = pairOps(run.history, axis);
+  const paired = drawnOps(run.history, axis);
   const endS = run.history.length === 0 ? 0 : Math.max(...[run.history[0], run.history[run.history.length - 1]].map(axis.timeS));
   const test = isObject(run.test) ? run.test : {};
   const verdictOwn = isObject(run.results) ? checkers.verdicts.find((v) => v.path === '')?.valid : undefined;

@@ -3,7 +3,7 @@ import type { Op } from '../history/op.ts';
 import type { Verdict } from '../checker/types.ts';
 import type { ElementRow, ElementTable } from '../reports/elements.ts';
 import type { Rng } from '../lib/rng.ts';
-import { opIndexesOf, pairOps, type PairedOp } from './pairing.ts';
+import { opIndexesOf, pairOps, type Pair } from '../history/pair.ts';
 import { opStats } from './stats.ts';
 import type { Completion, KvClientLike, OpGenerator, OpSpec, Workload, WorkloadContext, WorkloadResult } from './types.ts';
 import { listGenerator } from './types.ts';
@@ -57,7 +57,7 @@ async function invoke(client: KvClientLike, op: OpSpec): Promise<Completion> {
 
 /** ReadView: an ok read with its elements (as a count per element: duplicates show). */
 interface ReadView {
-  pair: PairedOp;
+  pair: Pair;
   counts: Map<string, number>;
 }
 
@@ -88,7 +88,7 @@ export interface SetResult extends WorkloadResult {
 
 const keyOf = (element: unknown): string => JSON.stringify(element);
 
-function readViews(pairs: readonly PairedOp[]): ReadView[] {
+function readViews(pairs: readonly Pair[]): ReadView[] {
   const views: ReadView[] = [];
   for (const pair of pairs) {
     if (pair.invoke.f !== 'read' || pair.type !== 'ok') continue;
@@ -97,7 +97,7 @@ function readViews(pairs: readonly PairedOp[]): ReadView[] {
     if (Array.isArray(value)) for (const e of value) counts.set(keyOf(e), (counts.get(keyOf(e)) ?? 0) + 1);
     views.push({ pair, counts });
   }
-  return views.sort((a, b) => a.pair.startNs - b.pair.startNs);
+  return views.sort((a, b) => a.pair.start - b.pair.start);
 }
 
 /** ElementFate: one element's classification and the reads that decided it. */
@@ -115,22 +115,22 @@ interface ElementFate {
  * lacking it (if any) began before the last read that saw it (stale when there was one). Lost:
  * a read lacking it began after every read that saw it. Never-read: no read began after known.
  */
-function classify(element: unknown, add: PairedOp, views: readonly ReadView[]): ElementFate | undefined {
+function classify(element: unknown, add: Pair, views: readonly ReadView[]): ElementFate | undefined {
   const key = keyOf(element);
   const present = views.filter((v) => v.counts.has(key));
-  const knownNs = Math.min(add.type === 'ok' ? add.endNs : Infinity, present.length > 0 ? present[0].pair.endNs : Infinity);
-  if (knownNs === Infinity) return undefined;
-  const after = views.filter((v) => v.pair.startNs > knownNs);
+  const knownAt = Math.min(add.type === 'ok' ? add.end : Infinity, present.length > 0 ? present[0].pair.end : Infinity);
+  if (knownAt === Infinity) return undefined;
+  const after = views.filter((v) => v.pair.start > knownAt);
   const lastAbsent = after.filter((v) => !v.counts.has(key)).at(-1);
   const firstPresent = present[0];
   const lastPresent = present.at(-1);
-  const visibleMs = firstPresent === undefined || lastPresent === undefined ? 0 : (lastPresent.pair.endNs - firstPresent.pair.endNs) / 1e6;
+  const visibleMs = firstPresent === undefined || lastPresent === undefined ? 0 : (lastPresent.pair.end - firstPresent.pair.end) / 1e6;
   const proof = [...opIndexesOf(add), ...(firstPresent === undefined ? [] : [firstPresent.pair.completion?.index ?? 0])];
   if (lastPresent !== undefined && lastPresent !== firstPresent) proof.push(lastPresent.pair.completion?.index ?? 0);
   if (after.length === 0) return { outcome: 'never-read', stale: false, visibleMs, row: { element, opIndexes: opIndexesOf(add), detail: `add ${add.type}; no read began after it was known` } };
   if (lastAbsent === undefined) return { outcome: 'stable', stale: false, visibleMs, row: { element } };
   const absentIndex = lastAbsent.pair.completion?.index ?? 0;
-  if (lastPresent !== undefined && lastPresent.pair.startNs > lastAbsent.pair.startNs) {
+  if (lastPresent !== undefined && lastPresent.pair.start > lastAbsent.pair.start) {
     return { outcome: 'stable', stale: true, visibleMs, row: { element, opIndexes: [...proof, absentIndex], detail: `missing from read ${absentIndex} after it was known, seen again later` } };
   }
   const seen = present.length === 0
@@ -153,7 +153,7 @@ function sample(elements: readonly unknown[]): string {
 export function checkSet(history: readonly Op[]): SetResult {
   const pairs = pairOps(history);
   const views = readViews(pairs);
-  const adds = new Map<string, PairedOp>();
+  const adds = new Map<string, Pair>();
   for (const pair of pairs) if (pair.invoke.f === 'add') adds.set(keyOf(pair.invoke.value), pair);
   const fates = { stable: 0, lost: [] as ElementRow[], neverRead: [] as ElementRow[], stale: [] as ElementRow[] };
   const visible: Array<{ element: unknown; visibleMs: number }> = [];

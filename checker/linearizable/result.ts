@@ -1,6 +1,7 @@
 // checker/linearizable/result.ts — the JSON-serialisable verdict of a linearizability check.
 import type { OpKey } from '../../history/op.ts';
-import type { Operation, Verdict } from '../types.ts';
+import type { Verdict } from '../types.ts';
+import type { Operation } from '../../history/op.ts';
 
 /**
  * OperationView is one op as a report draws it: the Operation with JSON-safe returnIndex

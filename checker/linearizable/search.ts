@@ -1,5 +1,6 @@
 // checker/linearizable/search.ts — the resumable WGL/Lowe search over one partition.
-import type { Model, Operation } from '../types.ts';
+import type { Model } from '../types.ts';
+import type { Operation } from '../../history/op.ts';
 import { TransitionMemo } from './transition-memo.ts';
 import { VisitedSet, type MemoryBudget } from './visited-set.ts';
 

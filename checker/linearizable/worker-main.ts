@@ -1,7 +1,7 @@
 // checker/linearizable/worker-main.ts — a worker thread: check its partitions, post the outcome.
 import { parentPort, workerData } from 'node:worker_threads';
 import { getModel } from '../models/index.ts';
-import type { Operation } from '../types.ts';
+import type { Operation } from '../../history/op.ts';
 import { runInterleaved } from './interleave.ts';
 
 /** WorkerInput is everything a worker needs, as plain data (the model travels by name). */

@@ -1,6 +1,6 @@
 // checker/linearizable/workers.ts — spread partitions over worker threads; first illegal wins.
 import { Worker } from 'node:worker_threads';
-import type { Operation } from '../types.ts';
+import type { Operation } from '../../history/op.ts';
 import type { InterleaveOutcome } from './interleave.ts';
 import type { WorkerInput } from './worker-main.ts';
 

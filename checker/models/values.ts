@@ -1,5 +1,5 @@
 // checker/models/values.ts — value equality, keys and text shared by the register-like models.
-import type { Operation } from '../types.ts';
+import type { Operation } from '../../history/op.ts';
 
 /** valuesEqual compares two JSON values; primitives by ===, structures by their JSON text. */
 export function valuesEqual(a: unknown, b: unknown): boolean {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { checkLinearizable } from '../checker/linearizable/index.ts';
 import { getModel } from '../checker/models/index.ts';
 import { collectCheckers } from './checker-results.ts';
-import { fixtureHistory } from './fixture.ts';
+import { fixtureHistory } from '../test/support/report-fixture.ts';
 
 describe('collectCheckers', () => {
   it('finds the linearizability result inside the runner shape and skips its wrapper', async () => {

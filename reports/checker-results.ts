@@ -1,7 +1,8 @@
 // reports/checker-results.ts — find every checker result inside results.json and classify it.
 import type { Verdict } from '../checker/types.ts';
 import type { LinearizabilityResult } from '../checker/linearizable/result.ts';
-import { elementTablesOf, isElementsResult, type ElementTable } from './elements.ts';
+import { elementTablesOf, isElementsResult } from './elements.ts';
+import { type ElementTable } from '../checker/elements.ts';
 
 /** VerdictRow: one checker's verdict; `path` is where it sits in results.json ("" = the root). */
 export interface VerdictRow {

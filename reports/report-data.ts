@@ -3,7 +3,7 @@ import type { Op } from '../history/op.ts';
 import { collectCheckers, type CheckerResults, type CheckerSection, type VerdictRow } from './checker-results.ts';
 import { counterexampleView, type CounterexampleView } from './counterexample-view.ts';
 import { elleSummary, elleView, firstElleIndex, isElleResult, type ElleView } from './elle-view.ts';
-import type { ElementTable } from './elements.ts';
+import type { ElementTable } from '../checker/elements.ts';
 import { bucketSeries, latencySeries, drawnOps, timeAxisOf, type BucketSeries, type LatencySeries } from './history-data.ts';
 import { FAULT_KINDS, nemesisIntervals, type FaultInterval } from './nemesis-intervals.ts';
 import { timelineData, TIMELINE_OPS_MAX, type TimelineData } from './timeline-data.ts';

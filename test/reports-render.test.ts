@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Command } from 'commander';
 import { registerReportCommand } from '../control/commands/report.ts';
 import { UsageError } from '../control/exit-codes.ts';
-import { EVIL_VALUES, writeFixtureRun } from '../reports/fixture.ts';
+import { EVIL_VALUES, writeFixtureRun } from './support/report-fixture.ts';
 import { drawnOps, timeAxisOf } from '../reports/history-data.ts';
 import { buildReportData, type ReportData } from '../reports/report-data.ts';
 import { loadRun, renderReport } from '../reports/render.ts';

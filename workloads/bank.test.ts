@@ -4,7 +4,7 @@ import { SeededRng } from '../lib/rng.ts';
 import type { MicroOp } from '../history/op.ts';
 import { KvStateMachine } from '../rsm/kv/state-machine.ts';
 import { ACCOUNT_COUNT, accountKey, BANK_TOTAL, bankWorkload, checkBank, INITIAL_BALANCE, type Transfer } from './bank.ts';
-import { HistoryBuilder } from './history-builder.ts';
+import { HistoryBuilder } from '../test/support/history-builder.ts';
 import { getWorkload } from './index.ts';
 import type { KvClientLike } from './types.ts';
 

@@ -1,7 +1,7 @@
 // workloads/bank.ts — transfers between accounts as conditional rsm transactions, and whole-state reads.
 import type { Op } from '../history/op.ts';
 import type { Verdict } from '../checker/types.ts';
-import type { ElementRow, ElementTable } from '../reports/elements.ts';
+import type { ElementRow, ElementTable } from '../checker/elements.ts';
 import type { MicroOp } from '../history/op.ts';
 import type { Rng } from '../lib/rng.ts';
 import { pairOps } from '../history/pair.ts';

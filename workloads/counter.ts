@@ -1,7 +1,7 @@
 // workloads/counter.ts — increments (a bounded cas loop on one key) and reads, checked by bounds and final agreement.
 import type { Op } from '../history/op.ts';
 import type { Verdict } from '../checker/types.ts';
-import type { ElementRow, ElementTable } from '../reports/elements.ts';
+import type { ElementRow, ElementTable } from '../checker/elements.ts';
 import type { Rng } from '../lib/rng.ts';
 import { pairOps } from '../history/pair.ts';
 import { describeDisagreement, finalReadsDisagree } from './final-reads.ts';

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { SeededRng } from '../lib/rng.ts';
 import type { ElleWorkloadResult } from './elle-check.ts';
-import { HistoryBuilder } from './history-builder.ts';
+import { HistoryBuilder } from '../test/support/history-builder.ts';
 import { rwRegisterWorkload } from './rw-register.ts';
 import type { OpSpec } from './types.ts';
 

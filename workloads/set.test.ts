@@ -1,7 +1,7 @@
 // workloads/set.test.ts — the set workload: unique elements, client mapping, and set-full on hand-made histories.
 import { describe, expect, it } from 'vitest';
 import { SeededRng } from '../lib/rng.ts';
-import { HistoryBuilder } from './history-builder.ts';
+import { HistoryBuilder } from '../test/support/history-builder.ts';
 import { getWorkload } from './index.ts';
 import { checkSet, SET_KEY, setElement, setWorkload } from './set.ts';
 import type { Completion, KvClientLike } from './types.ts';

@@ -1,7 +1,7 @@
 // workloads/set.ts — unique adds to one list-valued key and whole-set reads, checked as Jepsen's set-full.
 import type { Op } from '../history/op.ts';
 import type { Verdict } from '../checker/types.ts';
-import type { ElementRow, ElementTable } from '../reports/elements.ts';
+import type { ElementRow, ElementTable } from '../checker/elements.ts';
 import type { Rng } from '../lib/rng.ts';
 import { opIndexesOf, pairOps, type Pair } from '../history/pair.ts';
 import { opStats } from './stats.ts';

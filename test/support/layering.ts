@@ -25,7 +25,8 @@ export const LAYERS: readonly Layer[] = [
   { name: 'test', paths: ['test/'], mayImport: ['*'], packages: ['*'] },
   { name: 'lib', paths: ['lib/'], mayImport: [], packages: [] },
   { name: 'history', paths: ['history/'], mayImport: ['lib/'], packages: [] },
-  { name: 'checker', paths: ['checker/'], mayImport: ['history/', 'lib/'], packages: [] },
+  // The checker's worker bootstrap registers tsx to load its TypeScript entry in a worker thread.
+  { name: 'checker', paths: ['checker/'], mayImport: ['history/', 'lib/'], packages: ['tsx'] },
   { name: 'rsm', paths: ['rsm/'], mayImport: ['lib/'], packages: ['commander'] },
   { name: 'cluster', paths: ['cluster/'], mayImport: ['lib/'], packages: ['dockerode'] },
   { name: 'nemesis', paths: ['nemesis/'], mayImport: ['cluster/types.ts', 'cluster/grudge.ts', 'lib/'], packages: ['yaml', 'zod'] },

@@ -4,6 +4,22 @@ import type { Operation } from '../history/op.ts';
 /** Verdict: false beats unknown beats true when results are composed (Jepsen's rule). */
 export type Verdict = true | false | 'unknown';
 
+/** composeVerdicts is Jepsen's checker/compose rule: any false is false, else any unknown is unknown. */
+export function composeVerdicts(verdicts: readonly Verdict[]): Verdict {
+  if (verdicts.includes(false)) return false;
+  return verdicts.includes('unknown') ? 'unknown' : true;
+}
+
+/**
+ * CheckerResult: what every checker returns. `kind` says which result it is (linearizable,
+ * elle, set, counter, bank, ...): the report draws each kind with the view registered for it
+ * (reports/views.ts), never by guessing from field names.
+ */
+export interface CheckerResult {
+  kind: string;
+  valid: Verdict;
+}
+
 /** StepResult: whether the op is legal in `state`, and the state after it. */
 export interface StepResult<S> {
   ok: boolean;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RateLimiter } from '../control/runner/rate-limiter.ts';
 import { runTest } from '../control/runner/run-test.ts';
-import { composeVerdicts } from '../control/runner/verdict.ts';
+import { composeVerdicts } from '../checker/types.ts';
 import { runSchedule } from '../control/runner/nemesis-driver.ts';
 import { runTests } from '../control/commands/test.ts';
 import { readHistory } from '../history/read.ts';

@@ -6,7 +6,6 @@ import type { MicroOp } from '../history/op.ts';
 import type { Rng } from '../lib/rng.ts';
 import { pairOps } from '../history/pair.ts';
 import { describeDisagreement, finalReadsDisagree } from './final-reads.ts';
-import { opStats } from './stats.ts';
 import type { Completion, KvClientLike, OpGenerator, OpSpec, Workload, WorkloadResult } from './types.ts';
 import { listGenerator } from './types.ts';
 
@@ -124,6 +123,7 @@ async function invoke(client: KvClientLike, op: OpSpec): Promise<Completion> {
 
 /** BankResult: every wrong read (op index, balances, total) and the final-read agreement. */
 export interface BankResult extends WorkloadResult {
+  kind: 'bank';
   valid: Verdict;
   readCount: number;
   badReadCount: number;
@@ -172,11 +172,11 @@ export function checkBank(history: readonly Op[]): BankResult {
     anomalies.push(describeDisagreement(disagreement));
   }
   const valid: Verdict = anomalies.length > 0 ? false : readCount === 0 ? 'unknown' : true;
-  return { valid, anomalies, readCount, badReadCount: badReads.length, badReads, elementTables: tables };
+  return { kind: 'bank', valid, anomalies, readCount, badReadCount: badReads.length, badReads, elementTables: tables };
 }
 
 async function check(history: readonly Op[]): Promise<WorkloadResult> {
-  return { ...checkBank(history), stats: opStats(history) };
+  return checkBank(history);
 }
 
 /** bankWorkload: Jepsen's bank test, one key per account, transfers as conditional transactions. */

@@ -5,7 +5,6 @@ import type { ElementRow, ElementTable } from '../checker/elements.ts';
 import type { Rng } from '../lib/rng.ts';
 import { pairOps } from '../history/pair.ts';
 import { describeDisagreement, finalReadsDisagree } from './final-reads.ts';
-import { opStats } from './stats.ts';
 import type { Completion, KvClientLike, OpGenerator, OpSpec, Workload, WorkloadResult } from './types.ts';
 import { listGenerator } from './types.ts';
 
@@ -77,6 +76,7 @@ async function invoke(client: KvClientLike, op: OpSpec): Promise<Completion> {
 
 /** CounterResult: the bounds checker's findings. */
 export interface CounterResult extends WorkloadResult {
+  kind: 'counter';
   valid: Verdict;
   readCount: number;
   errorCount: number;
@@ -143,7 +143,7 @@ export function checkCounter(history: readonly Op[]): CounterResult {
   }
   const finalValues = pairs.filter((p) => p.invoke.f === 'final-read' && p.type === 'ok').map((p) => p.completion?.value);
   const valid: Verdict = anomalies.length > 0 ? false : readCount === 0 ? 'unknown' : true;
-  return { valid, anomalies, readCount, errorCount: errors.length, lowerFinal: lower, upperFinal: upper, finalValues, elementTables: tables };
+  return { kind: 'counter', valid, anomalies, readCount, errorCount: errors.length, lowerFinal: lower, upperFinal: upper, finalValues, elementTables: tables };
 }
 
 /** op0: the completion index of an error row. */
@@ -152,7 +152,7 @@ function op0(row: ElementRow): number | undefined {
 }
 
 async function check(history: readonly Op[]): Promise<WorkloadResult> {
-  return { ...checkCounter(history), stats: opStats(history) };
+  return checkCounter(history);
 }
 
 /** counterWorkload: Jepsen's counter test on one key (increments are bounded cas loops). */

@@ -1,7 +1,6 @@
 // workloads/elle-check.ts — runs the Elle-style checker for a txn workload and names its anomalies.
 import type { Op } from '../history/op.ts';
 import { checkElle, type ElleAnomaly, type ElleResult, type ElleWorkload } from '../checker/elle/index.ts';
-import { opStats } from './stats.ts';
 import type { CheckOptions, WorkloadResult } from './types.ts';
 
 /** CONSISTENCY_MODEL_DEFAULT: what a txn workload is checked against without --consistency-model. */
@@ -75,5 +74,5 @@ export function checkTxnWorkload(workload: ElleWorkload, history: readonly Op[],
   const anomalies = namedAnomalies(elle);
   if (elle.valid === false && anomalies.length === 0) anomalies.push(`not ${elle.consistencyModel}: ${elle.forbiddenTypes.join(', ')}`);
   if (elle.valid === 'unknown' && elle.unknownReason !== undefined) anomalies.push(`unknown: ${elle.unknownReason}`);
-  return { valid: elle.valid, anomalies, elle, stats: opStats(history) };
+  return { kind: 'txn', valid: elle.valid, anomalies, elle };
 }

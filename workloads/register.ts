@@ -3,7 +3,6 @@ import type { Op } from '../history/op.ts';
 import { checkLinearizable, type PartitionFailure } from '../checker/linearizable/index.ts';
 import { getModel } from '../checker/models/index.ts';
 import type { Rng } from '../lib/rng.ts';
-import { opStats } from './stats.ts';
 import type { Completion, KvClientLike, OpGenerator, OpSpec, Workload, WorkloadContext, WorkloadResult } from './types.ts';
 import { listGenerator } from './types.ts';
 
@@ -98,7 +97,7 @@ async function check(history: readonly Op[], opts: { timeoutMs?: number }): Prom
   const linear = await checkLinearizable(clientOps, getModel('multi-register', null), { timeoutMs: opts.timeoutMs });
   const anomalies = linear.failures.map(describeFailure);
   if (linear.valid === false && anomalies.length === 0) anomalies.push('nonlinearizable history');
-  return { valid: linear.valid, anomalies, linearizable: linear, stats: opStats(history) };
+  return { kind: 'register', valid: linear.valid, anomalies, linearizable: linear };
 }
 
 /** registerWorkload: Jepsen's linearizable-register test over independent keys. */

@@ -4,7 +4,6 @@ import type { Verdict } from '../checker/types.ts';
 import type { ElementRow, ElementTable } from '../checker/elements.ts';
 import type { Rng } from '../lib/rng.ts';
 import { opIndexesOf, pairOps, type Pair } from '../history/pair.ts';
-import { opStats } from './stats.ts';
 import type { Completion, KvClientLike, OpGenerator, OpSpec, Workload, WorkloadContext, WorkloadResult } from './types.ts';
 import { listGenerator } from './types.ts';
 
@@ -66,6 +65,7 @@ export type SetOutcome = 'stable' | 'lost' | 'never-read';
 
 /** SetResult: set-full's counts, the elements themselves and the report tables. */
 export interface SetResult extends WorkloadResult {
+  kind: 'set';
   valid: Verdict;
   attemptCount: number;
   acknowledgedCount: number;
@@ -197,6 +197,7 @@ export function checkSet(history: readonly Op[]): SetResult {
   const invalid = anomalies.length > 0;
   const valid: Verdict = invalid ? false : attemptCount > 0 && fates.stable === 0 ? 'unknown' : true;
   return {
+    kind: 'set',
     valid,
     anomalies,
     attemptCount,
@@ -218,7 +219,7 @@ export function checkSet(history: readonly Op[]): SetResult {
 }
 
 async function check(history: readonly Op[]): Promise<WorkloadResult> {
-  return { ...checkSet(history), stats: opStats(history) };
+  return checkSet(history);
 }
 
 /** setWorkload: Jepsen's set-full test over one list-valued key. */

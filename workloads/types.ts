@@ -1,6 +1,6 @@
 // workloads/types.ts — the Workload contract: what ops to run, how to run them, how to check them.
 import type { Op, OpKey } from '../history/op.ts';
-import type { Verdict } from '../checker/types.ts';
+import type { CheckerResult, Verdict } from '../checker/types.ts';
 import type { MicroOp } from '../history/op.ts';
 import type { Rng } from '../lib/rng.ts';
 
@@ -66,9 +66,10 @@ export interface CheckOptions {
 
 /**
  * WorkloadResult: a workload's verdict plus whatever it measured; stored in results.json.
- * `anomalies` names what was found (e.g. "nonlinearizable key 3"), empty when valid.
+ * `kind` names the report view that draws it (reports/views.ts); `anomalies` names what was
+ * found (e.g. "nonlinearizable key 3"), empty when valid.
  */
-export interface WorkloadResult {
+export interface WorkloadResult extends CheckerResult {
   valid: Verdict;
   anomalies: string[];
   [detail: string]: unknown;

@@ -67,6 +67,7 @@ export async function checkOperations(
     });
   }
   const result: LinearizabilityResult = {
+    kind: 'linearizable',
     valid: outcome.status === 'ok' ? true : outcome.status === 'illegal' ? false : 'unknown',
     model: model.name,
     partitions: partitions.length,

@@ -12,7 +12,7 @@ import { readHistory } from '../../history/read.ts';
 import type { ScheduledNemesisOp } from '../../nemesis/types.ts';
 import { SeededRng } from '../../lib/rng.ts';
 import { getWorkload } from '../../workloads/index.ts';
-import { opStats, type OpStats } from '../../workloads/stats.ts';
+import { opStats, type OpStats } from '../../history/stats.ts';
 import type { Workload, WorkloadResult } from '../../workloads/types.ts';
 import { reproduceCommand, type TestOptions } from '../config.ts';
 import { exitCodeFor } from '../exit-codes.ts';
@@ -53,6 +53,7 @@ export interface RunIO {
 
 /** RunResults: what results.json holds. */
 export interface RunResults {
+  kind: 'run';
   valid: Verdict;
   testName: string;
   seed: number;
@@ -213,7 +214,7 @@ async function writeReport(dir: string, log: (line: string) => void): Promise<vo
 async function analyze(opts: TestOptions, workload: Workload, run: RunDir, phases: PhaseTimes, interrupted: boolean, crash: unknown): Promise<RunResults> {
   const history = await readHistory(run.historyJsonl, { format: 'jsonl' });
   const base = {
-    testName: opts.name, seed: opts.seed, interrupted, opCount: history.length, phases, stats: opStats(history),
+    kind: 'run' as const, testName: opts.name, seed: opts.seed, interrupted, opCount: history.length, phases, stats: opStats(history),
   };
   if (crash !== undefined || interrupted) {
     const error = crash === undefined ? 'interrupted' : crash instanceof Error ? (crash.stack ?? crash.message) : String(crash);

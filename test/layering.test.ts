@@ -59,7 +59,7 @@ describe('the layering checker itself', () => {
   });
 
   it('control may not import test scaffolding', () => {
-    expect(importViolations('control/x.ts', "import { h } from './support/network.ts';\n")).toHaveLength(1);
+    expect(importViolations('control/runner/x.ts', "import { h } from '../../test/support/network.ts';\n")).toHaveLength(1);
   });
 
   it('bans the wall clock, randomness, timers and I/O in a core, by line, but not in comments or the runtime', () => {

@@ -31,10 +31,10 @@ const TTY_INTERVAL_MS = 250;
 const PLAIN_INTERVAL_MS = 5000;
 
 /**
- * Progress polls `snapshot` and shows it: on a TTY one line redrawn ~4×/s (carriage return
+ * ProgressLine polls `snapshot` and shows it: on a TTY one line redrawn ~4×/s (carriage return
  * and erase-line), otherwise a plain line every 5 s so CI logs stay short.
  */
-export class Progress {
+export class ProgressLine {
   private timer: NodeJS.Timeout | undefined;
   private drawn = false;
 

@@ -3,8 +3,6 @@ import type { Rng } from '../lib/rng.ts';
 import { majoritySize, shuffle } from './topology.ts';
 import type { NodeTarget } from './types.ts';
 
-export const NODE_TARGETS: readonly NodeTarget[] = ['one', 'minority', 'majority', 'primary', 'all'];
-
 /** minoritySize is the largest strict minority of n, at least 1. */
 export function minoritySize(n: number): number {
   return Math.max(1, Math.floor((n - 1) / 2));

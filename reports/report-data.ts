@@ -5,7 +5,7 @@ import { counterexampleView, type CounterexampleView } from './counterexample-vi
 import { elleView, firstElleIndex, type ElleView } from './elle-view.ts';
 import type { ElementTable } from '../checker/elements.ts';
 import { bucketSeries, latencySeries, drawnOps, timeAxisOf, type BucketSeries, type LatencySeries } from './history-data.ts';
-import { FAULT_KINDS, nemesisIntervals, type FaultInterval } from './nemesis-intervals.ts';
+import { FAULT_LEGEND, nemesisIntervals, type FaultInterval } from './nemesis-intervals.ts';
 import { timelineData, TIMELINE_OPS_MAX, type TimelineData } from './timeline-data.ts';
 import { composeVerdicts, type Verdict } from '../checker/types.ts';
 
@@ -37,7 +37,7 @@ export interface ReportData {
   };
   warnings: string[];
   axis: { hasTime: boolean; endS: number; opCount: number; clientOpCount: number };
-  faultKinds: typeof FAULT_KINDS;
+  faultKinds: typeof FAULT_LEGEND;
   faults: FaultInterval[];
   latency: LatencySeries;
   buckets: BucketSeries;
@@ -80,7 +80,7 @@ export function buildReportData(run: RunInput): ReportData {
     },
     warnings: run.warnings,
     axis: { hasTime: axis.hasTime, endS, opCount: run.history.length, clientOpCount: paired.length },
-    faultKinds: FAULT_KINDS,
+    faultKinds: FAULT_LEGEND,
     faults: nemesisIntervals(run.history, axis.timeS),
     latency: latencySeries(paired),
     buckets: bucketSeries(paired, endS),

@@ -4,7 +4,7 @@ import type { ElleWorkload } from '../checker/elle/index.ts';
 import type { Rng } from '../lib/rng.ts';
 import { checkTxnWorkload, type ElleWorkloadResult } from './elle-check.ts';
 import { finalReadGenerator, invokeTxn, txnGenerator, validateKnobs, type TxnKnobs } from './txn-keys.ts';
-import type { CheckOptions, KvClientLike, OpSpec, Workload, WorkloadContext } from './types.ts';
+import type { WorkloadCheckOptions, KvClientLike, OpSpec, Workload, WorkloadContext } from './types.ts';
 
 /** TxnWorkloadKind: what differs between the two workloads: the name and the write micro-op. */
 export interface TxnWorkloadKind {
@@ -22,6 +22,6 @@ export function makeTxnWorkload(kind: TxnWorkloadKind, knobs: TxnKnobs): Workloa
     generator: (thread: number, rng: Rng, ctx: WorkloadContext) => txnGenerator(kind.writeF, thread, rng, ctx, knobs),
     finalGenerator: (thread: number, ctx: WorkloadContext, mainOps: readonly Op[]) => finalReadGenerator(thread, ctx, mainOps),
     invoke: (client: KvClientLike, op: OpSpec) => invokeTxn(client, op, kind.name),
-    check: (history: readonly Op[], opts: CheckOptions): Promise<ElleWorkloadResult> => Promise.resolve(checkTxnWorkload(kind.name, history, opts)),
+    check: (history: readonly Op[], opts: WorkloadCheckOptions): Promise<ElleWorkloadResult> => Promise.resolve(checkTxnWorkload(kind.name, history, opts)),
   };
 }

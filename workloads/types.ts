@@ -57,8 +57,8 @@ export interface WorkloadContext {
   };
 }
 
-/** CheckOptions: bounds for the checker (a budget exhausted is an unknown verdict). */
-export interface CheckOptions {
+/** WorkloadCheckOptions: bounds for the checker (a budget exhausted is an unknown verdict). */
+export interface WorkloadCheckOptions {
   timeoutMs?: number;
   /** consistencyModel: what txn workloads (list-append, rw-register) are checked against (--consistency-model). */
   consistencyModel?: string;
@@ -89,7 +89,7 @@ export interface Workload {
   generator(thread: number, rng: Rng, ctx: WorkloadContext): OpGenerator;
   finalGenerator?(thread: number, ctx: WorkloadContext, mainOps: readonly Op[]): OpGenerator;
   invoke(client: KvClientLike, op: OpSpec): Promise<Completion>;
-  check(history: readonly Op[], opts: CheckOptions): Promise<WorkloadResult>;
+  check(history: readonly Op[], opts: WorkloadCheckOptions): Promise<WorkloadResult>;
 }
 
 /** listGenerator yields the given ops in order, then null. */

@@ -9,7 +9,6 @@ export const RW = 4;
 export const PROCESS = 8;
 export const REALTIME = 16;
 export const DATA = WW | WR | RW;
-export const EDGE_BITS: readonly number[] = [WW, WR, RW, PROCESS, REALTIME];
 
 /** edgeName maps one bit to its name. */
 export function edgeName(bit: number): EdgeType {

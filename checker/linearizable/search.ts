@@ -1,7 +1,7 @@
 // checker/linearizable/search.ts — the resumable WGL/Lowe search over one partition.
 import type { Model } from '../types.ts';
 import type { Operation } from '../../history/op.ts';
-import { TransitionMemo } from './transition-memo.ts';
+import { NOT_MEMOISED, TransitionMemo } from './transition-memo.ts';
 import { VisitedSet, type MemoryBudget } from './visited-set.ts';
 
 /** SearchStatus: 'running' means the step budget ran out; call run() again to continue. */
@@ -26,6 +26,9 @@ const KIND_INFO = 1; // a call that never returned: no return entry, it may stay
 const KIND_RETURN = 2;
 const AT_NEW_NODE = -4; // entry marker: a node just reached, look for a forced candidate first
 const NODE_DEAD = -5; // entry marker: this node has failed, backtrack
+const NO_ENTRY = -1; // the end of the entry list; no match; no legal read found
+const ILLEGAL = -1; // a transition's target: the op cannot follow in this state
+const STATES_FULL = -2; // the state table reached STATES_MAX: the search ends unknown
 const STATES_AT_DEPTH_MAX = 8;
 /** STATES_MAX keeps the intern table under V8's Map size limit (2^24); beyond it: unknown. */
 const STATES_MAX = 1 << 23;
@@ -85,7 +88,7 @@ export class LinearizationSearch {
     this.prev = new Int32Array(entries + 1);
     this.entryOp = new Int32Array(entries);
     this.kind = new Uint8Array(entries);
-    this.match = new Int32Array(entries).fill(-1);
+    this.match = new Int32Array(entries).fill(NO_ENTRY);
     this.zobrist = zobristTable(n);
     this.bits = new Uint32Array(Math.max(1, Math.ceil(n / 32)));
     this.visited = new VisitedSet(this.bits.length, budget);
@@ -114,7 +117,7 @@ export class LinearizationSearch {
       let forced = false;
       if (entry === AT_NEW_NODE) {
         const read = this.findLegalRead(stateId, state);
-        if (read === -2) {
+        if (read === STATES_FULL) {
           status = 'unknown';
           break;
         }
@@ -126,11 +129,11 @@ export class LinearizationSearch {
         if (entry < 0) throw new Error(`search scanned past the entry list (entry ${entry})`);
         const op = entryOp[entry];
         const target = forced ? stateId : this.transition(stateId, state, op);
-        if (target === -2) {
+        if (target === STATES_FULL) {
           status = 'unknown';
           break;
         }
-        if (target !== -1) {
+        if (target !== ILLEGAL) {
           bits[op >>> 5] |= 1 << (op & 31);
           const hashNext = hash ^ zobrist[op];
           if (visited.addIfAbsent(bits, hashNext, target)) {
@@ -196,21 +199,21 @@ export class LinearizationSearch {
   }
 
   /**
-   * findLegalRead returns the entry of a candidate read-only op legal in `state`, -1 if there is
-   * none, -2 if the state table is full. Such a read can go first without loss of generality:
+   * findLegalRead returns the entry of a candidate read-only op legal in `state`, NO_ENTRY if there
+   * is none, STATES_FULL if the state table is full. Such a read can go first without loss of generality:
    * it has no real-time predecessor left and, wherever a linearization places it, it changes
    * nothing. So it is the only branch worth trying at this node. (Not so for an op that merely
    * leaves this state unchanged, like a failing info cas: elsewhere it might not.)
    */
   private findLegalRead(stateId: number, state: unknown): number {
     const { next, kind, entryOp, readOnly } = this;
-    for (let candidate = next[this.head]; candidate !== -1 && kind[candidate] !== KIND_RETURN; candidate = next[candidate]) {
+    for (let candidate = next[this.head]; candidate !== NO_ENTRY && kind[candidate] !== KIND_RETURN; candidate = next[candidate]) {
       if (readOnly[entryOp[candidate]] === 0) continue;
       const target = this.transition(stateId, state, entryOp[candidate]);
       if (target === stateId) return candidate;
-      if (target === -2) return -2;
+      if (target === STATES_FULL) return STATES_FULL;
     }
-    return -1;
+    return NO_ENTRY;
   }
 
   /** deepestPoint is the furthest the search got (meaningful once run() returned 'illegal'). */
@@ -239,8 +242,8 @@ export class LinearizationSearch {
       statesAfter.push(d + 1 < depth ? this.stackStateObject[d + 1] : state);
     }
     let blocked = this.next[this.head];
-    while (blocked !== -1 && this.kind[blocked] !== KIND_RETURN) blocked = this.next[blocked];
-    if (blocked === -1) throw new Error('a dead node must have an ok op left to linearize');
+    while (blocked !== NO_ENTRY && this.kind[blocked] !== KIND_RETURN) blocked = this.next[blocked];
+    if (blocked === NO_ENTRY) throw new Error('a dead node must have an ok op left to linearize');
     this.deepest = {
       prefix,
       statesAfter,
@@ -251,35 +254,35 @@ export class LinearizationSearch {
   }
 
   /**
-   * transition steps `state` (id stateId) by op: the target id, -1 if illegal, -2 when the
-   * state table is full. The target state itself is left in this.targetState.
+   * transition steps `state` (id stateId) by op: the target id, ILLEGAL, or STATES_FULL when
+   * the state table is full. The target state itself is left in this.targetState.
    */
   private transition(stateId: number, state: unknown, op: number): number {
     const model = this.model;
     if (model.stateId) {
       // Such models intern their own states: a step is as cheap as a memo probe.
       const result = model.step(state, this.ops[op]);
-      if (!result.ok) return -1;
+      if (!result.ok) return ILLEGAL;
       this.targetState = result.state;
       return model.stateId(result.state);
     }
     const known = this.transitions.get(stateId, op);
     if (known >= 0) this.targetState = this.states[known];
-    if (known !== -3) return known;
+    if (known !== NOT_MEMOISED) return known;
     const result = model.step(state, this.ops[op]);
-    const target = result.ok ? this.intern(result.state) : -1;
-    if (target === -2) return -2;
+    const target = result.ok ? this.intern(result.state) : ILLEGAL;
+    if (target === STATES_FULL) return STATES_FULL;
     this.transitions.set(stateId, op, target);
     if (target >= 0) this.targetState = this.states[target];
     return target;
   }
 
-  /** intern gives each distinct state a dense id by its stateKey (-2 once STATES_MAX is reached). */
+  /** intern gives each distinct state a dense id by its stateKey (STATES_FULL once STATES_MAX is reached). */
   private intern(state: unknown): number {
     const key = this.model.stateKey ? this.model.stateKey(state) : JSON.stringify(state);
     let id = this.stateIds.get(key);
     if (id !== undefined) return id;
-    if (this.states.length >= STATES_MAX) return -2;
+    if (this.states.length >= STATES_MAX) return STATES_FULL;
     id = this.states.length;
     this.states.push(state);
     this.stateIds.set(key, id);
@@ -321,30 +324,30 @@ export class LinearizationSearch {
       this.prev[e] = previous;
       previous = e;
     });
-    this.next[previous] = -1;
+    this.next[previous] = NO_ENTRY;
     return okCount;
   }
 
   private lift(entry: number): void {
     const { next, prev } = this;
     next[prev[entry]] = next[entry];
-    if (next[entry] !== -1) prev[next[entry]] = prev[entry];
+    if (next[entry] !== NO_ENTRY) prev[next[entry]] = prev[entry];
     const match = this.match[entry];
-    if (match !== -1) {
+    if (match !== NO_ENTRY) {
       next[prev[match]] = next[match];
-      if (next[match] !== -1) prev[next[match]] = prev[match];
+      if (next[match] !== NO_ENTRY) prev[next[match]] = prev[match];
     }
   }
 
   private unlift(entry: number): void {
     const { next, prev } = this;
     const match = this.match[entry];
-    if (match !== -1) {
+    if (match !== NO_ENTRY) {
       next[prev[match]] = match;
-      if (next[match] !== -1) prev[next[match]] = match;
+      if (next[match] !== NO_ENTRY) prev[next[match]] = match;
     }
     next[prev[entry]] = entry;
-    if (next[entry] !== -1) prev[next[entry]] = entry;
+    if (next[entry] !== NO_ENTRY) prev[next[entry]] = entry;
   }
 }
 

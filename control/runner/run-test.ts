@@ -16,7 +16,7 @@ import { opStats, type OpStats } from '../../history/stats.ts';
 import type { Workload, WorkloadResult } from '../../workloads/types.ts';
 import { reproduceCommand, type TestOptions } from '../config.ts';
 import { exitCodeFor } from '../exit-codes.ts';
-import { Progress, type ProgressOutput } from '../progress.ts';
+import { ProgressLine, type ProgressOutput } from '../progress.ts';
 import { createRunDir, splitbrainVersion, writeJson, type RunDir } from '../store.ts';
 import { renderReport } from '../../reports/render.ts';
 import type { ClientFactory } from './interpreter.ts';
@@ -112,7 +112,7 @@ export async function runTest(opts: TestOptions, makeParts: PartsFactory, io: Ru
   const phases: PhaseTimes = {};
   let parts: RunnerParts | undefined;
   let crash: unknown;
-  let progress: Progress | undefined;
+  let progress: ProgressLine | undefined;
   try {
     const env: PartsEnv = { dataDir: path.join(tempDir, 'data'), logDir: path.join(tempDir, 'logs'), nemesisRng };
     parts = await makeParts(opts, env);
@@ -168,8 +168,8 @@ function registerRun(name: string, controller: AbortController, tempDir: string)
 }
 
 /** startProgress shows the run's progress on `out` until stopped. */
-function startProgress(out: ProgressOutput, nemesis: NemesisDriver, recorder: Recorder, state: { phase: string; startMs: number; mainDeadlineMs: number }): Progress {
-  const progress = new Progress(() => ({
+function startProgress(out: ProgressOutput, nemesis: NemesisDriver, recorder: Recorder, state: { phase: string; startMs: number; mainDeadlineMs: number }): ProgressLine {
+  const progress = new ProgressLine(() => ({
     phase: state.phase,
     elapsedMs: performance.now() - state.startMs,
     remainingMs: Math.max(0, state.mainDeadlineMs - performance.now()),

@@ -16,6 +16,7 @@ import type { CoreConfig } from '../core/types.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { PROTOCOLS, PROTOCOL_NAMES, isProtocolName, loadCoreFactory } from '../protocols.ts';
 import { RAFT_REPLIES_EARLY, raftSendsEarly } from '../raft/early-sends.ts';
+import { READ_MODES } from '../raft/options.ts';
 import { DurableLog, type FsyncMode } from '../runtime/durable-log.ts';
 import { createHttpApi } from '../runtime/http-api.ts';
 import { NodeRuntime } from '../runtime/node-runtime.ts';
@@ -23,7 +24,6 @@ import { Transport, splitHostPort } from '../runtime/transport.ts';
 
 /** EXIT_BAD_ARGS: the project-wide exit code for bad arguments. */
 const EXIT_BAD_ARGS = 3;
-const READ_MODES = ['log', 'readindex', 'lease', 'any'];
 
 /** NodeArgs: the validated command line. */
 export interface NodeArgs {
@@ -129,7 +129,7 @@ export function parseNodeArgs(argv: string[]): NodeArgs {
     options[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
   if (o.reads !== undefined) {
-    if (!READ_MODES.includes(o.reads as string)) throw new ArgError(`--reads: expected one of ${READ_MODES.join(', ')}, got ${JSON.stringify(o.reads)}`);
+    if (!(READ_MODES as readonly string[]).includes(o.reads as string)) throw new ArgError(`--reads: expected one of ${READ_MODES.join(', ')}, got ${JSON.stringify(o.reads)}`);
     options.reads = o.reads as string;
   }
   const bugs = new Set(o.bug as string[]);

@@ -397,11 +397,6 @@ export class RaftCore implements ProtocolCore<RaftMessage> {
     this.recordCount = op.records.length;
   }
 
-  /** inspect exposes internal state to tests and checkers; callers must not mutate it. */
-  inspect(): { role: Role; term: number; votedFor: NodeId | null; commitIndex: number; lastApplied: number; log: RaftLog } {
-    return { role: this.role, term: this.term, votedFor: this.votedFor, commitIndex: this.commitIndex, lastApplied: this.lastApplied, log: this.log };
-  }
-
   /** run wraps one call: collect effects, then commit, apply, serve reads and compact. */
   private run(body: () => void): Effects<RaftMessage> {
     this.fx = noEffects();

@@ -48,16 +48,16 @@ function generator(_thread: number, rng: Rng, ctx: WorkloadContext): OpGenerator
 export const FINAL_KEYS_PER_THREAD_MAX = 1000;
 
 /**
- * finalGenerator: once everything is healed every thread reads every key that was used, so
+ * finalGenerator: once everything is healed every thread reads every key the main phase drew, so
  * each key is read through every node's client: copies that never converged (a lost update,
  * a diverged replica) show up as reads that disagree. Keys are frozen by then — each key's
  * generation of writes is over — so disagreement cannot be an ordinary race. With more than
  * FINAL_KEYS_PER_THREAD_MAX keys, thread t reads only the keys k with k mod concurrency = t.
  */
-function finalGenerator(thread: number, ctx: WorkloadContext, mainOps: readonly Op[]): OpGenerator {
+function finalGenerator(thread: number, ctx: WorkloadContext, drawn: readonly OpSpec[]): OpGenerator {
   const used = new Set<number>();
-  for (const op of mainOps) {
-    if (op.type === 'invoke' && typeof op.key === 'number') used.add(op.key);
+  for (const op of drawn) {
+    if (typeof op.key === 'number') used.add(op.key);
   }
   let keys = [...used].sort((a, b) => a - b);
   if (keys.length > FINAL_KEYS_PER_THREAD_MAX) keys = keys.filter((key) => key % ctx.concurrency === thread);

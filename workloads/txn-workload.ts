@@ -20,7 +20,7 @@ export function makeTxnWorkload(kind: TxnWorkloadKind, knobs: TxnKnobs): Workloa
     name: kind.name,
     description: kind.description,
     generator: (thread: number, rng: Rng, ctx: WorkloadContext) => txnGenerator(kind.writeF, thread, rng, ctx, knobs),
-    finalGenerator: (thread: number, ctx: WorkloadContext, mainOps: readonly Op[]) => finalReadGenerator(thread, ctx, mainOps),
+    finalGenerator: (thread: number, ctx: WorkloadContext, drawn: readonly OpSpec[]) => finalReadGenerator(thread, ctx, drawn),
     invoke: (client: KvClientLike, op: OpSpec) => invokeTxn(client, op, kind.name),
     check: (history: readonly Op[], opts: WorkloadCheckOptions): Promise<ElleWorkloadResult> => Promise.resolve(checkTxnWorkload(kind.name, history, opts)),
   };

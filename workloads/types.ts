@@ -78,8 +78,9 @@ export interface WorkloadResult extends CheckerResult {
 /**
  * Workload: one file in workloads/ registered by name. Generators draw every choice from the
  * rng they are given (one fork per thread), so a seed fixes the ops each thread asks for
- * whatever the timing. `finalGenerator` runs after the faults are healed (e.g. read every key);
- * it sees the main-phase ops so it can read what was written.
+ * whatever the timing. `finalGenerator` runs after the faults are healed (e.g. read every key).
+ * It is declared, not read from the live history: it sees the ops the main-phase generators
+ * handed out (`drawn`, in thread order), a function of the seed and the workload alone.
  */
 export interface Workload {
   readonly name: string;
@@ -87,7 +88,7 @@ export interface Workload {
   /** checkModel: the model `check DIR` should use to re-check the history (stored in test.json). */
   readonly checkModel?: { name: string; init: unknown };
   generator(thread: number, rng: Rng, ctx: WorkloadContext): OpGenerator;
-  finalGenerator?(thread: number, ctx: WorkloadContext, mainOps: readonly Op[]): OpGenerator;
+  finalGenerator?(thread: number, ctx: WorkloadContext, drawn: readonly OpSpec[]): OpGenerator;
   invoke(client: KvClientLike, op: OpSpec): Promise<Completion>;
   check(history: readonly Op[], opts: WorkloadCheckOptions): Promise<WorkloadResult>;
 }

@@ -7,7 +7,6 @@ import { registerCleanup } from '../../cluster/cleanup.ts';
 import type { Cluster } from '../../cluster/types.ts';
 import type { Verdict } from '../../checker/types.ts';
 import { HistoryWriter } from '../../history/jsonl.ts';
-import type { Op } from '../../history/op.ts';
 import { readHistory } from '../../history/read.ts';
 import type { ScheduledNemesisOp } from '../../nemesis/types.ts';
 import { SeededRng } from '../../lib/rng.ts';
@@ -22,7 +21,7 @@ import { renderReport } from '../../reports/render.ts';
 import type { ClientFactory } from './interpreter.ts';
 import { runSchedule, type NemesisDriver } from './nemesis-driver.ts';
 import { runPhases, type PhaseTimes } from './phases.ts';
-import { Recorder, type HistorySink } from './recorder.ts';
+import { Recorder } from './recorder.ts';
 
 /** RunnerParts: the pluggable pieces of a run (real: LocalCluster, KvClient, nemesis/). */
 export interface RunnerParts {
@@ -74,16 +73,6 @@ export interface RunOutcome {
   results: RunResults;
 }
 
-/** TeeSink appends to the history file and keeps the ops in memory for the final generator. */
-class TeeSink implements HistorySink {
-  readonly ops: Op[] = [];
-  constructor(private readonly writer: HistoryWriter) {}
-  append(op: Op): void {
-    this.writer.append(op);
-    this.ops.push(op);
-  }
-}
-
 /**
  * runTest runs one test. One seed forks, in a fixed order, the generator rng (then one fork
  * per thread), the schedule rng and the nemesis rng, so a seed fixes every choice. Whatever
@@ -108,7 +97,6 @@ export async function runTest(opts: TestOptions, makeParts: PartsFactory, io: Ru
   const writer = await HistoryWriter.open(run.historyJsonl);
   const tempDir = await mkdtemp(path.join(os.tmpdir(), 'splitbrain-'));
   const registration = registerRun(opts.name, controller, tempDir);
-  const sink = new TeeSink(writer);
   const phases: PhaseTimes = {};
   let parts: RunnerParts | undefined;
   let crash: unknown;
@@ -120,10 +108,10 @@ export async function runTest(opts: TestOptions, makeParts: PartsFactory, io: Ru
     await writeJson(run.testJson, testJson(opts, workload, schedule));
     await parts.cluster.setup();
     // Time 0 of the history is the start of the main phase, as in Jepsen (setup is not timed).
-    const recorder = new Recorder(sink);
+    const recorder = new Recorder(writer);
     const state = { phase: 'main', startMs: performance.now(), mainDeadlineMs: Infinity };
     if (io.progressOut !== undefined) progress = startProgress(io.progressOut, parts.nemesis, recorder, state);
-    await runPhases({ opts, workload, parts, recorder, generatorRng, schedule, signal, state, phases, mainOps: sink.ops, opsPerThreadMax: io.opsPerThreadMax });
+    await runPhases({ opts, workload, parts, recorder, generatorRng, schedule, signal, state, phases, opsPerThreadMax: io.opsPerThreadMax });
   } catch (error) {
     crash = error;
   } finally {

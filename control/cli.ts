@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT_BAD_INPUT, EXIT_UNKNOWN, UsageError } from './exit-codes.ts';
 import { registerCheckCommand } from './commands/check.ts';
+import { registerCleanCommand } from './commands/clean.ts';
 import { registerReportCommand } from './commands/report.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerTestCommand } from './commands/test.ts';
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
       outputError: (text, write) => write(`splitbrain: ${text.trim().replace(/\n+/g, ' ')}\n`),
     });
   registerCheckCommand(program);
+  registerCleanCommand(program);
   registerReportCommand(program);
   registerServeCommand(program);
   registerTestCommand(program);

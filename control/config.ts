@@ -3,9 +3,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { allNodeIds } from '../cluster/node-ids.ts';
 import { loadScheduleFile } from '../nemesis/schedule-file.ts';
 import { FAULT_KINDS, type FaultKind } from '../nemesis/types.ts';
-import { PROTOCOL_NAMES } from '../rsm/protocols.ts';
+import { bugError, PROTOCOL_NAMES } from '../rsm/protocols.ts';
 import { READ_MODES } from '../rsm/raft/options.ts';
 import type { ReadMode } from '../rsm/raft/types.ts';
 import { WORKLOAD_NAMES } from '../workloads/index.ts';
@@ -46,6 +47,8 @@ export interface TestOptions {
   opTimeoutS: number;
   /** The checker's budget; past it the verdict is unknown. */
   checkTimeoutS: number;
+  /** The heap cap of the worker thread that reads and checks the history; past it the verdict is unknown. */
+  checkMemoryMb: number;
   /** Txn workloads (list-append, rw-register): the model checked; unset means strict-serializable. */
   consistencyModel?: string;
   /** Txn workloads: Elle's generator knobs; unset means the workload's defaults. */
@@ -127,6 +130,7 @@ const OPTION_SPECS: readonly OptionSpec[] = [
   { name: 'partition-clients', field: 'partitionClients', schema: z.preprocess(toBool, z.boolean()), expected: 'true or false', boolean: true, description: 'clients sit on the sides of a partition instead of reaching every node' },
   { name: 'op-timeout', field: 'opTimeoutS', schema: number(0.01, 3600, false), expected: 'a number of seconds in [0.01, 3600]', description: 'runner bound on one client op; past it the op is info (default 10)' },
   { name: 'check-timeout', field: 'checkTimeoutS', schema: number(0.01, 86_400, false), expected: 'a number of seconds in [0.01, 86400]', description: 'checker budget; past it the verdict is unknown (default 60)' },
+  { name: 'check-memory-mb', field: 'checkMemoryMb', schema: number(32, 1_048_576, true), expected: 'an integer number of MB in [32, 1048576]', description: 'heap cap of the thread that checks the history; past it the verdict is unknown (default 4096)' },
   { name: 'consistency-model', field: 'consistencyModel', schema: z.string().refine(isModelName), expected: `one of ${CONSISTENCY_MODEL_NAMES.join(', ')} (or an alias such as PL-3)`, description: 'txn workloads: consistency model to check (default strict-serializable)' },
   { name: 'key-distribution', field: 'keyDistribution', schema: z.enum(['uniform', 'exponential']), expected: 'uniform or exponential', description: 'txn workloads: how txns pick among the active keys (default exponential)' },
   { name: 'txn-length-min', field: 'txnLengthMin', schema: number(1, 1000, true), expected: 'an integer in [1, 1000]', description: 'txn workloads: fewest micro-ops per txn (default 1)' },
@@ -156,6 +160,7 @@ export const DEFAULTS: Omit<TestOptions, 'name' | 'seed'> = {
   partitionClients: false,
   opTimeoutS: 10,
   checkTimeoutS: 60,
+  checkMemoryMb: 4096,
 };
 
 /** optionSpecs exposes the specs to the CLI (flag names, help text, repeatable/boolean). */
@@ -224,9 +229,14 @@ export function resolveOptions(flags: Record<string, unknown>, randomSeed: () =>
   if (options.txnLengthMin !== undefined && options.txnLengthMax !== undefined && options.txnLengthMin > options.txnLengthMax) {
     throw new UsageError(`--txn-length-max: expected at least --txn-length-min (${options.txnLengthMin}), got ${options.txnLengthMax}`);
   }
+  for (const bug of options.bugs) {
+    const why = bugError(options.db, bug);
+    if (why !== null) throw new UsageError(`--bug: ${why}`);
+  }
   if (options.nemesisSchedule !== undefined) {
     try {
-      loadScheduleFile(options.nemesisSchedule);
+      // Checked against this cluster's node names now, not when an op names a node mid-run.
+      loadScheduleFile(options.nemesisSchedule, { nodes: allNodeIds(options.db, options.nodes) });
     } catch (error) {
       throw new UsageError(`--nemesis-schedule: ${(error as Error).message}`);
     }

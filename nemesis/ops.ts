@@ -41,11 +41,11 @@ const strobeValue = z
   .strictObject({
     ...selector,
     deltaMs: z.number().finite(),
-    periodMs: z.number().int().min(1),
-    durationMs: z.number().int().min(1).max(60_000),
+    periodMs: z.number().int().min(1, 'expected at least 1 ms'),
+    durationMs: z.number().int().min(1, 'expected at least 1 ms').max(60_000, 'expected at most 60000 ms'),
   })
   .refine(oneSelector, SELECTOR_MESSAGE)
-  .refine((v) => v.durationMs / v.periodMs <= 1000, 'expected at most 1000 flips (durationMs / periodMs)');
+  .refine((v) => v.durationMs / v.periodMs <= 1000, { message: 'expected at most 1000 flips (durationMs / periodMs)', path: ['periodMs'] });
 
 /** nemesisOpSchema validates a NemesisOp; `f` picks the value shape. */
 export const nemesisOpSchema = z.discriminatedUnion('f', [

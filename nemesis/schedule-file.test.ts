@@ -50,18 +50,18 @@ describe('schedule files', () => {
   });
 
   it('errors name the file, the entry, the key and what was expected', () => {
-    expect(errorOf('- {at: 5s, do: explode}')).toBe('sched.yaml: entry 0, key do: expected one of partition, heal, kill, start, pause, resume, clock-bump, clock-strobe, clock-reset');
-    expect(errorOf('- {at: 1s, do: heal}\n- {at: soon, do: heal}')).toBe('sched.yaml: entry 1, key at: expected a duration like 5s, 500ms or 1.5m');
-    expect(errorOf('- {do: heal}')).toMatch(/^sched\.yaml: entry 0, key at: missing; expected a duration/);
-    expect(errorOf('- {at: 1s, do: kill, target: everyone}')).toBe('sched.yaml: entry 0, key target: expected one of one, minority, majority, primary, all');
-    expect(errorOf('- {at: 1s, do: kill}')).toBe('sched.yaml: entry 0: do: kill expects exactly one of nodes or target');
-    expect(errorOf('- {at: 1s, do: partition, topology: one, grudge: {n1: [n2]}}')).toBe('sched.yaml: entry 0: do: partition expects exactly one of topology, grudge or components');
-    expect(errorOf('- {at: 1s, do: heal, nodes: [n1]}')).toBe('sched.yaml: entry 0: unexpected key nodes; do: heal takes at, do');
-    expect(errorOf('- {at: 1s, do: partition, grudge: {n9: [n1]}}')).toMatch(/^sched\.yaml: entry 0, key grudge: unknown node "n9"; expected one of n1, n2, n3, vs, primary$/);
-    expect(errorOf('- {at: 1s, do: clock-bump, nodes: [n1]}')).toMatch(/^sched\.yaml: entry 0, key ms: missing; expected a number/);
-    expect(errorOf('- {at: 5s, do: heal}\n- {at: 4s, do: heal}')).toBe("sched.yaml: entry 1, key at: expected a time at or after the previous entry's (5000 ms)");
+    expect(errorOf('- {at: 5s, do: explode}')).toBe('sched.yaml:1: entry 0, key do: expected one of partition, heal, kill, start, pause, resume, clock-bump, clock-strobe, clock-reset');
+    expect(errorOf('- {at: 1s, do: heal}\n- {at: soon, do: heal}')).toBe('sched.yaml:2: entry 1, key at: expected a duration like 5s, 500ms or 1.5m');
+    expect(errorOf('- {do: heal}')).toMatch(/^sched\.yaml:1: entry 0, key at: missing; expected a duration/);
+    expect(errorOf('- {at: 1s, do: kill, target: everyone}')).toBe('sched.yaml:1: entry 0, key target: expected one of one, minority, majority, primary, all');
+    expect(errorOf('- {at: 1s, do: kill}')).toBe('sched.yaml:1: entry 0: do: kill expects exactly one of nodes or target');
+    expect(errorOf('- {at: 1s, do: partition, topology: one, grudge: {n1: [n2]}}')).toBe('sched.yaml:1: entry 0: do: partition expects exactly one of topology, grudge or components');
+    expect(errorOf('- {at: 1s, do: heal, nodes: [n1]}')).toBe('sched.yaml:1: entry 0: unexpected key nodes; do: heal takes at, do');
+    expect(errorOf('- {at: 1s, do: partition, grudge: {n9: [n1]}}')).toMatch(/^sched\.yaml:1: entry 0, key grudge: unknown node "n9"; expected one of n1, n2, n3, vs, primary$/);
+    expect(errorOf('- {at: 1s, do: clock-bump, nodes: [n1]}')).toMatch(/^sched\.yaml:1: entry 0, key ms: missing; expected a number/);
+    expect(errorOf('- {at: 5s, do: heal}\n- {at: 4s, do: heal}')).toBe("sched.yaml:2: entry 1, key at: expected a time at or after the previous entry's (5000 ms)");
     expect(errorOf('at: 5s')).toMatch(/^sched\.yaml: expected a list of entries/);
-    expect(errorOf('- [unclosed')).toMatch(/^sched\.yaml: not valid YAML/);
+    expect(errorOf('- [unclosed')).toMatch(/^sched\.yaml:1: not valid YAML/);
   });
 
   it('a missing file is named', () => {

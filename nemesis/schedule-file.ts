@@ -12,11 +12,13 @@
 // primary, all); start, resume and clock-reset take optional nodes (default: every node the
 // nemesis faulted). clock-bump takes nodes|target and ms (signed); clock-strobe also period
 // and duration. `primary` in any node list means the primary/leader when the op runs.
-// Errors name the file, the entry index and key, and what was expected.
+// Errors name the file and line, the entry index and key, and what was expected; every op is
+// also checked by the Nemesis's own schema (parseNemesisOp), so nothing the Nemesis would
+// refuse mid-run (a strobe period of 0, say) gets past loading.
 import * as fs from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
-import { PRIMARY, TARGETS, TOPOLOGIES } from './ops.ts';
+import { parseNemesisOp, PRIMARY, TARGETS, TOPOLOGIES } from './ops.ts';
 import type { NemesisOp, ScheduledNemesisOp } from './types.ts';
 
 /** parseDurationMs reads "5s", "500ms", "1.5m" or a bare number of seconds; null if malformed. */
@@ -31,6 +33,8 @@ export function parseDurationMs(v: unknown): number | null {
 
 const DURATION_HINT = 'expected a duration like 5s, 500ms or 1.5m';
 const duration = z.custom<string | number>((v) => parseDurationMs(v) !== null, { message: DURATION_HINT });
+/** positiveDuration: a period or length; 0 would make the op do nothing at all. */
+const positiveDuration = z.custom<string | number>((v) => (parseDurationMs(v) ?? 0) > 0, { message: 'expected a duration above 0, like 50ms or 1s' });
 const nodes = z.array(z.string().min(1), { message: 'expected a list of node names' }).min(1, 'expected at least one node');
 const topology = z.enum(TOPOLOGIES, { message: `expected one of ${TOPOLOGIES.join(', ')}` });
 const target = z.enum(TARGETS, { message: `expected one of ${TARGETS.join(', ')}` });
@@ -47,7 +51,7 @@ const ENTRY_FIELDS = {
   pause: { nodes: nodes.optional(), target: target.optional() },
   resume: { nodes: nodes.optional() },
   'clock-bump': { nodes: nodes.optional(), target: target.optional(), ms },
-  'clock-strobe': { nodes: nodes.optional(), target: target.optional(), ms, period: duration, duration },
+  'clock-strobe': { nodes: nodes.optional(), target: target.optional(), ms, period: positiveDuration, duration: positiveDuration },
   'clock-reset': { nodes: nodes.optional() },
 } as const;
 
@@ -73,19 +77,44 @@ export function loadScheduleFile(file: string, options: LoadScheduleOptions = {}
   return parseScheduleText(text, file, options);
 }
 
+/** OP_KEYS_IN_FILE: the file's key for each NemesisOp value field whose name differs. */
+const OP_KEYS_IN_FILE: Record<string, string> = { deltaMs: 'ms', periodMs: 'period', durationMs: 'duration' };
+
+/** lineOf is the 1-based line where a YAML node starts (1 when it has no position). */
+function lineOf(node: YamlNode | null | undefined, lines: LineCounter): number {
+  return node?.range === undefined || node.range === null ? 1 : lines.linePos(node.range[0]).line;
+}
+
+/** locator returns, for entry i, a function naming file:line, the entry and (optionally) a key. */
+function locator(file: string, root: unknown, lines: LineCounter): (i: number) => (key?: string) => string {
+  return (i) => (key) => {
+    const entry = isSeq(root) ? (root.items[i] as YamlNode | undefined) : undefined;
+    let node: YamlNode | null | undefined = entry;
+    if (key !== undefined && isMap(entry)) {
+      const top = key.split('.')[0];
+      const pair = entry.items.find((p) => isScalar(p.key) && String(p.key.value) === top);
+      if (pair !== undefined) node = pair.key as YamlNode;
+    }
+    return `${file}:${lineOf(node, lines)}: entry ${i}${key === undefined ? '' : `, key ${key}`}`;
+  };
+}
+
 /** parseScheduleText validates schedule YAML; `file` only labels errors. */
 export function parseScheduleText(text: string, file: string, options: LoadScheduleOptions = {}): ScheduledNemesisOp[] {
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (err) {
-    throw new ScheduleFileError(`${file}: not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  const lines = new LineCounter();
+  const parsed = parseDocument(text, { lineCounter: lines });
+  if (parsed.errors.length > 0) {
+    const first = parsed.errors[0];
+    throw new ScheduleFileError(`${file}:${first.linePos?.[0].line ?? 1}: not valid YAML: ${first.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`);
   }
+  const doc: unknown = parsed.toJS();
   if (!Array.isArray(doc)) throw new ScheduleFileError(`${file}: expected a list of entries (- at: 5s / do: partition ...)`);
+  const locate = locator(file, parsed.contents, lines);
   const ops: ScheduledNemesisOp[] = [];
   doc.forEach((entry: unknown, i) => {
-    const where = (key?: string): string => `${file}: entry ${i}${key === undefined ? '' : `, key ${key}`}`;
+    const where = locate(i);
     const op = parseEntry(entry, where);
+    checkAgainstNemesis(op, where);
     const previous = ops[ops.length - 1];
     if (previous !== undefined && op.atMs < previous.atMs) {
       throw new ScheduleFileError(`${where('at')}: expected a time at or after the previous entry's (${previous.atMs} ms)`);
@@ -156,6 +185,20 @@ function toOp(name: DoName, e: Record<string, unknown>, where: (key?: string) =>
       const never: never = name;
       throw new Error(`unknown do ${String(never)}`);
     }
+  }
+}
+
+/** checkAgainstNemesis runs the Nemesis's own validation now, naming the file's key on failure. */
+function checkAgainstNemesis(op: ScheduledNemesisOp, where: (key?: string) => string): void {
+  const { atMs: _atMs, ...nemesisOp } = op;
+  try {
+    parseNemesisOp(nemesisOp);
+  } catch (err) {
+    // "nemesis op "f": value.periodMs: message" → key period, message.
+    const m = /^nemesis op "[^"]*": (?:value\.)?([A-Za-z]+)[^:]*: (.*)$/.exec((err as Error).message);
+    if (m === null) throw new ScheduleFileError(`${where()}: ${(err as Error).message}`);
+    const key = OP_KEYS_IN_FILE[m[1]] ?? m[1];
+    throw new ScheduleFileError(`${where(key === 'value' || key === 'op' ? undefined : key)}: ${m[2]}`);
   }
 }
 

@@ -18,6 +18,12 @@ describe('collectCheckers', () => {
     expect(found.anomalies).toEqual(['x']);
   });
 
+  it('says why a completed run has no verdict (results.json checkerError)', () => {
+    const found = collectCheckers({ valid: 'unknown', anomalies: [], checkerError: 'analysis ran out of memory: its heap cap is 32 MB (--check-memory-mb)' });
+    expect(found.error).toBe('no verdict: analysis ran out of memory: its heap cap is 32 MB (--check-memory-mb)');
+    expect(collectCheckers({ valid: 'unknown', error: 'interrupted', checkerError: 'x' }).error).toBe('interrupted');
+  });
+
   it('reads a bare LinearizabilityResult (what `check DIR` writes)', async () => {
     const linearizable = await checkLinearizable(fixtureHistory().filter((op) => op.process !== 'nemesis'), getModel('multi-register', null));
     const found = collectCheckers(JSON.parse(JSON.stringify(linearizable)));

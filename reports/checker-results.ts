@@ -49,6 +49,8 @@ export function collectCheckers(results: unknown): CheckerResults {
   if (!isObject(results)) return out;
   if (Array.isArray(results.anomalies)) out.anomalies = results.anomalies.map((a) => (typeof a === 'string' ? a : JSON.stringify(a)));
   if (typeof results.error === 'string') out.error = results.error;
+  // A completed run whose check gave no verdict (out of memory or time) says why the same way.
+  else if (typeof results.checkerError === 'string') out.error = `no verdict: ${results.checkerError}`;
   const queue: { node: Json; path: string; depth: number }[] = [{ node: results, path: '', depth: 0 }];
   const pendingOther: { path: string; valid: Verdict; json: unknown }[] = [];
   const visit = (node: Json, name: string, path: string, depth: number): void => {

@@ -13,6 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerCluster, RUN_LABEL } from '../cluster/docker/docker-cluster.ts';
 import { dockerClient, dockerReachable, execOk, publishTarget } from '../cluster/docker/engine.ts';
 import { ensureImage } from '../cluster/docker/image.ts';
+import { OWNER_LABEL } from '../cluster/docker/leftovers.ts';
+import { currentOwner, formatOwner } from '../cluster/owner.ts';
 import type { ClusterSpec } from '../cluster/types.ts';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -109,6 +111,11 @@ if (!reachable && inCi) {
       const leader = await waitFor('a leader', async () => (await cluster.status('n1'))?.primary ?? null, 10_000);
       expect(cluster.nodes).toContain(leader);
       expect(await put(cluster.clientEndpoint(leader).httpUrl, 'k', 1, 5000)).toBe(200);
+      // Node logs reach spec.logDir (the store) while the nodes run, not only at teardown.
+      for (const n of cluster.nodes) expect(fs.readFileSync(path.join(spec.logDir, `${n}.log`), 'utf8')).toMatch(new RegExp(`ready id=${n}`));
+      // Every container and network carries the owner label the next run and `clean` judge by.
+      const labelled = await docker.listContainers({ all: true, filters: { label: [`${RUN_LABEL}=${cluster.runId}`, `${OWNER_LABEL}=${formatOwner(currentOwner())}`] } });
+      expect(labelled).toHaveLength(2 * cluster.nodes.length);
     }, 20_000);
 
     it('partition isolates the named node only: its writes do not commit, the others elect a leader and commit', async () => {

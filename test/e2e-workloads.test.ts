@@ -7,7 +7,7 @@ import { runTest, type RunOutcome } from '../control/runner/run-test.ts';
 import { readHistory } from '../history/read.ts';
 import type { BankResult } from '../workloads/bank.ts';
 import type { CounterResult } from '../workloads/counter.ts';
-import type { SetResult } from '../workloads/set.ts';
+import type { SetResult } from '../workloads/set-check.ts';
 import { expectWellFormed, tempStore } from './runner-support.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');

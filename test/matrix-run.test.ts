@@ -69,5 +69,6 @@ describe('test-all on LocalCluster', () => {
     expect(parsed.slice(3)).toEqual(['3', '0']);
     expect((parsed[1] as string[])[2]).toMatch(/anomaly: lost \d+ element/);
     expect(readFileSync(junit, 'utf8')).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>/);
-  }, 60_000);
+    // Three runs of 5 s plus setup, final reads, and a check and report in each run's worker thread.
+  }, 90_000);
 });

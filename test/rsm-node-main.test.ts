@@ -15,12 +15,12 @@ const base = ['--id', 'n1', '--listen', '127.0.0.1:0', '--peer-listen', '127.0.0
 describe('parseNodeArgs', () => {
   it('parses a full viewservice command line', () => {
     const a = parseNodeArgs([...base, '--protocol', 'viewservice', '--peers', 'n2=127.0.0.1:9002,n3=127.0.0.1:9003',
-      '--viewserver', 'vs=127.0.0.1:9000', '--tick-ms', '5', '--reads', 'lease', '--bug', 'no-fsync', '--bug', 'other',
+      '--viewserver', 'vs=127.0.0.1:9000', '--tick-ms', '5', '--reads', 'lease', '--bug', 'no-fsync',
       '--option', 'pingIntervalTicks=4', '--seed', '7']);
     expect(a).toMatchObject({ id: 'n1', protocol: 'viewservice', tickMs: 5, fsync: 'never', seed: 7, viewServer: { id: 'vs', addr: '127.0.0.1:9000' } });
     expect([...a.peers]).toEqual([['n2', '127.0.0.1:9002'], ['n3', '127.0.0.1:9003']]);
     expect(a.options).toEqual({ pingIntervalTicks: '4', reads: 'lease' });
-    expect([...a.bugs]).toEqual(['no-fsync', 'other']);
+    expect([...a.bugs]).toEqual(['no-fsync']);
     expect(parseNodeArgs([...base, '--role', 'viewserver']).protocol).toBe('viewserver');
   });
 
@@ -41,6 +41,8 @@ describe('parseNodeArgs', () => {
     [['--protocol', 'single', '--peers', 'n2'], '--peers'],
     [['--protocol', 'single', '--option', 'x'], '--option'],
     [['--protocol', 'viewservice'], '--viewserver'],
+    [['--protocol', 'raft', '--bug', 'no-such-bug'], '--bug'],
+    [['--protocol', 'single', '--bug', 'no-truncate'], '--bug'],
     [[], '--protocol'],
   ])('rejects %j naming %s', (extra, flag) => {
     expect(() => parseNodeArgs([...base, ...extra])).toThrow(flag);

@@ -149,12 +149,13 @@ describe('Transport', () => {
     await a.start();
     cleanups.push(() => a.close());
     // Sent synchronously, before the connect completes: only the newest 10 survive.
-    for (let i = 0; i < 25; i += 1) a.send('b', i);
+    // Messages are JSON objects (the receiving transport closes a link that carries anything else).
+    for (let i = 0; i < 25; i += 1) a.send('b', { i });
     await waitFor(() => got.length >= 10);
-    expect(got).toEqual([15, 16, 17, 18, 19, 20, 21, 22, 23, 24]);
-    for (let i = 100; i < 1100; i += 1) a.send('b', i);
+    expect(got).toEqual([15, 16, 17, 18, 19, 20, 21, 22, 23, 24].map((i) => ({ i })));
+    for (let i = 100; i < 1100; i += 1) a.send('b', { i });
     await waitFor(() => got.length >= 1010);
-    expect(got.slice(10)).toEqual(Array.from({ length: 1000 }, (_, i) => 100 + i));
+    expect(got.slice(10)).toEqual(Array.from({ length: 1000 }, (_, i) => ({ i: 100 + i })));
   });
 
   it('drops messages to a peer that is down without blocking', async () => {

@@ -35,8 +35,8 @@ describe('resolveOptions', () => {
   });
 
   it('parses flags as commander gives them (strings, lists, repeatable --bug)', () => {
-    const opts = resolveOptions({ db: 'primary-backup', nemesis: 'partition,kill', timeLimit: '2.5', concurrency: '7', bug: ['a', 'b-c'], partitionClients: true, seed: '9' });
-    expect(opts).toMatchObject({ db: 'primary-backup', nemesis: ['partition', 'kill'], timeLimitS: 2.5, concurrency: 7, bugs: ['a', 'b-c'], partitionClients: true, seed: 9 });
+    const opts = resolveOptions({ db: 'raft', nemesis: 'partition,kill', timeLimit: '2.5', concurrency: '7', bug: ['no-truncate', 'no-fsync'], partitionClients: true, seed: '9' });
+    expect(opts).toMatchObject({ db: 'raft', nemesis: ['partition', 'kill'], timeLimitS: 2.5, concurrency: 7, bugs: ['no-truncate', 'no-fsync'], partitionClients: true, seed: 9 });
     expect(resolveOptions({ nemesis: 'none', seed: '1' }).nemesis).toEqual([]);
   });
 
@@ -67,7 +67,7 @@ describe('resolveOptions', () => {
   });
 
   it('reproduceCommand round-trips through resolveOptions', () => {
-    const opts = resolveOptions({ db: 'raft', nemesis: 'kill', bug: ['x'], partitionClients: true, seed: '77', reads: 'lease' });
+    const opts = resolveOptions({ db: 'raft', nemesis: 'kill', bug: ['commit-old-term'], partitionClients: true, seed: '77', reads: 'lease' });
     const args = reproduceCommand(opts).split(' ').slice(5);
     const flags: Record<string, unknown> = {};
     for (let i = 0; i < args.length; i += 1) {

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { SeededRng } from '../lib/rng.ts';
 import { HistoryBuilder } from '../test/support/history-builder.ts';
 import { getWorkload } from './index.ts';
-import { checkSet, SET_KEY, setElement, setWorkload } from './set.ts';
+import { checkSet } from './set-check.ts';
+import { SET_KEY, setElement, setWorkload } from './set.ts';
 import type { Completion, KvClientLike } from './types.ts';
 import type { MicroOp } from '../history/op.ts';
 

@@ -1,27 +1,31 @@
 // checker/elle/check.ts — checkElle: infer the dependency graph, find the cycles, judge against a consistency model.
 import type { Op } from '../../history/op.ts';
 import type { Verdict } from '../types.ts';
-import { BASE_CLASSES, CycleSearch, cycleClass, type Budget, type CycleClass } from './cycles.ts';
+import { CYCLE_EXISTS_SPECS, CYCLE_EXISTS_TYPES, CycleExistence, classifyCycle, type Examination } from './cycle-exists.ts';
+import { BASE_CLASSES, CycleSearch, cycleClass, type Budget, type CycleClass, type OrderFacts } from './cycles.ts';
 import { explainCycle } from './explain.ts';
 import { EdgeBuilder, PROCESS, REALTIME } from './graph.ts';
-import { AnomalySink } from './inference.ts';
+import { AnomalySink, type Inference } from './inference.ts';
 import { inferListAppend } from './list-append.ts';
 import { canonicalModel, forbiddenBy, violatedModels } from './models.ts';
 import { addProcessEdges, addRealtimeEdges } from './order-edges.ts';
 import { inferRwRegister } from './rw-register.ts';
 import { SccWorkspace } from './scc.ts';
-import { collectTxns, FAIL, INFO, OK, txnView as txnViewOf } from './txns.ts';
-import type { AnomalyType, CycleAnomalyType, ElleAnomaly, ElleOptions, ElleResult, UnknownComponent } from './types.ts';
+import { collectTxns, FAIL, INFO, OK, txnView as txnViewOf, type TxnTable } from './txns.ts';
+import type { AnomalyType, CycleAnomalyType, CycleExistsType, ElleAnomaly, ElleOptions, ElleResult, UnknownComponent } from './types.ts';
 
 const TIMEOUT_MS_DEFAULT = 30_000;
 const SEARCH_STEPS_MAX_DEFAULT = 200_000_000;
 const EXAMPLES_PER_TYPE_MAX_DEFAULT = 8;
 const MODEL_DEFAULT = 'strict-serializable';
+/** EXISTS_TXNS_SHOWN_MAX: txns listed for a cycle-exists finding (its component may hold thousands). */
+const EXISTS_TXNS_SHOWN_MAX = 16;
 
 /** ANOMALY_TYPES: every anomaly name checkElle can report (for validating `anomalies`). */
 export const ANOMALY_TYPES: readonly AnomalyType[] = [
-  'G1a', 'G1b', 'internal', 'dirty-update', 'lost-update', 'duplicate-elements', 'incompatible-order', 'garbage-read',
+  'G1a', 'G1b', 'internal', 'dirty-update', 'lost-update', 'duplicate-elements', 'incompatible-order', 'garbage-read', 'future-read', 'cyclic-versions',
   ...BASE_CLASSES, ...BASE_CLASSES.map((b) => `${b}-process` as CycleAnomalyType), ...BASE_CLASSES.map((b) => `${b}-realtime` as CycleAnomalyType),
+  ...CYCLE_EXISTS_TYPES,
 ];
 
 function classesFor(processEdges: boolean, realtimeEdges: boolean): CycleClass[] {
@@ -49,7 +53,11 @@ export function checkElle(history: readonly Op[], opts: ElleOptions): ElleResult
   const table = collectTxns(history);
   const sink = new AnomalySink(perTypeMax);
   const edges = new EdgeBuilder(table.count);
-  const inference = opts.workload === 'list-append' ? inferListAppend(table, edges, sink) : inferRwRegister(table, edges, sink);
+  const inference = opts.workload === 'list-append'
+    ? inferListAppend(table, edges, sink)
+    : inferRwRegister(table, edges, sink, {
+      wfrKeys: opts.wfrKeys ?? true, sequentialKeys: opts.sequentialKeys ?? false, linearizableKeys: opts.linearizableKeys ?? false,
+    });
   const forbidsAny = (suffix: string): boolean => [...forbidden].some((a) => a.endsWith(suffix));
   const processEdges = forbidsAny('-process');
   const realtimeEdges = forbidsAny('-realtime');
@@ -65,37 +73,99 @@ export function checkElle(history: readonly Op[], opts: ElleOptions): ElleResult
   const all = new Int32Array(table.count);
   for (let i = 0; i < all.length; i++) all[i] = i;
   const components = scc.components(all, 0xff, null, 0);
-  const search = new CycleSearch(graph, scc, budget);
+  const search = new CycleSearch(graph, scc, budget, orderFacts(table));
+  const existence = new CycleExistence(graph, scc, (processEdges ? PROCESS : 0) | (realtimeEdges ? REALTIME : 0));
   const classes = classesFor(processEdges, realtimeEdges);
-  const cycleAnomalies: ElleAnomaly[] = [];
-  const cycleCounts = new Map<AnomalyType, number>();
+  const found: Found = { anomalies: [], counts: new Map(), perTypeMax, table, inference };
   const unknownComponents: UnknownComponent[] = [];
   for (const component of components) {
     const foundBases = new Set<string>();
     const undecided: CycleAnomalyType[] = [];
     for (const c of classes) {
       if (c.extra !== 0 && foundBases.has(c.base)) continue;
-      const found = budget.exhausted ? 'unknown' : search.find(component, c);
-      if (found === 'unknown') { undecided.push(c.type); continue; }
-      if (found === null) continue;
+      const cycle = budget.exhausted ? 'unknown' : search.find(component, c);
+      if (cycle === 'unknown') { undecided.push(c.type); continue; }
+      if (cycle === null) continue;
       if (c.extra === 0) foundBases.add(c.base);
-      const count = (cycleCounts.get(c.type) ?? 0) + 1;
-      cycleCounts.set(c.type, count);
-      if (count <= perTypeMax) cycleAnomalies.push(explainCycle(table, inference, c, found));
+      record(found, c.type, () => explainCycle(table, inference, c, cycle));
     }
-    if (undecided.length > 0) unknownComponents.push({ size: component.length, classes: undecided });
+    if (undecided.length === 0) continue;
+    const left = fallBack(found, existence.examine(component), undecided);
+    if (left.length > 0) unknownComponents.push({ size: component.length, classes: left });
   }
+  dropRedundantCycleExists(found);
   return assemble({
-    opts, model, forbidden, table, sink, cycleAnomalies, cycleCounts, unknownComponents,
+    opts, model, forbidden, table, sink, cycleAnomalies: found.anomalies, cycleCounts: found.counts, unknownComponents,
     edgeCount: graph.targets.length, componentCount: components.length, budget, startMs,
   });
+}
+
+/** orderFacts: a completed ok before b was invoked (and, for process order, on b's process). */
+function orderFacts(table: TxnTable): OrderFacts {
+  return {
+    precedes: (a, b, bit) => table.status[a] === OK && table.completePosition[a] < table.invokePosition[b] &&
+      (bit !== PROCESS || table.process[a] === table.process[b]),
+  };
+}
+
+/** Found: cycle anomalies (and cycle-exists findings) kept as examples, and every type's count. */
+interface Found {
+  anomalies: ElleAnomaly[];
+  counts: Map<AnomalyType, number>;
+  perTypeMax: number;
+  table: TxnTable;
+  inference: Inference;
+}
+
+function record(found: Found, type: AnomalyType, build: () => ElleAnomaly): void {
+  const count = (found.counts.get(type) ?? 0) + 1;
+  found.counts.set(type, count);
+  if (count <= found.perTypeMax) found.anomalies.push(build());
+}
+
+/**
+ * fallBack records what the linear checks proved about a component whose search ran out of
+ * budget (Elle's cycle-exists cases plus one example cycle) and returns the classes still
+ * undecided: those whose subgraph was not shown acyclic.
+ */
+function fallBack(found: Found, exam: Examination, undecided: CycleAnomalyType[]): CycleAnomalyType[] {
+  for (const { spec, txns } of exam.found) {
+    record(found, spec.type, () => ({
+      type: spec.type,
+      txns: Array.from(txns.subarray(0, EXISTS_TXNS_SHOWN_MAX), (id) => txnViewOf(found.table, id)),
+      explanation: `The ${spec.text} among these ${txns.length} txns form a strongly connected component, so they hold a cycle ` +
+        `that ${spec.model} forbids; the search for the exact cycle ran out of budget (${spec.type}).`,
+    }));
+  }
+  let shown: string | null = null;
+  if (exam.example !== null) {
+    const cycle = exam.example;
+    const { base, type } = classifyCycle(cycle);
+    shown = type;
+    const extra = type.endsWith('-realtime') ? REALTIME : type.endsWith('-process') ? PROCESS : 0;
+    const c = cycleClass(base, extra, extra === REALTIME ? '-realtime' : extra === PROCESS ? '-process' : '');
+    record(found, type, () => {
+      const a = explainCycle(found.table, found.inference, c, cycle);
+      return { ...a, explanation: `${a.explanation}\n(Found by the fallback search after the budget ran out: a cycle, not necessarily the shortest.)` };
+    });
+  }
+  return undecided.filter((c) => !exam.impossible.has(c) && c !== shown);
+}
+
+/** dropRedundantCycleExists drops cycle-exists findings for models other anomalies already rule out (Elle's remove-redundant-cycle-exists). */
+function dropRedundantCycleExists(found: Found): void {
+  const exists = new Set<string>(CYCLE_EXISTS_TYPES);
+  const others = [...found.counts.keys()].filter((t) => !exists.has(t));
+  const ruledOut = new Set(CYCLE_EXISTS_SPECS.filter((s) => others.some((t) => forbiddenBy(s.model).has(t))).map((s) => s.type));
+  for (const t of ruledOut) found.counts.delete(t);
+  found.anomalies = found.anomalies.filter((a) => !ruledOut.has(a.type as CycleExistsType));
 }
 
 interface Parts {
   opts: ElleOptions;
   model: string;
   forbidden: Set<AnomalyType>;
-  table: ReturnType<typeof collectTxns>;
+  table: TxnTable;
   sink: AnomalySink;
   cycleAnomalies: ElleAnomaly[];
   cycleCounts: Map<AnomalyType, number>;

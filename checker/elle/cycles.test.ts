@@ -112,11 +112,18 @@ describe('closed walks are split into simple cycles', () => {
     expect(byNodes.get('1,3')).toEqual([4, 8]);
   });
 
-  it('a walk with two rw edges through a repeated txn is two G-single cycles, not G2-item', () => {
+  it('a walk with two rw edges through a repeated txn is two G-single cycles, not G-nonadjacent', () => {
     const walk = { nodes: [1, 2, 1, 3], bits: [RW, WW, RW, WW] };
-    expect(acceptsCycle(cycleClass('G2-item', 0, ''), walk)).toBe(true);
+    expect(acceptsCycle(cycleClass('G-nonadjacent', 0, ''), walk)).toBe(true);
     const simple = splitSimple(walk);
     expect(simple.every((c) => acceptsCycle(cycleClass('G-single', 0, ''), c))).toBe(true);
-    expect(simple.some((c) => acceptsCycle(cycleClass('G2-item', 0, ''), c))).toBe(false);
+    expect(simple.some((c) => acceptsCycle(cycleClass('G-nonadjacent', 0, ''), c))).toBe(false);
+  });
+
+  it('G2-item needs two rw edges in a row (Elle\'s cycle-explainer), counting the wrap-around', () => {
+    const g2 = cycleClass('G2-item', 0, '');
+    expect(acceptsCycle(g2, { nodes: [1, 2, 3], bits: [RW, RW, WW] })).toBe(true);
+    expect(acceptsCycle(g2, { nodes: [1, 2, 3], bits: [RW, WW, RW] })).toBe(true);
+    expect(acceptsCycle(g2, { nodes: [1, 2, 3, 4], bits: [RW, WW, RW, WR] })).toBe(false);
   });
 });

@@ -2,11 +2,11 @@
 //
 // A class is a small automaton over edge types (Adya's definitions as Elle uses them): G0 uses
 // ww only; G1c ww+wr with at least one wr; G-single exactly one rw; G-nonadjacent two or more
-// rw, no two adjacent (the cycle wraps around); G2-item two or more rw. The -process and
+// rw, no two adjacent (the cycle wraps around); G2-item two or more rw, two of them adjacent (as Elle names them). The -process and
 // -realtime variants also allow that order edge and need at least one of it. BFS from a start
 // finds the shortest accepted cycle through it; starts are the sources of the class's rarest
 // required edge type, inside the components of the subgraph of allowed types.
-import { DATA, RW, WR, WW, type Graph } from './graph.ts';
+import { DATA, PROCESS, REALTIME, RW, WR, WW, type Graph } from './graph.ts';
 import type { SccWorkspace } from './scc.ts';
 import type { CycleAnomalyType } from './types.ts';
 
@@ -15,6 +15,9 @@ const FIRST_RW = 4;
 const LAST_RW = 8;
 const HAS_WR = 16;
 const HAS_EXTRA = 32;
+/** Two rw edges in a row somewhere (Elle names a cycle G2-item only then; else G-nonadjacent). */
+const ADJ_RW = 64;
+const STATE_BITS = 128;
 
 export type BaseClass = 'G0' | 'G1c' | 'G-single' | 'G-nonadjacent' | 'G2-item';
 export const BASE_CLASSES: readonly BaseClass[] = ['G0', 'G1c', 'G-single', 'G-nonadjacent', 'G2-item'];
@@ -37,10 +40,11 @@ export interface CycleClass {
 export function cycleClass(base: BaseClass, extra: number, suffix: '' | '-process' | '-realtime'): CycleClass {
   const rwClass = base !== 'G0' && base !== 'G1c';
   const allowed = (base === 'G0' ? WW : base === 'G1c' ? WW | WR : DATA) | extra;
-  const relevant = HAS_EXTRA | (base === 'G1c' ? HAS_WR : 0) | (rwClass ? CNT : 0) | (base === 'G-nonadjacent' ? FIRST_RW | LAST_RW : 0);
-  const compact = new Int8Array(64).fill(-1);
+  const relevant = HAS_EXTRA | (base === 'G1c' ? HAS_WR : 0) | (rwClass ? CNT : 0) |
+    (base === 'G-nonadjacent' ? FIRST_RW | LAST_RW : 0) | (base === 'G2-item' ? FIRST_RW | LAST_RW | ADJ_RW : 0);
+  const compact = new Int8Array(STATE_BITS).fill(-1);
   let stateCount = 0;
-  for (let s = 0; s < 64; s++) if ((s & ~relevant) === 0 && (s & CNT) !== CNT) compact[s] = stateCount++;
+  for (let s = 0; s < STATE_BITS; s++) if ((s & ~relevant) === 0 && (s & CNT) !== CNT) compact[s] = stateCount++;
   const required = extra !== 0 ? extra : rwClass ? RW : base === 'G1c' ? WR : WW;
   return { type: `${base}${suffix}` as CycleAnomalyType, base, allowed, extra, required, relevant, compact, stateCount };
 }
@@ -51,7 +55,8 @@ function step(c: CycleClass, s: number, bit: number, first: boolean): number {
   if (c.base === 'G-nonadjacent' && rw && !first && (s & LAST_RW) !== 0) return -1;
   const cnt = Math.min(2, (s & CNT) + (rw ? 1 : 0));
   if (c.base === 'G-single' && cnt > 1) return -1;
-  let next = cnt | (first ? (rw ? FIRST_RW : 0) : s & FIRST_RW) | (rw ? LAST_RW : 0) | (s & (HAS_WR | HAS_EXTRA));
+  let next = cnt | (first ? (rw ? FIRST_RW : 0) : s & FIRST_RW) | (rw ? LAST_RW : 0) | (s & (HAS_WR | HAS_EXTRA | ADJ_RW));
+  if (rw && !first && (s & LAST_RW) !== 0) next |= ADJ_RW;
   if (bit === WR) next |= HAS_WR;
   if ((bit & c.extra) !== 0) next |= HAS_EXTRA;
   return next & c.relevant;
@@ -65,7 +70,7 @@ function accepts(c: CycleClass, s: number): boolean {
     case 'G1c': return (s & HAS_WR) !== 0;
     case 'G-single': return cnt === 1;
     case 'G-nonadjacent': return cnt === 2 && !((s & FIRST_RW) !== 0 && (s & LAST_RW) !== 0);
-    case 'G2-item': return cnt === 2;
+    case 'G2-item': return cnt === 2 && ((s & ADJ_RW) !== 0 || ((s & FIRST_RW) !== 0 && (s & LAST_RW) !== 0));
   }
 }
 
@@ -90,6 +95,47 @@ export interface FoundCycle {
   bits: number[];
 }
 
+/**
+ * OrderFacts answers "did a certainly precede b" without a graph path: a completed ok before b
+ * was invoked (real time), or also ran on b's process (process order). Realtime edges are kept
+ * as a transitive reduction, so one such fact can stand for a long path of edges.
+ */
+export interface OrderFacts {
+  precedes(a: number, b: number, bit: number): boolean;
+}
+
+/**
+ * collapseOrderRuns shortens a cycle for its reader: a run of two or more order edges (process
+ * or real time) is one fact, "the first completed before the last began", so the txns inside
+ * the run drop out. The run keeps the process bit only when every edge in it is a process edge.
+ */
+export function collapseOrderRuns(cycle: FoundCycle): FoundCycle {
+  const n = cycle.bits.length;
+  const isOrder = (i: number): boolean => (cycle.bits[i % n] & (PROCESS | REALTIME)) !== 0;
+  let start = 0;
+  while (start < n && isOrder(start)) start++;
+  if (start === n) return cycle;
+  // Rotate so the walk starts after a data edge: runs never wrap around the end.
+  const nodes: number[] = [];
+  const bits: number[] = [];
+  for (let j = 1; j <= n; j++) {
+    const i = (start + j) % n;
+    const node = cycle.nodes[i];
+    const bit = cycle.bits[i];
+    const previous = bits.length > 0 ? bits[bits.length - 1] : 0;
+    if ((previous & (PROCESS | REALTIME)) !== 0 && (bit & (PROCESS | REALTIME)) !== 0) {
+      bits[bits.length - 1] = previous === PROCESS && bit === PROCESS ? PROCESS : REALTIME;
+      continue;
+    }
+    nodes.push(node);
+    bits.push(bit);
+  }
+  // Rotate back so the cycle starts where it did when its first txn stays.
+  const first = nodes.indexOf(cycle.nodes[0]);
+  if (first <= 0) return { nodes, bits };
+  return { nodes: [...nodes.slice(first), ...nodes.slice(0, first)], bits: [...bits.slice(first), ...bits.slice(0, first)] };
+}
+
 /** CycleSearch keeps per-graph scratch arrays; labels mark which nodes a search may visit. */
 export class CycleSearch {
   private readonly label: Int32Array;
@@ -100,17 +146,30 @@ export class CycleSearch {
   private parentBit = new Uint8Array(0);
   private queue = new Int32Array(0);
   private stamp = 0;
+  private cachedComponent: Int32Array | null = null;
+  private presentBits = 0;
+  private readonly subsByMask = new Map<number, Int32Array[]>();
 
-  constructor(private readonly g: Graph, private readonly scc: SccWorkspace, private readonly budget: Budget) {
+  constructor(private readonly g: Graph, private readonly scc: SccWorkspace, private readonly budget: Budget, private readonly facts: OrderFacts | null = null) {
     this.label = new Int32Array(g.nodeCount);
     this.local = new Int32Array(g.nodeCount);
+    for (let i = 0; i < g.kinds.length; i++) this.presentBits |= g.kinds[i];
   }
 
   /** find returns the shortest cycle of class c found in `component`, null if none, 'unknown' if out of budget. */
   find(component: Int32Array, c: CycleClass): FoundCycle | null | 'unknown' {
-    const top = this.labelNext++;
-    for (const v of component) this.label[v] = top;
-    const subs = this.scc.components(component, c.allowed, this.label, top);
+    // Classes share edge masks (three base classes use all data edges): compute each mask's
+    // components once per component; on a giant component that pass is most of the cost.
+    if (component !== this.cachedComponent) { this.cachedComponent = component; this.subsByMask.clear(); }
+    let subs = this.subsByMask.get(c.allowed);
+    // A mask covering every edge kind the graph has leaves the component whole.
+    if (subs === undefined && (this.presentBits & ~c.allowed) === 0) subs = [component];
+    if (subs === undefined) {
+      const top = this.labelNext++;
+      for (const v of component) this.label[v] = top;
+      subs = this.scc.components(component, c.allowed, this.label, top);
+      this.subsByMask.set(c.allowed, subs);
+    }
     for (const sub of subs) {
       const lab = this.labelNext++;
       for (let i = 0; i < sub.length; i++) { this.label[sub[i]] = lab; this.local[sub[i]] = i; }
@@ -127,6 +186,10 @@ export class CycleSearch {
       this.parentBit = new Uint8Array(size); this.queue = new Int32Array(size);
       this.stamp = 0;
     }
+    if (c.extra !== 0) {
+      const pair = this.orderPair(sub, lab, c);
+      if (pair !== null) return pair;
+    }
     const refineMax = 16;
     let best: FoundCycle | null = null;
     let triedAfterBest = 0;
@@ -134,10 +197,39 @@ export class CycleSearch {
       if (!this.hasRequired(s, lab, c)) continue;
       const found = this.bfs(s, sub, lab, c, best === null ? Infinity : best.nodes.length - 1);
       if (found === 'unknown') return best ?? 'unknown';
-      if (found !== null) best = found;
+      // Compare by what the reader holds in mind: order runs count as one fact.
+      if (found !== null) {
+        const shown = collapseOrderRuns(found);
+        if (best === null || shown.nodes.length < best.nodes.length) best = shown;
+      }
       if (best !== null && ++triedAfterBest > refineMax) break;
     }
     return best;
+  }
+
+  /**
+   * orderPair looks for the smallest cycle an order class can have: one data edge a → b where b
+   * certainly preceded a (e.g. a read that missed an append completed long before it began).
+   * One pass over the component's edges; the reduced realtime path from b back to a may be long.
+   */
+  private orderPair(sub: Int32Array, lab: number, c: CycleClass): FoundCycle | null {
+    if (this.facts === null) return null;
+    const { offsets, targets, kinds } = this.g;
+    for (const a of sub) {
+      if (!spend(this.budget, offsets[a + 1] - offsets[a] + 1)) return null;
+      for (let i = offsets[a]; i < offsets[a + 1]; i++) {
+        const b = targets[i];
+        let bits = kinds[i] & c.allowed & DATA;
+        if (bits === 0 || this.label[b] !== lab || !this.facts.precedes(b, a, c.extra)) continue;
+        while (bits !== 0) {
+          const bit = bits & -bits;
+          bits ^= bit;
+          const cycle: FoundCycle = { nodes: [a, b], bits: [bit, c.extra] };
+          if (acceptsCycle(c, cycle)) return cycle;
+        }
+      }
+    }
+    return null;
   }
 
   private hasRequired(v: number, lab: number, c: CycleClass): boolean {
@@ -153,7 +245,7 @@ export class CycleSearch {
     const stamp = ++this.stamp;
     const root = this.local[s] * S + c.compact[0];
     const states = new Int8Array(S);
-    for (let st = 0; st < 64; st++) if (c.compact[st] >= 0) states[c.compact[st]] = st;
+    for (let st = 0; st < STATE_BITS; st++) if (c.compact[st] >= 0) states[c.compact[st]] = st;
     this.seen[root] = stamp;
     this.queue[0] = root;
     let head = 0;

@@ -17,6 +17,10 @@ function orderJustification(table: TxnTable, from: number, to: number, bit: numb
   if (bit === PROCESS) {
     return { text: `process ${String(table.process[from])} ran ${name(from)} and then ${name(to)}` };
   }
+  // One fact even when the graph reached `to` through a chain of reduced realtime edges.
+  if (!(table.completePosition[from] >= 0 && table.completePosition[from] < table.invokePosition[to])) {
+    throw new Error(`elle: assertion failed: ${name(from)} < ${name(to)} is no real-time order`);
+  }
   const done = table.completeIndex[from];
   return { text: `${name(from)} completed (history index ${done}) before ${name(to)} was invoked (history index ${table.invokeIndex[to]})` };
 }

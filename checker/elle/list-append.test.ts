@@ -154,15 +154,19 @@ describe('list-append: cycle anomalies', () => {
     expect(only(r, 'G-single-process')).toContain('process 0 ran T0 and then T1');
   });
 
-  it('a search out of budget says unknown, never valid', () => {
+  it('a search out of budget says unknown, never valid, when no linear check decides', () => {
+    // G-nonadjacent; consistent-view forbids G-single, which only the search could rule out here.
     const h = new TxnHistoryBuilder()
-      .invoke(0, [['r', 1, []], ['r', 2, []], ['append', 1, 1]])
-      .invoke(1, [['r', 1, []], ['r', 2, []], ['append', 2, 1]])
-      .ok(0).ok(1)
-      .txn(2, [['r', 1, [1]], ['r', 2, [1]]]);
-    const r = check(h, { searchStepsMax: 1 });
+      .invoke(0, [['r', 1, []], ['r', 4, [1]]])
+      .invoke(1, [['append', 1, 1], ['append', 2, 1]])
+      .invoke(2, [['r', 2, [1]], ['r', 3, []]])
+      .invoke(3, [['append', 3, 1], ['append', 4, 1]])
+      .ok(0).ok(1).ok(2).ok(3)
+      .txn(4, [['r', 1, [1]], ['r', 3, [1]]]);
+    const r = check(h, { consistencyModel: 'consistent-view', searchStepsMax: 1 });
     expect(r.valid).toBe('unknown');
-    expect(r.unknownComponents[0].classes).toContain('G2-item');
+    expect(r.unknownComponents[0].classes).toContain('G-single');
+    expect(r.anomalyTypes).toEqual(['G-nonadjacent']);
     expect(r.unknownReason).toContain('budget');
   });
 });

@@ -16,18 +16,25 @@ const PROCESS_VARIANTS: CycleAnomalyType[] = ['G0-process', 'G1c-process', 'G-si
 const REALTIME_VARIANTS: CycleAnomalyType[] = ['G0-realtime', 'G1c-realtime', 'G-single-realtime', 'G-nonadjacent-realtime', 'G2-item-realtime'];
 
 const MODELS: Record<string, ModelSpec> = {
-  'read-uncommitted': { weaker: [], forbids: ['G0', 'internal', 'garbage-read', 'duplicate-elements', 'incompatible-order'] },
-  'read-committed': { weaker: ['read-uncommitted'], forbids: ['G1a', 'G1b', 'G1c', 'dirty-update'] },
+  'read-uncommitted': { weaker: [], forbids: ['G0', 'internal', 'garbage-read', 'duplicate-elements', 'incompatible-order', 'cyclic-versions', 'PL-1-cycle-exists'] },
+  // Elle: a future read is a trivial wr cycle of one txn, so it implies G1c.
+  'read-committed': { weaker: ['read-uncommitted'], forbids: ['G1a', 'G1b', 'G1c', 'dirty-update', 'future-read', 'PL-2-cycle-exists'] },
   'cursor-stability': { weaker: ['read-committed'], forbids: ['lost-update'] },
   'monotonic-atomic-view': { weaker: ['read-committed'], forbids: [] },
   'consistent-view': { weaker: ['read-committed'], forbids: ['G-single'] },
-  'snapshot-isolation': { weaker: ['consistent-view', 'monotonic-atomic-view'], forbids: ['G-nonadjacent', 'lost-update'] },
-  'repeatable-read': { weaker: ['cursor-stability', 'monotonic-atomic-view'], forbids: ['G-single', 'G-nonadjacent', 'G2-item'] },
+  'snapshot-isolation': { weaker: ['consistent-view', 'monotonic-atomic-view'], forbids: ['G-nonadjacent', 'lost-update', 'PL-SI-cycle-exists'] },
+  'repeatable-read': { weaker: ['cursor-stability', 'monotonic-atomic-view'], forbids: ['G-single', 'G-nonadjacent', 'G2-item', 'PL-2.99-cycle-exists'] },
   'serializable': { weaker: ['repeatable-read', 'consistent-view'], forbids: [] },
-  'strong-session-snapshot-isolation': { weaker: ['snapshot-isolation'], forbids: ['G0-process', 'G1c-process', 'G-single-process', 'G-nonadjacent-process'] },
-  'strong-session-serializable': { weaker: ['serializable', 'strong-session-snapshot-isolation'], forbids: PROCESS_VARIANTS },
-  'strong-snapshot-isolation': { weaker: ['strong-session-snapshot-isolation'], forbids: ['G0-realtime', 'G1c-realtime', 'G-single-realtime', 'G-nonadjacent-realtime'] },
-  'strict-serializable': { weaker: ['strong-session-serializable', 'strong-snapshot-isolation'], forbids: REALTIME_VARIANTS },
+  'strong-session-snapshot-isolation': { weaker: ['snapshot-isolation'], forbids: [
+    'G0-process', 'G1c-process', 'G-single-process', 'G-nonadjacent-process',
+    'strong-session-PL-1-cycle-exists', 'strong-session-PL-2-cycle-exists', 'strong-session-snapshot-isolation-cycle-exists',
+  ] },
+  'strong-session-serializable': { weaker: ['serializable', 'strong-session-snapshot-isolation'], forbids: [...PROCESS_VARIANTS, 'strong-session-serializable-cycle-exists'] },
+  'strong-snapshot-isolation': { weaker: ['strong-session-snapshot-isolation'], forbids: [
+    'G0-realtime', 'G1c-realtime', 'G-single-realtime', 'G-nonadjacent-realtime',
+    'strong-PL-1-cycle-exists', 'strong-PL-2-cycle-exists', 'strong-snapshot-isolation-cycle-exists',
+  ] },
+  'strict-serializable': { weaker: ['strong-session-serializable', 'strong-snapshot-isolation'], forbids: [...REALTIME_VARIANTS, 'PL-SS-cycle-exists'] },
 };
 
 /** Other names for the models: Adya's PL levels and common spellings. */

@@ -55,6 +55,44 @@ function checkMops(value: unknown, op: Op, counts: MopCounts, countReads: boolea
   return value as Mop[];
 }
 
+/** PENDING_DENSE_MAX: processes below this (the usual small integers) are tracked in an array, not a Map. */
+const PENDING_DENSE_MAX = 1 << 16;
+
+/** PendingTxns maps a process to its pending txn id: an array for small integer processes, a Map for the rest. */
+class PendingTxns {
+  private readonly dense: number[] = [];
+  private readonly map = new Map<Process, number>();
+
+  private isDense(p: Process): p is number {
+    return typeof p === 'number' && p >= 0 && p < PENDING_DENSE_MAX && (p | 0) === p;
+  }
+
+  has(p: Process): boolean {
+    return this.get(p) !== undefined;
+  }
+
+  get(p: Process): number | undefined {
+    if (!this.isDense(p)) return this.map.get(p);
+    const id = this.dense[p];
+    return id === undefined || id < 0 ? undefined : id;
+  }
+
+  set(p: Process, id: number): void {
+    if (!this.isDense(p)) { this.map.set(p, id); return; }
+    while (this.dense.length <= p) this.dense.push(-1);
+    this.dense[p] = id;
+  }
+
+  delete(p: Process): void {
+    if (this.isDense(p)) this.dense[p] = -1; else this.map.delete(p);
+  }
+
+  /** ids lists every pending txn id. */
+  ids(): number[] {
+    return [...this.dense.filter((id) => id >= 0), ...this.map.values()];
+  }
+}
+
 /**
  * collectTxns pairs each `txn` invoke with its process's next completion. Other functions and
  * the nemesis are skipped. An invoke with no completion counts as info. Throws an Error naming
@@ -68,16 +106,16 @@ export function collectTxns(history: readonly Op[]): TxnTable {
     if (op.type === 'invoke' && op.f === 'txn' && op.process !== 'nemesis') n++;
   }
   const status = new Uint8Array(n);
-  const process: Process[] = [];
+  const process = new Array<Process>(n);
   const invokeIndex = new Float64Array(n);
   const completeIndex = new Float64Array(n);
   const invokePosition = new Int32Array(n);
   const completePosition = new Int32Array(n);
-  const mops: Mop[][] = [];
+  const mops = new Array<Mop[]>(n);
   // Invoke values are validated only when they are what the txn keeps (no ok completion):
   // ok txns keep the completion's micro-ops, and walking both would double the cost.
   const counts: MopCounts = { writes: 0, reads: 0 };
-  const pending = new Map<Process, number>();
+  const pending = new PendingTxns();
   let count = 0;
   for (let position = 0; position < history.length; position++) {
     const op = history[position];
@@ -89,13 +127,13 @@ export function collectTxns(history: readonly Op[]): TxnTable {
       const id = count++;
       pending.set(op.process, id);
       status[id] = INFO;
-      process.push(op.process);
+      process[id] = op.process;
       invokeIndex[id] = op.index;
       completeIndex[id] = Infinity;
       invokePosition[id] = position;
       completePosition[id] = -1;
       if (!Array.isArray(op.value)) throw new Error(`history index ${op.index}: txn value must be an array of micro-ops`);
-      mops.push(op.value as Mop[]);
+      mops[id] = op.value as Mop[];
       continue;
     }
     const id = pending.get(op.process);
@@ -115,7 +153,7 @@ export function collectTxns(history: readonly Op[]): TxnTable {
       checkMops(mops[id], history[invokePosition[id]], counts, false);
     }
   }
-  for (const id of pending.values()) checkMops(mops[id], history[invokePosition[id]], counts, false);
+  for (const id of pending.ids()) checkMops(mops[id], history[invokePosition[id]], counts, false);
   if (count !== n) throw new Error(`collectTxns: counted ${n} txn invokes, paired ${count}`);
   return {
     count, status, process, invokeIndex, completeIndex, mops, invokePosition, completePosition,

@@ -14,9 +14,16 @@ export type CycleAnomalyType =
 /** PointAnomalyType: anomalies seen in single reads or transactions, without a cycle. */
 export type PointAnomalyType =
   | 'G1a' | 'G1b' | 'internal' | 'dirty-update' | 'lost-update'
-  | 'duplicate-elements' | 'incompatible-order' | 'garbage-read';
+  | 'duplicate-elements' | 'incompatible-order' | 'garbage-read' | 'future-read' | 'cyclic-versions';
 
-export type AnomalyType = CycleAnomalyType | PointAnomalyType;
+/** CycleExistsType: a subgraph that some model needs acyclic has a cycle (Elle's fallback when a search runs out of budget). */
+export type CycleExistsType =
+  | 'PL-1-cycle-exists' | 'PL-2-cycle-exists' | 'PL-SI-cycle-exists' | 'PL-2.99-cycle-exists'
+  | 'strong-session-PL-1-cycle-exists' | 'strong-session-PL-2-cycle-exists'
+  | 'strong-session-snapshot-isolation-cycle-exists' | 'strong-session-serializable-cycle-exists'
+  | 'strong-PL-1-cycle-exists' | 'strong-PL-2-cycle-exists' | 'strong-snapshot-isolation-cycle-exists' | 'PL-SS-cycle-exists';
+
+export type AnomalyType = CycleAnomalyType | PointAnomalyType | CycleExistsType;
 
 /** EdgeType: why one transaction must precede another. */
 export type EdgeType = 'ww' | 'wr' | 'rw' | 'process' | 'realtime';
@@ -32,6 +39,15 @@ export interface ElleOptions {
   anomalies?: string[];
   /** Cap on BFS edge relaxations over the whole cycle search. Default 200 000 000. */
   searchStepsMax?: number;
+  /**
+   * rw-register version-order assumptions (Elle's :wfr-keys?, :sequential-keys?,
+   * :linearizable-keys?): a txn's write follows its read of the same key (default true;
+   * Elle's default is false), each key is sequentially consistent (process order orders its
+   * versions; default false), each key is linearizable (real-time order does; default false).
+   */
+  wfrKeys?: boolean;
+  sequentialKeys?: boolean;
+  linearizableKeys?: boolean;
   /** Anomalies kept per type in the result (the rest are only counted). Default 8. */
   examplesPerTypeMax?: number;
 }

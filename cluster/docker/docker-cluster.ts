@@ -23,17 +23,19 @@ import type Docker from 'dockerode';
 import type { NodeStatus } from '../types.ts';
 import { registerCleanup } from '../cleanup.ts';
 import { pairCut, validateGrudge } from '../grudge.ts';
-import { nodeIds } from '../local/local-cluster.ts';
+import { allNodeIds, nodeIds } from '../node-ids.ts';
+import { currentOwner, formatOwner } from '../owner.ts';
 import { faketimeEnv, formatOffset } from '../local/faketime.ts';
 import type { Cluster, ClusterSpec, Endpoint, Grudge } from '../types.ts';
 import { containerLogs, dockerClient, dockerReachable, publishTarget, type PublishTarget } from './engine.ts';
 import { NodeFirewall, probeIptables } from './firewall.ts';
 import { ensureImage, IMAGE_PATHS } from './image.ts';
+import { followLogs, type LogFollower } from './log-follower.ts';
+import { OWNER_LABEL, removeDeadRuns, removeRun, ROLE_LABEL, RUN_LABEL } from './leftovers.ts';
 import { hostAddress, pickSubnet } from './subnet.ts';
 import { tarBuffer } from './tar.ts';
 
-/** RUN_LABEL: every container and network of a run carries RUN_LABEL=<runId>. */
-export const RUN_LABEL = 'splitbrain.run';
+export { RUN_LABEL } from './leftovers.ts';
 const HTTP_PORT = 8000;
 const PEER_PORT = 9000;
 const CLOCK_FILE = 'faketime';
@@ -71,6 +73,8 @@ interface NodeSlot {
   firewall: NodeFirewall | null;
   /** With spec.partitionClients: the host port clients on each side dial. */
   sidePorts: Map<string, number>;
+  /** Appends the node's output to spec.logDir/<node>.log while it runs. */
+  follower: LogFollower | null;
 }
 
 /** DockerCluster implements Cluster on a Docker engine; see the file comment. */
@@ -94,7 +98,7 @@ export class DockerCluster implements Cluster {
 
   constructor(readonly spec: ClusterSpec, private readonly options: DockerClusterOptions = {}) {
     this.nodes = nodeIds(spec.nodeCount);
-    this.allNodes = spec.protocol === 'viewservice' ? [...this.nodes, 'vs'] : [...this.nodes];
+    this.allNodes = allNodeIds(spec.protocol, spec.nodeCount);
     if (this.allNodes.length > 200) throw new Error('docker cluster: at most 200 nodes');
     this.runId = options.runId ?? `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
     if (!/^[a-z0-9][a-z0-9-]*$/.test(this.runId)) throw new Error(`docker cluster: bad run id ${JSON.stringify(this.runId)}`);
@@ -119,6 +123,10 @@ export class DockerCluster implements Cluster {
         throw new Error(`--cluster docker: no Docker engine answers at ${where}; start one with \`sudo bash scripts/docker-setup.sh\` (Debian) or set DOCKER_HOST`);
       }
       this.engineReached = true;
+      // What runs whose control node died left behind (never a live run's resources).
+      for (const run of (await removeDeadRuns(this.docker)).removed) {
+        process.stderr.write(`docker cluster: removed run ${run.runId} left by a dead control node (${run.containers.length} containers, ${run.networks.length} networks)\n`);
+      }
       fs.mkdirSync(this.spec.logDir, { recursive: true });
       const preset = this.options.image ?? process.env.SPLITBRAIN_DOCKER_IMAGE;
       if (preset !== undefined && preset !== '') {
@@ -242,11 +250,15 @@ export class DockerCluster implements Cluster {
     }
   }
 
-  /** collectLogs writes each node's container log (every run of it) to dir/<node>.log. */
+  /**
+   * collectLogs writes each node's container log (every run of it) to dir/<node>.log. Into
+   * spec.logDir it first stops the followers, so the engine's full log replaces what they wrote.
+   */
   async collectLogs(dir: string): Promise<void> {
     fs.mkdirSync(dir, { recursive: true });
     await Promise.all(
       [...this.slots.values()].map(async (slot) => {
+        if (path.resolve(dir) === path.resolve(this.spec.logDir)) await this.stopFollower(slot);
         const text = await containerLogs(slot.node).catch((err: Error) => `(logs unavailable: ${err.message})\n`);
         fs.writeFileSync(path.join(dir, `${slot.id}.log`), text);
       }),
@@ -268,8 +280,13 @@ export class DockerCluster implements Cluster {
     return this.slotOf(node).ip;
   }
 
+  /** labels: what every container and network of this run carries (run id, owner: see leftovers.ts). */
+  private labels(): Record<string, string> {
+    return { [RUN_LABEL]: this.runId, [OWNER_LABEL]: formatOwner(currentOwner()) };
+  }
+
   private async createNetworks(): Promise<{ internal: string; api: string }> {
-    const labels = { [RUN_LABEL]: this.runId };
+    const labels = this.labels();
     const internal = `splitbrain-${this.runId}-internal`;
     const api = `splitbrain-${this.runId}-api`;
     let start = randomBytes(1)[0];
@@ -307,14 +324,14 @@ export class DockerCluster implements Cluster {
   private async createNode(id: string, index: number, internal: string, api: string): Promise<void> {
     const image = this.imageName!;
     const ip = hostAddress(this.subnet!, 10 + index);
-    const labels = { [RUN_LABEL]: this.runId, 'splitbrain.node': id };
+    const labels = { ...this.labels(), 'splitbrain.node': id };
     const binding = [{ HostIp: this.publish.bindIp, HostPort: '' }];
     const ports = [HTTP_PORT, ...(this.spec.partitionClients === true ? this.allNodes.map((_, k) => sidePort(k)) : [])];
     const net = await this.docker.createContainer({
       name: `splitbrain-${this.runId}-${id}-net`,
       Image: image,
       Cmd: [IMAGE_PATHS.node, '-e', 'setInterval(() => {}, 1 << 30)'],
-      Labels: { ...labels, 'splitbrain.role': 'net' },
+      Labels: { ...labels, [ROLE_LABEL]: 'net' },
       ExposedPorts: Object.fromEntries(ports.map((p) => [`${p}/tcp`, {}])),
       HostConfig: {
         NetworkMode: api,
@@ -331,11 +348,11 @@ export class DockerCluster implements Cluster {
       Cmd: [IMAGE_PATHS.node, '--import', 'tsx', 'rsm/node/main.ts', ...this.nodeArgs(id, index, ip)],
       WorkingDir: IMAGE_PATHS.app,
       Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
-      Labels: { ...labels, 'splitbrain.role': 'node' },
+      Labels: { ...labels, [ROLE_LABEL]: 'node' },
       HostConfig: { NetworkMode: `container:${net.id}` },
     });
     if (fake) await this.writeClockFile(node, 0);
-    this.slots.set(id, { id, index, ip, net, node, hostPort: 0, state: 'stopped', firewall: null, sidePorts: new Map() });
+    this.slots.set(id, { id, index, ip, net, node, hostPort: 0, state: 'stopped', firewall: null, sidePorts: new Map(), follower: null });
   }
 
   /** nodeArgs are rsm/node/main.ts's flags for one node (as cluster/local passes them). */
@@ -392,6 +409,8 @@ export class DockerCluster implements Cluster {
   /** startSlot starts the node container and waits for a new ready line in its log. */
   private async startSlot(slot: NodeSlot): Promise<void> {
     const before = countReady(await containerLogs(slot.node));
+    await this.stopFollower(slot);
+    slot.follower = await followLogs(this.docker, slot.node, path.join(this.spec.logDir, `${slot.id}.log`));
     await slot.node.start();
     slot.state = 'running';
     const deadline = Date.now() + this.opts.readyTimeoutMs;
@@ -411,20 +430,19 @@ export class DockerCluster implements Cluster {
     }
   }
 
+  private async stopFollower(slot: NodeSlot): Promise<void> {
+    const follower = slot.follower;
+    slot.follower = null;
+    await follower?.stop();
+  }
+
   private async teardownOnce(): Promise<void> {
     try {
       if (!this.engineReached) return;
       if (this.slots.size > 0) await this.collectLogs(this.spec.logDir).catch(() => undefined);
-      const filters = { label: [`${RUN_LABEL}=${this.runId}`] };
-      const containers = await this.docker.listContainers({ all: true, filters });
-      // Nodes first: they live in their net container's namespace.
-      const order = (c: Docker.ContainerInfo): number => (c.Labels['splitbrain.role'] === 'net' ? 1 : 0);
-      for (const role of [0, 1]) {
-        await Promise.all(containers.filter((c) => order(c) === role).map((c) => this.docker.getContainer(c.Id).remove({ force: true, v: true }).catch(ignoreGone)));
-      }
-      const networks = await this.docker.listNetworks({ filters });
-      await Promise.all(networks.map((n) => this.docker.getNetwork(n.Id).remove().catch(ignoreGone)));
+      await removeRun(this.docker, this.runId);
     } finally {
+      await Promise.all([...this.slots.values()].map((slot) => this.stopFollower(slot).catch(() => undefined)));
       for (const slot of this.slots.values()) slot.state = 'stopped';
       this.unregister?.();
       this.unregister = null;
@@ -465,11 +483,6 @@ function countReady(logs: string): number {
 
 function tail(text: string): string {
   return text.length > LOG_TAIL_CHARS ? `...${text.slice(-LOG_TAIL_CHARS)}` : text;
-}
-
-function ignoreGone(err: Error & { statusCode?: number }): void {
-  if (err.statusCode === 404 || err.statusCode === 409) return;
-  throw err;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 import type { NodeStatus } from '../types.ts';
 import { registerCleanup } from '../cleanup.ts';
 import { linkCut, pairCut, validateGrudge } from '../grudge.ts';
+import { allNodeIds, nodeIds } from '../node-ids.ts';
+import { TEMP_DIR_PREFIX, writeOwnerFile } from '../owner.ts';
 import { reservePorts } from '../ports.ts';
 import type { Cluster, ClusterSpec, Endpoint, Grudge } from '../types.ts';
 import { faketimeEnv, requireLibfaketime, writeOffsetFile } from './faketime.ts';
@@ -47,12 +49,6 @@ interface NodeSlot {
   process: NodeProcess | null;
 }
 
-/** nodeIds names the replicas n1..nN. */
-export function nodeIds(nodeCount: number): string[] {
-  if (!(Number.isSafeInteger(nodeCount) && nodeCount >= 1)) throw new Error(`nodeCount must be a positive integer, got ${nodeCount}`);
-  return Array.from({ length: nodeCount }, (_, i) => `n${i + 1}`);
-}
-
 /** LocalCluster implements Cluster with real processes; see the file comment. */
 export class LocalCluster implements Cluster {
   readonly nodes: string[];
@@ -70,7 +66,7 @@ export class LocalCluster implements Cluster {
 
   constructor(readonly spec: ClusterSpec, options: LocalClusterOptions = {}) {
     this.nodes = nodeIds(spec.nodeCount);
-    this.allNodes = spec.protocol === 'viewservice' ? [...this.nodes, 'vs'] : [...this.nodes];
+    this.allNodes = allNodeIds(spec.protocol, spec.nodeCount);
     this.opts = { readyTimeoutMs: 20_000, stopGraceMs: 500, statusTimeoutMs: 500, keepData: false, ...options };
   }
 
@@ -85,7 +81,8 @@ export class LocalCluster implements Cluster {
     this.unregister = registerCleanup({ name: `local-cluster ${this.spec.protocol}`, run: () => this.teardown(), sync: () => this.teardownSync() });
     try {
       if (this.spec.fakeTime === true) this.libfaketime = requireLibfaketime();
-      this.tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'splitbrain-cluster-'));
+      this.tempDir = fs.mkdtempSync(path.join(os.tmpdir(), `${TEMP_DIR_PREFIX}cluster-`));
+      writeOwnerFile(this.tempDir);
       // Logs outlive the cluster (they are the run's record), so the log dir is not tracked.
       fs.mkdirSync(this.spec.logDir, { recursive: true });
       this.makeDir(this.spec.dataDir);

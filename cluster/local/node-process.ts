@@ -3,8 +3,10 @@
 // The child's stderr goes straight to its log file (appended, so restarts accumulate), which
 // keeps logs complete even if the control node stalls or dies. Readiness is read back from
 // that file: the node prints "ready ... http=HOST:PORT peer=HOST:PORT" once both sockets listen.
+// Every child is started with a lifeline (lifeline.ts): it dies with the control node.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import { withLifeline } from './lifeline.ts';
 
 /** NodeLaunch: how to run one node. */
 export interface NodeLaunch {
@@ -45,9 +47,10 @@ export class NodeProcess {
     const fd = fs.openSync(launch.logPath, 'a');
     let child: ChildProcess;
     try {
-      child = spawn(launch.command, launch.args, {
+      const run = withLifeline(launch);
+      child = spawn(run.command, run.args, {
         cwd: launch.cwd,
-        env: { ...process.env, ...launch.env },
+        env: { ...process.env, ...run.env },
         stdio: ['ignore', fd, fd],
       });
     } finally {

@@ -1,5 +1,5 @@
 // control/commands/test-all.ts — `test-all`: run a matrix of db × workload × nemesis × seeds, compare with expectations.
-import { writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { EXIT_INVALID, EXIT_UNKNOWN, EXIT_VALID, UsageError } from '../exit-codes.ts';
 import { junitXml, type JunitCase } from '../junit.ts';
@@ -35,8 +35,18 @@ export function matrixExitCode(outcomes: readonly MatrixOutcome[]): number {
   return worst >= SEVERITY.unknown ? EXIT_UNKNOWN : EXIT_INVALID;
 }
 
-/** runMatrix runs every run in order (stopping on an abort); a throw of one run is its crash. */
-export async function runMatrix(runs: readonly MatrixRun[], makeParts: (run: MatrixRun) => PartsFactory, signal: AbortSignal, log: (line: string) => void): Promise<MatrixOutcome[]> {
+/**
+ * runMatrix runs every run in order (stopping on an abort); a throw of one run is its crash.
+ * `onOutcome` sees the outcomes so far after each run (test-all rewrites the JUnit file there,
+ * so whatever ends the matrix, the runs that finished are on disk).
+ */
+export async function runMatrix(
+  runs: readonly MatrixRun[],
+  makeParts: (run: MatrixRun) => PartsFactory,
+  signal: AbortSignal,
+  log: (line: string) => void,
+  onOutcome: (outcomes: readonly MatrixOutcome[]) => Promise<void> = async () => undefined,
+): Promise<MatrixOutcome[]> {
   const outcomes: MatrixOutcome[] = [];
   for (const [i, run] of runs.entries()) {
     if (signal.aborted) break;
@@ -50,11 +60,13 @@ export async function runMatrix(runs: readonly MatrixRun[], makeParts: (run: Mat
     try {
       const outcome = await runTest(run.opts, makeParts(run), { signal: runController.signal, log });
       const results = outcome.results;
-      const crashed = results.error !== undefined && !results.interrupted && !results.error.startsWith('checker crashed');
+      // A run that threw is crashed; a completed run whose check ran out of memory or time is
+      // unknown (checkerError): the system under test did nothing wrong, the tester could not decide.
+      const crashed = results.error !== undefined && !results.interrupted;
       const verdict: VerdictName = crashed ? 'crashed' : results.valid === true ? 'valid' : results.valid === false ? 'invalid' : 'unknown';
       outcomes.push({
         run, verdict, pass: run.expect.includes(verdict), opCount: results.opCount, anomalies: results.anomalies,
-        error: results.error, durationMs: performance.now() - startMs, storePath: outcome.run.dir,
+        error: results.error ?? results.checkerError, durationMs: performance.now() - startMs, storePath: outcome.run.dir,
       });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -62,8 +74,16 @@ export async function runMatrix(runs: readonly MatrixRun[], makeParts: (run: Mat
     } finally {
       signal.removeEventListener('abort', forward);
     }
+    await onOutcome(outcomes);
   }
   return outcomes;
+}
+
+/** writeFileAtomically writes beside the target and renames, so a reader never sees half a file. */
+async function writeFileAtomically(file: string, text: string): Promise<void> {
+  const temporary = `${file}.${process.pid}.tmp`;
+  await writeFile(temporary, text);
+  await rename(temporary, file);
 }
 
 const COLUMNS = ['db', 'workload', 'nemesis', 'seed', 'verdict', 'expected', 'pass', 'ops', 'anomalies', 'duration', 'store'] as const;
@@ -103,6 +123,19 @@ export function junitCases(outcomes: readonly MatrixOutcome[]): JunitCase[] {
   });
 }
 
+/**
+ * testAll runs the matrix and, with a JUnit file, rewrites it after every run: a matrix that is
+ * interrupted, or whose process dies, leaves the cases of every run that finished.
+ */
+export async function testAll(runs: readonly MatrixRun[], makeParts: (run: MatrixRun) => PartsFactory, junitFile: string | undefined, signal: AbortSignal, log: (line: string) => void): Promise<MatrixOutcome[]> {
+  const writeJunit = async (outcomes: readonly MatrixOutcome[]): Promise<void> => {
+    if (junitFile !== undefined) await writeFileAtomically(junitFile, junitXml('splitbrain test-all', junitCases(outcomes)));
+  };
+  const outcomes = await runMatrix(runs, makeParts, signal, log, writeJunit);
+  await writeJunit(outcomes);
+  return outcomes;
+}
+
 /** OVERRIDE_FLAGS: test-all flags that override every run's options. */
 const OVERRIDE_FLAGS = [
   ['time-limit', 'seconds of workload for every run (overrides the file)'],
@@ -130,11 +163,11 @@ export function registerTestAllCommand(program: Command): void {
       const log = (line: string): void => {
         process.stderr.write(`${line}\n`);
       };
-      const outcomes = await withTerminationAbort((signal) => runMatrix(runs, (run) => partsFactory(run.opts), signal, log), log);
+      const junitFile = typeof flags.junit === 'string' ? flags.junit : undefined;
+      const outcomes = await withTerminationAbort((signal) => testAll(runs, (run) => partsFactory(run.opts), junitFile, signal, log), log);
       process.stdout.write(`${summaryTable(outcomes)}\n`);
       const passed = outcomes.filter((o) => o.pass).length;
       process.stdout.write(`${passed}/${runs.length} runs got their expected verdict${outcomes.length < runs.length ? ` (${runs.length - outcomes.length} not run: interrupted)` : ''}\n`);
-      if (typeof flags.junit === 'string') await writeFile(flags.junit, junitXml('splitbrain test-all', junitCases(outcomes)));
       process.exitCode = outcomes.length < runs.length ? EXIT_UNKNOWN : matrixExitCode(outcomes);
     });
 }

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { withLifeline } from '../../cluster/local/lifeline.ts';
 import type { Cluster, Endpoint, Grudge } from '../../cluster/types.ts';
 import type { NodeStatus } from '../../cluster/types.ts';
 import type { Completion, KvClientLike } from '../../workloads/types.ts';
@@ -120,7 +121,9 @@ export class FakeCluster implements Cluster {
 
   private async spawnNode(node: string): Promise<void> {
     if (this.opts.spawnProcesses !== true) return;
-    const child = spawn(process.execPath, ['-e', CHILD_SOURCE], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // With a lifeline like the local cluster's nodes: a SIGKILLed runner leaves no idle node behind.
+    const run = withLifeline({ command: process.execPath, args: ['-e', CHILD_SOURCE], env: {} });
+    const child = spawn(run.command, run.args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...run.env } });
     const [chunk] = (await once(child.stdout!, 'data')) as [Buffer];
     const port = Number(chunk.toString().trim());
     if (!(port > 0) || child.pid === undefined) throw new Error(`FakeCluster: node ${node} did not start`);

@@ -1,13 +1,13 @@
 // control/runner/run-test.ts — one test run: cluster up, phases, history, check, store, teardown.
-import { rmSync } from 'node:fs';
+import { createReadStream, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { registerCleanup } from '../../cluster/cleanup.ts';
+import { removeDeadOwnersDirs, TEMP_DIR_PREFIX, writeOwnerFile } from '../../cluster/owner.ts';
 import type { Cluster } from '../../cluster/types.ts';
 import type { Verdict } from '../../checker/types.ts';
 import { HistoryWriter } from '../../history/jsonl.ts';
-import { readHistory } from '../../history/read.ts';
 import type { ScheduledNemesisOp } from '../../nemesis/types.ts';
 import { SeededRng } from '../../lib/rng.ts';
 import { getWorkload } from '../../workloads/index.ts';
@@ -17,7 +17,7 @@ import { reproduceCommand, type TestOptions } from '../config.ts';
 import { exitCodeFor } from '../exit-codes.ts';
 import { ProgressLine, type ProgressOutput } from '../progress.ts';
 import { createRunDir, splitbrainVersion, writeJson, type RunDir } from '../store.ts';
-import { renderReport } from '../../reports/render.ts';
+import { BoundedAnalysis, type AnalysisLimits } from './bounded-analysis.ts';
 import type { ClientFactory } from './interpreter.ts';
 import { runSchedule, type NemesisDriver } from './nemesis-driver.ts';
 import { runPhases, type PhaseTimes } from './phases.ts';
@@ -58,7 +58,10 @@ export interface RunResults {
   seed: number;
   anomalies: string[];
   interrupted: boolean;
+  /** error: why the run itself did not complete (a throw, a teardown failure, an interrupt). */
   error?: string;
+  /** checkerError: why the history has no verdict although the run completed (out of memory, out of time, a throw in the checker). */
+  checkerError?: string;
   opCount: number;
   phases: PhaseTimes;
   stats: OpStats;
@@ -95,14 +98,18 @@ export async function runTest(opts: TestOptions, makeParts: PartsFactory, io: Ru
   log(`${opts.name} seed ${opts.seed} -> ${run.dir}`);
   await writeJson(run.testJson, testJson(opts, workload, undefined));
   const writer = await HistoryWriter.open(run.historyJsonl);
-  const tempDir = await mkdtemp(path.join(os.tmpdir(), 'splitbrain-'));
+  // What an earlier run whose control node died left in the temp dir goes now (its nodes went with it).
+  for (const dir of removeDeadOwnersDirs()) log(`removed ${dir}, left by a run whose control node is gone`);
+  const tempDir = await mkdtemp(path.join(os.tmpdir(), TEMP_DIR_PREFIX));
+  writeOwnerFile(tempDir);
   const registration = registerRun(opts.name, controller, tempDir);
   const phases: PhaseTimes = {};
   let parts: RunnerParts | undefined;
   let crash: unknown;
   let progress: ProgressLine | undefined;
   try {
-    const env: PartsEnv = { dataDir: path.join(tempDir, 'data'), logDir: path.join(tempDir, 'logs'), nemesisRng };
+    // Node logs are written straight into the store, so they survive even a SIGKILLed control node.
+    const env: PartsEnv = { dataDir: path.join(tempDir, 'data'), logDir: run.logsDir, nemesisRng };
     parts = await makeParts(opts, env);
     const schedule = parts.schedule ?? runSchedule(opts, parts.cluster, scheduleRng);
     await writeJson(run.testJson, testJson(opts, workload, schedule));
@@ -120,13 +127,20 @@ export async function runTest(opts: TestOptions, makeParts: PartsFactory, io: Ru
   }
   let results: RunResults;
   try {
-    results = await analyze(opts, workload, run, phases, signal.aborted, crash);
-    await writeJson(run.resultsJson, results);
-    await writeReport(run.dir, log);
+    // One bounded worker thread reads and checks the history, then renders the report.
+    const analysis = new BoundedAnalysis(analysisLimits(opts));
+    try {
+      results = await analyze(analysis, opts, run, phases, signal.aborted, crash);
+      await writeJson(run.resultsJson, results);
+      await writeReport(analysis, run.dir, log);
+    } finally {
+      await analysis.close();
+    }
   } finally {
     registration.unregister();
   }
   if (results.error !== undefined) log(`${opts.name} seed ${opts.seed}: ${results.error.split('\n')[0]}`);
+  if (results.checkerError !== undefined) log(`${opts.name} seed ${opts.seed}: no verdict: ${results.checkerError}`);
   log(`${opts.name} seed ${opts.seed}: valid ${String(results.valid)}${results.anomalies.length > 0 ? ` (${results.anomalies.join('; ')})` : ''}`);
   return { valid: results.valid, exitCode: exitCodeFor(results.valid), run, results };
 }
@@ -189,31 +203,53 @@ async function cleanup(run: RunDir, writer: HistoryWriter, parts: RunnerParts | 
   return first;
 }
 
-/** writeReport renders report.html; a report failure is logged and never changes the verdict. */
-async function writeReport(dir: string, log: (line: string) => void): Promise<void> {
-  try {
-    await renderReport(dir);
-  } catch (error) {
-    log(`report.html not written: ${error instanceof Error ? error.message : String(error)}`);
-  }
+/** writeReport renders report.html in a bounded worker; a report failure is logged and never changes the verdict. */
+async function writeReport(analysis: BoundedAnalysis, dir: string, log: (line: string) => void): Promise<void> {
+  const outcome = await analysis.run({ kind: 'report', runDir: dir });
+  if (outcome.status === 'failed') log(`report.html not written: ${outcome.reason}`);
 }
 
-/** analyze re-reads the stored history and checks it; a throw in the checker is unknown. */
-async function analyze(opts: TestOptions, workload: Workload, run: RunDir, phases: PhaseTimes, interrupted: boolean, crash: unknown): Promise<RunResults> {
-  const history = await readHistory(run.historyJsonl, { format: 'jsonl' });
-  const base = {
-    kind: 'run' as const, testName: opts.name, seed: opts.seed, interrupted, opCount: history.length, phases, stats: opStats(history),
-  };
-  if (crash !== undefined || interrupted) {
-    const error = crash === undefined ? 'interrupted' : crash instanceof Error ? (crash.stack ?? crash.message) : String(crash);
-    return { valid: 'unknown', anomalies: [], error, ...base };
+/** ANALYSIS_GRACE_MS: time for reading the history and rendering, on top of the checker's own budget. */
+const ANALYSIS_GRACE_MS = 120_000;
+
+/** analysisLimits: a worker may use --check-memory-mb of heap and the check budget plus a grace. */
+function analysisLimits(opts: TestOptions): AnalysisLimits {
+  return { memoryMb: opts.checkMemoryMb, timeoutMs: opts.checkTimeoutS * 1000 + ANALYSIS_GRACE_MS };
+}
+
+/**
+ * analyze reads the stored history and checks it in a worker thread bounded in memory and
+ * time (the same for `test` and `test-all`), so no history, however large, takes the control
+ * node down. A check that runs out of either, or throws, is unknown, with the reason in
+ * `checkerError`. A run that crashed or was interrupted is unknown and not checked.
+ */
+async function analyze(analysis: BoundedAnalysis, opts: TestOptions, run: RunDir, phases: PhaseTimes, interrupted: boolean, crash: unknown): Promise<RunResults> {
+  const stopped = crash !== undefined || interrupted;
+  const base = { kind: 'run' as const, testName: opts.name, seed: opts.seed, interrupted, phases };
+  const error = !stopped ? undefined : crash === undefined ? 'interrupted' : crash instanceof Error ? (crash.stack ?? crash.message) : String(crash);
+  const checkOptions = { timeoutMs: opts.checkTimeoutS * 1000, consistencyModel: opts.consistencyModel };
+  const outcome = await analysis.run({ kind: 'analysis', historyPath: run.historyJsonl, workload: stopped ? undefined : opts.workload, checkOptions });
+  if (outcome.status === 'failed' || outcome.answer.kind !== 'analysis') {
+    const reason = outcome.status === 'failed' ? outcome.reason : 'analysis answered with a report';
+    const opCount = await countLines(run.historyJsonl);
+    return { valid: 'unknown', anomalies: [], ...(error === undefined ? {} : { error }), checkerError: reason, opCount, stats: opStats([]), ...base };
   }
+  const { opCount, stats, checker } = outcome.answer;
+  if (checker === undefined) return { valid: 'unknown', anomalies: [], error, opCount, stats, ...base };
+  return { valid: checker.valid, anomalies: checker.anomalies, checker, opCount, stats, ...base };
+}
+
+/** countLines counts a file's lines without holding it (a history too large to check still has a length). */
+async function countLines(file: string): Promise<number> {
+  let count = 0;
   try {
-    const checker = await workload.check(history, { timeoutMs: opts.checkTimeoutS * 1000, consistencyModel: opts.consistencyModel });
-    return { valid: checker.valid, anomalies: checker.anomalies, checker, ...base };
-  } catch (error) {
-    return { valid: 'unknown', anomalies: [], error: `checker crashed: ${error instanceof Error ? error.message : String(error)}`, ...base };
+    for await (const chunk of createReadStream(file)) {
+      for (let i = (chunk as Buffer).indexOf(10); i >= 0; i = (chunk as Buffer).indexOf(10, i + 1)) count += 1;
+    }
+  } catch {
+    return 0;
   }
+  return count;
 }
 
 /** testJson: every option, the seed, versions, the reproducing command and the model for `check DIR`. */

@@ -14,13 +14,15 @@ import type { AddressInfo } from 'node:net';
 import { SeededRng } from '../../lib/rng.ts';
 import type { CoreConfig } from '../core/types.ts';
 import type { Clock } from '../../lib/clock.ts';
-import { PROTOCOLS, PROTOCOL_NAMES, isProtocolName, loadCoreFactory } from '../protocols.ts';
+import { PROTOCOLS, PROTOCOL_NAMES, bugError, isProtocolName, loadCoreFactory } from '../protocols.ts';
 import { RAFT_REPLIES_EARLY, raftSendsEarly } from '../raft/early-sends.ts';
 import { READ_MODES } from '../raft/options.ts';
 import { DurableLog, type FsyncMode } from '../runtime/durable-log.ts';
 import { createHttpApi } from '../runtime/http-api.ts';
 import { NodeRuntime } from '../runtime/node-runtime.ts';
+import { messageGuardOf } from '../runtime/peer-messages.ts';
 import { Transport, splitHostPort } from '../runtime/transport.ts';
+import { watchParent } from './lifeline.ts';
 
 /** EXIT_BAD_ARGS: the project-wide exit code for bad arguments. */
 const EXIT_BAD_ARGS = 3;
@@ -133,6 +135,10 @@ export function parseNodeArgs(argv: string[]): NodeArgs {
     options.reads = o.reads as string;
   }
   const bugs = new Set(o.bug as string[]);
+  for (const bug of bugs) {
+    const why = bugError(protocol, bug);
+    if (why !== null) throw new ArgError(`--bug: ${why}`);
+  }
   const seed = o.seed === undefined ? randomInt(2 ** 31) : Number(o.seed);
   if (!Number.isSafeInteger(seed)) throw new ArgError(`--seed: expected an integer, got ${JSON.stringify(o.seed)}`);
   return {
@@ -189,9 +195,15 @@ export async function runNode(args: NodeArgs, logLine: (line: string) => void): 
   if (args.viewServer !== null && args.viewServer.id !== args.id) addressBook.set(args.viewServer.id, args.viewServer.addr);
   addressBook.delete(args.id);
   let runtime: NodeRuntime | null = null;
+  const guard = messageGuardOf(args.protocol);
   const transport = new Transport({
-    id: args.id, peers: addressBook, listen: args.peerListen, log: logLine,
-    onMessage: (from, msg) => runtime?.onMessage(from, msg),
+    id: args.id, peers: addressBook, listen: args.peerListen, log: logLine, inboundFrom: new Set(addressBook.keys()),
+    onMessage: (from, msg) => {
+      // A malformed message would trip the core's asserts: drop it, as the wire could have.
+      const why = guard?.(msg) ?? null;
+      if (why === null) runtime?.onMessage(from, msg);
+      else logLine(`dropped a malformed message from ${from}: ${why}`);
+    },
   });
   runtime = new NodeRuntime({
     core, log, sender: transport, tickMs: args.tickMs, requestTimeoutMs: args.requestTimeoutMs, logLine,
@@ -255,6 +267,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // A node must not outlive the control node that started it (kill -9 of the control node).
+  watchParent((parentPid) => shutdown(`control node (pid ${parentPid}) is gone`));
   try {
     stop = await runNode(args, logLine);
   } catch (err) {

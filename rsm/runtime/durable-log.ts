@@ -6,9 +6,12 @@
 // append() resolves only after the bytes are fsynced; appends that arrive while an fsync is in
 // flight are written and fsynced together by the next one (group commit). reset() atomically
 // replaces the whole file (temp file, fsync, rename, fsync dir), for snapshots and compaction.
+// Records are bounded JSON (json-limits.ts): one nested past STORED_DEPTH_MAX is never written,
+// and one found at open (not ours: corruption) ends the intact prefix like a bad checksum.
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
+import { encodeBoundedJson, JsonLimitError, parseBoundedJson, STORED_DEPTH_MAX } from './json-limits.ts';
 
 /** FsyncMode: 'always' is durable; 'never' skips fsync and is UNSAFE (experiments, --bug no-fsync). */
 export type FsyncMode = 'always' | 'never';
@@ -25,11 +28,15 @@ const RECORD_HEADER_BYTES = 8;
 /** RECORD_PAYLOAD_BYTES_MAX bounds one record, so a corrupt length cannot make us allocate GiBs. */
 export const RECORD_PAYLOAD_BYTES_MAX = 256 * 1024 * 1024;
 
-/** encodeRecord frames one JSON record. */
+/** encodeRecord frames one JSON record; throws when it is not bounded JSON or too large. */
 export function encodeRecord(record: unknown): Buffer {
-  const json = JSON.stringify(record);
-  if (json === undefined) throw new Error('durable-log: record is not JSON-serialisable');
-  const payload = Buffer.from(json, 'utf8');
+  let payload: Buffer;
+  try {
+    payload = encodeBoundedJson(record, STORED_DEPTH_MAX);
+  } catch (err) {
+    if (err instanceof JsonLimitError) throw new Error(`durable-log: record refused: ${err.message}`);
+    throw err;
+  }
   if (payload.length > RECORD_PAYLOAD_BYTES_MAX) throw new Error(`durable-log: record of ${payload.length} bytes is too large`);
   const header = Buffer.alloc(RECORD_HEADER_BYTES);
   header.writeUInt32BE(payload.length, 0);
@@ -60,9 +67,9 @@ export function decodeRecords(buf: Buffer): DecodeResult {
     if (zlib.crc32(payload) !== crc) return { records, validBytes: offset, stopReason: 'crc mismatch' };
     let record: unknown;
     try {
-      record = JSON.parse(payload.toString('utf8'));
-    } catch {
-      return { records, validBytes: offset, stopReason: 'unparseable JSON' };
+      record = parseBoundedJson(payload, STORED_DEPTH_MAX);
+    } catch (err) {
+      return { records, validBytes: offset, stopReason: `unparseable record: ${(err as Error).message}` };
     }
     records.push(record);
     offset = end;
@@ -126,7 +133,13 @@ export class DurableLog {
   append(records: unknown[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error('durable-log: append after close'));
     if (records.length === 0) return this.barrier();
-    const bytes = Buffer.concat(records.map(encodeRecord));
+    let bytes: Buffer;
+    try {
+      bytes = Buffer.concat(records.map(encodeRecord));
+    } catch (err) {
+      // A rejection, not a throw: the caller's persist path handles failures in one place.
+      return Promise.reject(err as Error);
+    }
     this.appendedCount += records.length;
     return new Promise((resolve, reject) => {
       const done = (err?: Error): void => (err === undefined ? resolve() : reject(err));

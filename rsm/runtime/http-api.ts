@@ -8,14 +8,21 @@
 //
 // Answers: 200 {outcome:'ok', result} (result may be a definite {type:'fail'} cas mismatch);
 // 409 {outcome:'reject', error, redirect} — certainly not applied; 503 {outcome:'unknown'} —
-// the core could not tell; 504 {outcome:'unknown'} — no reply in time; 400 malformed input.
+// the core could not tell; 504 {outcome:'unknown'} — no reply in time; 400 {outcome:'reject',
+// error} malformed input, certainly not applied: a body over BODY_BYTES_MAX or nested deeper
+// than REQUEST_DEPTH_MAX (json-limits.ts), bad JSON, a bad field, a key that is not valid
+// percent-encoding. An oversized body is read to its end and discarded before the 400, so the
+// client sees the answer rather than a reset (past BODY_DISCARD_BYTES_MAX the connection closes).
 import * as http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { ClientCommand, KvCommand, MicroOp, NodeStatus } from '../core/types.ts';
+import { JsonLimitError, jsonDepth, parseBoundedJson, REQUEST_DEPTH_MAX } from './json-limits.ts';
 import type { RequestOutcome } from './node-runtime.ts';
 
 /** BODY_BYTES_MAX bounds a request body. */
-const BODY_BYTES_MAX = 1024 * 1024;
+export const BODY_BYTES_MAX = 1024 * 1024;
+/** BODY_DISCARD_BYTES_MAX bounds how much of an oversized body is read (and dropped) before answering. */
+export const BODY_DISCARD_BYTES_MAX = 64 * 1024 * 1024;
 
 /** HttpApiHandlers: what the API calls into (the runtime, plus the clock skew hook). */
 export interface HttpApiHandlers {
@@ -25,7 +32,12 @@ export interface HttpApiHandlers {
 }
 
 /** BadRequest: a client error; the message names the offending field. */
-class BadRequest extends Error {}
+class BadRequest extends Error {
+  /** closeConnection: the rest of the request was not read, so the connection cannot be reused. */
+  constructor(message: string, readonly closeConnection = false) {
+    super(message);
+  }
+}
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -85,29 +97,58 @@ function idsFromQuery(url: URL): { clientId: string; seq: number } {
   return { clientId, seq };
 }
 
-function readBody(req: http.IncomingMessage): Promise<string> {
+/**
+ * readBody reads a body of at most BODY_BYTES_MAX. A longer one is read on and dropped, then
+ * refused; one longer than BODY_DISCARD_BYTES_MAX (or announced so) is refused at once.
+ */
+function readBody(req: http.IncomingMessage): Promise<Buffer> {
+  const tooLarge = `body exceeds ${BODY_BYTES_MAX} bytes`;
+  const announced = Number(req.headers['content-length'] ?? 0);
+  if (announced > BODY_DISCARD_BYTES_MAX) return Promise.reject(new BadRequest(tooLarge, true));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (c: Buffer) => {
+    const onData = (c: Buffer): void => {
       size += c.length;
-      if (size > BODY_BYTES_MAX) {
-        reject(new BadRequest(`body exceeds ${BODY_BYTES_MAX} bytes`));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      if (size > BODY_DISCARD_BYTES_MAX) {
+        req.off('data', onData);
+        req.pause();
+        reject(new BadRequest(tooLarge, true));
+      } else if (size <= BODY_BYTES_MAX) chunks.push(c);
+    };
+    req.on('data', onData);
+    req.on('end', () => (size > BODY_BYTES_MAX ? reject(new BadRequest(tooLarge)) : resolve(Buffer.concat(chunks))));
     req.on('error', reject);
   });
 }
 
-function parseJson(text: string): unknown {
+/** parseJson parses a request body as bounded JSON (REQUEST_DEPTH_MAX levels). */
+function parseJson(body: Buffer): unknown {
+  try {
+    return parseBoundedJson(body, REQUEST_DEPTH_MAX);
+  } catch (err) {
+    if (err instanceof JsonLimitError) throw new BadRequest(`body is ${/nested/.test(err.message) ? err.message : 'not valid JSON'}`);
+    throw err;
+  }
+}
+
+/** putValue: a PUT body is a JSON value, or (curl -d hello) bare text stored as a string. */
+function putValue(body: Buffer): unknown {
+  if (jsonDepth(body, REQUEST_DEPTH_MAX) > REQUEST_DEPTH_MAX) throw new BadRequest(`body is JSON nested deeper than ${REQUEST_DEPTH_MAX} levels`);
+  const text = body.toString('utf8');
   try {
     return JSON.parse(text);
   } catch {
-    throw new BadRequest('body is not valid JSON');
+    return text;
+  }
+}
+
+/** keyOf decodes the key of /kv/:key. */
+function keyOf(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    throw new BadRequest(`key ${JSON.stringify(encoded)} is not valid percent-encoding`);
   }
 }
 
@@ -141,20 +182,10 @@ async function route(h: HttpApiHandlers, req: http.IncomingMessage, res: http.Se
     return send(res, statusFor(outcome), publicBody(outcome));
   }
   if (keyMatch !== null && (method === 'GET' || method === 'PUT')) {
-    const key = decodeURIComponent(keyMatch[1]);
+    const key = keyOf(keyMatch[1]);
     const ids = idsFromQuery(url);
     let cmd: KvCommand = { kind: 'read', key };
-    if (method === 'PUT') {
-      const text = await readBody(req);
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch {
-        // curl -d hello sends bare text: store it as a string.
-        value = text;
-      }
-      cmd = { kind: 'write', key, value };
-    }
+    if (method === 'PUT') cmd = { kind: 'write', key, value: putValue(await readBody(req)) };
     const outcome = await h.request({ ...ids, cmd });
     return send(res, statusFor(outcome), publicBody(outcome));
   }
@@ -174,8 +205,10 @@ export function createHttpApi(h: HttpApiHandlers): http.Server {
   const server = http.createServer((req, res) => {
     route(h, req, res).catch((err: Error) => {
       if (res.headersSent) return;
-      if (err instanceof BadRequest) send(res, 400, { outcome: 'reject', error: err.message });
-      else send(res, 500, { outcome: 'unknown', error: err.message });
+      if (!(err instanceof BadRequest)) return send(res, 500, { outcome: 'unknown', error: err.message });
+      // Unread body bytes would make the close a reset: say so, and close after the answer.
+      if (err.closeConnection) res.setHeader('connection', 'close');
+      send(res, 400, { outcome: 'reject', error: err.message });
     });
   });
   // Longer than the clients' idle sockets live, so a reused keep-alive socket is rarely closed

@@ -6,8 +6,13 @@
 // through TCP proxies that cut links. Sending never blocks: while a peer is connecting or its
 // socket is backed up, messages wait in a bounded queue (oldest dropped when full); while a
 // peer is known down (waiting to reconnect), messages are dropped. Cores retransmit.
+//
+// Nothing a peer sends can crash the node: a frame over FRAME_BYTES_MAX or nested past
+// STORED_DEPTH_MAX, malformed JSON, a hello naming no known peer, or a message that is not a
+// JSON object closes that connection (logged); a message we cannot encode is dropped (logged).
 import * as net from 'node:net';
 import type { NodeId } from '../core/types.ts';
+import { encodeBoundedJson, JsonLimitError, parseBoundedJson, STORED_DEPTH_MAX } from './json-limits.ts';
 
 /** FRAME_BYTES_MAX bounds one frame (state transfer can be large, but not unbounded). */
 export const FRAME_BYTES_MAX = 64 * 1024 * 1024;
@@ -20,6 +25,8 @@ export interface TransportOptions {
   /** listen is "host:port" for inbound peer connections; port 0 picks a free one. */
   listen: string;
   onMessage: (from: NodeId, msg: unknown) => void;
+  /** inboundFrom: the ids a hello may name (a core trusts `from`); default: any. */
+  inboundFrom?: ReadonlySet<NodeId>;
   log?: (line: string) => void;
   /** queueMax bounds the messages waiting per peer. */
   queueMax?: number;
@@ -38,13 +45,20 @@ export function splitHostPort(addr: string): { host: string; port: number } {
   return { host, port };
 }
 
-/** encodeFrame prefixes a JSON value with its u32 byte length. */
+/** encodeFrame prefixes a JSON value with its u32 byte length; throws JsonLimitError past the limits. */
 export function encodeFrame(value: unknown): Buffer {
-  const payload = Buffer.from(JSON.stringify(value), 'utf8');
-  if (payload.length > FRAME_BYTES_MAX) throw new Error(`transport: frame of ${payload.length} bytes is too large`);
+  const payload = encodeBoundedJson(value, STORED_DEPTH_MAX);
+  if (payload.length > FRAME_BYTES_MAX) throw new JsonLimitError(`transport: frame of ${payload.length} bytes is too large`);
   const header = Buffer.alloc(4);
   header.writeUInt32BE(payload.length, 0);
   return Buffer.concat([header, payload]);
+}
+
+/** FrameError: a bad frame; framesBefore holds the good frames of the same push that preceded it. */
+export class FrameError extends Error {
+  constructor(message: string, readonly framesBefore: unknown[]) {
+    super(message);
+  }
 }
 
 /** FrameReader reassembles frames from a byte stream. */
@@ -54,7 +68,7 @@ export class FrameReader {
   /** needed is the byte count of the next whole frame (header included), once its header is in. */
   private needed = 4;
 
-  /** push adds bytes and returns every complete frame; throws on an oversized frame. */
+  /** push adds bytes and returns every complete frame; throws on an oversized, too deep or malformed frame. */
   push(chunk: Buffer): unknown[] {
     this.chunks.push(chunk);
     this.buffered += chunk.length;
@@ -64,13 +78,17 @@ export class FrameReader {
     while (this.buffered >= this.needed) {
       const buf = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
       const length = buf.readUInt32BE(0);
-      if (length > FRAME_BYTES_MAX) throw new Error(`transport: frame length ${length} exceeds limit`);
+      if (length > FRAME_BYTES_MAX) throw new FrameError(`frame length ${length} exceeds ${FRAME_BYTES_MAX}`, frames);
       if (buf.length < 4 + length) {
         this.chunks = [buf];
         this.needed = 4 + length;
         break;
       }
-      frames.push(JSON.parse(buf.subarray(4, 4 + length).toString('utf8')));
+      try {
+        frames.push(parseBoundedJson(buf.subarray(4, 4 + length), STORED_DEPTH_MAX));
+      } catch (err) {
+        throw new FrameError((err as Error).message, frames);
+      }
       const rest = buf.subarray(4 + length);
       this.chunks = rest.length > 0 ? [rest] : [];
       this.buffered = rest.length;
@@ -150,7 +168,16 @@ export class Transport {
       this.stats.dropped += 1;
       return;
     }
-    const frame = encodeFrame(msg);
+    let frame: Buffer;
+    try {
+      frame = encodeFrame(msg);
+    } catch (err) {
+      // Our own limits refuse it; the core retransmits or gives up, as for a lost message.
+      if (!(err instanceof JsonLimitError)) throw err;
+      this.stats.dropped += 1;
+      this.log(`transport: message to ${to} dropped: ${err.message}`);
+      return;
+    }
     if (peer.state === 'connected' && peer.queue.length === 0 && !peer.socket!.writableNeedDrain) {
       const socket = peer.socket!;
       // Frames sent in one event-loop turn leave in one writev instead of a syscall each.
@@ -193,30 +220,47 @@ export class Transport {
     let from: NodeId | null = null;
     socket.on('data', (chunk: Buffer) => {
       let frames: unknown[];
+      let bad: FrameError | null = null;
       try {
         frames = reader.push(chunk);
       } catch (err) {
-        this.log(`transport: bad frame from ${from ?? 'unidentified peer'}: ${(err as Error).message}`);
-        socket.destroy();
-        return;
+        if (!(err instanceof FrameError)) throw err;
+        bad = err;
+        frames = err.framesBefore;
       }
       for (const frame of frames) {
         if (from === null) {
-          const hello = frame as { hello?: unknown };
-          if (typeof hello?.hello !== 'string') {
-            this.log('transport: inbound connection did not start with hello; closing');
+          const hello = frame as { hello?: unknown } | null;
+          const known = this.options.inboundFrom;
+          if (typeof hello?.hello !== 'string' || (known !== undefined && !known.has(hello.hello))) {
+            this.log(`transport: inbound connection did not start with the hello of a known peer (${this.describe(hello)}); closing`);
             socket.destroy();
             return;
           }
           from = hello.hello;
           continue;
         }
+        if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) {
+          this.log(`transport: message from ${from} is not a JSON object (${this.describe(frame)}); closing`);
+          socket.destroy();
+          return;
+        }
         this.stats.received += 1;
         this.options.onMessage(from, frame);
+      }
+      if (bad !== null) {
+        this.log(`transport: bad frame from ${from ?? 'unidentified peer'}: ${bad.message}; closing`);
+        socket.destroy();
       }
     });
     socket.on('error', () => {});
     socket.on('close', () => this.inbound.delete(socket));
+  }
+
+  /** describe renders a bad frame for the log, cut short. */
+  private describe(frame: unknown): string {
+    const text = JSON.stringify(frame) ?? String(frame);
+    return text.length > 80 ? `${text.slice(0, 80)}...` : text;
   }
 
   private connect(peer: Peer): void {

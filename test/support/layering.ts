@@ -28,7 +28,8 @@ export const LAYERS: readonly Layer[] = [
   // The checker's worker bootstrap registers tsx to load its TypeScript entry in a worker thread.
   { name: 'checker', paths: ['checker/'], mayImport: ['history/', 'lib/'], packages: ['tsx'] },
   { name: 'rsm', paths: ['rsm/'], mayImport: ['lib/'], packages: ['commander'] },
-  { name: 'cluster', paths: ['cluster/'], mayImport: ['lib/'], packages: ['dockerode'] },
+  // cluster/local launches the rsm node program and shares its lifeline env contract (until a db/ layer owns launching).
+  { name: 'cluster', paths: ['cluster/'], mayImport: ['lib/', 'rsm/node/lifeline.ts'], packages: ['dockerode'] },
   { name: 'nemesis', paths: ['nemesis/'], mayImport: ['cluster/types.ts', 'cluster/grudge.ts', 'lib/'], packages: ['yaml', 'zod'] },
   { name: 'workloads', paths: ['workloads/'], mayImport: ['history/', 'checker/', 'lib/'], packages: [] },
   { name: 'reports', paths: ['reports/'], mayImport: ['history/', 'checker/', 'lib/'], packages: ['playwright-core', 'uplot'] },

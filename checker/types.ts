@@ -49,6 +49,16 @@ export interface Model<S = unknown> {
    * soon as it is legal and tries no alternative there, which prunes read-heavy histories.
    */
   readOnly?(op: Operation): boolean;
+  /**
+   * grows and readReachable (both or neither) let the search abandon a node early. grows(op)
+   * says the op can only take the state forward in a way readReachable understands (a read,
+   * an append; not a put). readReachable(state, read) may answer false only when no sequence
+   * of growing ops takes `state` to one where the read-only op `read` is legal. A node is then
+   * dead when an unlinearized ok read must, by real time, precede every remaining op that does
+   * not grow, yet is not reachable from the node's state.
+   */
+  grows?(op: Operation): boolean;
+  readReachable?(state: S, read: Operation): boolean;
   /** partition splits ops into independent sub-histories (per key). Default: one partition. */
   partition?(ops: Operation[]): Operation[][];
   describeOperation?(op: Operation): string;

@@ -1,8 +1,9 @@
 // history/jsonl.ts — read and write history.jsonl, one op per line, streamed both ways.
 import { close as closeCb, fsync as fsyncCb, open as openCb, writeSync } from 'node:fs';
+import { open as openFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { HistoryParseError } from './errors.ts';
-import { readLines } from './lines.ts';
+import { CanonicalOpScanner } from './jsonl-scan.ts';
 import { opFromRecord } from './op-record.ts';
 import { isOpType, type Op } from './op.ts';
 
@@ -10,25 +11,110 @@ const openFd = promisify(openCb);
 const fsyncFd = promisify(fsyncCb);
 const closeFd = promisify(closeCb);
 
+/** CHUNK_BYTES is how much of the file one read takes; lines never straddle a batch. */
+const CHUNK_BYTES = 1 << 22;
+const NEWLINE = 0x0a;
+const CR = 0x0d;
+
 /**
  * readJsonlOps streams and validates the ops of a JSONL history (see op-record.ts for the
  * rules). Blank lines are skipped; anything else that is not a valid op, including a torn last
  * line, is a HistoryParseError. An op without "index" gets its position in the file.
  */
 export async function* readJsonlOps(path: string): AsyncGenerator<Op> {
-  let count = 0;
-  for await (const { text, line } of readLines(path)) {
-    if (text.trim().length === 0) continue;
-    let record: unknown;
-    try {
-      record = JSON.parse(text);
-    } catch {
-      const shown = text.length > 80 ? `${text.slice(0, 80)}...` : text;
-      const expected = 'a JSON object (one op per line)';
-      throw new HistoryParseError(path, line, expected, JSON.stringify(shown));
+  for await (const batch of readJsonlBatches(path)) yield* batch;
+}
+
+/**
+ * readJsonlBatches is readJsonlOps a chunk of the file at a time, for readers that want every
+ * op: one await per 4 MiB instead of one per line. Lines end at LF, CRLF or a lone CR, as with
+ * readline; a leading BOM is skipped. Lines in the canonical shape serializeOp writes are read
+ * from the bytes (jsonl-scan.ts); any other line goes through JSON.parse and opFromRecord.
+ */
+export async function* readJsonlBatches(path: string): AsyncGenerator<Op[]> {
+  const file = await openFile(path, 'r');
+  const reader = new JsonlChunkReader(path);
+  try {
+    let buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+    let filled = 0;
+    for (;;) {
+      if (filled === buffer.length) {
+        // One line longer than the buffer: grow it (doubling keeps the copying linear).
+        const grown = Buffer.allocUnsafe(buffer.length * 2);
+        buffer.copy(grown, 0, 0, filled);
+        buffer = grown;
+      }
+      const { bytesRead } = await file.read(buffer, filled, buffer.length - filled, null);
+      const end = filled + bytesRead;
+      const atEof = bytesRead === 0;
+      const cut = atEof ? end : buffer.lastIndexOf(NEWLINE, end - 1) + 1;
+      if (cut > 0) {
+        const batch = reader.lines(buffer, cut, atEof);
+        if (batch.length > 0) yield batch;
+      }
+      if (atEof) return;
+      buffer.copy(buffer, 0, cut, end);
+      filled = end - cut;
     }
-    yield opFromRecord(record, { file: path, line, indexDefault: count, syntax: 'json' });
-    count += 1;
+  } finally {
+    await file.close();
+  }
+}
+
+/** JsonlChunkReader turns whole lines of bytes into ops, counting lines across chunks. */
+class JsonlChunkReader {
+  private readonly scanner = new CanonicalOpScanner();
+  private line = 0;
+  private count = 0;
+  private first = true;
+
+  constructor(private readonly path: string) {}
+
+  /** lines parses bytes[0, end): whole lines, the last one unterminated only at the end of file. */
+  lines(bytes: Buffer, end: number, atEof: boolean): Op[] {
+    const ops: Op[] = [];
+    let start = 0;
+    if (this.first && end >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) start = 3;
+    if (end > 0) this.first = false;
+    while (start < end) {
+      let stop = bytes.indexOf(NEWLINE, start);
+      if (stop < 0 || stop >= end) {
+        if (!atEof) throw new Error('JsonlChunkReader: a chunk must end with a newline');
+        stop = end;
+      }
+      const next = stop + 1;
+      if (stop > start && bytes[stop - 1] === CR) stop--;
+      this.line += 1;
+      const op = stop > start ? this.scanner.scan(bytes, start, stop) : undefined;
+      if (op !== undefined) {
+        ops.push(op);
+        this.count += 1;
+      } else if (stop > start) {
+        this.general(bytes.toString('utf8', start, stop), ops);
+      }
+      start = next;
+    }
+    return ops;
+  }
+
+  // general is the path for every line the scanner does not take; a lone CR also ends a line.
+  private general(decoded: string, ops: Op[]): void {
+    const pieces = decoded.includes('\r') ? decoded.split('\r') : [decoded];
+    this.line -= 1;
+    for (const text of pieces) {
+      this.line += 1;
+      if (text.trim().length === 0) continue;
+      let record: unknown;
+      try {
+        record = JSON.parse(text);
+      } catch {
+        const shown = text.length > 80 ? `${text.slice(0, 80)}...` : text;
+        const expected = 'a JSON object (one op per line)';
+        throw new HistoryParseError(this.path, this.line, expected, JSON.stringify(shown));
+      }
+      ops.push(opFromRecord(record, { file: this.path, line: this.line, indexDefault: this.count, syntax: 'json' }));
+      this.count += 1;
+    }
   }
 }
 

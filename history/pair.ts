@@ -39,6 +39,30 @@ export interface PairResult {
 
 const READ_FS_DEFAULT: readonly string[] = ['read', 'get'];
 
+/**
+ * PendingTable maps a process to the slot of its open invoke: an array for the small
+ * integer processes clients use, a Map for anything else.
+ */
+class PendingTable {
+  private readonly dense: number[] = [];
+  private readonly sparse = new Map<Process, number>();
+  private static readonly DENSE_MAX = 1 << 20;
+
+  get(process: Process): number {
+    if (typeof process === 'number' && process < PendingTable.DENSE_MAX) return this.dense[process] ?? -1;
+    return this.sparse.get(process) ?? -1;
+  }
+
+  set(process: Process, position: number): void {
+    if (typeof process === 'number' && process < PendingTable.DENSE_MAX) {
+      while (this.dense.length < process) this.dense.push(-1);
+      this.dense[process] = position;
+    } else {
+      this.sparse.set(process, position);
+    }
+  }
+}
+
 /** PairType: how a client op ended; pending when the history ends before its completion. */
 export type PairType = 'ok' | 'fail' | 'info' | 'pending';
 
@@ -80,7 +104,8 @@ export interface Pairing {
  * while an op is in flight, a completion has no invoke, or its f differs from the invoke's.
  */
 export function pairHistory(history: readonly Op[], clock: HistoryClock = historyClock(history)): Pairing {
-  const open = new Map<Process, Pair>();
+  // open: each process's open invoke, as its index in `pairs` (-1: none).
+  const open = new PendingTable();
   const pairs: Pair[] = [];
   let nemesisCount = 0;
   let indexPrevious = -Infinity;
@@ -93,7 +118,8 @@ export function pairHistory(history: readonly Op[], clock: HistoryClock = histor
       nemesisCount++;
       continue;
     }
-    const pair = open.get(op.process);
+    const openAt = open.get(op.process);
+    const pair = openAt >= 0 ? pairs[openAt] : undefined;
     if (op.type === 'invoke') {
       if (pair !== undefined) {
         throw new Error(
@@ -102,7 +128,7 @@ export function pairHistory(history: readonly Op[], clock: HistoryClock = histor
         );
       }
       const opened: Pair = { invoke: op, type: 'pending', start: clock.position(op), end: Infinity, returned: null };
-      open.set(op.process, opened);
+      open.set(op.process, pairs.length);
       pairs.push(opened);
       continue;
     }
@@ -114,7 +140,7 @@ export function pairHistory(history: readonly Op[], clock: HistoryClock = histor
         `history index ${op.index}: completion f ${op.f} differs from invoke f ${pair.invoke.f} at index ${pair.invoke.index}`,
       );
     }
-    open.delete(op.process);
+    open.set(op.process, -1);
     pair.completion = op;
     pair.type = op.type;
     pair.returned = clock.position(op);
@@ -164,27 +190,40 @@ export function toOperations(history: readonly Op[], opts: PairOptions = {}): Pa
       continue;
     }
     if (pair.type !== 'ok') result.infoCount++;
-    result.operations.push(toOperation(pair, result.operations.length));
+    result.operations.push(new PairedOperation(result.operations.length, pair.invoke, pair.type === 'ok' ? (pair.completion ?? null) : null));
   }
   return result;
 }
 
-function toOperation(pair: Pair, id: number): Operation {
-  const { invoke, completion } = pair;
-  const ok = pair.type === 'ok' && completion !== undefined;
-  const operation: Operation = {
-    id,
-    process: invoke.process,
-    f: invoke.f,
-    input: invoke.value,
-    // An info op never returned as far as the search is concerned: no output, index or time.
-    output: ok ? completion.value : undefined,
-    outcome: ok ? 'ok' : 'info',
-    invokeIndex: invoke.index,
-    returnIndex: ok ? completion.index : Infinity,
-  };
-  if (invoke.key !== undefined) operation.key = invoke.key;
-  if (invoke.time !== undefined) operation.invokeTime = invoke.time;
-  if (ok && completion.time !== undefined) operation.returnTime = completion.time;
-  return operation;
+/**
+ * PairedOperation is the Operation pairing builds. A class, so V8 keeps every field in the
+ * object itself (the optional ones too) and the search reads a few fixed shapes.
+ */
+class PairedOperation implements Operation {
+  // Declared, not defined: the constructor sets the fields in this order, the optional ones only when present.
+  declare id: number;
+  declare process: Op['process'];
+  declare f: string;
+  declare key?: Op['key'];
+  declare input: unknown;
+  declare output: unknown;
+  declare outcome: 'ok' | 'info';
+  declare invokeIndex: number;
+  declare returnIndex: number;
+  declare invokeTime?: number;
+  declare returnTime?: number;
+
+  constructor(id: number, invoke: Op, ok: Op | null) {
+    this.id = id;
+    this.process = invoke.process;
+    this.f = invoke.f;
+    if (invoke.key !== undefined) this.key = invoke.key;
+    this.input = invoke.value;
+    this.output = ok === null ? undefined : ok.value;
+    this.outcome = ok === null ? 'info' : 'ok';
+    this.invokeIndex = invoke.index;
+    this.returnIndex = ok === null ? Infinity : ok.index;
+    if (invoke.time !== undefined) this.invokeTime = invoke.time;
+    if (ok !== null && ok.time !== undefined) this.returnTime = ok.time;
+  }
 }

@@ -1,6 +1,6 @@
 // history/read.ts — one entry point for every history format: detect, stream, read.
 import { HistoryParseError } from './errors.ts';
-import { readJsonlOps } from './jsonl.ts';
+import { readJsonlBatches, readJsonlOps } from './jsonl.ts';
 import { readKnossosOps } from './knossos.ts';
 import { readChunks } from './lines.ts';
 import type { Op } from './op.ts';
@@ -119,7 +119,13 @@ export async function* streamHistory(
 
 /** readHistory reads a whole history file into memory (use streamHistory for huge files). */
 export async function readHistory(path: string, opts: HistoryReadOptions = {}): Promise<Op[]> {
+  const format = opts.format === undefined ? await detectFormat(path) : parseHistoryFormat(opts.format);
   const ops: Op[] = [];
-  for await (const op of streamHistory(path, opts)) ops.push(op);
+  if (format === 'jsonl') {
+    // A batch per chunk: a million ops cost a few hundred awaits, not a million.
+    for await (const batch of readJsonlBatches(path)) for (const op of batch) ops.push(op);
+    return ops;
+  }
+  for await (const op of streamHistory(path, { format })) ops.push(op);
   return ops;
 }

@@ -184,7 +184,9 @@ describe('limits', () => {
   });
 
   it('gives unknown when the resident memory cap is reached', async () => {
-    const result = await checkLinearizable(concurrentWrites(8), register(), { rssBytesMax: 1 });
+    // The resident set is first sampled 50 ms in (a /proc read costs more than a small check),
+    // so the history must keep the search busy for longer than that.
+    const result = await checkLinearizable(concurrentWrites(18), register(), { rssBytesMax: 1 });
     expect(result.valid).toBe('unknown');
     expect(result.unknownReason).toMatch(/memory: resident set/);
   });

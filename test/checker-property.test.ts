@@ -55,6 +55,7 @@ function buildHistory(commands: Command[], modelName: ModelName, opsMax: number)
 
 interface BruteOp {
   f: string;
+  key?: string | number;
   input: unknown;
   output: unknown;
   required: boolean;
@@ -68,12 +69,23 @@ interface BruteOp {
  * appear, failed ops never do; an op may go next only once every ok op that returned before
  * its invoke is placed.
  */
-function bruteForce(history: Op[]): boolean {
+type BruteStep = (state: unknown, op: BruteOp) => { legal: boolean; state: unknown };
+
+// registerStep: read/write/cas on one register (Knossos's cas-register on our nil).
+const registerStep: BruteStep = (state, op) => {
+  if (op.f === 'read') return { legal: !op.required || op.output === state, state };
+  if (op.f === 'write') return { legal: true, state: op.input };
+  const [expected, next] = op.input as [unknown, unknown];
+  if (expected === state) return { legal: true, state: next };
+  return { legal: !op.required, state };
+};
+
+function bruteForce(history: Op[], step: BruteStep = registerStep, init: unknown = null): boolean {
   const ops: BruteOp[] = [];
   const open = new Map<number | string, BruteOp>();
   for (const op of history) {
     if (op.type === 'invoke') {
-      const entry: BruteOp = { f: op.f, input: op.value, output: undefined, required: false, invoke: op.index, complete: Infinity };
+      const entry: BruteOp = { f: op.f, key: op.key, input: op.value, output: undefined, required: false, invoke: op.index, complete: Infinity };
       open.set(op.process, entry);
       ops.push(entry);
       continue;
@@ -88,13 +100,6 @@ function bruteForce(history: Op[]): boolean {
       ops.splice(ops.indexOf(entry), 1);
     }
   }
-  const step = (state: unknown, op: BruteOp): { legal: boolean; state: unknown } => {
-    if (op.f === 'read') return { legal: !op.required || op.output === state, state };
-    if (op.f === 'write') return { legal: true, state: op.input };
-    const [expected, next] = op.input as [unknown, unknown];
-    if (expected === state) return { legal: true, state: next };
-    return { legal: !op.required, state };
-  };
   const placed = new Array<boolean>(ops.length).fill(false);
   const search = (state: unknown, remainingRequired: number): boolean => {
     if (remainingRequired === 0) return true;
@@ -111,7 +116,7 @@ function bruteForce(history: Op[]): boolean {
     }
     return false;
   };
-  return search(null, ops.filter((op) => op.required).length);
+  return search(init, ops.filter((op) => op.required).length);
 }
 
 const command = fc.record({
@@ -123,24 +128,38 @@ const command = fc.record({
   outcome: fc.nat(9),
 });
 
+/**
+ * expectAgreement checks random histories with the model and with the brute-force oracle,
+ * and insists that both verdicts come up often, or the agreement would mean little.
+ */
+async function expectAgreement<C>(
+  commands: fc.Arbitrary<C[]>,
+  build: (commands: C[]) => Op[],
+  oracle: (history: Op[]) => boolean,
+  modelName: string,
+  seed: number,
+): Promise<void> {
+  const verdicts = { valid: 0, invalid: 0 };
+  await fc.assert(
+    fc.asyncProperty(commands, async (drawn) => {
+      const history = build(drawn);
+      const expected = oracle(history);
+      const result = await checkLinearizable(history, getModel(modelName), { timeoutMs: 5_000 });
+      verdicts[expected ? 'valid' : 'invalid']++;
+      expect(result.valid).toBe(expected);
+      if (!expected) expect(result.failures).toHaveLength(1);
+    }),
+    { numRuns: 2_000, seed },
+  );
+  expect(verdicts.valid).toBeGreaterThan(200);
+  expect(verdicts.invalid).toBeGreaterThan(200);
+}
+
 describe('linearizability search vs brute force', () => {
   for (const modelName of ['register', 'cas-register'] as const) {
     it(`agrees on random ${modelName} histories`, async () => {
-      const verdicts = { valid: 0, invalid: 0 };
-      await fc.assert(
-        fc.asyncProperty(fc.array(command, { maxLength: 24 }), async (commands) => {
-          const history = buildHistory(commands, modelName, 8);
-          const expected = bruteForce(history);
-          const result = await checkLinearizable(history, getModel(modelName), { timeoutMs: 5_000 });
-          verdicts[expected ? 'valid' : 'invalid']++;
-          expect(result.valid).toBe(expected);
-          if (!expected) expect(result.failures).toHaveLength(1);
-        }),
-        { numRuns: 2_000, seed: 20261122 },
-      );
-      // The generator must exercise both verdicts, or the agreement means little.
-      expect(verdicts.valid).toBeGreaterThan(200);
-      expect(verdicts.invalid).toBeGreaterThan(200);
+      const build = (commands: Command[]) => buildHistory(commands, modelName, 8);
+      await expectAgreement(fc.array(command, { maxLength: 24 }), build, (h) => bruteForce(h), modelName, 20261122);
     });
   }
 });
@@ -184,4 +203,85 @@ describe('P-compositionality', () => {
     expect(verdicts.valid).toBeGreaterThan(100);
     expect(verdicts.invalid).toBeGreaterThan(100);
   });
+});
+
+// kvStep: get/put/append on a map of strings, every key starting at "" (Porcupine's kv).
+const kvStep: BruteStep = (state, op) => {
+  const map = state as ReadonlyMap<unknown, string>;
+  const value = map.get(op.key) ?? '';
+  if (op.f === 'get') return { legal: !op.required || op.output === value, state };
+  const next = new Map(map);
+  next.set(op.key, op.f === 'put' ? String(op.input) : value + String(op.input));
+  return { legal: true, state: next };
+};
+
+// kvCrashCommand drives a concurrent kv run with info (crashed) puts and appends.
+const kvCrashCommand = fc.record({
+  invoke: fc.boolean(),
+  process: fc.nat(3),
+  f: fc.nat(5),
+  key: fc.nat(1),
+  v: fc.nat(2),
+  outcome: fc.nat(9),
+  noise: fc.nat(9),
+});
+type KvCrashCommand = typeof kvCrashCommand extends fc.Arbitrary<infer T> ? T : never;
+
+/**
+ * buildKvCrashHistory simulates a store whose writes take effect at completion (info ones
+ * half the time): gets mostly return the simulated value, long strings of appends included,
+ * and sometimes a near miss of it (last letter dropped, doubled or swapped), so both verdicts
+ * come up and a wrong prune on a long value would show.
+ */
+function buildKvCrashHistory(commands: KvCrashCommand[], opsMax: number): Op[] {
+  const history: Op[] = [];
+  const processes = [0, 1, 2, 3];
+  const pending = new Map<number, Op>();
+  const actual = new Map<unknown, string>();
+  let invokes = 0;
+  for (const c of commands) {
+    const slot = c.process % processes.length;
+    const process = processes[slot];
+    const open = pending.get(process);
+    if (open === undefined) {
+      if (!c.invoke || invokes >= opsMax) continue;
+      // Appends are the common op, as in the Porcupine data; puts reset a key now and then.
+      const f = ['get', 'append', 'append', 'append', 'put', 'get'][c.f];
+      // Each append adds its own letter, so a near miss is usually a real anomaly.
+      const value = f === 'get' ? null : f === 'put' ? ['x', '', 'ab'][c.v] : String.fromCharCode(97 + invokes);
+      const op: Op = { index: history.length, type: 'invoke', process, f, key: `k${c.key}`, value };
+      history.push(op);
+      pending.set(process, op);
+      invokes++;
+      continue;
+    }
+    const type: OpType = c.outcome < 7 ? 'ok' : c.outcome < 8 ? 'fail' : 'info';
+    const now = actual.get(open.key) ?? '';
+    let value = open.value;
+    if (open.f === 'get') value = type === 'ok' ? nearMiss(now, c.noise) : null;
+    else if (type === 'ok' || (type === 'info' && c.noise % 2 === 0)) {
+      actual.set(open.key, open.f === 'put' ? String(open.value) : now + String(open.value));
+    }
+    history.push({ index: history.length, type, process, f: open.f, key: open.key, value });
+    pending.delete(process);
+    if (type === 'info') processes[slot] = process + 4;
+  }
+  return history;
+}
+
+function nearMiss(text: string, noise: number): string {
+  if (noise === 1) return text.slice(0, -1);
+  if (noise === 2) return text + text.slice(-1);
+  if (noise === 3 && text.length >= 2) return text.slice(0, -2) + text.slice(-1) + text.slice(-2, -1);
+  return text;
+}
+
+describe('kv models vs brute force (the append pruning must never change a verdict)', () => {
+  for (const modelName of ['kv', 'kv-unpartitioned'] as const) {
+    it(`agrees on random concurrent ${modelName} histories with puts and crashed ops`, async () => {
+      const commands = fc.array(kvCrashCommand, { minLength: 12, maxLength: 40, size: 'max' });
+      const build = (drawn: KvCrashCommand[]) => buildKvCrashHistory(drawn, 10);
+      await expectAgreement(commands, build, (h) => bruteForce(h, kvStep, new Map()), modelName, 20261201);
+    });
+  }
 });

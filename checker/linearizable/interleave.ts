@@ -80,10 +80,12 @@ export function runInterleaved(partitions: Operation[][], model: Model, opts: In
 /** Limits watches the deadline (every slice) and the resident memory (sampled: a /proc read). */
 class Limits {
   private readonly opts: InterleaveOptions;
-  private rssCheckedMs = -Infinity;
+  private rssCheckedMs: number;
 
   constructor(opts: InterleaveOptions) {
     this.opts = opts;
+    // The first sample waits RSS_CHECK_MS: a short check never pays for the /proc read.
+    this.rssCheckedMs = opts.now();
   }
 
   /** reached names the exhausted limit, or is undefined while the search may go on. */

@@ -30,6 +30,8 @@ const NO_ENTRY = -1; // the end of the entry list; no match; no legal read found
 const ILLEGAL = -1; // a transition's target: the op cannot follow in this state
 const STATES_FULL = -2; // the state table reached STATES_MAX: the search ends unknown
 const STATES_AT_DEPTH_MAX = 8;
+/** READS_WATCHED_MAX bounds the reads unreachableRead asks the model about per node. */
+const READS_WATCHED_MAX = 4;
 /** STATES_MAX keeps the intern table under V8's Map size limit (2^24); beyond it: unknown. */
 const STATES_MAX = 1 << 23;
 
@@ -46,7 +48,8 @@ export class LinearizationSearch {
   /** states[id] is the state interned under id (models without stateId only). */
   private readonly states: unknown[] = [];
   private readonly stateIds = new Map<string, number>();
-  private readonly transitions = new TransitionMemo();
+  /** transitions memoises model steps; created on first use (models without stateId only). */
+  private transitions: TransitionMemo | null = null;
   private readonly next: Int32Array;
   private readonly prev: Int32Array;
   private readonly entryOp: Int32Array;
@@ -66,6 +69,10 @@ export class LinearizationSearch {
   private readonly stackForced: Uint8Array;
   /** readOnly[op] is 1 when the model says the op never changes state. */
   private readonly readOnly: Uint8Array;
+  /** watched[op] is 1 for an ok read the model can judge with readReachable (see unreachableRead). */
+  private readonly watched: Uint8Array;
+  /** resetting[op] is 1 for an op that does not grow the state (model.grows false). */
+  private readonly resetting: Uint8Array;
   private depth = 0;
   private entry: number;
   private stateId: number;
@@ -78,26 +85,37 @@ export class LinearizationSearch {
   private deepest: DeepestPoint | null = null;
 
   constructor(ops: Operation[], model: Model, budget: MemoryBudget) {
-    this.ops = [...ops].sort((a, b) => a.invokeIndex - b.invokeIndex);
+    this.ops = inInvokeOrder(ops) ? ops : [...ops].sort((a, b) => a.invokeIndex - b.invokeIndex);
     this.model = model;
     const n = this.ops.length;
     let entries = 0;
     for (const op of this.ops) entries += op.outcome === 'ok' ? 2 : 1;
     this.head = entries;
-    this.next = new Int32Array(entries + 1);
-    this.prev = new Int32Array(entries + 1);
-    this.entryOp = new Int32Array(entries);
-    this.kind = new Uint8Array(entries);
-    this.match = new Int32Array(entries).fill(NO_ENTRY);
+    // One buffer for every typed array: a small partition costs one allocation, not twelve.
+    const words = Math.max(1, Math.ceil(n / 32));
+    const slab = new Slab(4 * (2 * (entries + 1) + 2 * entries + 2 * n + words) + entries + 4 * n);
+    this.next = slab.int32(entries + 1);
+    this.prev = slab.int32(entries + 1);
+    this.entryOp = slab.int32(entries);
+    this.match = slab.int32(entries).fill(NO_ENTRY);
+    this.stackEntry = slab.int32(n);
+    this.stackState = slab.int32(n);
+    this.bits = slab.uint32(words);
+    this.kind = slab.uint8(entries);
+    this.stackForced = slab.uint8(n);
+    this.readOnly = slab.uint8(n);
+    this.watched = slab.uint8(n);
+    this.resetting = slab.uint8(n);
     this.zobrist = zobristTable(n);
-    this.bits = new Uint32Array(Math.max(1, Math.ceil(n / 32)));
-    this.visited = new VisitedSet(this.bits.length, budget);
-    this.stackEntry = new Int32Array(n);
-    this.stackState = new Int32Array(n);
+    this.visited = new VisitedSet(words, budget);
     this.stackStateObject = new Array<unknown>(n).fill(undefined);
-    this.stackForced = new Uint8Array(n);
-    this.readOnly = new Uint8Array(n);
     if (model.readOnly) for (let i = 0; i < n; i++) this.readOnly[i] = model.readOnly(this.ops[i]) ? 1 : 0;
+    if (model.grows && model.readReachable) {
+      for (let i = 0; i < n; i++) {
+        this.watched[i] = this.readOnly[i] === 1 && this.ops[i].outcome === 'ok' ? 1 : 0;
+        this.resetting[i] = model.grows(this.ops[i]) ? 0 : 1;
+      }
+    }
     this.okRemaining = this.buildEntries();
     this.entry = AT_NEW_NODE;
     this.state = model.init();
@@ -113,8 +131,15 @@ export class LinearizationSearch {
     let { entry, stateId, state, hash, depth, okRemaining } = this;
     let stepsLeft = stepBudget;
     let status: SearchStatus = 'running';
+    // blocked is the read that made the current node dead early (unreachableRead), else NO_ENTRY.
+    let blocked = NO_ENTRY;
     while (stepsLeft-- > 0) {
       let forced = false;
+      // A node reached by a forced read has its parent's state, and the parent passed this test.
+      if (entry === AT_NEW_NODE && (depth === 0 || stackForced[depth - 1] === 0)) {
+        blocked = this.unreachableRead(state);
+        if (blocked >= 0) entry = NODE_DEAD;
+      }
       if (entry === AT_NEW_NODE) {
         const read = this.findLegalRead(stateId, state);
         if (read === STATES_FULL) {
@@ -164,7 +189,8 @@ export class LinearizationSearch {
         continue;
       }
       // A dead node: the first return entry's op cannot be linearized next, or a forced child failed.
-      if (this.deepest === null || depth >= this.deepest.prefix.length) this.noteDeadEnd(stateId, state, depth);
+      if (this.deepest === null || depth >= this.deepest.prefix.length) this.noteDeadEnd(stateId, state, depth, blocked);
+      blocked = NO_ENTRY;
       if (depth === 0) {
         status = 'illegal';
         break;
@@ -216,6 +242,30 @@ export class LinearizationSearch {
     return NO_ENTRY;
   }
 
+  /**
+   * unreachableRead walks the remaining entries in real-time order up to the first call of an
+   * op that does not grow the state. Every ok read returning before it must be linearized
+   * before any such op, so only growing ops can come between this node and that read: if the
+   * model says the read is unreachable from `state`, the node is dead. Returns that read, or
+   * NO_ENTRY. Only the first READS_WATCHED_MAX reads are asked, which bounds the cost per node.
+   */
+  private unreachableRead(state: unknown): number {
+    const { next, kind, entryOp, watched, resetting, model } = this;
+    if (model.readReachable === undefined) return NO_ENTRY;
+    let asked = 0;
+    for (let e = next[this.head]; e !== NO_ENTRY; e = next[e]) {
+      const op = entryOp[e];
+      if (kind[e] !== KIND_RETURN) {
+        if (resetting[op] === 1) return NO_ENTRY;
+        continue;
+      }
+      if (watched[op] === 0) continue;
+      if (!model.readReachable(state, this.ops[op])) return op;
+      if (++asked >= READS_WATCHED_MAX) return NO_ENTRY;
+    }
+    return NO_ENTRY;
+  }
+
   /** deepestPoint is the furthest the search got (meaningful once run() returned 'illegal'). */
   deepestPoint(): DeepestPoint | null {
     return this.deepest;
@@ -226,7 +276,8 @@ export class LinearizationSearch {
     return this.visited.size;
   }
 
-  private noteDeadEnd(stateId: number, state: unknown, depth: number): void {
+  /** noteDeadEnd records a dead node; `blockedRead` is the read unreachableRead gave, or NO_ENTRY. */
+  private noteDeadEnd(stateId: number, state: unknown, depth: number, blockedRead: number): void {
     const best = this.deepest;
     if (best !== null && depth === best.prefix.length) {
       if (best.statesAtDepth.length < STATES_AT_DEPTH_MAX && !best.stateIdsAtDepth.includes(stateId)) {
@@ -247,7 +298,7 @@ export class LinearizationSearch {
     this.deepest = {
       prefix,
       statesAfter,
-      blockedOp: this.entryOp[blocked],
+      blockedOp: blockedRead >= 0 ? blockedRead : this.entryOp[blocked],
       statesAtDepth: [state],
       stateIdsAtDepth: [stateId],
     };
@@ -266,6 +317,7 @@ export class LinearizationSearch {
       this.targetState = result.state;
       return model.stateId(result.state);
     }
+    this.transitions ??= new TransitionMemo();
     const known = this.transitions.get(stateId, op);
     if (known >= 0) this.targetState = this.states[known];
     if (known !== NOT_MEMOISED) return known;
@@ -351,16 +403,57 @@ export class LinearizationSearch {
   }
 }
 
-/** zobristTable gives each op a fixed pseudo-random 32-bit word (seeded splitmix32: every run hashes alike). */
+function inInvokeOrder(ops: Operation[]): boolean {
+  for (let i = 1; i < ops.length; i++) if (ops[i - 1].invokeIndex > ops[i].invokeIndex) return false;
+  return true;
+}
+
+/** Slab cuts typed arrays out of one zeroed buffer (32-bit arrays first, so all stay aligned). */
+class Slab {
+  private readonly buffer: ArrayBuffer;
+  private offset = 0;
+
+  constructor(bytes: number) {
+    this.buffer = new ArrayBuffer(bytes);
+  }
+
+  int32(length: number): Int32Array {
+    const array = new Int32Array(this.buffer, this.offset, length);
+    this.offset += 4 * length;
+    return array;
+  }
+
+  uint32(length: number): Uint32Array {
+    const array = new Uint32Array(this.buffer, this.offset, length);
+    this.offset += 4 * length;
+    return array;
+  }
+
+  uint8(length: number): Uint8Array {
+    const array = new Uint8Array(this.buffer, this.offset, length);
+    this.offset += length;
+    return array;
+  }
+}
+
+// ZOBRIST is one growing table shared by every search: entry i never changes once made.
+let ZOBRIST = new Int32Array(0);
+
+/**
+ * zobristTable gives each op a fixed pseudo-random 32-bit word (seeded splitmix32: every run
+ * hashes alike). The table returned may be longer than n.
+ */
 function zobristTable(n: number): Int32Array {
-  const table = new Int32Array(n);
+  if (ZOBRIST.length >= n) return ZOBRIST;
+  const table = new Int32Array(Math.max(n, 2 * ZOBRIST.length, 1024));
   let seed = 0x2545f491;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < table.length; i++) {
     seed = (seed + 0x9e3779b9) | 0;
     let z = seed;
     z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
     z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
     table[i] = z ^ (z >>> 16);
   }
+  ZOBRIST = table;
   return table;
 }

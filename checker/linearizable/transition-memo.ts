@@ -18,7 +18,7 @@ export class TransitionMemo {
   private size = 0;
 
   constructor() {
-    this.reset(1 << 10);
+    this.reset(1 << 6);
   }
 
   /** get returns the memoised target (a state id, or -1 for illegal), or NOT_MEMOISED when (stateId, op) is not known. */

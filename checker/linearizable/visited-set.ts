@@ -7,7 +7,8 @@ export interface MemoryBudget {
 }
 
 const CHUNK_WORDS = 1 << 20; // 4 MiB per arena chunk: growth never copies old entries.
-const FIRST_CHUNK_WORDS = 1 << 12;
+const FIRST_CHUNK_WORDS = 1 << 8;
+const BUCKETS_FIRST = 64;
 const HEADER_WORDS = 3; // h1, stateId, next entry in bucket (-1 ends).
 
 /**
@@ -33,8 +34,8 @@ export class VisitedSet {
     this.entriesPerChunk = Math.floor(CHUNK_WORDS / this.entryWords);
     if (this.entriesPerChunk < 1) throw new Error(`partition too large for the visited set (${bitWords} words)`);
     this.budget = budget;
-    this.buckets = new Int32Array(256).fill(-1);
-    this.mask = 255;
+    this.buckets = new Int32Array(BUCKETS_FIRST).fill(-1);
+    this.mask = BUCKETS_FIRST - 1;
     budget.bytesUsed += this.buckets.byteLength;
   }
 
@@ -64,7 +65,7 @@ export class VisitedSet {
     chunk[base] = h1;
     chunk[base + 1] = stateId;
     chunk[base + 2] = this.buckets[bucket];
-    chunk.set(bits.subarray(0, words), base + HEADER_WORDS);
+    for (let w = 0; w < words; w++) chunk[base + HEADER_WORDS + w] = bits[w];
     this.buckets[bucket] = e;
     if (this.size > this.buckets.length) this.grow();
     return true;

@@ -71,6 +71,9 @@ export function kvUnpartitionedModel(init: unknown = ''): Model<KvMapState> {
       throw unknownFunction('kv-unpartitioned', op, KV_FS);
     },
     readOnly: (op) => op.f === 'get',
+    // As in kv: until a put, a key's value only grows by appends.
+    grows: (op) => op.f !== 'put',
+    readReachable: (state, read) => interner.mayPrefix(byId[state.ids[slotOf(read)] ?? 0], kvText(read.output)),
     stateKey: (state) => state.key,
     describeOperation: describeKvOp,
     describeState(state) {

@@ -42,6 +42,9 @@ export function kvModel(init: unknown = ''): Model<InternedText> {
       throw unknownFunction('kv', op, KV_FS);
     },
     readOnly: (op) => op.f === 'get',
+    // Without a put, the value only grows by appends: a get can only see an extension of it.
+    grows: (op) => op.f !== 'put',
+    readReachable: (state, read) => texts.mayPrefix(state, kvText(read.output)),
     stateKey: (state) => String(state.id),
     stateId: (state) => state.id,
     partition: partitionByKey,

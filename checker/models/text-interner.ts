@@ -72,6 +72,7 @@ export class TextInterner {
   // 256 maps, so the number of texts is not capped by V8's Map size limit (2^24 entries).
   private readonly buckets = Array.from({ length: 256 }, () => new Map<number, InternedText[]>());
   private readonly hashes = new Map<string, { hash: number; power: number }>();
+  private readonly prefixHashes = new Map<string, Int32Array>();
   private count = 0;
 
   /** of interns a whole text. */
@@ -103,6 +104,28 @@ export class TextInterner {
     if (interned.length !== text.length) return false;
     if (this.hashOf(text).hash !== interned.hash) return false;
     return interned.text === text;
+  }
+
+  /**
+   * mayPrefix tells whether `interned` can be a prefix of `text`. False is exact (a longer
+   * text, or a different hash of text's prefix of that length); true may rarely be wrong,
+   * so callers only prune on false.
+   */
+  mayPrefix(interned: InternedText, text: string): boolean {
+    if (interned.length > text.length) return false;
+    if (interned.length === 0) return true;
+    return this.prefixHashesOf(text)[interned.length] === interned.hash;
+  }
+
+  // prefixHashesOf caches, per op value, the hash of each of its prefixes (index = length).
+  private prefixHashesOf(text: string): Int32Array {
+    let known = this.prefixHashes.get(text);
+    if (known === undefined) {
+      known = new Int32Array(text.length + 1);
+      for (let i = 0; i < text.length; i++) known[i + 1] = (Math.imul(known[i], BASE) + text.charCodeAt(i)) | 0;
+      this.prefixHashes.set(text, known);
+    }
+    return known;
   }
 
   private bucket(hash: number): InternedText[] {

@@ -63,4 +63,16 @@ export interface Model<S = unknown> {
   partition?(ops: Operation[]): Operation[][];
   describeOperation?(op: Operation): string;
   describeState?(state: S): string;
+  /**
+   * checkInput says what an op breaks when this model cannot step it (an unknown f, a cas value
+   * that is not a pair); undefined when it can. Every op is checked before the search starts,
+   * so bad input is reported against its line instead of crashing the search.
+   */
+  checkInput?(op: Operation): InputProblem | undefined;
+}
+
+/** InputProblem: what a model expected of an op's input, and what it got. */
+export interface InputProblem {
+  expected: string;
+  got: string;
 }

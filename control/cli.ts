@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT_BAD_INPUT, EXIT_UNKNOWN, UsageError } from './exit-codes.ts';
 import { registerCheckCommand } from './commands/check.ts';
+import { isFsError, OutputError } from './files.ts';
 import { registerCleanCommand } from './commands/clean.ts';
 import { registerReportCommand } from './commands/report.ts';
 import { registerServeCommand } from './commands/serve.ts';
@@ -43,6 +44,11 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof UsageError || isHistoryParseError(error)) {
       process.stderr.write(`splitbrain: ${(error as Error).message}\n`);
       return EXIT_BAD_INPUT;
+    }
+    if (error instanceof OutputError || isFsError(error)) {
+      // The OS said no (a full disk, a vanished directory): one line, the work's result is unknown.
+      process.stderr.write(`splitbrain: ${error.message}\n`);
+      return EXIT_UNKNOWN;
     }
     process.stderr.write(`splitbrain: crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     return EXIT_UNKNOWN;

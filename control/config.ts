@@ -6,12 +6,13 @@ import { z } from 'zod';
 import { allNodeIds } from '../cluster/node-ids.ts';
 import { loadScheduleFile } from '../nemesis/schedule-file.ts';
 import { FAULT_KINDS, type FaultKind } from '../nemesis/types.ts';
-import { bugError, PROTOCOL_NAMES } from '../rsm/protocols.ts';
+import { bugError, REPLICA_PROTOCOL_NAMES } from '../rsm/protocols.ts';
 import { READ_MODES } from '../rsm/raft/options.ts';
 import type { ReadMode } from '../rsm/raft/types.ts';
 import { WORKLOAD_NAMES } from '../workloads/index.ts';
 import { canonicalModel, CONSISTENCY_MODEL_NAMES } from '../checker/elle/index.ts';
 import { UsageError } from './exit-codes.ts';
+import { isTestName, TEST_NAME_EXPECTED } from './store.ts';
 
 /** CLUSTER_KINDS: `local` runs real node processes, `docker` containers; `fake` is in memory (tests of the runner). */
 export const CLUSTER_KINDS = ['local', 'docker', 'fake'] as const;
@@ -108,8 +109,8 @@ interface OptionSpec {
 }
 
 const OPTION_SPECS: readonly OptionSpec[] = [
-  { name: 'name', field: 'name', schema: z.string().regex(/^[A-Za-z0-9._+-]{1,100}$/), expected: 'a name of letters, digits and ._+- (at most 100)', description: 'test name in the store (default <db>-<workload>-<nemesis>)' },
-  { name: 'db', field: 'db', schema: z.enum(PROTOCOL_NAMES as [string, ...string[]]), expected: `one of ${PROTOCOL_NAMES.join(', ')}`, description: 'replication protocol under test (default raft)' },
+  { name: 'name', field: 'name', schema: z.string().refine(isTestName), expected: TEST_NAME_EXPECTED, description: 'test name in the store (default <db>-<workload>-<nemesis>)' },
+  { name: 'db', field: 'db', schema: z.enum(REPLICA_PROTOCOL_NAMES as [string, ...string[]]), expected: `one of ${REPLICA_PROTOCOL_NAMES.join(', ')} (viewserver is a role of viewservice, which starts it)`, description: 'replication protocol under test (default raft)' },
   { name: 'workload', field: 'workload', schema: z.enum(WORKLOAD_NAMES as [string, ...string[]]), expected: `one of ${WORKLOAD_NAMES.join(', ')}`, description: 'workload (default register)' },
   { name: 'nemesis', field: 'nemesis', schema: z.preprocess(toList, z.array(z.enum(FAULT_KINDS as unknown as [FaultKind, ...FaultKind[]]))), expected: `a comma-separated list of ${FAULT_KINDS.join(', ')}, or none`, description: 'faults to combine, e.g. partition,kill (default partition)' },
   { name: 'nemesis-interval', field: 'nemesisIntervalS', schema: number(0.01, 86_400, false), expected: 'a number of seconds in [0.01, 86400]', description: 'mean seconds between nemesis ops of each kind (default 5)' },

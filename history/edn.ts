@@ -12,7 +12,7 @@
 //   stringified and collection keys are JSON-stringified; a repeated key keeps the last value;
 // - `#_ form` is discarded; any tagged literal (`#inst "…"`, `#uuid "…"`,
 //   `#jepsen.history.Op{…}`) → its inner value.
-import { readChunks } from './lines.ts';
+import { openText, type TextInput } from './lines.ts';
 import { EdnLexer, type EdnOpen, type EdnToken, type EdnValue } from './edn-lexer.ts';
 
 export type { EdnValue } from './edn-lexer.ts';
@@ -208,14 +208,15 @@ export function parseEdn(text: string, file = '<string>', opts: EdnReaderOptions
 }
 
 /**
- * readEdnForms yields the top-level forms of an EDN file (or, with streamTopLevelSeq, the
+ * readEdnForms yields the top-level forms of an EDN file or stream (or, with streamTopLevelSeq, the
  * elements of a top-level vector) as the file streams in.
  */
 export async function* readEdnForms(
-  path: string, opts: EdnReaderOptions = {},
+  input: TextInput, opts: EdnReaderOptions = {},
 ): AsyncGenerator<EdnItem> {
-  const reader = new EdnReader(path, opts);
-  for await (const chunk of readChunks(path)) {
+  const source = openText(input);
+  const reader = new EdnReader(source.name, opts);
+  for await (const chunk of source.chunks) {
     yield* reader.push(chunk);
   }
   yield* reader.end();

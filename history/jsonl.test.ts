@@ -191,3 +191,18 @@ describe('JSONL at scale', () => {
     expect((await collect({ [Symbol.asyncIterator]: () => ops })).map((op) => op.index)).toEqual([2]);
   });
 });
+
+describe('HistoryWriter on a full disk', () => {
+  it('reports the failed write at once through onFailure, from the timer too, and refuses later appends', async () => {
+    // /dev/full fails every write with ENOSPC: a disk that is full from the first byte.
+    const failures: unknown[] = [];
+    const writer = await HistoryWriter.open('/dev/full', { onFailure: (e) => failures.push(e), flushIntervalMs: 5 });
+    writer.append(opAt(0));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(failures).toHaveLength(1);
+    expect((failures[0] as NodeJS.ErrnoException).code).toBe('ENOSPC');
+    expect(() => writer.append(opAt(1))).toThrow(/ENOSPC/);
+    await expect(writer.close()).rejects.toThrow(/ENOSPC/);
+    expect(failures).toHaveLength(1);
+  });
+});

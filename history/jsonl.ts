@@ -1,9 +1,11 @@
 // history/jsonl.ts — read and write history.jsonl, one op per line, streamed both ways.
-import { close as closeCb, fsync as fsyncCb, open as openCb, writeSync } from 'node:fs';
+import { close as closeCb, fstatSync, fsync as fsyncCb, ftruncateSync, open as openCb, statSync, writeSync } from 'node:fs';
 import { open as openFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { HistoryParseError } from './errors.ts';
 import { CanonicalOpScanner } from './jsonl-scan.ts';
+import { checkJsonDepth } from './limits.ts';
+import { isStdinPath, openText, readLines, type TextInput } from './lines.ts';
 import { opFromRecord } from './op-record.ts';
 import { isOpType, type Op } from './op.ts';
 
@@ -19,10 +21,25 @@ const CR = 0x0d;
 /**
  * readJsonlOps streams and validates the ops of a JSONL history (see op-record.ts for the
  * rules). Blank lines are skipped; anything else that is not a valid op, including a torn last
- * line, is a HistoryParseError. An op without "index" gets its position in the file.
+ * line or one nested deeper than VALUE_DEPTH_MAX, is a HistoryParseError. An op without
+ * "index" gets its position in the file. `lines`, when given, receives each op's line number.
  */
-export async function* readJsonlOps(path: string): AsyncGenerator<Op> {
-  for await (const batch of readJsonlBatches(path)) yield* batch;
+export async function* readJsonlOps(input: TextInput, lines?: number[]): AsyncGenerator<Op> {
+  if (isRegularFile(input)) {
+    for await (const batch of readJsonlBatches(input, lines)) yield* batch;
+    return;
+  }
+  yield* readJsonlText(input, lines);
+}
+
+/** isRegularFile: a path to a regular file, which may be opened again (unlike a pipe or stdin). */
+export function isRegularFile(input: TextInput): input is string {
+  if (typeof input !== 'string' || isStdinPath(input)) return false;
+  try {
+    return statSync(input).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -31,9 +48,9 @@ export async function* readJsonlOps(path: string): AsyncGenerator<Op> {
  * readline; a leading BOM is skipped. Lines in the canonical shape serializeOp writes are read
  * from the bytes (jsonl-scan.ts); any other line goes through JSON.parse and opFromRecord.
  */
-export async function* readJsonlBatches(path: string): AsyncGenerator<Op[]> {
+export async function* readJsonlBatches(path: string, lines?: number[]): AsyncGenerator<Op[]> {
   const file = await openFile(path, 'r');
-  const reader = new JsonlChunkReader(path);
+  const reader = new JsonlChunkReader(path, lines);
   try {
     let buffer = Buffer.allocUnsafe(CHUNK_BYTES);
     let filled = 0;
@@ -68,7 +85,7 @@ class JsonlChunkReader {
   private count = 0;
   private first = true;
 
-  constructor(private readonly path: string) {}
+  constructor(private readonly path: string, private readonly lineNumbers?: number[]) {}
 
   /** lines parses bytes[0, end): whole lines, the last one unterminated only at the end of file. */
   lines(bytes: Buffer, end: number, atEof: boolean): Op[] {
@@ -88,6 +105,7 @@ class JsonlChunkReader {
       const op = stop > start ? this.scanner.scan(bytes, start, stop) : undefined;
       if (op !== undefined) {
         ops.push(op);
+        this.lineNumbers?.push(this.line);
         this.count += 1;
       } else if (stop > start) {
         this.general(bytes.toString('utf8', start, stop), ops);
@@ -104,18 +122,37 @@ class JsonlChunkReader {
     for (const text of pieces) {
       this.line += 1;
       if (text.trim().length === 0) continue;
-      let record: unknown;
-      try {
-        record = JSON.parse(text);
-      } catch {
-        const shown = text.length > 80 ? `${text.slice(0, 80)}...` : text;
-        const expected = 'a JSON object (one op per line)';
-        throw new HistoryParseError(this.path, this.line, expected, JSON.stringify(shown));
-      }
-      ops.push(opFromRecord(record, { file: this.path, line: this.line, indexDefault: this.count, syntax: 'json' }));
+      ops.push(parseJsonlLine(text, this.path, this.line, this.count));
+      this.lineNumbers?.push(this.line);
       this.count += 1;
     }
   }
+}
+
+// readJsonlText reads a history that can be read only once (stdin, a pipe, a FIFO, a sniffed source).
+async function* readJsonlText(input: TextInput, lines?: number[]): AsyncGenerator<Op> {
+  const source = openText(input);
+  let count = 0;
+  for await (const { text, line } of readLines(source)) {
+    if (text.trim().length === 0) continue;
+    const op = parseJsonlLine(text, source.name, line, count);
+    lines?.push(line);
+    yield op;
+    count += 1;
+  }
+}
+
+/** parseJsonlLine reads one non-blank line: depth-bounded JSON, then a validated op. */
+function parseJsonlLine(text: string, file: string, line: number, indexDefault: number): Op {
+  checkJsonDepth(text, file, line);
+  let record: unknown;
+  try {
+    record = JSON.parse(text);
+  } catch {
+    const shown = text.length > 80 ? `${text.slice(0, 80)}...` : text;
+    throw new HistoryParseError(file, line, 'a JSON object (one op per line)', JSON.stringify(shown));
+  }
+  return opFromRecord(record, { file, line, indexDefault, syntax: 'json' });
 }
 
 /** serializeOp renders one op as its JSONL line (no newline), fields in the canonical order. */
@@ -137,6 +174,8 @@ export interface HistoryWriterOptions {
   flushIntervalMs?: number;
   /** bufferBytesMax: flush at once when this much is buffered (also bounds a sync burst). */
   bufferBytesMax?: number;
+  /** onFailure is called once, as soon as a write fails (a full disk), even inside the timer. */
+  onFailure?: (error: unknown) => void;
 }
 
 /**
@@ -147,8 +186,10 @@ export interface HistoryWriterOptions {
  * (barring a crash inside the write itself). Writes are synchronous so the order on disk is
  * exactly the append order and no flush can interleave with another. A write error in the
  * timer's flush is kept and thrown by the next append, flush or close (never lost, never an
- * uncaught exception inside a timer). Until close, a process 'exit' hook flushes what is
- * buffered, so process.exit() or an uncaught exception still leaves every appended line.
+ * uncaught exception inside a timer), and reported at once to `onFailure`. A failed write is
+ * cut back to its last whole line, so the file stays a checkable prefix. Until close, a process
+ * 'exit' hook flushes what is buffered, so process.exit() or an uncaught exception still leaves
+ * every appended line.
  */
 export class HistoryWriter {
   private chunks: string[] = [];
@@ -156,15 +197,19 @@ export class HistoryWriter {
   private timer: NodeJS.Timeout | undefined;
   private fd: number | undefined;
   private appended = 0;
+  /** fileBytes: bytes on disk, always ending with a whole line. */
+  private fileBytes = 0;
   private failure: unknown;
   private readonly onExit = (): void => this.flushKeepingFailure();
   private readonly flushIntervalMs: number;
   private readonly bufferBytesMax: number;
+  private readonly onFailure: ((error: unknown) => void) | undefined;
 
   private constructor(readonly path: string, fd: number, opts: HistoryWriterOptions) {
     this.fd = fd;
     this.flushIntervalMs = opts.flushIntervalMs ?? 20;
     this.bufferBytesMax = opts.bufferBytesMax ?? 1 << 20;
+    this.onFailure = opts.onFailure;
     if (!(this.flushIntervalMs > 0)) throw new Error('HistoryWriter: flushIntervalMs must be > 0');
     if (!(this.bufferBytesMax > 0)) throw new Error('HistoryWriter: bufferBytesMax must be > 0');
     process.on('exit', this.onExit);
@@ -173,7 +218,9 @@ export class HistoryWriter {
   /** open creates (or truncates; with `append`, extends) the file at `path`. */
   static async open(path: string, opts: HistoryWriterOptions = {}): Promise<HistoryWriter> {
     const fd = await openFd(path, opts.append === true ? 'a' : 'w');
-    return new HistoryWriter(path, fd, opts);
+    const writer = new HistoryWriter(path, fd, opts);
+    if (opts.append === true) writer.fileBytes = fstatSync(fd).size;
+    return writer;
   }
 
   /** count is the number of ops appended so far (flushed or not). */
@@ -210,12 +257,31 @@ export class HistoryWriter {
     this.chunks = [];
     this.bytesBuffered = 0;
     let offset = 0;
-    // Each writeSync writes at least one byte or throws, so this loop ends.
-    while (offset < data.length) {
-      const written = writeSync(this.fd, data, offset, data.length - offset);
-      if (written <= 0) throw new Error(`HistoryWriter: write returned ${written} (${this.path})`);
-      offset += written;
+    try {
+      // Each writeSync writes at least one byte or throws, so this loop ends.
+      while (offset < data.length) {
+        const written = writeSync(this.fd, data, offset, data.length - offset);
+        if (written <= 0) throw new Error(`HistoryWriter: write returned ${written} (${this.path})`);
+        offset += written;
+      }
+    } catch (error) {
+      this.failed(error, data.subarray(0, offset).lastIndexOf(0x0a) + 1);
+      throw error;
     }
+    this.fileBytes += data.length;
+  }
+
+  // failed keeps the first failure, cuts a torn line off the file and reports it once.
+  private failed(error: unknown, wholeBytes: number): void {
+    if (this.failure !== undefined) return;
+    this.failure = error;
+    this.fileBytes += wholeBytes;
+    try {
+      if (this.fd !== undefined) ftruncateSync(this.fd, this.fileBytes);
+    } catch {
+      // Truncating frees space, so it rarely fails; a torn last line is then left for readers to name.
+    }
+    this.onFailure?.(error);
   }
 
   /** close flushes, fsyncs and closes the file; calling it again does nothing. */
@@ -237,8 +303,8 @@ export class HistoryWriter {
   private flushKeepingFailure(): void {
     try {
       this.flush();
-    } catch (e) {
-      this.failure ??= e;
+    } catch {
+      // Kept in this.failure by flush: thrown by the next append, flush or close.
     }
   }
 

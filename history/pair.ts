@@ -2,7 +2,7 @@
 //
 // Jepsen's semantics, for every checker and the report alike:
 // - A process has at most one op in flight; an invoke is closed by that process's next
-//   completion, with the same f. Anything else is a malformed history and an error.
+//   completion, with the same f. Anything else is a malformed history: PairingTracker throws.
 // - `ok`: the op took effect once, between its invoke and its completion. `fail`: it never did.
 //   `info` (and an invoke the history ends before completing, `pending`): it may take effect at
 //   any time after its invoke, or never, so its effect window never closes (end = Infinity).
@@ -12,6 +12,7 @@
 //   data, or a history where only some ops have a time) by `index` for every op, because
 //   nanoseconds and line numbers cannot be compared. The linearizable and Elle searches order by
 //   index, which for a recorded history is the same order.
+import { HistoryInputError } from './errors.ts';
 import type { Op, Operation, Process } from './op.ts';
 
 /** PairOptions tunes which ops count as reads (dropped when their outcome is not ok). */
@@ -40,26 +41,217 @@ export interface PairResult {
 const READ_FS_DEFAULT: readonly string[] = ['read', 'get'];
 
 /**
- * PendingTable maps a process to the slot of its open invoke: an array for the small
- * integer processes clients use, a Map for anything else.
+ * PendingTable maps a process to its open invoke: an array for the small integer processes
+ * clients use, a Map for anything else (pairing a million ops must not hash a million keys).
  */
-class PendingTable {
-  private readonly dense: number[] = [];
-  private readonly sparse = new Map<Process, number>();
+class PendingTable<T> {
+  private readonly dense: (T | undefined)[] = [];
+  private readonly sparse = new Map<Process, T>();
   private static readonly DENSE_MAX = 1 << 20;
 
-  get(process: Process): number {
-    if (typeof process === 'number' && process < PendingTable.DENSE_MAX) return this.dense[process] ?? -1;
-    return this.sparse.get(process) ?? -1;
+  private static isDense(process: Process): process is number {
+    return typeof process === 'number' && Number.isSafeInteger(process) && process >= 0 && process < PendingTable.DENSE_MAX;
   }
 
-  set(process: Process, position: number): void {
-    if (typeof process === 'number' && process < PendingTable.DENSE_MAX) {
-      while (this.dense.length < process) this.dense.push(-1);
-      this.dense[process] = position;
+  get(process: Process): T | undefined {
+    return PendingTable.isDense(process) ? this.dense[process] : this.sparse.get(process);
+  }
+
+  set(process: Process, value: T): void {
+    if (PendingTable.isDense(process)) {
+      while (this.dense.length < process) this.dense.push(undefined);
+      this.dense[process] = value;
     } else {
-      this.sparse.set(process, position);
+      this.sparse.set(process, value);
     }
+  }
+
+  delete(process: Process): void {
+    if (PendingTable.isDense(process)) this.dense[process] = undefined;
+    else this.sparse.delete(process);
+  }
+
+  /** values lists the open entries, in no particular order. */
+  *values(): IterableIterator<T> {
+    for (const value of this.dense) if (value !== undefined) yield value;
+    yield* this.sparse.values();
+  }
+}
+
+/** OpenInvoke is an invoke waiting for its completion: where it is, and the caller's slot. */
+export interface OpenInvoke {
+  invoke: Op;
+  position: number;
+  slot: number;
+}
+
+/**
+ * PairingTracker is the one definition of a well-paired history. Fed every op in order, it
+ * checks that indexes increase, that a process invokes only when it has nothing pending, and
+ * that each completion closes its process's pending invoke with the same f; it throws a
+ * HistoryInputError otherwise. Nemesis entries are not paired.
+ */
+export class PairingTracker {
+  private readonly open = new PendingTable<OpenInvoke>();
+  private indexPrevious = -Infinity;
+
+  /** accept checks `op` at `position`; a completion returns the invoke it closes. */
+  accept(op: Op, position: number, slot = position): OpenInvoke | undefined {
+    if (!(op.index > this.indexPrevious)) {
+      throw new HistoryInputError({
+        index: op.index, position, detail: `indexes must increase (previous ${this.indexPrevious})`,
+        expected: `"index" greater than the previous op's ${this.indexPrevious}`, got: String(op.index),
+      });
+    }
+    this.indexPrevious = op.index;
+    if (op.process === 'nemesis') return undefined;
+    const open = this.open.get(op.process);
+    if (op.type === 'invoke') {
+      if (open !== undefined) {
+        const { f, index } = open.invoke;
+        throw new HistoryInputError({
+          index: op.index, position,
+          detail: `process ${op.process} invokes ${op.f} while its ${f} from index ${index} is still pending`,
+          expected: `a completion of process ${op.process}'s ${f} (invoked at index ${index}) before its next invoke`,
+          got: `invoke ${op.f}`,
+        });
+      }
+      this.open.set(op.process, { invoke: op, position, slot });
+      return undefined;
+    }
+    if (open === undefined) {
+      throw new HistoryInputError({
+        index: op.index, position, detail: `${op.type} ${op.f} of process ${op.process} has no pending invoke`,
+        expected: `an invoke by process ${op.process} before each of its completions`,
+        got: `${op.type} ${op.f} with nothing pending`,
+      });
+    }
+    if (open.invoke.f !== op.f) {
+      throw new HistoryInputError({
+        index: op.index, position,
+        detail: `completion f ${op.f} differs from invoke f ${open.invoke.f} at index ${open.invoke.index}`,
+        expected: `"f" ${JSON.stringify(open.invoke.f)}, as invoked at index ${open.invoke.index}`,
+        got: JSON.stringify(op.f),
+      });
+    }
+    this.open.delete(op.process);
+    return open;
+  }
+
+  /** pending lists the invokes still open (never completed), in no particular order. */
+  pending(): IterableIterator<OpenInvoke> {
+    return this.open.values();
+  }
+}
+
+/** checkPairing runs PairingTracker over a whole history; it throws on the first bad op. */
+export function checkPairing(history: readonly Op[]): void {
+  const tracker = new PairingTracker();
+  for (let position = 0; position < history.length; position++) tracker.accept(history[position], position);
+}
+
+/**
+ * toOperations pairs every invoke with its process's next completion. `ok` keeps the op with
+ * its return index; `fail` removes it (it never happened); `info` or a missing completion keeps
+ * it with returnIndex Infinity (it may happen at any time after its invoke, or never). Reads
+ * that fail or are info are dropped (they constrain nothing) but counted. Throws a
+ * HistoryInputError naming the history index on malformed pairing (see PairingTracker).
+ */
+export function toOperations(history: readonly Op[], opts: PairOptions = {}): PairResult {
+  const readFs = new Set(opts.readFs ?? READ_FS_DEFAULT);
+  const tracker = new PairingTracker();
+  // Slots in invoke order: the invoke and, once it came, its ok completion (null: info or
+  // never completed; undefined while open). Operations are built at the end, in one shape each.
+  const invokes: Op[] = [];
+  const completions: (Op | null | undefined)[] = [];
+  const dropped: boolean[] = [];
+  const result: PairResult = {
+    operations: [],
+    droppedFailedReads: 0,
+    droppedInfoReads: 0,
+    droppedFailed: 0,
+    infoCount: 0,
+    pendingCount: 0,
+    nemesisCount: 0,
+  };
+  // markInfo keeps an op that may or may not have happened, unless it is a read.
+  const markInfo = (slot: number): void => {
+    completions[slot] = null;
+    if (readFs.has(invokes[slot].f)) {
+      result.droppedInfoReads++;
+      dropped[slot] = true;
+    } else {
+      result.infoCount++;
+    }
+  };
+  for (let position = 0; position < history.length; position++) {
+    const op = history[position];
+    const open = tracker.accept(op, position, invokes.length);
+    if (op.process === 'nemesis') {
+      result.nemesisCount++;
+      continue;
+    }
+    if (op.type === 'invoke') {
+      invokes.push(op);
+      completions.push(undefined);
+      dropped.push(false);
+      continue;
+    }
+    // accept() has already thrown for a completion that closes nothing.
+    if (open === undefined) throw new Error(`toOperations: the ${op.type} at index ${op.index} closes no invoke`);
+    const openAt = open.slot;
+    if (op.type === 'ok') {
+      completions[openAt] = op;
+    } else if (op.type === 'fail') {
+      if (readFs.has(op.f)) result.droppedFailedReads++;
+      else result.droppedFailed++;
+      dropped[openAt] = true;
+    } else {
+      // An info op never returned as far as the search is concerned: no return index or time.
+      markInfo(openAt);
+    }
+  }
+  for (const slot of [...tracker.pending()].map((o) => o.slot).sort((a, b) => a - b)) {
+    result.pendingCount++;
+    markInfo(slot);
+  }
+  for (let slot = 0; slot < invokes.length; slot++) {
+    if (dropped[slot]) continue;
+    result.operations.push(new PairedOperation(result.operations.length, invokes[slot], completions[slot] ?? null));
+  }
+  return result;
+}
+
+/**
+ * PairedOperation is the Operation pairing builds. A class, so V8 keeps every field in the
+ * object itself (the optional ones too) and the search reads a few fixed shapes.
+ */
+class PairedOperation implements Operation {
+  // Declared, not defined: the constructor sets the fields in this order, the optional ones only when present.
+  declare id: number;
+  declare process: Op['process'];
+  declare f: string;
+  declare key?: Op['key'];
+  declare input: unknown;
+  declare output: unknown;
+  declare outcome: 'ok' | 'info';
+  declare invokeIndex: number;
+  declare returnIndex: number;
+  declare invokeTime?: number;
+  declare returnTime?: number;
+
+  constructor(id: number, invoke: Op, ok: Op | null) {
+    this.id = id;
+    this.process = invoke.process;
+    this.f = invoke.f;
+    if (invoke.key !== undefined) this.key = invoke.key;
+    this.input = invoke.value;
+    this.output = ok === null ? undefined : ok.value;
+    this.outcome = ok === null ? 'info' : 'ok';
+    this.invokeIndex = invoke.index;
+    this.returnIndex = ok === null ? Infinity : ok.index;
+    if (invoke.time !== undefined) this.invokeTime = invoke.time;
+    if (ok !== null && ok.time !== undefined) this.returnTime = ok.time;
   }
 }
 
@@ -99,48 +291,27 @@ export interface Pairing {
 }
 
 /**
- * pairHistory pairs every client invoke with its process's next completion, in invoke order.
- * Throws an Error naming the history index when indexes do not increase, a process invokes
- * while an op is in flight, a completion has no invoke, or its f differs from the invoke's.
+ * pairHistory pairs every client invoke with its process's next completion, in invoke order,
+ * for the set/counter/bank checkers, the op stats and the report. Malformed pairing throws
+ * (PairingTracker, the same rule toOperations applies).
  */
 export function pairHistory(history: readonly Op[], clock: HistoryClock = historyClock(history)): Pairing {
-  // open: each process's open invoke, as its index in `pairs` (-1: none).
-  const open = new PendingTable();
+  const tracker = new PairingTracker();
   const pairs: Pair[] = [];
   let nemesisCount = 0;
-  let indexPrevious = -Infinity;
-  for (const op of history) {
-    if (!(op.index > indexPrevious)) {
-      throw new Error(`history index ${op.index}: indexes must increase (previous ${indexPrevious})`);
-    }
-    indexPrevious = op.index;
+  for (let position = 0; position < history.length; position++) {
+    const op = history[position];
+    const open = tracker.accept(op, position, pairs.length);
     if (op.process === 'nemesis') {
       nemesisCount++;
       continue;
     }
-    const openAt = open.get(op.process);
-    const pair = openAt >= 0 ? pairs[openAt] : undefined;
     if (op.type === 'invoke') {
-      if (pair !== undefined) {
-        throw new Error(
-          `history index ${op.index}: process ${op.process} invokes ${op.f} while its ${pair.invoke.f} ` +
-            `from index ${pair.invoke.index} is still pending`,
-        );
-      }
-      const opened: Pair = { invoke: op, type: 'pending', start: clock.position(op), end: Infinity, returned: null };
-      open.set(op.process, pairs.length);
-      pairs.push(opened);
+      pairs.push({ invoke: op, type: 'pending', start: clock.position(op), end: Infinity, returned: null });
       continue;
     }
-    if (pair === undefined) {
-      throw new Error(`history index ${op.index}: ${op.type} ${op.f} of process ${op.process} has no pending invoke`);
-    }
-    if (pair.invoke.f !== op.f) {
-      throw new Error(
-        `history index ${op.index}: completion f ${op.f} differs from invoke f ${pair.invoke.f} at index ${pair.invoke.index}`,
-      );
-    }
-    open.set(op.process, -1);
+    if (open === undefined) throw new Error(`pairHistory: the ${op.type} at index ${op.index} closes no invoke`);
+    const pair = pairs[open.slot];
     pair.completion = op;
     pair.type = op.type;
     pair.returned = clock.position(op);
@@ -157,73 +328,4 @@ export function pairOps(history: readonly Op[]): Pair[] {
 /** opIndexesOf lists the history indexes of a pair (invoke, then completion when there is one). */
 export function opIndexesOf(pair: Pair): number[] {
   return pair.completion === undefined ? [pair.invoke.index] : [pair.invoke.index, pair.completion.index];
-}
-
-/**
- * toOperations turns the pairs into Operations for the linearizability search. `ok` keeps the
- * op with its return index; `fail` removes it (it never happened); `info` or pending keeps it
- * with returnIndex Infinity. Reads that fail or are info are dropped (they constrain nothing)
- * but counted. Throws like pairHistory on malformed pairing.
- */
-export function toOperations(history: readonly Op[], opts: PairOptions = {}): PairResult {
-  const readFs = new Set(opts.readFs ?? READ_FS_DEFAULT);
-  const { pairs, nemesisCount } = pairHistory(history);
-  const result: PairResult = {
-    operations: [],
-    droppedFailedReads: 0,
-    droppedInfoReads: 0,
-    droppedFailed: 0,
-    infoCount: 0,
-    pendingCount: 0,
-    nemesisCount,
-  };
-  for (const pair of pairs) {
-    const isRead = readFs.has(pair.invoke.f);
-    if (pair.type === 'pending') result.pendingCount++;
-    if (pair.type === 'fail') {
-      if (isRead) result.droppedFailedReads++;
-      else result.droppedFailed++;
-      continue;
-    }
-    if (pair.type !== 'ok' && isRead) {
-      result.droppedInfoReads++;
-      continue;
-    }
-    if (pair.type !== 'ok') result.infoCount++;
-    result.operations.push(new PairedOperation(result.operations.length, pair.invoke, pair.type === 'ok' ? (pair.completion ?? null) : null));
-  }
-  return result;
-}
-
-/**
- * PairedOperation is the Operation pairing builds. A class, so V8 keeps every field in the
- * object itself (the optional ones too) and the search reads a few fixed shapes.
- */
-class PairedOperation implements Operation {
-  // Declared, not defined: the constructor sets the fields in this order, the optional ones only when present.
-  declare id: number;
-  declare process: Op['process'];
-  declare f: string;
-  declare key?: Op['key'];
-  declare input: unknown;
-  declare output: unknown;
-  declare outcome: 'ok' | 'info';
-  declare invokeIndex: number;
-  declare returnIndex: number;
-  declare invokeTime?: number;
-  declare returnTime?: number;
-
-  constructor(id: number, invoke: Op, ok: Op | null) {
-    this.id = id;
-    this.process = invoke.process;
-    this.f = invoke.f;
-    if (invoke.key !== undefined) this.key = invoke.key;
-    this.input = invoke.value;
-    this.output = ok === null ? undefined : ok.value;
-    this.outcome = ok === null ? 'info' : 'ok';
-    this.invokeIndex = invoke.index;
-    this.returnIndex = ok === null ? Infinity : ok.index;
-    if (invoke.time !== undefined) this.invokeTime = invoke.time;
-    if (ok !== null && ok.time !== undefined) this.returnTime = ok.time;
-  }
 }

@@ -1,7 +1,8 @@
 // history/porcupine.ts — read Jepsen's op log lines (Porcupine's etcd test data) as Ops.
 import { parseEdn } from './edn.ts';
 import { HistoryParseError } from './errors.ts';
-import { readLines } from './lines.ts';
+import { VALUE_DEPTH_MAX } from './limits.ts';
+import { readLines, type TextInput, openText } from './lines.ts';
 import { isOpType, OP_TYPES, type Op, type Process } from './op.ts';
 
 /** LOG_OP_PREFIX matches the logger prefix of jepsen.util/log-op lines. */
@@ -20,14 +21,17 @@ const TYPE_KEYWORDS = OP_TYPES.map((type) => `:${type}`).join('|');
  * it). Porcupine's own parser skips :info lines and leaves the op pending; an info op means
  * the same thing ("may have happened"), so we keep it. Lines without the jepsen.util prefix
  * are other log output and are skipped; a line with the prefix that is not a valid op is a
- * HistoryParseError. Ops get index = their order; there is no time.
+ * HistoryParseError. Ops get index = their order; there is no time. Values nest at most
+ * VALUE_DEPTH_MAX deep. `lines`, when given, receives each op's line number.
  */
-export async function* readPorcupineOps(path: string): AsyncGenerator<Op> {
+export async function* readPorcupineOps(input: TextInput, lines?: number[]): AsyncGenerator<Op> {
+  const source = openText(input);
   let count = 0;
-  for await (const { text, line } of readLines(path)) {
+  for await (const { text, line } of readLines(source)) {
     const prefix = LOG_OP_PREFIX.exec(text);
     if (prefix === null) continue;
-    yield parseLogOp(text.slice(prefix[0].length).trim(), path, line, count);
+    lines?.push(line);
+    yield parseLogOp(text.slice(prefix[0].length).trim(), source.name, line, count);
     count += 1;
   }
 }
@@ -73,7 +77,7 @@ function parseProcess(text: string): Process | undefined {
 function parseValue(text: string, file: string, line: number): unknown {
   let items;
   try {
-    items = parseEdn(text, file);
+    items = parseEdn(text, file, { depthMax: VALUE_DEPTH_MAX });
   } catch (e) {
     // The EDN reader counts lines within the value; report the log line instead.
     if (e instanceof HistoryParseError) {

@@ -89,4 +89,16 @@ describe('streamHistory', () => {
     sink.end(']\n');
     expect(await ops.next()).toEqual({ done: true, value: undefined });
   });
+
+  it('detects the format of a FIFO from what it read and reads the rest from the same open', async () => {
+    const fifo = join(files.dir, 'detect.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const lines: number[] = [];
+    const reading = readHistory(fifo, { lines });
+    const sink = createWriteStream(fifo);
+    sink.end('\n{"index":0,"type":"invoke","process":0,"f":"read"}\n\n{"index":1,"type":"ok","process":0,"f":"read","value":3}\n');
+    const ops = await reading;
+    expect(ops.map((op) => op.type)).toEqual(['invoke', 'ok']);
+    expect(lines).toEqual([2, 4]);
+  });
 });

@@ -1,8 +1,8 @@
 // history/read.ts — one entry point for every history format: detect, stream, read.
 import { HistoryParseError } from './errors.ts';
-import { readJsonlBatches, readJsonlOps } from './jsonl.ts';
+import { isRegularFile, readJsonlBatches, readJsonlOps } from './jsonl.ts';
 import { readKnossosOps } from './knossos.ts';
-import { readChunks } from './lines.ts';
+import { openText, type TextInput, type TextSource } from './lines.ts';
 import type { Op } from './op.ts';
 import { readPorcupineOps } from './porcupine.ts';
 
@@ -33,9 +33,10 @@ export function parseHistoryFormat(name: string): HistoryFormat {
   return format;
 }
 
-/** HistoryReadOptions: `format` skips detection. */
+/** HistoryReadOptions: `format` skips detection; `lines` receives each op's 1-based line. */
 export interface HistoryReadOptions {
   format?: HistoryFormatName;
+  lines?: number[];
 }
 
 // A logger line: level, logger name, " - " (Jepsen's log4j layout).
@@ -49,9 +50,46 @@ const HEAD_CHARS_MAX = 200;
  * 'jsonl', a valid empty history. Anything else is a HistoryParseError. It reads chunks, not
  * lines, so a history written as one huge line is not loaded to decide.
  */
-export async function detectFormat(path: string): Promise<HistoryFormat> {
-  const head = await firstContent(path);
-  if (head === undefined) return 'jsonl';
+export async function detectFormat(input: TextInput): Promise<HistoryFormat> {
+  const sniffed = await sniffFormat(openText(input));
+  await sniffed.rest.close();
+  return sniffed.format;
+}
+
+/** SniffedSource is a source whose format is known and whose text can still be read once. */
+interface SniffedSource {
+  format: HistoryFormat;
+  rest: TextSource & { close(): Promise<void> };
+}
+
+// sniffFormat reads only as much of `source` as detection needs and hands back a source that
+// replays what was read, then continues from the same open stream (read once: pipes work).
+async function sniffFormat(source: TextSource): Promise<SniffedSource> {
+  const iterator = source.chunks[Symbol.asyncIterator]();
+  const seen: string[] = [];
+  const close = async (): Promise<void> => { await iterator.return?.(); };
+  let head: Head | undefined;
+  try {
+    head = await firstContent(source.name, iterator, seen);
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  const format = head === undefined ? 'jsonl' : formatOfHead(source.name, head);
+  async function* replay(): AsyncGenerator<string> {
+    try {
+      yield* seen.splice(0);
+      for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) {
+        yield next.value;
+      }
+    } finally {
+      await close();
+    }
+  }
+  return { format, rest: { name: source.name, chunks: replay(), close } };
+}
+
+function formatOfHead(name: string, head: Head): HistoryFormat {
   const { text, line } = head;
   if (/^\{\s*"/.test(text) || /^\{\s*\}/.test(text)) return 'jsonl';
   if (/^(\{\s*:|[[(#;])/.test(text)) return 'edn';
@@ -59,16 +97,20 @@ export async function detectFormat(path: string): Promise<HistoryFormat> {
   const shown = text.length > 40 ? `${text.slice(0, 40)}...` : text;
   const expected = 'a history: JSONL (\'{"\'), EDN (\'{:\', \'[\' or \'(\') or a Jepsen log '
     + '(\'INFO  jepsen.util - \')';
-  throw new HistoryParseError(path, line, expected, JSON.stringify(shown));
+  throw new HistoryParseError(name, line, expected, JSON.stringify(shown));
 }
 
 // firstContent returns the start of the first non-blank line (up to HEAD_CHARS_MAX characters,
 // from its first non-blank character) and its 1-based line number; undefined for a blank file.
-async function firstContent(path: string): Promise<Head | undefined> {
+// Every chunk it takes from `chunks` is appended to `seen`, to be read again.
+async function firstContent(
+  name: string, chunks: AsyncIterator<string>, seen: string[],
+): Promise<Head | undefined> {
   let pending = '';
   let newlinesSkipped = 0;
-  for await (const chunk of readChunks(path)) {
-    pending += chunk;
+  for (let next = await chunks.next(); next.done !== true; next = await chunks.next()) {
+    seen.push(next.value);
+    pending += next.value;
     const start = pending.search(/\S/);
     if (start < 0) {
       // All blank so far: count its lines and keep nothing, however long the blank run.
@@ -93,22 +135,27 @@ function headAt(text: string, start: number, newlinesBefore: number): Head {
   return { text: text.slice(start, end).trimEnd(), line: newlinesBefore + newlines + 1 };
 }
 
-/** streamHistory yields the ops of a history file of any supported format as it is read. */
+/**
+ * streamHistory yields the ops of a history of any supported format as it is read. `input`
+ * is a path, `-` for stdin, or an open TextSource; it is opened and read exactly once.
+ */
 export async function* streamHistory(
-  path: string, opts: HistoryReadOptions = {},
+  input: TextInput, opts: HistoryReadOptions = {},
 ): AsyncGenerator<Op> {
-  const format = opts.format === undefined
-    ? await detectFormat(path)
-    : parseHistoryFormat(opts.format);
+  const source = openText(input);
+  const { format, rest } = opts.format === undefined
+    ? await sniffFormat(source)
+    : { format: parseHistoryFormat(opts.format), rest: source };
+  const lines = opts.lines;
   switch (format) {
     case 'jsonl':
-      yield* readJsonlOps(path);
+      yield* readJsonlOps(rest, lines);
       return;
     case 'edn':
-      yield* readKnossosOps(path);
+      yield* readKnossosOps(rest, lines);
       return;
     case 'porcupine-etcd':
-      yield* readPorcupineOps(path);
+      yield* readPorcupineOps(rest, lines);
       return;
     default: {
       const never: never = format;
@@ -117,15 +164,18 @@ export async function* streamHistory(
   }
 }
 
-/** readHistory reads a whole history file into memory (use streamHistory for huge files). */
-export async function readHistory(path: string, opts: HistoryReadOptions = {}): Promise<Op[]> {
-  const format = opts.format === undefined ? await detectFormat(path) : parseHistoryFormat(opts.format);
+/** readHistory reads a whole history into memory (use streamHistory for huge files). */
+export async function readHistory(input: TextInput, opts: HistoryReadOptions = {}): Promise<Op[]> {
   const ops: Op[] = [];
-  if (format === 'jsonl') {
-    // A batch per chunk: a million ops cost a few hundred awaits, not a million.
-    for await (const batch of readJsonlBatches(path)) for (const op of batch) ops.push(op);
-    return ops;
+  if (isRegularFile(input)) {
+    // A regular file may be opened twice: detect, then read JSONL a batch per 4 MiB chunk
+    // (a million ops cost a few hundred awaits, not a million).
+    const format = opts.format === undefined ? await detectFormat(input) : parseHistoryFormat(opts.format);
+    if (format === 'jsonl') {
+      for await (const batch of readJsonlBatches(input, opts.lines)) for (const op of batch) ops.push(op);
+      return ops;
+    }
   }
-  for await (const op of streamHistory(path, { format })) ops.push(op);
+  for await (const op of streamHistory(input, opts)) ops.push(op);
   return ops;
 }

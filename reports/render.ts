@@ -1,10 +1,12 @@
 // reports/render.ts — write a run's report.html: one self-contained file (data, CSS, JS, uPlot inlined).
-import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { constants, existsSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { readHistory } from '../history/read.ts';
+import { HistoryParseError } from '../history/errors.ts';
+import { readLocatedHistory } from '../history/located.ts';
 import type { Op } from '../history/op.ts';
+import { isReallyInside } from './confine.ts';
 import { escapeHtml, inlineScript, inlineStyle, scriptJson } from './escape.ts';
 import { buildReportData, type ReportData, type RunInput } from './report-data.ts';
 
@@ -60,12 +62,27 @@ export async function buildReportHtml(data: ReportData): Promise<string> {
   ].join('\n');
 }
 
-/** readJsonFile parses a JSON file; a missing or broken file becomes undefined plus a warning. */
-async function readJsonFile(file: string, warnings: string[]): Promise<unknown> {
+/** LoadRunOptions: `confineTo` (a real path) refuses run files whose real path lies outside it. */
+export interface LoadRunOptions {
+  confineTo?: string;
+}
+
+// readable says whether a run file may be read: it exists and, when confined, really lies inside.
+async function readable(file: string, opts: LoadRunOptions, warnings: string[]): Promise<boolean> {
   if (!existsSync(file)) {
     warnings.push(`${path.basename(file)} is missing`);
-    return undefined;
+    return false;
   }
+  if (opts.confineTo !== undefined && !(await isReallyInside(opts.confineTo, file))) {
+    warnings.push(`${path.basename(file)} links outside the store: not read`);
+    return false;
+  }
+  return true;
+}
+
+/** readJsonFile parses a JSON file; a missing or broken file becomes undefined plus a warning. */
+async function readJsonFile(file: string, opts: LoadRunOptions, warnings: string[]): Promise<unknown> {
+  if (!(await readable(file, opts, warnings))) return undefined;
   try {
     return JSON.parse(await readFile(file, 'utf8')) as unknown;
   } catch (error) {
@@ -74,37 +91,53 @@ async function readJsonFile(file: string, warnings: string[]): Promise<unknown> 
   }
 }
 
-/** loadRun reads a run directory's test.json, results.json and history (whatever is there). */
-export async function loadRun(runDir: string): Promise<RunInput> {
+/**
+ * loadRun reads a run directory's test.json, results.json and history (whatever is there). A
+ * malformed history is kept as `historyError` and a warning; the report shows the rest.
+ */
+export async function loadRun(runDir: string, opts: LoadRunOptions = {}): Promise<RunInput> {
   const warnings: string[] = [];
   const historyPath = path.join(runDir, 'history.jsonl');
   let history: Op[] = [];
-  if (existsSync(historyPath)) {
+  let historyError: Error | undefined;
+  if (await readable(historyPath, opts, warnings)) {
     try {
-      history = await readHistory(historyPath, { format: 'jsonl' });
+      history = (await readLocatedHistory(historyPath, { format: 'jsonl' })).ops;
     } catch (error) {
-      warnings.push(`history.jsonl: ${error instanceof Error ? error.message : String(error)}`);
+      if (!(error instanceof HistoryParseError)) throw error;
+      historyError = error;
+      warnings.push(`history.jsonl: ${error.message}`);
     }
-  } else {
-    warnings.push('history.jsonl is missing');
   }
   const [test, results] = await Promise.all([
-    readJsonFile(path.join(runDir, 'test.json'), warnings),
-    readJsonFile(path.join(runDir, 'results.json'), warnings),
+    readJsonFile(path.join(runDir, 'test.json'), opts, warnings),
+    readJsonFile(path.join(runDir, 'results.json'), opts, warnings),
   ]);
   const name = path.basename(path.dirname(path.resolve(runDir)));
-  return { name, test, results, history, warnings };
+  return { name, test, results, history, warnings, historyError };
 }
 
 /**
  * renderReport writes report.html into `runDir` from the files stored there and returns the
- * report's path. Throws when `runDir` is not a directory.
+ * report's path. Throws when `runDir` is not a directory. With `confineTo`, files whose real
+ * path leaves that directory are not read (serve passes the store).
  */
-export async function renderReport(runDir: string): Promise<string> {
+export async function renderReport(runDir: string, opts: LoadRunOptions = {}): Promise<string> {
   if (!existsSync(runDir)) throw new Error(`report: ${runDir}: no such directory`);
-  const run = await loadRun(runDir);
+  return writeReport(runDir, await loadRun(runDir, opts));
+}
+
+/** writeReport writes report.html for a run already loaded from `runDir`; returns its path. */
+export async function writeReport(runDir: string, run: RunInput): Promise<string> {
   const html = await buildReportHtml(buildReportData(run));
   const file = path.join(runDir, REPORT_FILE);
-  await writeFile(file, html);
+  try {
+    // O_NOFOLLOW: a report.html that is a symlink is refused (ELOOP), never written through.
+    await writeFile(file, html, { flag: constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW });
+  } catch (error) {
+    // A full disk would leave a torn page; none is better (serve renders it again on demand).
+    if ((error as NodeJS.ErrnoException).code !== 'ELOOP') await rm(file, { force: true });
+    throw error;
+  }
   return file;
 }

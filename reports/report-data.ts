@@ -17,6 +17,8 @@ export interface RunInput {
   history: readonly Op[];
   /** Problems met while reading (shown on the page). */
   warnings: string[];
+  /** historyError: why history.jsonl could not be read (FILE:LINE: expected ...), if it could not. */
+  historyError?: Error;
 }
 
 /** ReportData: the JSON embedded in the page; the page script draws it. */

@@ -4,6 +4,7 @@ import { readdir, realpath, stat } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { isInside, realPathOf } from './confine.ts';
 import { escapeHtml } from './escape.ts';
 import { REPORT_FILE, renderReport } from './render.ts';
 import { isRunDir, listRuns, renderIndexHtml } from './store-index.ts';
@@ -41,7 +42,8 @@ export class StorePathError extends Error {
 /**
  * resolveStorePath maps a URL path below /runs/ to a file inside `storeReal` (the store's real
  * path). Segments are decoded one by one, so an encoded `/`, `\` or `..` cannot form a
- * traversal; the result and its real path (symlinks followed) must stay inside the store.
+ * traversal; the result and its real path (symlinks followed in every part that exists) must
+ * stay inside the store. The real path is returned: every later read and write uses it.
  */
 export async function resolveStorePath(storeReal: string, urlPath: string): Promise<string> {
   const raw = urlPath.split('/').filter((s) => s !== '');
@@ -58,14 +60,11 @@ export async function resolveStorePath(storeReal: string, urlPath: string): Prom
     segments.push(decoded);
   }
   const target = path.resolve(storeReal, ...segments);
-  if (!inside(storeReal, target)) throw new StorePathError(403, 'path leaves the store');
-  if (existsSync(target) && !inside(storeReal, await realpath(target))) throw new StorePathError(403, 'path leaves the store');
-  return target;
-}
-
-function inside(root: string, target: string): boolean {
-  const rel = path.relative(root, target);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  if (!isInside(storeReal, target)) throw new StorePathError(403, 'path leaves the store');
+  // Resolved whether or not the file exists yet: report.html is written on first request.
+  const real = await realPathOf(target);
+  if (!isInside(storeReal, real)) throw new StorePathError(403, 'path leaves the store');
+  return real;
 }
 
 function send(res: http.ServerResponse, status: number, type: string, body: string): void {
@@ -103,7 +102,7 @@ async function handle(storeReal: string, req: http.IncomingMessage, res: http.Se
   if (!urlPath.startsWith('/runs/')) return send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
   const file = await resolveStorePath(storeReal, urlPath.slice('/runs/'.length));
   if (!existsSync(file) && path.basename(file) === REPORT_FILE && (await isRunDir(path.dirname(file)))) {
-    await renderReport(path.dirname(file));
+    await renderReport(path.dirname(file), { confineTo: storeReal });
   }
   if (!existsSync(file)) return send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
   await serveFile(res, file, urlPath);
@@ -111,7 +110,9 @@ async function handle(storeReal: string, req: http.IncomingMessage, res: http.Se
 
 /** startServer serves `store` until close(); it binds 127.0.0.1 unless `host` says otherwise. */
 export async function startServer(opts: ServeOptions): Promise<StoreServer> {
-  if (!existsSync(opts.store)) throw new Error(`serve: --store ${opts.store}: no such directory`);
+  if (!existsSync(opts.store) || !(await stat(opts.store)).isDirectory()) {
+    throw new Error(`serve: --store ${opts.store}: expected a directory`);
+  }
   const storeReal = await realpath(opts.store);
   const server = http.createServer((req, res) => {
     handle(storeReal, req, res).catch((error: unknown) => {

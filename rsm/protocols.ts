@@ -33,6 +33,9 @@ export const PROTOCOLS: Readonly<Record<string, ProtocolEntry>> = {
 /** PROTOCOL_NAMES lists the names accepted by --protocol. */
 export const PROTOCOL_NAMES: readonly string[] = Object.keys(PROTOCOLS);
 
+/** REPLICA_PROTOCOL_NAMES: the protocols a cluster of replicas runs (not the view server role). */
+export const REPLICA_PROTOCOL_NAMES: readonly string[] = PROTOCOL_NAMES.filter((name) => PROTOCOLS[name].role === 'replica');
+
 /** isProtocolName tells whether name is a known protocol. */
 export function isProtocolName(name: string): boolean {
   return Object.prototype.hasOwnProperty.call(PROTOCOLS, name);

@@ -3,7 +3,9 @@
 // The repro: one 10 KB request nesting 5,000 levels posted to /kv killed a raft leader (a
 // RangeError encoding it for its followers), then the next leader; on `single` every later
 // request got 504. Now it is a 400 at the API edge, and nothing a peer can send — deep frames,
-// bad JSON, a stranger's hello — nor a deep record in the log at restart takes a node down.
+// bad JSON, a stranger's hello, a message of the wrong shape for its protocol (raft,
+// primary-backup, viewservice replica and view server) — nor a deep record in the log at
+// restart takes a node down.
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
@@ -93,6 +95,11 @@ async function sendAndLeave(port: number, bytes: Buffer): Promise<void> {
   socket.destroy();
 }
 
+/** peerOtherThan: a replica whose hello the node `id` accepts (a node refuses its own id). */
+function peerOtherThan(id: string): string {
+  return id === 'n2' ? 'n3' : 'n2';
+}
+
 function peerPortOf(c: ProcCluster, id: string): number {
   const args = c.argsFor(id);
   return Number(args[args.indexOf('--peer-listen') + 1].split(':')[1]);
@@ -144,7 +151,8 @@ describe('hostile input to real nodes (#19 item 2)', () => {
     await waitWritable(c.endpoints(), 'follow-redirect');
     const leader = await leaderOf(c);
     const port = peerPortOf(c, leader);
-    const hello = frame('{"hello":"n2"}');
+    const peer = peerOtherThan(leader);
+    const hello = frame(`{"hello":"${peer}"}`);
     const deep = `${'['.repeat(STORED_DEPTH_MAX + 1)}${']'.repeat(STORED_DEPTH_MAX + 1)}`;
     const hostile: Array<[string, Buffer]> = [
       ['a 5,000-level message', Buffer.concat([hello, frame(`{"type":"AppendEntries","entries":${'['.repeat(5000)}${']'.repeat(5000)}}`)])],
@@ -167,14 +175,65 @@ describe('hostile input to real nodes (#19 item 2)', () => {
     await new Promise((r) => setTimeout(r, 300));
     for (const proc of c.procs.values()) expect(alive(proc), proc.stderr.join('\n')).toBe(true);
     const log = c.procs.get(leader)!.stderr.join('\n');
-    expect(log).toMatch(/bad frame from n2: JSON nested deeper than 128 levels/);
+    expect(log).toContain(`bad frame from ${peer}: JSON nested deeper than 128 levels`);
     expect(log).toMatch(/hello of a known peer \("?\{"hello":"mallory"\}/);
-    expect(log).toMatch(/dropped a malformed message from n2: AppendEntries\.prevIndex is missing or malformed/);
-    expect(log).toMatch(/dropped a malformed message from n2: AppendEntries\.entries\[0\]\.cmd: cmd\.kind must be one of/);
-    expect(log).toMatch(/dropped a malformed message from n2: InstallSnapshot\.data must be a snapshot/);
-    expect(log).toMatch(/dropped a malformed message from n2: expected one of RequestVote/);
+    for (const why of [
+      'AppendEntries.prevIndex is missing', 'AppendEntries.entries[0].cmd: cmd.kind must be one of', 'InstallSnapshot.data.data is missing',
+      'expected a message of type RequestVote',
+    ]) expect(log).toContain(`dropped a malformed message from ${peer}: ${why}`);
     await waitWritable(c.endpoints(), 'follow-redirect', 3000);
   }, 60_000);
+
+  /** MALFORMED: per protocol, well-formed JSON objects of the wrong shape, each of which used to crash the node. */
+  const MALFORMED: Record<string, Array<[string, RegExp]>> = {
+    'primary-backup': [
+      ['{"type":"forward","forwardId":1}', /forward\.command is missing/],
+      ['{"type":"forward","forwardId":2,"command":{"clientId":"x","seq":1,"cmd":{"kind":"explode"}}}', /forward\.command: cmd\.kind must be one of/],
+      ['{"type":"forward-ack","forwardId":-1}', /forward-ack\.forwardId must be an integer/],
+    ],
+    viewservice: [
+      ['{"type":"transfer","viewnum":1,"stream":"s"}', /transfer\.snapshot is missing/],
+      ['{"type":"view","view":null}', /view\.view must be an object/],
+      ['{"type":"forward-reject","view":{"viewnum":99,"primary":"n1","backup":"mallory"},"stream":"s","index":1,"reason":"x","needTransfer":false}',
+        /forward-reject\.view\.backup must be one of the replicas n1, n2, n3/],
+      ['{"type":"forward","viewnum":1,"stream":"s","index":1}', /forward\.command is missing/],
+      ['{"type":"constructor"}', /expected a message of type ping, view/],
+    ],
+    viewserver: [
+      ['{"type":"ping"}', /ping\.viewnum is missing/],
+      ['{"type":"ping","viewnum":1,"synced":"yes"}', /ping\.synced must be a boolean/],
+    ],
+  };
+
+  it.each([['primary-backup', 'n1'], ['viewservice', 'primary'], ['viewservice', 'vs']])(
+    '%s: malformed peer messages to %s are dropped and logged, and the node keeps serving',
+    async (protocol, target) => {
+      const c = await ProcCluster.start({ protocol, replicas: ['n1', 'n2', 'n3'] });
+      clusters.push(c);
+      await waitWritable(c.endpoints(), 'follow-redirect');
+      let id = target;
+      if (target === 'primary') {
+        const statuses = await Promise.all(Object.entries(c.endpoints()).map(async ([n, url]) => [n, (await request(`${url}/status`, 'GET')).body.role]));
+        id = statuses.find(([, role]) => role === 'primary')![0] as string;
+      }
+      const peer = peerOtherThan(id);
+      const cases = MALFORMED[id === 'vs' ? 'viewserver' : protocol];
+      await sendAndLeave(peerPortOf(c, id), Buffer.concat([frame(`{"hello":"${peer}"}`), ...cases.map(([msg]) => frame(msg))]));
+      await new Promise((r) => setTimeout(r, 300));
+      for (const proc of c.procs.values()) expect(alive(proc), proc.stderr.join('\n')).toBe(true);
+      const log = c.procs.get(id)!.stderr.join('\n');
+      for (const [msg, why] of cases) {
+        expect(log, msg).toMatch(new RegExp(`dropped a malformed message from ${peer}: ${why.source}`));
+      }
+      await waitWritable(c.endpoints(), 'follow-redirect', 3000);
+      if (id !== 'vs') {
+        const url = c.endpoints()[id];
+        expect((await request(`${url}/kv/after?clientId=after&seq=1`, 'PUT', '"still here"')).status).toBe(200);
+        expect(await request(`${url}/kv/after`, 'GET')).toMatchObject({ status: 200, body: { result: { value: 'still here' } } });
+      }
+    },
+    60_000,
+  );
 
   it('a log record nested past the limit is treated as corruption at restart, not a crash', async () => {
     const dir = fs.mkdtempSync(path.join(process.env.TMPDIR ?? '/tmp', 'rsm-deep-record-'));

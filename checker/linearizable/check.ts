@@ -1,5 +1,6 @@
 // checker/linearizable/check.ts — check operations or a raw history against a model.
 import os from 'node:os';
+import { HistoryInputError } from '../../history/errors.ts';
 import type { Op } from '../../history/op.ts';
 import { toOperations, type PairOptions } from '../../history/pair.ts';
 import { MODEL_NAMES } from '../models/index.ts';
@@ -33,6 +34,7 @@ const RSS_BYTES_MAX_DEFAULT = 3 * 2 ** 30;
 /**
  * checkOperations decides whether `ops` are linearizable under `model`, one search per
  * partition (P-compositionality). The first illegal partition ends the whole check.
+ * An op the model cannot step (Model.checkInput) is a HistoryInputError before any search.
  * With strategy 'workers' the model is rebuilt in each thread by getModel(model.name, model.initArg).
  */
 export async function checkOperations(
@@ -44,6 +46,7 @@ export async function checkOperations(
   const timeoutMs = opts.timeoutMs ?? TIMEOUT_MS_DEFAULT;
   const sliceSteps = opts.sliceSteps ?? SLICE_STEPS_DEFAULT;
   const bytesMax = opts.cacheBytesMax ?? CACHE_BYTES_MAX_DEFAULT;
+  checkInputs(ops, model);
   const partitions = (model.partition ? model.partition(ops) : [ops]).filter((p) => p.length > 0);
   let outcome: InterleaveOutcome;
   if (opts.strategy === 'workers' && partitions.length > 1) {
@@ -79,6 +82,17 @@ export async function checkOperations(
   };
   if (outcome.unknownReason !== undefined && result.valid === 'unknown') result.unknownReason = outcome.unknownReason;
   return result;
+}
+
+// checkInputs throws a HistoryInputError for the first op the model cannot step.
+function checkInputs(ops: readonly Operation[], model: Model): void {
+  if (model.checkInput === undefined) return;
+  for (const op of ops) {
+    const problem = model.checkInput(op);
+    if (problem === undefined) continue;
+    const detail = `model ${model.name} cannot step ${op.f}: expected ${problem.expected}, got ${problem.got}`;
+    throw new HistoryInputError({ index: op.invokeIndex, detail, ...problem });
+  }
 }
 
 /** checkLinearizable pairs a raw history (see toOperations) and checks it. */

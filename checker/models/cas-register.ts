@@ -4,6 +4,7 @@ import type { Operation } from '../../history/op.ts';
 import {
   casPair,
   describeRegisterOp,
+  inputCheck,
   showValue,
   STEP_ILLEGAL,
   unknownFunction,
@@ -11,7 +12,8 @@ import {
   valuesEqual,
 } from './values.ts';
 
-const FS = ['read', 'write', 'cas'] as const;
+/** CAS_REGISTER_FS: the functions a cas register steps. */
+export const CAS_REGISTER_FS = ['read', 'write', 'cas'] as const;
 
 /**
  * casRegisterStep is Knossos's semantics: an ok cas happened, so the state equalled the expected
@@ -28,7 +30,7 @@ export function casRegisterStep(model: string, state: unknown, op: Operation): S
     if (valuesEqual(expected, state)) return { ok: true, state: next };
     return op.outcome === 'info' ? { ok: true, state } : STEP_ILLEGAL;
   }
-  throw unknownFunction(model, op, FS);
+  throw unknownFunction(model, op, CAS_REGISTER_FS);
 }
 
 /** casRegisterModel: read/write/cas with value [expected, new]; init defaults to null. */
@@ -40,6 +42,7 @@ export function casRegisterModel(init: unknown = null): Model<unknown> {
     step: (state, op) => casRegisterStep('cas-register', state, op),
     stateKey: valueKey,
     readOnly: (op) => op.f === 'read',
+    checkInput: inputCheck('cas-register', CAS_REGISTER_FS),
     describeOperation: describeRegisterOp,
     describeState: (state) => `register = ${showValue(state)}`,
   };

@@ -3,7 +3,7 @@ import type { Model, StepResult } from '../types.ts';
 import type { Operation } from '../../history/op.ts';
 import { describeKvOp, KV_FS, kvText } from './kv.ts';
 import { InternedText, TextInterner } from './text-interner.ts';
-import { STEP_ILLEGAL, unknownFunction } from './values.ts';
+import { inputCheck, STEP_ILLEGAL, unknownFunction } from './values.ts';
 
 /**
  * KvMapState is an immutable key map stored as interned value ids per key slot, with its
@@ -74,6 +74,7 @@ export function kvUnpartitionedModel(init: unknown = ''): Model<KvMapState> {
     // As in kv: until a put, a key's value only grows by appends.
     grows: (op) => op.f !== 'put',
     readReachable: (state, read) => interner.mayPrefix(byId[state.ids[slotOf(read)] ?? 0], kvText(read.output)),
+    checkInput: inputCheck('kv-unpartitioned', KV_FS),
     stateKey: (state) => state.key,
     describeOperation: describeKvOp,
     describeState(state) {

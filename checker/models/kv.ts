@@ -1,7 +1,7 @@
 // checker/models/kv.ts — Porcupine's kvModel: get/put/append on string values, partitioned by key.
 import type { Model, StepResult } from '../types.ts';
 import type { Operation } from '../../history/op.ts';
-import { partitionByKey, showValue, STEP_ILLEGAL, unknownFunction } from './values.ts';
+import { partitionByKey, inputCheck, showValue, STEP_ILLEGAL, unknownFunction } from './values.ts';
 import { TextInterner, type InternedText } from './text-interner.ts';
 
 export const KV_FS = ['get', 'put', 'append'] as const;
@@ -45,6 +45,7 @@ export function kvModel(init: unknown = ''): Model<InternedText> {
     // Without a put, the value only grows by appends: a get can only see an extension of it.
     grows: (op) => op.f !== 'put',
     readReachable: (state, read) => texts.mayPrefix(state, kvText(read.output)),
+    checkInput: inputCheck('kv', KV_FS),
     stateKey: (state) => String(state.id),
     stateId: (state) => state.id,
     partition: partitionByKey,

@@ -1,4 +1,6 @@
 // checker/models/values.ts — value equality, keys and text shared by the register-like models.
+import { describeFound } from '../../history/errors.ts';
+import type { InputProblem } from '../types.ts';
 import type { Operation } from '../../history/op.ts';
 
 /** valuesEqual compares two JSON values; primitives by ===, structures by their JSON text. */
@@ -38,6 +40,22 @@ export function casPair(op: Operation): [unknown, unknown] {
     throw new Error(`op ${op.id}: cas expects [expected, new], got ${JSON.stringify(value)}`);
   }
   return [value[0], value[1]];
+}
+
+/**
+ * inputCheck builds a Model.checkInput for a model that steps the functions `fs`:
+ * f must be one of them, and a cas input must be [expected, new].
+ */
+export function inputCheck(model: string, fs: readonly string[]): (op: Operation) => InputProblem | undefined {
+  return (op) => {
+    if (!fs.includes(op.f)) {
+      return { expected: `"f" to be one of ${fs.join(', ')} (model ${model})`, got: JSON.stringify(op.f) };
+    }
+    if (op.f === 'cas' && !(Array.isArray(op.input) && op.input.length === 2)) {
+      return { expected: `a cas "value" [expected, new] (model ${model})`, got: describeFound(op.input) };
+    }
+    return undefined;
+  };
 }
 
 /** unknownFunction is the error for an op the model does not define. */

@@ -1,7 +1,7 @@
 // control/commands/report.ts — `report DIR`: re-render a stored run's report.html.
 import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { renderReport } from '../../reports/render.ts';
+import { loadRun, writeReport } from '../../reports/render.ts';
 import { UsageError } from '../exit-codes.ts';
 
 /** registerReportCommand adds `report DIR` to the program. */
@@ -16,7 +16,10 @@ export function registerReportCommand(program: Command): void {
         throw new UsageError(`report: ${dir}: expected a run directory holding history.jsonl or results.json`);
       }
       const startMs = performance.now();
-      const file = await renderReport(dir);
+      const run = await loadRun(dir);
+      const file = await writeReport(dir, run);
       process.stdout.write(`${file} (${Math.round(performance.now() - startMs)} ms)\n`);
+      // The report is written either way (it shows the rest of the run); bad input still says so.
+      if (run.historyError !== undefined) throw run.historyError;
     });
 }

@@ -1,7 +1,7 @@
 // control/commands/test-all.ts — `test-all`: run a matrix of db × workload × nemesis × seeds, compare with expectations.
-import { rename, writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { EXIT_INVALID, EXIT_UNKNOWN, EXIT_VALID, UsageError } from '../exit-codes.ts';
+import { checkWritableDir, checkWritableFile, writeFlagFile } from '../files.ts';
 import { junitXml, type JunitCase } from '../junit.ts';
 import { expandMatrix, type MatrixRun, type VerdictName } from '../matrix.ts';
 import { partsFactory } from '../runner/parts.ts';
@@ -79,13 +79,6 @@ export async function runMatrix(
   return outcomes;
 }
 
-/** writeFileAtomically writes beside the target and renames, so a reader never sees half a file. */
-async function writeFileAtomically(file: string, text: string): Promise<void> {
-  const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, text);
-  await rename(temporary, file);
-}
-
 const COLUMNS = ['db', 'workload', 'nemesis', 'seed', 'verdict', 'expected', 'pass', 'ops', 'anomalies', 'duration', 'store'] as const;
 
 /** summaryTable renders one row a run, columns padded; anomalies as count and the first one. */
@@ -129,7 +122,7 @@ export function junitCases(outcomes: readonly MatrixOutcome[]): JunitCase[] {
  */
 export async function testAll(runs: readonly MatrixRun[], makeParts: (run: MatrixRun) => PartsFactory, junitFile: string | undefined, signal: AbortSignal, log: (line: string) => void): Promise<MatrixOutcome[]> {
   const writeJunit = async (outcomes: readonly MatrixOutcome[]): Promise<void> => {
-    if (junitFile !== undefined) await writeFileAtomically(junitFile, junitXml('splitbrain test-all', junitCases(outcomes)));
+    if (junitFile !== undefined) await writeFlagFile('--junit', junitFile, junitXml('splitbrain test-all', junitCases(outcomes)));
   };
   const outcomes = await runMatrix(runs, makeParts, signal, log, writeJunit);
   await writeJunit(outcomes);
@@ -160,6 +153,9 @@ export function registerTestAllCommand(program: Command): void {
       if (flags.store !== undefined) overrides.store = flags.store;
       if (flags.recoveryS !== undefined) overrides.recoveryS = flags.recoveryS;
       const runs = expandMatrix(flags.config, overrides);
+      // Where the results go is checked before the matrix runs, not after it ran for hours.
+      if (typeof flags.junit === 'string') checkWritableFile('--junit', flags.junit);
+      for (const store of new Set(runs.map((run) => run.opts.store))) checkWritableDir('--store', store);
       const log = (line: string): void => {
         process.stderr.write(`${line}\n`);
       };

@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { optionSpecs, resolveOptions, type TestOptions } from '../config.ts';
 import { exitCodeFor } from '../exit-codes.ts';
+import { checkWritableDir } from '../files.ts';
 import { partsFactory } from '../runner/parts.ts';
 import { runTest, type PartsFactory, type RunOutcome } from '../runner/run-test.ts';
 import { withTerminationAbort } from '../runner/signals.ts';
@@ -41,6 +42,7 @@ export function registerTestCommand(program: Command): void {
     .addHelpText('after', '\nExit codes: 0 valid, 1 invalid (anomaly found), 2 unknown or crashed, 3 bad arguments.')
     .action(async (flags: Record<string, unknown>) => {
       const opts = resolveOptions(flags);
+      checkWritableDir('--store', opts.store);
       const makeParts = partsFactory(opts);
       const log = (line: string): void => {
         process.stderr.write(`${line}\n`);

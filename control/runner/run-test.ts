@@ -8,6 +8,7 @@ import { removeDeadOwnersDirs, TEMP_DIR_PREFIX, writeOwnerFile } from '../../clu
 import type { Cluster } from '../../cluster/types.ts';
 import type { Verdict } from '../../checker/types.ts';
 import { HistoryWriter } from '../../history/jsonl.ts';
+import type { Op } from '../../history/op.ts';
 import type { ScheduledNemesisOp } from '../../nemesis/types.ts';
 import { SeededRng } from '../../lib/rng.ts';
 import { getWorkload } from '../../workloads/index.ts';
@@ -16,12 +17,15 @@ import type { Workload, WorkloadResult } from '../../workloads/types.ts';
 import { reproduceCommand, type TestOptions } from '../config.ts';
 import { exitCodeFor } from '../exit-codes.ts';
 import { ProgressLine, type ProgressOutput } from '../progress.ts';
-import { createRunDir, splitbrainVersion, writeJson, type RunDir } from '../store.ts';
+import { createRunDir, splitbrainVersion, updateLatest, writeJson, type RunDir } from '../store.ts';
+import { fsErrorText, isFsError, OutputError } from '../files.ts';
 import { BoundedAnalysis, type AnalysisLimits } from './bounded-analysis.ts';
 import type { ClientFactory } from './interpreter.ts';
 import { runSchedule, type NemesisDriver } from './nemesis-driver.ts';
 import { runPhases, type PhaseTimes } from './phases.ts';
-import { Recorder } from './recorder.ts';
+import { Recorder, type HistorySink } from './recorder.ts';
+import { runVerdict } from './verdict.ts';
+import { composeVerdicts } from '../../checker/types.ts';
 
 /** RunnerParts: the pluggable pieces of a run (real: LocalCluster, KvClient, nemesis/). */
 export interface RunnerParts {
@@ -62,6 +66,10 @@ export interface RunResults {
   error?: string;
   /** checkerError: why the history has no verdict although the run completed (out of memory, out of time, a throw in the checker). */
   checkerError?: string;
+  /** unknownReason: why the verdict is unknown when the checker itself did not say (no evidence). */
+  unknownReason?: string;
+  /** cutShort: why the run stopped early of its own accord (its history could not be written). */
+  cutShort?: string;
   opCount: number;
   phases: PhaseTimes;
   stats: OpStats;
@@ -74,6 +82,30 @@ export interface RunOutcome {
   exitCode: number;
   run: RunDir;
   results: RunResults;
+}
+
+/**
+ * TeeSink appends to the history file and keeps the ops in memory for the final generator. A
+ * history write failure goes to `onFailure` (which stops the run) instead of into the client
+ * thread that happened to record the op.
+ */
+class TeeSink implements HistorySink {
+  readonly ops: Op[] = [];
+  constructor(private readonly writer: HistoryWriter, private readonly onFailure: (error: unknown) => void) {}
+  append(op: Op): void {
+    this.ops.push(op);
+    try {
+      this.writer.append(op);
+    } catch (error) {
+      this.onFailure(error);
+    }
+  }
+}
+
+/** HistoryFailure: the first failed write of history.jsonl, which cut the run short. */
+interface HistoryFailure {
+  error: unknown;
+  opsRecorded: number;
 }
 
 /**
@@ -96,13 +128,21 @@ export async function runTest(opts: TestOptions, makeParts: PartsFactory, io: Ru
   const workload = getWorkload(opts.workload);
   const run = await createRunDir(opts.store, opts.name);
   log(`${opts.name} seed ${opts.seed} -> ${run.dir}`);
-  await writeJson(run.testJson, testJson(opts, workload, undefined));
-  const writer = await HistoryWriter.open(run.historyJsonl);
+  let historyFailure: HistoryFailure | undefined;
+  // A history that cannot be written (a full disk) stops the run at once; the prefix on disk is checked.
+  const onHistoryFailure = (error: unknown): void => {
+    if (historyFailure !== undefined) return;
+    historyFailure = { error, opsRecorded: sink.ops.length };
+    log(`${opts.name} seed ${opts.seed}: history.jsonl: write failed (${fsErrorText(error)}): stopping the run`);
+    controller.abort();
+  };
+  const writer = await startRunDir(run, testJson(opts, workload, undefined), onHistoryFailure);
   // What an earlier run whose control node died left in the temp dir goes now (its nodes went with it).
   for (const dir of removeDeadOwnersDirs()) log(`removed ${dir}, left by a run whose control node is gone`);
   const tempDir = await mkdtemp(path.join(os.tmpdir(), TEMP_DIR_PREFIX));
   writeOwnerFile(tempDir);
   const registration = registerRun(opts.name, controller, tempDir);
+  const sink = new TeeSink(writer, onHistoryFailure);
   const phases: PhaseTimes = {};
   let parts: RunnerParts | undefined;
   let crash: unknown;
@@ -123,15 +163,16 @@ export async function runTest(opts: TestOptions, makeParts: PartsFactory, io: Ru
     crash = error;
   } finally {
     progress?.stop();
-    crash = await cleanup(run, writer, parts, tempDir, crash, log);
+    crash = await cleanup(run, writer, parts, tempDir, crash, log, historyFailure !== undefined);
   }
   let results: RunResults;
   try {
     // One bounded worker thread reads and checks the history, then renders the report.
     const analysis = new BoundedAnalysis(analysisLimits(opts));
     try {
-      results = await analyze(analysis, opts, run, phases, signal.aborted, crash);
-      await writeJson(run.resultsJson, results);
+      results = await analyze(analysis, opts, run, phases, signal.aborted && historyFailure === undefined, crash);
+      if (historyFailure !== undefined) results = cutShort(results, historyFailure);
+      await saveResults(run, results, log);
       await writeReport(analysis, run.dir, log);
     } finally {
       await analysis.close();
@@ -141,8 +182,29 @@ export async function runTest(opts: TestOptions, makeParts: PartsFactory, io: Ru
   }
   if (results.error !== undefined) log(`${opts.name} seed ${opts.seed}: ${results.error.split('\n')[0]}`);
   if (results.checkerError !== undefined) log(`${opts.name} seed ${opts.seed}: no verdict: ${results.checkerError}`);
+  if (results.unknownReason !== undefined) log(`${opts.name} seed ${opts.seed}: ${results.unknownReason}`);
   log(`${opts.name} seed ${opts.seed}: valid ${String(results.valid)}${results.anomalies.length > 0 ? ` (${results.anomalies.join('; ')})` : ''}`);
   return { valid: results.valid, exitCode: exitCodeFor(results.valid), run, results };
+}
+
+/**
+ * startRunDir writes the run's test.json and opens its history, then points `latest` at it. If
+ * the store cannot take even that (a full disk, a read-only file system) the empty run
+ * directory is removed and the error names --store: no 0-byte test.json for `latest` to show.
+ */
+async function startRunDir(run: RunDir, test: unknown, onFailure: (error: unknown) => void): Promise<HistoryWriter> {
+  let writer: HistoryWriter | undefined;
+  try {
+    await writeJson(run.testJson, test);
+    writer = await HistoryWriter.open(run.historyJsonl, { onFailure });
+    await updateLatest(run);
+    return writer;
+  } catch (error) {
+    await writer?.close().catch(() => undefined);
+    await rm(run.dir, { recursive: true, force: true });
+    if (!isFsError(error)) throw error;
+    throw new OutputError(`--store ${run.root}: cannot start a run there: ${fsErrorText(error)}`);
+  }
 }
 
 /**
@@ -182,25 +244,50 @@ function startProgress(out: ProgressOutput, nemesis: NemesisDriver, recorder: Re
   return progress;
 }
 
-/** cleanup closes the history, saves node logs and tears the cluster down; errors become the crash. */
-async function cleanup(run: RunDir, writer: HistoryWriter, parts: RunnerParts | undefined, tempDir: string, crash: unknown, log: (line: string) => void): Promise<unknown> {
+/**
+ * cleanup closes the history, saves node logs and tears the cluster down; errors become the
+ * crash. After a history write failure (`diskFailed`) closing the history and saving logs fail
+ * for the same reason: they are logged, and the run stays cut short rather than crashed.
+ */
+async function cleanup(run: RunDir, writer: HistoryWriter, parts: RunnerParts | undefined, tempDir: string, crash: unknown, log: (line: string) => void, diskFailed: boolean): Promise<unknown> {
   let first = crash;
-  const attempt = async (what: string, action: () => Promise<void>): Promise<void> => {
+  const attempt = async (what: string, action: () => Promise<void>, onDisk = false): Promise<void> => {
     try {
       await action();
     } catch (error) {
       log(`${what} failed: ${error instanceof Error ? error.message : String(error)}`);
-      first ??= error;
+      if (!(onDisk && diskFailed)) first ??= error;
     }
   };
-  await attempt('closing the history', () => writer.close());
+  await attempt('closing the history', () => writer.close(), true);
   if (parts !== undefined) {
     const cluster = parts.cluster;
-    await attempt('collecting node logs', () => cluster.collectLogs(run.logsDir));
+    await attempt('collecting node logs', () => cluster.collectLogs(run.logsDir), true);
     await attempt('teardown', () => cluster.teardown());
   }
   await attempt('removing temp files', () => rm(tempDir, { recursive: true, force: true }));
   return first;
+}
+
+/**
+ * cutShort: a run whose history could not be written to the end is at best unknown. The prefix
+ * on disk (whole lines) was checked: an anomaly in it still counts; "valid" says nothing of the
+ * rest.
+ */
+function cutShort(results: RunResults, failure: HistoryFailure): RunResults {
+  const why = `cut short: history.jsonl could not be written (${fsErrorText(failure.error)}) after ${failure.opsRecorded} ops; the ${results.opCount} ops on disk were checked`;
+  const valid = composeVerdicts([results.valid, 'unknown']);
+  return { ...results, valid, cutShort: why, ...(valid === 'unknown' ? { unknownReason: why } : {}) };
+}
+
+/** saveResults writes results.json; on a full disk that fails too, which is logged, not thrown. */
+async function saveResults(run: RunDir, results: RunResults, log: (line: string) => void): Promise<void> {
+  try {
+    await writeJson(run.resultsJson, results);
+  } catch (error) {
+    if (!isFsError(error)) throw error;
+    log(`results.json not written: ${fsErrorText(error)}`);
+  }
 }
 
 /** writeReport renders report.html in a bounded worker; a report failure is logged and never changes the verdict. */
@@ -236,7 +323,7 @@ async function analyze(analysis: BoundedAnalysis, opts: TestOptions, run: RunDir
   }
   const { opCount, stats, checker } = outcome.answer;
   if (checker === undefined) return { valid: 'unknown', anomalies: [], error, opCount, stats, ...base };
-  return { valid: checker.valid, anomalies: checker.anomalies, checker, opCount, stats, ...base };
+  return { ...runVerdict(checker.valid, stats), anomalies: checker.anomalies, checker, opCount, stats, ...base };
 }
 
 /** countLines counts a file's lines without holding it (a history too large to check still has a length). */

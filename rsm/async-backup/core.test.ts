@@ -77,4 +77,19 @@ describe('async-backup', () => {
     net.run(10);
     expect(net.node('s2').core.status()).toMatchObject({ role: 'backup', seq: 7 });
   });
+
+  it('drops a replicate or snapshot whose epoch its sender does not own (epoch e is peers[e mod n]\'s)', () => {
+    const net = cluster();
+    net.run(10);
+    // Epoch 0 is s1's: s2 claiming it used to trip "same epoch, same primary" on s1.
+    const claims: AsyncBackupMessage[] = [
+      { type: 'replicate', epoch: 0, entries: [] },
+      { type: 'snapshot', epoch: 2, seq: 0, snapshot: { data: [], sessions: [], appliedIndex: 0 } },
+    ];
+    for (const msg of claims) expect(net.node('s1').core.step('s2', msg)).toEqual({ persist: [], send: [], reply: [] });
+    expect(net.node('s1').core.status()).toMatchObject({ role: 'primary', view: 0 });
+    // Its own epoch (1 = 0·2 + index 1) it may claim: s1 steps down to it.
+    net.node('s1').core.step('s2', { type: 'replicate', epoch: 1, entries: [] });
+    expect(net.node('s1').core.status()).toMatchObject({ role: 'backup', view: 1, primary: 's2' });
+  });
 });

@@ -135,6 +135,9 @@ class AsyncBackupCore implements ProtocolCore<AsyncBackupMessage> {
       this.onAck(from, msg.epoch, msg.seq, effects.persist);
       return effects;
     }
+    // Epoch e belongs to peers[e mod n] (takeOver), so only its owner sends in it. Anyone else
+    // claiming it is no primary of ours; dropping it keeps "same epoch, same primary" true.
+    if (this.peers[msg.epoch % this.peers.length] !== from) return effects;
     if (msg.epoch < this.meta.epoch) {
       // A deposed primary: tell it the newer epoch so it steps down.
       effects.send.push({ to: from, msg: { type: 'replicate-ack', epoch: this.meta.epoch, seq: null } });

@@ -195,12 +195,12 @@ export async function runNode(args: NodeArgs, logLine: (line: string) => void): 
   if (args.viewServer !== null && args.viewServer.id !== args.id) addressBook.set(args.viewServer.id, args.viewServer.addr);
   addressBook.delete(args.id);
   let runtime: NodeRuntime | null = null;
-  const guard = messageGuardOf(args.protocol);
+  const guard = messageGuardOf(args.protocol, config.peers);
   const transport = new Transport({
     id: args.id, peers: addressBook, listen: args.peerListen, log: logLine, inboundFrom: new Set(addressBook.keys()),
     onMessage: (from, msg) => {
       // A malformed message would trip the core's asserts: drop it, as the wire could have.
-      const why = guard?.(msg) ?? null;
+      const why = guard(msg);
       if (why === null) runtime?.onMessage(from, msg);
       else logLine(`dropped a malformed message from ${from}: ${why}`);
     },

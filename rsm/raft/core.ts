@@ -1,26 +1,34 @@
 // rsm/raft/core.ts — the Raft core: roles, transitions, dispatch of ticks, messages and requests.
 //
-// The protocol rules live in election.ts, replication.ts, snapshot.ts and reads.ts; this file
-// holds the node's state, the one place roles change (become*), and the per-role handlers.
+// The protocol rules live in election.ts, replication.ts, snapshot.ts, reads.ts and requests.ts;
+// the node's state in small guarded classes (term-state.ts, log.ts, progress.ts, read-state.ts,
+// self-ack.ts, timers.ts). This file wires them: the become* transitions, the term rules every
+// message passes (Raft §5.1) before its role's handler (step.ts), and applying committed entries.
 import {
   noEffects,
-  type ClientCommand, type ClientRequest, type CoreConfig, type CoreFactory, type Effects, type NodeId,
-  type NodeStatus, type ProtocolCore,
+  type ClientReply, type ClientRequest, type CoreConfig, type CoreFactory, type Effects, type NodeId,
+  type NodeStatus, type PersistOp, type ProtocolCore,
 } from '../core/types.ts';
 import { KvStateMachine } from '../kv/state-machine.ts';
-import { handleRequestVote, handleVoteReply, ignoresVoteRequest, startElection } from './election.ts';
-import { RaftLog } from './log.ts';
-import { checkRaftBugs, parseRaftOptions } from './options.ts';
-import { failPendingReads, handleLeaderRead, noteAck, serveLocalRead, servePendingReads } from './reads.ts';
-import {
-  advanceCommit, broadcastAppend, handleAppendEntries, handleAppendReply, handleSnapshotReply, startRound,
-} from './replication.ts';
-import { Proposals } from './proposals.ts';
-import { handleInstallSnapshot, maybeSnapshot } from './snapshot.ts';
-import { compactionOp, entriesOp, hardStateOp, restoreState } from './storage.ts';
 import { assert } from '../../lib/assert.ts';
-import type { Entry, PendingRead, Progress, RaftMessage, RaftObserver, RaftOptions, Role, SnapshotRecord } from './types.ts';
+import { ignoresVoteRequest, startElection } from './election.ts';
+import type { RaftLog } from './log.ts';
+import { checkRaftBugs, parseRaftOptions } from './options.ts';
+import { FollowerProgress, ProgressTracker } from './progress.ts';
+import { Proposals } from './proposals.ts';
+import { ReadState } from './read-state.ts';
+import { failPendingReads, servePendingReads } from './reads.ts';
+import { advanceCommit, startRound } from './replication.ts';
+import { handleRequest } from './requests.ts';
+import { LeaderDurability } from './self-ack.ts';
+import { answerStale, stepCandidate, stepFollower, stepLeader } from './step.ts';
+import { maybeSnapshot } from './snapshot.ts';
+import { compactionOp, entriesOp, hardStateOp, restoreState } from './storage.ts';
+import { TermState } from './term-state.ts';
+import { RaftTimers } from './timers.ts';
+import type { Entry, RaftMessage, RaftObserver, RaftOptions, Role, SnapshotRecord } from './types.ts';
 
+/** RoleHandler: how a role handles ticks and messages; the role in TermState picks one (etcd's step*). */
 interface RoleHandler {
   tick(): void;
   step(from: NodeId, msg: RaftMessage): void;
@@ -28,7 +36,10 @@ interface RoleHandler {
 
 /**
  * RaftCore: one Raft replica of the KV state machine. No PreVote: elections follow the paper
- * (with the §6 vote-ignoring rule only under reads=lease, see election.ts).
+ * (with the §6 vote-ignoring rule only under reads=lease, see election.ts). Its state is read
+ * through getters and changed only through methods: term, vote and role (TermState), the log
+ * with its commit and apply marks (RaftLog), the leader's per-follower progress (ProgressTracker)
+ * and its read state (ReadState) are classes that assert their invariants.
  */
 export class RaftCore implements ProtocolCore<RaftMessage> {
   readonly id: NodeId;
@@ -38,51 +49,29 @@ export class RaftCore implements ProtocolCore<RaftMessage> {
   readonly opts: RaftOptions;
   readonly bugs: ReadonlySet<string>;
   readonly config: CoreConfig;
-  observer: RaftObserver | null = null;
+  readonly log: RaftLog;
+  /** tracker: the leader's progress of each follower (empty unless leading). */
+  readonly tracker = new ProgressTracker();
+  /** reads: the leader's heartbeat rounds, lease and waiting reads. */
+  readonly reads = new ReadState();
+  readonly timers: RaftTimers;
+  /** proposals: client requests waiting for their entries to apply (leader only). */
+  readonly proposals = new Proposals();
 
-  role: Role = 'follower';
-  term = 0;
-  votedFor: NodeId | null = null;
-  leaderId: NodeId | null = null;
-  log: RaftLog;
-  sm: KvStateMachine;
-  snapshot: SnapshotRecord | null;
-  commitIndex: number;
-  lastApplied: number;
+  private readonly termState: TermState;
+  private observer: RaftObserver | null = null;
+  private smValue: KvStateMachine;
+  private snapshotValue: SnapshotRecord | null;
+  private readonly durability = new LeaderDurability();
 
-  electionElapsed = 0;
-  /** ticksSinceStart counts ticks since this core was built (capped): see ignoresVoteRequest. */
-  ticksSinceStart = 0;
-  electionTimeout = 0;
-  heartbeatElapsed = 0;
-  votes = new Set<NodeId>();
-  progress = new Map<NodeId, Progress>();
-  /**
-   * durableIndex: as leader, how far this node's own log is known durable. The runtime may send
-   * AppendEntries before the leader's own write is on disk (Raft thesis §10.2.1: the leader
-   * writes its log in parallel with replicating it), so the leader counts itself towards a
-   * commit quorum only up to here. It learns it from a self-ack: a message to itself, which the
-   * runtime delivers only once everything persisted before it is durable.
-   */
-  durableIndex = 0;
-  /** selfAckSent: the highest index a self-ack was sent for in this term. */
-  private selfAckSent = 0;
-  /** termStartIndex: index of this leader's no-op; reads wait until it is applied. */
-  termStartIndex = 0;
-  round = 0;
-  roundSentAtMs = new Map<number, number>();
-  leaseExpiryMs = 0;
-  pendingReads: PendingRead[] = [];
   /** snapshotsInstalled counts InstallSnapshot messages that replaced our state (GET /status). */
-  snapshotsInstalled = 0;
+  private snapshotsInstalled = 0;
   /** snapshotsSent counts InstallSnapshot messages sent as leader (GET /status). */
-  snapshotsSent = 0;
-  private readonly proposals = new Proposals();
+  private snapshotsSent = 0;
   /** recordCount: how many records the durable log holds, to keep it bounded. */
   private recordCount: number;
   /** fx collects the effects of the call in progress. */
-  fx: Effects<RaftMessage> = noEffects();
-  private handler: RoleHandler;
+  private fx: Effects<RaftMessage> = noEffects();
   private readonly handlers: Record<Role, RoleHandler>;
 
   constructor(config: CoreConfig, restored: readonly unknown[]) {
@@ -98,27 +87,73 @@ export class RaftCore implements ProtocolCore<RaftMessage> {
     this.recordCount = restored.length;
     // A node that acked a leader has persisted that leader's term, so a node with no records
     // never acked anyone: it needs no post-restart wait before voting.
-    this.ticksSinceStart = restored.length === 0 ? this.opts.electionTicksMax : 0;
-    this.term = state.term;
-    this.votedFor = state.vote;
+    this.timers = new RaftTimers(this.opts, config.rng, restored.length === 0);
+    this.termState = new TermState(this.id, this.quorum, state.term, state.vote);
+    // Raft Figure 2: commitIndex and lastApplied are volatile; the snapshot is known committed
+    // (RaftLog.compactTo raised both to the snapshot's index while restoring).
     this.log = state.log;
-    this.snapshot = state.snapshot;
-    this.sm = state.snapshot === null ? new KvStateMachine() : KvStateMachine.restore(state.snapshot.data);
-    // Raft Figure 2: commitIndex and lastApplied are volatile; the snapshot is known committed.
-    this.commitIndex = this.log.snapshotIndex;
-    this.lastApplied = this.log.snapshotIndex;
+    this.snapshotValue = state.snapshot;
+    this.smValue = state.snapshot === null ? new KvStateMachine() : KvStateMachine.restore(state.snapshot.data);
     this.handlers = {
-      follower: { tick: () => this.tickElection(), step: (f, m) => this.stepFollower(f, m) },
-      candidate: { tick: () => this.tickElection(), step: (f, m) => this.stepCandidate(f, m) },
-      leader: { tick: () => this.tickLeader(), step: (f, m) => this.stepLeader(f, m) },
+      follower: { tick: () => this.tickElection(), step: (f, m) => stepFollower(this, f, m) },
+      candidate: { tick: () => this.tickElection(), step: (f, m) => stepCandidate(this, f, m) },
+      leader: { tick: () => this.tickLeader(), step: (f, m) => stepLeader(this, f, m) },
     };
-    this.handler = this.handlers.follower;
-    this.resetElectionTimer();
+  }
+
+  // ---- read-only state ----
+
+  get role(): Role {
+    return this.termState.role;
+  }
+
+  /** term: Raft Figure 2 currentTerm (persistent). */
+  get term(): number {
+    return this.termState.term;
+  }
+
+  /** votedFor: Raft Figure 2, the candidate voted for in this term (persistent). */
+  get votedFor(): NodeId | null {
+    return this.termState.votedFor;
+  }
+
+  get leaderId(): NodeId | null {
+    return this.termState.leaderId;
+  }
+
+  get commitIndex(): number {
+    return this.log.commitIndex;
+  }
+
+  get lastApplied(): number {
+    return this.log.appliedIndex;
+  }
+
+  get sm(): KvStateMachine {
+    return this.smValue;
+  }
+
+  get snapshot(): SnapshotRecord | null {
+    return this.snapshotValue;
+  }
+
+  /** progress: the leader's view of each follower, read-only (tests, status). */
+  get progress(): ReadonlyMap<NodeId, FollowerProgress> {
+    return this.tracker.view();
+  }
+
+  /** durableIndex: as leader, how far its own log is known durable (see LeaderDurability). */
+  get durableIndex(): number {
+    return this.durability.durableIndex;
+  }
+
+  get votesGranted(): number {
+    return this.termState.votesGranted;
   }
 
   tick(): Effects<RaftMessage> {
-    if (this.ticksSinceStart < this.opts.electionTicksMax) this.ticksSinceStart += 1;
-    return this.run(() => this.handler.tick());
+    this.timers.countTick();
+    return this.run(() => this.handlers[this.role].tick());
   }
 
   step(from: NodeId, msg: RaftMessage): Effects<RaftMessage> {
@@ -126,7 +161,13 @@ export class RaftCore implements ProtocolCore<RaftMessage> {
   }
 
   request(req: ClientRequest): Effects<RaftMessage> {
-    return this.run(() => this.handleRequest(req));
+    return this.run(() => handleRequest(this, req));
+  }
+
+  /** observe installs hooks for tests and tracing, once, before the first call. */
+  observe(observer: RaftObserver): void {
+    assert(this.observer === null, 'observer installed twice');
+    this.observer = observer;
   }
 
   status(): NodeStatus {
@@ -147,56 +188,31 @@ export class RaftCore implements ProtocolCore<RaftMessage> {
     };
   }
 
-  // ---- transitions: the only code that changes `role` ----
+  // ---- transitions: role changes go through TermState, which asserts their legality ----
 
   /** becomeFollower: legal from every role; a higher term clears the vote (Raft §5.1). */
   becomeFollower(term: number, leader: NodeId | null): void {
-    assert(term >= this.term, `becomeFollower to term ${term} below ${this.term}`);
     if (this.role === 'leader') this.abandonLeadership();
-    if (term > this.term) {
-      this.term = term;
-      this.votedFor = null;
-      this.persistHardState();
-    }
-    this.role = 'follower';
-    this.handler = this.handlers.follower;
-    this.leaderId = leader;
+    if (this.termState.toFollower(term, leader)) this.persistHardState();
     this.resetElectionTimer();
   }
 
   /** becomeCandidate: Raft §5.2, a follower or candidate whose timer fired starts a new term. */
   becomeCandidate(): void {
-    assert(this.role !== 'leader', 'a leader never becomes candidate');
-    this.role = 'candidate';
-    this.handler = this.handlers.candidate;
-    this.term += 1;
-    this.votedFor = this.id;
-    this.leaderId = null;
-    this.votes = new Set([this.id]);
+    this.termState.toCandidate();
     this.persistHardState();
     this.resetElectionTimer();
   }
 
   /** becomeLeader: only a candidate holding a majority of votes of its term. */
   becomeLeader(): void {
-    assert(this.role === 'candidate', `becomeLeader from ${this.role}`);
-    assert(this.votes.size >= this.quorum, `becomeLeader with ${this.votes.size} votes, quorum ${this.quorum}`);
-    this.role = 'leader';
-    this.handler = this.handlers.leader;
-    this.leaderId = this.id;
-    this.heartbeatElapsed = 0;
-    this.round = 0;
-    this.roundSentAtMs.clear();
-    this.leaseExpiryMs = 0;
-    this.durableIndex = 0;
-    this.selfAckSent = 0;
-    this.progress.clear();
-    for (const peer of this.others) {
-      this.progress.set(peer, { next: this.log.lastIndex() + 1, match: 0, ackedRound: 0, state: 'probe', inflight: [], probeSent: false });
-    }
+    this.termState.toLeader();
+    this.timers.resetHeartbeat();
+    this.durability.startLeadership();
+    this.tracker.reset(this.others, this.log.lastIndex() + 1);
     // Raft §8: a new leader appends a no-op so entries of earlier terms commit through it.
     this.appendEntry({ term: this.term, cmd: null });
-    this.termStartIndex = this.log.lastIndex();
+    this.reads.startLeadership(this.log.lastIndex());
     startRound(this);
     this.observer?.onLeader?.(this.term);
   }
@@ -205,24 +221,63 @@ export class RaftCore implements ProtocolCore<RaftMessage> {
   private abandonLeadership(): void {
     this.fx.reply.push(...this.proposals.abandon());
     failPendingReads(this, 'leadership lost before the read was confirmed');
-    this.progress.clear();
+    this.tracker.clear();
+  }
+
+  // ---- state changes the rule modules ask for ----
+
+  /** recordVote: Raft §5.2, a candidate counts each granted vote of its term once. */
+  recordVote(from: NodeId): void {
+    assert(this.others.includes(from), `vote from unknown node ${from}`);
+    this.termState.recordVote(from);
+  }
+
+  /** voteFor: Raft §5.2, at most one vote per term, durable before the reply leaves. */
+  voteFor(candidate: NodeId): void {
+    if (this.termState.voteFor(candidate)) this.persistHardState();
+  }
+
+  /** heardFromLeader: a follower that hears from its term's leader notes it and restarts its timer. */
+  heardFromLeader(leader: NodeId): void {
+    this.termState.follow(leader);
+    this.resetElectionTimer();
+  }
+
+  /** compactLog: Raft §7, our own snapshot at an applied index replaces the log up to it. */
+  compactLog(snap: SnapshotRecord): void {
+    assert(snap.index <= this.lastApplied, `snapshot at ${snap.index} beyond applied ${this.lastApplied}`);
+    this.log.compactTo(snap.index, snap.term);
+    this.snapshotValue = snap;
+    this.persist(compactionOp(snap, this.term, this.votedFor, this.log, this.bugs));
+  }
+
+  /** installSnapshot: Raft §7, a leader's snapshot past our commit index replaces our state. */
+  installSnapshot(snap: SnapshotRecord): void {
+    assert(snap.index > this.commitIndex, `installing snapshot ${snap.index} at commit ${this.commitIndex}`);
+    this.log.compactTo(snap.index, snap.term);
+    this.snapshotValue = snap;
+    this.smValue = KvStateMachine.restore(snap.data);
+    this.snapshotsInstalled += 1;
+    this.persist(compactionOp(snap, this.term, this.votedFor, this.log, this.bugs));
+  }
+
+  /** countSnapshotSent: one more InstallSnapshot sent as leader (GET /status). */
+  countSnapshotSent(): void {
+    assert(this.role === 'leader', 'only a leader sends snapshots');
+    this.snapshotsSent += 1;
   }
 
   // ---- per-role handlers ----
 
   private tickElection(): void {
-    this.electionElapsed += 1;
-    if (this.electionElapsed >= this.electionTimeout) startElection(this);
+    if (this.timers.tickElection()) startElection(this);
   }
 
   private tickLeader(): void {
-    this.heartbeatElapsed += 1;
-    if (this.heartbeatElapsed >= this.opts.heartbeatTicks) {
-      this.heartbeatElapsed = 0;
-      // A self-ack the network lost (possible in simulations) is sent again by run().
-      if (this.durableIndex < this.selfAckSent) this.selfAckSent = this.durableIndex;
-      startRound(this);
-    }
+    if (!this.timers.tickHeartbeat()) return;
+    // A self-ack the network lost (possible in simulations) is sent again by run().
+    this.durability.resendLost();
+    startRound(this);
   }
 
   /** dispatch applies the term rules every role shares (Raft §5.1), then the role's handler. */
@@ -238,10 +293,10 @@ export class RaftCore implements ProtocolCore<RaftMessage> {
       const isLeaderMsg = msg.type === 'AppendEntries' || msg.type === 'InstallSnapshot';
       this.becomeFollower(msg.term, isLeaderMsg ? from : null);
     } else if (msg.term < this.term) {
-      this.answerStale(from, msg);
+      answerStale(this, from, msg);
       return;
     }
-    this.handler.step(from, msg);
+    this.handlers[this.role].step(from, msg);
   }
 
   /** onSelfAck: our own entries up to msg.matchIndex are durable (see durableIndex). */
@@ -249,110 +304,25 @@ export class RaftCore implements ProtocolCore<RaftMessage> {
     assert(msg.type === 'AppendEntriesReply' && msg.success, `unexpected self message ${msg.type}`);
     // A self-ack of an earlier term or role says nothing about this leadership's no-op.
     if (this.role !== 'leader' || msg.term !== this.term) return;
-    assert(msg.matchIndex <= this.log.lastIndex(), `self-ack ${msg.matchIndex} beyond log ${this.log.lastIndex()}`);
-    if (msg.matchIndex > this.durableIndex) this.durableIndex = msg.matchIndex;
+    this.durability.acked(msg.matchIndex, this.log.lastIndex());
   }
 
   /** sendSelfAck asks the runtime to tell us once our log up to its end is durable. */
   private sendSelfAck(): void {
-    const lastIndex = this.log.lastIndex();
-    if (this.role !== 'leader' || lastIndex <= this.selfAckSent) return;
-    this.selfAckSent = lastIndex;
-    this.send(this.id, {
-      type: 'AppendEntriesReply', term: this.term, success: true, prevIndex: 0, matchIndex: lastIndex,
-      conflictIndex: 0, conflictTerm: null, round: 0,
-    });
+    if (this.role !== 'leader') return;
+    const ack = this.durability.selfAck(this.term, this.log.lastIndex());
+    if (ack !== null) this.send(this.id, ack);
   }
 
-  /** answerStale: Raft §5.1, a request from an older term is rejected with our term. */
-  private answerStale(from: NodeId, msg: RaftMessage): void {
-    if (msg.type === 'RequestVote') {
-      this.send(from, { type: 'RequestVoteReply', term: this.term, granted: false });
-    } else if (msg.type === 'AppendEntries' || msg.type === 'InstallSnapshot') {
-      this.send(from, {
-        type: 'AppendEntriesReply', term: this.term, success: false, prevIndex: 0, matchIndex: 0,
-        conflictIndex: 0, conflictTerm: null, round: 0,
-      });
-    }
-  }
-
-  private stepFollower(from: NodeId, msg: RaftMessage): void {
-    if (msg.type === 'AppendEntries') handleAppendEntries(this, from, msg);
-    else if (msg.type === 'InstallSnapshot') handleInstallSnapshot(this, from, msg);
-    else if (msg.type === 'RequestVote') handleRequestVote(this, from, msg);
-    // Replies addressed to an earlier role of ours in this term are stale: drop them.
-  }
-
-  private stepCandidate(from: NodeId, msg: RaftMessage): void {
-    if (msg.type === 'AppendEntries' || msg.type === 'InstallSnapshot') {
-      // Raft §5.2: a candidate that hears from a leader of its term returns to follower.
-      this.becomeFollower(msg.term, from);
-      this.stepFollower(from, msg);
-    } else if (msg.type === 'RequestVote') {
-      handleRequestVote(this, from, msg);
-    } else if (msg.type === 'RequestVoteReply') {
-      handleVoteReply(this, from, msg);
-    }
-  }
-
-  private stepLeader(from: NodeId, msg: RaftMessage): void {
-    if (msg.type === 'AppendEntries' || msg.type === 'InstallSnapshot') {
-      // Election Safety says this cannot happen. Only a switched-on bug (e.g. no-persist-vote)
-      // makes it possible; then step down and follow, so the damage shows in the history.
-      assert(this.bugs.size > 0, `two leaders in term ${this.term}: ${this.id} and ${from}`);
-      this.becomeFollower(msg.term, from);
-      this.stepFollower(from, msg);
-    } else if (msg.type === 'AppendEntriesReply') {
-      noteAck(this, from, msg.round);
-      handleAppendReply(this, from, msg);
-    } else if (msg.type === 'InstallSnapshotReply') {
-      noteAck(this, from, msg.round);
-      handleSnapshotReply(this, from, msg);
-    } else if (msg.type === 'RequestVote') {
-      handleRequestVote(this, from, msg);
-    }
-  }
-
-  // ---- client requests ----
-
-  private handleRequest(req: ClientRequest): void {
-    const { command } = req;
-    if (command.cmd.kind === 'read' && this.opts.reads === 'any') {
-      serveLocalRead(this, req.reqId, command.cmd.key);
-    } else if (this.role !== 'leader') {
-      this.fx.reply.push({ reqId: req.reqId, outcome: 'reject', error: `not the leader (${this.role})`, redirect: this.leaderId });
-    } else if (command.cmd.kind === 'read' && this.opts.reads !== 'log') {
-      handleLeaderRead(this, req.reqId, command.cmd.key);
-    } else {
-      this.propose(req.reqId, command);
-    }
-  }
-
-  /** propose appends a client command, unless it is already applied or already in the log. */
-  private propose(reqId: number, command: ClientCommand): void {
-    if (this.sm.isDuplicate(command)) {
-      // Already applied: the state machine returns the remembered reply without applying again.
-      this.fx.reply.push({ reqId, outcome: 'ok', result: this.sm.apply(command) });
-      return;
-    }
-    let index = this.proposals.indexOf(command);
-    if (index === undefined) {
-      this.appendEntry({ term: this.term, cmd: command });
-      index = this.log.lastIndex();
-      broadcastAppend(this);
-    }
-    this.proposals.wait(index, reqId, command);
-  }
+  // ---- appending and applying ----
 
   /** appendEntry: the leader appends to its own log, durably, before anyone is told. */
-  private appendEntry(entry: Entry): void {
+  appendEntry(entry: Entry): void {
     assert(this.role === 'leader' && entry.term === this.term, 'only a leader appends entries of its term');
     const from = this.log.lastIndex() + 1;
     this.log.append([entry]);
-    this.fx.persist.push(entriesOp(from, [entry]));
+    this.persist(entriesOp(from, [entry]));
   }
-
-  // ---- applying ----
 
   /** applyCommitted applies entries up to commitIndex and answers the clients waiting on them. */
   private applyCommitted(): void {
@@ -361,27 +331,33 @@ export class RaftCore implements ProtocolCore<RaftMessage> {
       const index = this.lastApplied + 1;
       const entry = this.log.entry(index);
       const result = entry.cmd === null ? null : this.sm.apply(entry.cmd);
-      this.lastApplied = index;
+      this.log.markApplied(index);
       this.observer?.onApply?.(index, entry, this.term);
       this.fx.reply.push(...this.proposals.applied(index, entry, result));
     }
   }
 
-  // ---- helpers used by the rule modules ----
+  // ---- effects and helpers used by the rule modules ----
 
   send(to: NodeId, msg: RaftMessage): void {
     this.fx.send.push({ to, msg });
   }
 
-  persistHardState(): void {
-    this.fx.persist.push(hardStateOp(this.term, this.votedFor, this.bugs));
+  reply(reply: ClientReply): void {
+    this.fx.reply.push(reply);
   }
 
-  /** resetElectionTimer draws a fresh randomized timeout (Raft §5.2) and restarts counting. */
+  persist(op: PersistOp): void {
+    this.fx.persist.push(op);
+  }
+
+  private persistHardState(): void {
+    this.persist(hardStateOp(this.term, this.votedFor, this.bugs));
+  }
+
+  /** resetElectionTimer: Raft §5.2, hearing from a leader or granting a vote restarts the timeout. */
   resetElectionTimer(): void {
-    const { electionTicksMin, electionTicksMax } = this.opts;
-    this.electionElapsed = 0;
-    this.electionTimeout = electionTicksMin + this.config.rng.int(electionTicksMax - electionTicksMin + 1);
+    this.timers.resetElection();
   }
 
   /**

@@ -7,7 +7,7 @@ import type { RequestVote, RequestVoteReply } from './types.ts';
 /** startElection: Raft §5.2, a node whose election timer fired votes for itself in a new term. */
 export function startElection(core: RaftCore): void {
   core.becomeCandidate();
-  if (core.votes.size >= core.quorum) {
+  if (core.votesGranted >= core.quorum) {
     core.becomeLeader();
     return;
   }
@@ -29,10 +29,7 @@ export function handleRequestVote(core: RaftCore, from: NodeId, msg: RequestVote
   const upToDate = core.log.isUpToDate(msg.lastIndex, msg.lastTerm);
   const granted = free && upToDate;
   if (granted) {
-    if (core.votedFor !== from) {
-      core.votedFor = from;
-      core.persistHardState();
-    }
+    core.voteFor(from);
     // Granting a vote restarts the timer, so this node does not compete with the candidate.
     core.resetElectionTimer();
   }
@@ -43,8 +40,8 @@ export function handleRequestVote(core: RaftCore, from: NodeId, msg: RequestVote
 export function handleVoteReply(core: RaftCore, from: NodeId, msg: RequestVoteReply): void {
   assert(core.role === 'candidate' && msg.term === core.term, 'vote reply outside a campaign of this term');
   if (!msg.granted) return;
-  core.votes.add(from);
-  if (core.votes.size >= core.quorum) core.becomeLeader();
+  core.recordVote(from);
+  if (core.votesGranted >= core.quorum) core.becomeLeader();
 }
 
 /**
@@ -60,6 +57,6 @@ export function handleVoteReply(core: RaftCore, from: NodeId, msg: RequestVoteRe
 export function ignoresVoteRequest(core: RaftCore): boolean {
   if (core.opts.reads !== 'lease') return false;
   if (core.role === 'leader') return true;
-  if (core.ticksSinceStart < core.opts.electionTicksMin) return true;
-  return core.leaderId !== null && core.electionElapsed < core.opts.electionTicksMin;
+  if (core.timers.ticksSinceStart < core.opts.electionTicksMin) return true;
+  return core.leaderId !== null && core.timers.electionElapsed < core.opts.electionTicksMin;
 }

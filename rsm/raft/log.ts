@@ -1,15 +1,51 @@
-// rsm/raft/log.ts — RaftLog: the in-memory log after the last snapshot, indexed from 1.
+// rsm/raft/log.ts — RaftLog: the in-memory log after the last snapshot, indexed from 1, with its commit and apply marks.
 import type { Entry } from './types.ts';
 import { assert } from '../../lib/assert.ts';
 
 /**
  * RaftLog holds entries snapshotIndex+1..lastIndex; the entry at snapshotIndex is known only by
- * its term (snapshotTerm), which is all the consistency check of AppendEntries needs.
+ * its term (snapshotTerm), which is all the consistency check of AppendEntries needs. It also
+ * keeps the two volatile marks of Raft Figure 2 and their order:
+ * snapshotIndex <= appliedIndex <= commitIndex <= lastIndex, with commitIndex never decreasing.
  */
 export class RaftLog {
-  snapshotIndex = 0;
-  snapshotTerm = 0;
+  private snapshotIndexValue = 0;
+  private snapshotTermValue = 0;
   private entries: Entry[] = [];
+  private committed = 0;
+  private applied = 0;
+
+  get snapshotIndex(): number {
+    return this.snapshotIndexValue;
+  }
+
+  get snapshotTerm(): number {
+    return this.snapshotTermValue;
+  }
+
+  /** commitIndex: the highest index known committed (Raft Figure 2, volatile). */
+  get commitIndex(): number {
+    return this.committed;
+  }
+
+  /** appliedIndex: the highest index applied to the state machine (Figure 2's lastApplied). */
+  get appliedIndex(): number {
+    return this.applied;
+  }
+
+  /** commitTo: Raft §5.3/§5.4.2, a committed entry stays committed, so the mark never decreases. */
+  commitTo(index: number): void {
+    assert(index >= this.committed, `commit ${index} below commit ${this.committed}: commitIndex never decreases`);
+    assert(index <= this.lastIndex(), `commit ${index} beyond the log end ${this.lastIndex()}`);
+    this.committed = index;
+  }
+
+  /** markApplied: entries are applied one at a time, in order, and only once committed. */
+  markApplied(index: number): void {
+    assert(index === this.applied + 1, `apply ${index} after ${this.applied}: entries apply in order`);
+    assert(index <= this.committed, `apply ${index} beyond commit ${this.committed}`);
+    this.applied = index;
+  }
 
   firstIndex(): number {
     return this.snapshotIndex + 1;
@@ -51,9 +87,10 @@ export class RaftLog {
     }
   }
 
-  /** truncateFrom deletes entries at index and after. */
+  /** truncateFrom deletes entries at index and after; Raft §5.3: never a committed one. */
   truncateFrom(index: number): void {
     assert(index > this.snapshotIndex, `truncate at ${index} would cut into the snapshot ${this.snapshotIndex}`);
+    assert(index > this.committed, `conflict at committed index ${index} (commit ${this.committed})`);
     if (index > this.lastIndex()) return;
     this.entries.length = index - this.snapshotIndex - 1;
   }
@@ -62,6 +99,8 @@ export class RaftLog {
    * compactTo makes (index, term) the new snapshot point. Entries after it are kept only when
    * the log holds that same entry (Raft §7: "if existing log entry has same index and term as
    * snapshot's last included entry, retain log entries following it"); otherwise all go.
+   * A snapshot holds only committed, applied state, so commitIndex and appliedIndex rise to
+   * index if they were below it (an InstallSnapshot, or a restart: Raft Figure 2).
    */
   compactTo(index: number, term: number): void {
     assert(index >= this.snapshotIndex, `compact to ${index} behind the snapshot ${this.snapshotIndex}`);
@@ -70,8 +109,10 @@ export class RaftLog {
     } else {
       this.entries = [];
     }
-    this.snapshotIndex = index;
-    this.snapshotTerm = term;
+    this.snapshotIndexValue = index;
+    this.snapshotTermValue = term;
+    this.committed = Math.max(this.committed, index);
+    this.applied = Math.max(this.applied, index);
   }
 
   /** firstIndexOfTerm finds where the run of `term` ending at `atIndex` starts. */

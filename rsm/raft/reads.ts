@@ -12,74 +12,55 @@
 import type { NodeId } from '../core/types.ts';
 import { assert } from '../../lib/assert.ts';
 import type { RaftCore } from './core.ts';
-import type { PendingRead } from './types.ts';
 import { startRound } from './replication.ts';
 
 /** serveLocalRead answers a read from this replica's state, whatever its role (reads=any). */
 export function serveLocalRead(core: RaftCore, reqId: number, key: string): void {
-  core.fx.reply.push({ reqId, outcome: 'ok', result: { type: 'ok', value: structuredClone(core.sm.read(key)) } });
+  core.reply({ reqId, outcome: 'ok', result: { type: 'ok', value: structuredClone(core.sm.read(key)) } });
 }
 
 /** handleLeaderRead starts a ReadIndex read, or serves it at once under a live lease. */
 export function handleLeaderRead(core: RaftCore, reqId: number, key: string): void {
   assert(core.role === 'leader', 'ReadIndex reads start at the leader');
   // The no-op of this term bounds every entry committed by earlier leaders (Leader Completeness).
-  const readIndex = Math.max(core.commitIndex, core.termStartIndex);
+  const readIndex = Math.max(core.commitIndex, core.reads.termStartIndex);
   if (leaseHolds(core) && core.lastApplied >= readIndex) {
     serveLocalRead(core, reqId, key);
     return;
   }
   startRound(core);
-  core.pendingReads.push({ reqId, key, readIndex, round: core.round });
+  core.reads.wait({ reqId, key, readIndex, round: core.reads.round });
 }
 
 /** noteAck records that a follower answered heartbeat round `round` of this term. */
 export function noteAck(core: RaftCore, from: NodeId, round: number): void {
-  const pr = core.progress.get(from);
-  assert(pr !== undefined, `no progress for ${from}`);
-  if (round <= pr.ackedRound) return;
-  pr.ackedRound = round;
+  if (!core.tracker.of(from).ackRound(round)) return;
   if (core.opts.reads !== 'lease') return;
-  const quorumRound = confirmedRound(core);
-  const sentAtMs = core.roundSentAtMs.get(quorumRound);
-  if (sentAtMs !== undefined) core.leaseExpiryMs = Math.max(core.leaseExpiryMs, sentAtMs + core.opts.leaseMs);
-  // Rounds older than the confirmed one can no longer extend anything.
-  for (const r of core.roundSentAtMs.keys()) if (r < quorumRound) core.roundSentAtMs.delete(r);
+  core.reads.extendLease(confirmedRound(core), core.opts.leaseMs);
 }
 
 /** confirmedRound: the highest round a majority (this leader included) has answered. */
 function confirmedRound(core: RaftCore): number {
-  const rounds = [core.round];
-  for (const pr of core.progress.values()) rounds.push(pr.ackedRound);
-  rounds.sort((a, b) => b - a);
-  return rounds[core.quorum - 1];
+  return core.tracker.quorumRound(core.reads.round, core.quorum);
 }
 
 /** leaseHolds: reads=lease and this leader's wall clock is still before the lease expiry. */
 function leaseHolds(core: RaftCore): boolean {
-  return core.opts.reads === 'lease' && core.config.clock.nowMs() < core.leaseExpiryMs;
+  return core.opts.reads === 'lease' && core.reads.leaseHolds(core.config.clock.nowMs());
 }
 
 /** servePendingReads answers reads whose round a majority confirmed and whose index is applied. */
 export function servePendingReads(core: RaftCore): void {
-  if (core.pendingReads.length === 0) return;
+  if (core.reads.pendingCount === 0) return;
   const confirmed = confirmedRound(core);
   const lease = leaseHolds(core);
-  const waiting: PendingRead[] = [];
-  for (const read of core.pendingReads) {
-    if ((confirmed >= read.round || lease) && core.lastApplied >= read.readIndex) {
-      serveLocalRead(core, read.reqId, read.key);
-    } else {
-      waiting.push(read);
-    }
-  }
-  core.pendingReads = waiting;
+  const ready = core.reads.takeReady((read) => (confirmed >= read.round || lease) && core.lastApplied >= read.readIndex);
+  for (const read of ready) serveLocalRead(core, read.reqId, read.key);
 }
 
 /** failPendingReads: a read never changes state, so one not served is a definite reject. */
 export function failPendingReads(core: RaftCore, error: string): void {
-  for (const read of core.pendingReads) {
-    core.fx.reply.push({ reqId: read.reqId, outcome: 'reject', error, redirect: null });
+  for (const read of core.reads.takeAll()) {
+    core.reply({ reqId: read.reqId, outcome: 'reject', error, redirect: null });
   }
-  core.pendingReads = [];
 }

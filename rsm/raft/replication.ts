@@ -2,7 +2,6 @@
 import type { NodeId } from '../core/types.ts';
 import { assert } from '../../lib/assert.ts';
 import type { RaftCore } from './core.ts';
-import type { Progress, ReplicationState } from './types.ts';
 import { sendSnapshot } from './snapshot.ts';
 import { entriesOp } from './storage.ts';
 import type { AppendEntries, AppendEntriesReply, Entry, InstallSnapshotReply } from './types.ts';
@@ -10,8 +9,7 @@ import type { AppendEntries, AppendEntriesReply, Entry, InstallSnapshotReply } f
 /** startRound begins a heartbeat round: numbered, time-stamped, sent to every follower. */
 export function startRound(core: RaftCore): void {
   assert(core.role === 'leader', 'only a leader starts heartbeat rounds');
-  core.round += 1;
-  core.roundSentAtMs.set(core.round, core.config.clock.nowMs());
+  core.reads.startRound(core.config.clock.nowMs());
   broadcastAppend(core, true);
 }
 
@@ -31,22 +29,21 @@ export function broadcastAppend(core: RaftCore, heartbeat = false): void {
  * wait and leave together with the next reply, which batches them.
  */
 export function sendAppend(core: RaftCore, peer: NodeId, heartbeat = false): void {
-  const pr = core.progress.get(peer);
-  assert(pr !== undefined, `no progress for ${peer}`);
+  const pr = core.tracker.of(peer);
   if (pr.next <= core.log.snapshotIndex) {
     // Raft §7: the entries this follower needs are gone; send the snapshot instead, at most
     // once per heartbeat while it is unanswered.
     if (pr.state === 'snapshot' && !heartbeat) return;
-    becomeState(pr, 'snapshot');
+    pr.become('snapshot');
     sendSnapshot(core, peer);
     return;
   }
-  if (pr.state === 'snapshot') becomeState(pr, 'probe');
+  if (pr.state === 'snapshot') pr.become('probe');
   let entriesMax = core.opts.maxAppendEntries;
   if (pr.state === 'probe') {
     if (pr.probeSent && !heartbeat) return;
-    pr.probeSent = true;
-  } else if (pr.inflight.length >= core.opts.maxInflight || pr.next > core.log.lastIndex()) {
+    pr.markProbeSent();
+  } else if (pr.inflightCount >= core.opts.maxInflight || pr.next > core.log.lastIndex()) {
     if (!heartbeat) return;
     // A heartbeat at nextIndex-1: if pipelined messages were lost, the follower rejects it
     // and the leader falls back to probing.
@@ -58,20 +55,10 @@ export function sendAppend(core: RaftCore, peer: NodeId, heartbeat = false): voi
   const to = Math.min(core.log.lastIndex() + 1, pr.next + entriesMax);
   const msg: AppendEntries = {
     type: 'AppendEntries', term: core.term, prevIndex, prevTerm,
-    entries: core.log.slice(pr.next, to), commit: core.commitIndex, round: core.round,
+    entries: core.log.slice(pr.next, to), commit: core.commitIndex, round: core.reads.round,
   };
   core.send(peer, msg);
-  if (pr.state === 'replicate' && to > pr.next) {
-    pr.inflight.push(to - 1);
-    pr.next = to;
-  }
-}
-
-/** becomeState moves a follower's progress to a replication state, forgetting what was in flight. */
-function becomeState(pr: Progress, state: ReplicationState): void {
-  pr.state = state;
-  pr.inflight = [];
-  pr.probeSent = false;
+  if (pr.state === 'replicate' && to > pr.next) pr.sentUpTo(to - 1);
 }
 
 /**
@@ -81,8 +68,7 @@ function becomeState(pr: Progress, state: ReplicationState): void {
  */
 export function handleAppendEntries(core: RaftCore, from: NodeId, msg: AppendEntries): void {
   assert(core.role === 'follower' && msg.term === core.term, 'AppendEntries reaches a follower of its term');
-  core.leaderId = from;
-  core.resetElectionTimer();
+  core.heardFromLeader(from);
   let { prevIndex, prevTerm, entries } = msg;
   if (prevIndex < core.log.snapshotIndex) {
     // Entries up to our snapshot are committed, so they equal the leader's: skip them.
@@ -110,7 +96,7 @@ export function handleAppendEntries(core: RaftCore, from: NodeId, msg: AppendEnt
   const matchIndex = prevIndex + entries.length;
   // Raft Figure 2: commitIndex = min(leaderCommit, index of last new entry).
   const commit = Math.min(msg.commit, matchIndex);
-  if (commit > core.commitIndex) core.commitIndex = commit;
+  if (commit > core.commitIndex) core.log.commitTo(commit);
   replyAppend(core, from, msg, { success: true, matchIndex });
 }
 
@@ -120,12 +106,12 @@ function appendTruncatingConflicts(core: RaftCore, prevIndex: number, entries: E
     const index = prevIndex + 1 + k;
     const held = core.log.term(index);
     if (held === entries[k].term) continue;
-    // A stale or reordered message must not shorten the log: only a real conflict truncates.
-    assert(index > core.commitIndex, `conflict at committed index ${index} (commit ${core.commitIndex})`);
+    // A stale or reordered message must not shorten the log: only a real conflict truncates,
+    // and never at a committed index (RaftLog.truncateFrom asserts it).
     const rest = entries.slice(k);
     core.log.truncateFrom(index);
     core.log.append(rest);
-    core.fx.persist.push(entriesOp(index, rest));
+    core.persist(entriesOp(index, rest));
     return;
   }
 }
@@ -142,7 +128,7 @@ function appendSkippingHeld(core: RaftCore, prevIndex: number, entries: Entry[])
   const rest = entries.slice(skip);
   const from = core.log.lastIndex() + 1;
   core.log.append(rest, false);
-  core.fx.persist.push(entriesOp(from, rest));
+  core.persist(entriesOp(from, rest));
 }
 
 function replyAppend(
@@ -158,18 +144,16 @@ function replyAppend(
 
 /** handleAppendReply (leader side): advance match/next, or back up past the conflict. */
 export function handleAppendReply(core: RaftCore, from: NodeId, msg: AppendEntriesReply): void {
-  const pr = core.progress.get(from);
-  assert(pr !== undefined, `no progress for ${from}`);
+  const pr = core.tracker.of(from);
   if (msg.success) {
     if (msg.matchIndex > core.log.lastIndex()) {
       // Only a second leader in our term (a switched-on bug) can have sent what this answers.
       assert(core.bugs.size > 0, `${from} matched ${msg.matchIndex} beyond our log`);
       return;
     }
-    if (pr.state === 'probe' && msg.matchIndex >= pr.next - 1) becomeState(pr, 'replicate');
-    if (msg.matchIndex > pr.match) pr.match = msg.matchIndex;
-    if (pr.next <= pr.match) pr.next = pr.match + 1;
-    while (pr.inflight.length > 0 && pr.inflight[0] <= pr.match) pr.inflight.shift();
+    if (pr.state === 'probe' && msg.matchIndex >= pr.next - 1) pr.become('replicate');
+    pr.matched(msg.matchIndex);
+    pr.freeInflight();
     // Send more only when something is new or room opened up; bounded by the log, so no ping-pong.
     sendAppend(core, from);
     return;
@@ -179,13 +163,11 @@ export function handleAppendReply(core: RaftCore, from: NodeId, msg: AppendEntri
   if (pr.state === 'snapshot') return;
   if (pr.state === 'probe' && msg.prevIndex !== pr.next - 1) return;
   if (pr.state === 'replicate' && msg.prevIndex < pr.match) return;
-  becomeState(pr, 'probe');
-  pr.next = backtrack(core, msg);
-  if (pr.next <= pr.match) {
+  pr.become('probe');
+  if (pr.backUpTo(backtrack(core, msg))) {
     // The follower lost entries it had acknowledged: only possible when durability is broken
-    // (the runtime's no-fsync bug). Forget the match so replication can repair it, and leave
-    // the next probe to the heartbeat so a diverged follower cannot make us spin.
-    pr.match = pr.next - 1;
+    // (the runtime's no-fsync bug). Its match is forgotten so replication can repair it; the
+    // next probe is left to the heartbeat so a diverged follower cannot make us spin.
     return;
   }
   sendAppend(core, from);
@@ -207,11 +189,9 @@ function backtrack(core: RaftCore, msg: AppendEntriesReply): number {
 
 /** handleSnapshotReply: the follower now holds everything up to the snapshot's index. */
 export function handleSnapshotReply(core: RaftCore, from: NodeId, msg: InstallSnapshotReply): void {
-  const pr = core.progress.get(from);
-  assert(pr !== undefined, `no progress for ${from}`);
-  if (msg.matchIndex > pr.match) pr.match = msg.matchIndex;
-  if (pr.next <= pr.match) pr.next = pr.match + 1;
-  if (pr.state === 'snapshot' && pr.next > core.log.snapshotIndex) becomeState(pr, 'replicate');
+  const pr = core.tracker.of(from);
+  pr.matched(msg.matchIndex);
+  if (pr.state === 'snapshot' && pr.next > core.log.snapshotIndex) pr.become('replicate');
   sendAppend(core, from);
 }
 
@@ -221,17 +201,14 @@ export function handleSnapshotReply(core: RaftCore, from: NodeId, msg: InstallSn
  */
 export function advanceCommit(core: RaftCore): void {
   // The leader counts itself only as far as its own log is durable (see RaftCore.durableIndex).
-  const matches = [core.durableIndex];
-  for (const pr of core.progress.values()) matches.push(pr.match);
-  matches.sort((a, b) => b - a);
-  const majorityIndex = matches[core.quorum - 1];
+  const majorityIndex = core.tracker.quorumMatch(core.durableIndex, core.quorum);
   if (majorityIndex <= core.commitIndex) return;
   if (core.bugs.has('commit-old-term')) {
     // Bug commit-old-term: "a majority has it, so it is committed" — true of entries of the
     // leader's own term only. An old-term entry counted this way can still be overwritten by a
     // leader elected without it (Raft Figure 8), after clients were told it succeeded.
-    core.commitIndex = majorityIndex;
+    core.log.commitTo(majorityIndex);
     return;
   }
-  if (core.log.term(majorityIndex) === core.term) core.commitIndex = majorityIndex;
+  if (core.log.term(majorityIndex) === core.term) core.log.commitTo(majorityIndex);
 }

@@ -1,9 +1,8 @@
 // rsm/raft/snapshot.ts — Raft §7 log compaction: taking snapshots and InstallSnapshot.
 import type { NodeId } from '../core/types.ts';
-import { KvStateMachine } from '../kv/state-machine.ts';
 import { assert } from '../../lib/assert.ts';
 import type { RaftCore } from './core.ts';
-import { compactionOp, snapshotRecord } from './storage.ts';
+import { snapshotRecord } from './storage.ts';
 import type { InstallSnapshot } from './types.ts';
 
 /**
@@ -16,19 +15,16 @@ export function maybeSnapshot(core: RaftCore): void {
   const index = core.lastApplied;
   const term = core.log.term(index);
   assert(term !== undefined, `no term at applied index ${index}`);
-  const snap = snapshotRecord(index, term, core.sm.snapshot());
-  core.log.compactTo(index, term);
-  core.snapshot = snap;
-  core.fx.persist.push(compactionOp(snap, core.term, core.votedFor, core.log, core.bugs));
+  core.compactLog(snapshotRecord(index, term, core.sm.snapshot()));
 }
 
 /** sendSnapshot: the whole snapshot in one message, which is fine for our state sizes. */
 export function sendSnapshot(core: RaftCore, peer: NodeId): void {
   const snap = core.snapshot;
   assert(snap !== null && snap.index === core.log.snapshotIndex, 'a compacted log has its snapshot');
-  core.snapshotsSent += 1;
+  core.countSnapshotSent();
   core.send(peer, {
-    type: 'InstallSnapshot', term: core.term, index: snap.index, snapTerm: snap.term, data: snap.data, round: core.round,
+    type: 'InstallSnapshot', term: core.term, index: snap.index, snapTerm: snap.term, data: snap.data, round: core.reads.round,
   });
 }
 
@@ -39,17 +35,9 @@ export function sendSnapshot(core: RaftCore, peer: NodeId): void {
  */
 export function handleInstallSnapshot(core: RaftCore, from: NodeId, msg: InstallSnapshot): void {
   assert(core.role === 'follower' && msg.term === core.term, 'InstallSnapshot reaches a follower of its term');
-  core.leaderId = from;
-  core.resetElectionTimer();
+  core.heardFromLeader(from);
   if (msg.index > core.commitIndex) {
-    core.log.compactTo(msg.index, msg.snapTerm);
-    const snap = snapshotRecord(msg.index, msg.snapTerm, structuredClone(msg.data));
-    core.snapshot = snap;
-    core.sm = KvStateMachine.restore(snap.data);
-    core.commitIndex = msg.index;
-    core.lastApplied = msg.index;
-    core.snapshotsInstalled += 1;
-    core.fx.persist.push(compactionOp(snap, core.term, core.votedFor, core.log, core.bugs));
+    core.installSnapshot(snapshotRecord(msg.index, msg.snapTerm, structuredClone(msg.data)));
   }
   // Either way we now hold every entry up to msg.index: it is committed, hence the leader's.
   core.send(from, { type: 'InstallSnapshotReply', term: core.term, matchIndex: msg.index, round: msg.round });

@@ -131,27 +131,8 @@ export interface RaftObserver {
   onLeader?(term: number): void;
 }
 
-/**
- * ReplicationState: how the leader sends to one follower (etcd-io/raft's Progress states).
- * - probe: the follower's log end is unknown; one AppendEntries at a time from nextIndex.
- * - replicate: the last probe succeeded; entries are pipelined, nextIndex moves on when they
- *   are sent (not when acked), with at most maxInflight messages unanswered.
- * - snapshot: the entries it needs are compacted; an InstallSnapshot is on its way.
- */
+/** ReplicationState: how the leader sends to one follower (etcd-io/raft's Progress states, see progress.ts). */
 export type ReplicationState = 'probe' | 'replicate' | 'snapshot';
-
-/** Progress: what the leader knows of one follower (Raft Figure 2 nextIndex/matchIndex). */
-export interface Progress {
-  next: number;
-  match: number;
-  /** ackedRound: the highest heartbeat round this follower has answered in this term. */
-  ackedRound: number;
-  state: ReplicationState;
-  /** inflight: the last index of each unanswered AppendEntries carrying entries (replicate). */
-  inflight: number[];
-  /** probeSent: a probe is unanswered; further probes wait for its reply or the heartbeat. */
-  probeSent: boolean;
-}
 
 /** PendingRead: a ReadIndex/lease read waiting for a quorum round and for the applied index. */
 export interface PendingRead {

@@ -1,75 +1,110 @@
-// rsm/runtime/peer-messages.ts — the shape check a peer message passes before it reaches a core.
+// rsm/runtime/peer-messages.ts — the shape every protocol's peer messages must have before they reach a core.
 //
 // Cores trust their messages (a failed assert there is a bug and crashes the node), so a
 // malformed message — a missing term, entries that are not entries, a command no state
-// machine knows — must be stopped at the runtime's edge: it is dropped and logged, like a
-// message lost on the wire. Only the shape is checked: a well-formed message that lies
-// (a second leader in a term) is beyond a crash-fault protocol, and its asserts still fire.
-// Raft's messages are checked; the other protocols' messages reach their cores as before.
+// machine knows, a view naming a stranger — is stopped at the runtime's edge: it is dropped
+// and logged, like a message lost on the wire. Each table below is typed against its
+// protocol's message type (shape-checks.ts), so a field added there does not compile until
+// it is checked here. Only the shape is checked; what a well-formed message may still do to
+// a core is each protocol's business (README "Limits": lies of the crash-fault model).
+import type { KvResult, NodeId } from '../core/types.ts';
+import type { KvSnapshot } from '../kv/state-machine.ts';
+import type { AsyncBackupMessage, ReplicatedUpdate as AsyncBackupEntry } from '../async-backup/core.ts';
+import type { PrimaryBackupMessage } from '../primary-backup/core.ts';
+import type { Entry as RaftEntry, RaftMessage } from '../raft/types.ts';
+import type { View, ViewServiceMessage } from '../viewservice/messages.ts';
+import { PROTOCOL_NAMES, isProtocolName } from '../protocols.ts';
 import { parseClientCommand } from './http-api.ts';
+import {
+  anyJson, arrayOf, bool, count, fields, nullable, oneOf, optional, replicaId, str, tuple,
+  type Check, type VariantChecks,
+} from './shape-checks.ts';
 
 /** MessageGuard: why a peer message is malformed, or null when the core may have it. */
 export type MessageGuard = (msg: unknown) => string | null;
 
-type Fields = Record<string, unknown>;
-
-const count = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
-const isFields = (v: unknown): v is Fields => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** RAFT_FIELDS: each Raft message's fields and their checks (rsm/raft/types.ts). */
-const RAFT_FIELDS: Record<string, Record<string, (v: unknown) => boolean>> = {
-  RequestVote: { term: count, lastIndex: count, lastTerm: count },
-  RequestVoteReply: { term: count, granted: (v) => typeof v === 'boolean' },
-  AppendEntries: { term: count, prevIndex: count, prevTerm: count, entries: (v) => Array.isArray(v), commit: count, round: count },
-  AppendEntriesReply: {
-    term: count, success: (v) => typeof v === 'boolean', prevIndex: count, matchIndex: count, conflictIndex: count,
-    conflictTerm: (v) => v === null || count(v), round: count,
-  },
-  InstallSnapshot: { term: count, index: count, snapTerm: count, data: isFields, round: count },
-  InstallSnapshotReply: { term: count, matchIndex: count, round: count },
-};
-
-/** entryError checks one log entry: a term and a client command (or null, a leader's no-op). */
-function entryError(entry: unknown, i: number): string | null {
-  if (!isFields(entry) || !count(entry.term)) return `entries[${i}] must be {term, cmd}`;
-  if (entry.cmd === null) return null;
+/** clientCommand: a command as the HTTP API would accept it (one home: parseClientCommand). */
+const clientCommand: Check = (v, at) => {
   try {
-    parseClientCommand(entry.cmd);
+    parseClientCommand(v);
     return null;
   } catch (err) {
-    return `entries[${i}].cmd: ${(err as Error).message}`;
+    return `${at}: ${(err as Error).message}`;
   }
-}
+};
 
-/** snapshotError checks a KvSnapshot's outline: data and sessions are lists of [key, value] pairs. */
-function snapshotError(data: Fields): string | null {
-  const pairs = (v: unknown): boolean => Array.isArray(v) && v.every((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === 'string');
-  if (!pairs(data.data) || !pairs(data.sessions) || !count(data.appliedIndex)) return 'data must be a snapshot {data, sessions, appliedIndex}';
-  return null;
-}
+const kvResult = oneOf<KvResult>({ ok: { value: optional(anyJson) }, fail: { error: str } });
 
-/** raftMessageError: the MessageGuard of raft. */
-export function raftMessageError(msg: unknown): string | null {
-  if (!isFields(msg) || typeof msg.type !== 'string' || !(msg.type in RAFT_FIELDS)) {
-    return `expected one of ${Object.keys(RAFT_FIELDS).join(', ')}`;
-  }
-  for (const [field, ok] of Object.entries(RAFT_FIELDS[msg.type])) {
-    if (!ok(msg[field])) return `${msg.type}.${field} is missing or malformed`;
-  }
-  if (msg.type === 'AppendEntries') {
-    for (const [i, entry] of (msg.entries as unknown[]).entries()) {
-      const why = entryError(entry, i);
-      if (why !== null) return `AppendEntries.${why}`;
-    }
-  }
-  if (msg.type === 'InstallSnapshot') {
-    const why = snapshotError(msg.data as Fields);
-    if (why !== null) return `InstallSnapshot.${why}`;
-  }
-  return null;
-}
+const kvSnapshot = fields<KvSnapshot>({
+  data: arrayOf(tuple(str, anyJson)),
+  sessions: arrayOf(tuple(str, fields<KvSnapshot['sessions'][number][1]>({ seq: count, result: kvResult }))),
+  appliedIndex: count,
+});
 
-/** messageGuardOf is the guard of a protocol's peer messages, if it has one. */
-export function messageGuardOf(protocol: string): MessageGuard | undefined {
-  return protocol === 'raft' ? raftMessageError : undefined;
+const raftEntry = fields<RaftEntry>({ term: count, cmd: nullable(clientCommand) });
+
+const RAFT = {
+  RequestVote: { term: count, lastIndex: count, lastTerm: count },
+  RequestVoteReply: { term: count, granted: bool },
+  AppendEntries: { term: count, prevIndex: count, prevTerm: count, entries: arrayOf(raftEntry), commit: count, round: count },
+  AppendEntriesReply: {
+    term: count, success: bool, prevIndex: count, matchIndex: count, conflictIndex: count, conflictTerm: nullable(count), round: count,
+  },
+  InstallSnapshot: { term: count, index: count, snapTerm: count, data: kvSnapshot, round: count },
+  InstallSnapshotReply: { term: count, matchIndex: count, round: count },
+} satisfies VariantChecks<RaftMessage>;
+
+const PRIMARY_BACKUP = {
+  forward: { forwardId: count, command: clientCommand },
+  'forward-ack': { forwardId: count },
+} satisfies VariantChecks<PrimaryBackupMessage>;
+
+const ASYNC_BACKUP = {
+  replicate: { epoch: count, entries: arrayOf(fields<AsyncBackupEntry>({ seq: count, command: clientCommand })) },
+  'replicate-ack': { epoch: count, seq: nullable(count) },
+  snapshot: { epoch: count, seq: count, snapshot: kvSnapshot },
+} satisfies VariantChecks<AsyncBackupMessage>;
+
+/** view: what the view server decides — a primary of the group unless none yet, and a different backup. */
+const view = fields<View>({ viewnum: count, primary: nullable(replicaId), backup: nullable(replicaId) }, (v) => {
+  if (v.primary === null) return v.backup === null ? null : 'a view with a backup has a primary';
+  return v.primary === v.backup ? 'the primary is not also the backup' : null;
+});
+
+/** VIEW_SERVICE: both roles speak it (the view server drops what is not a ping). */
+const VIEW_SERVICE = {
+  ping: { viewnum: count, synced: bool },
+  view: { view },
+  transfer: { viewnum: count, stream: str, snapshot: kvSnapshot },
+  'transfer-ack': { viewnum: count, stream: str },
+  forward: { viewnum: count, stream: str, index: count, command: clientCommand },
+  'forward-ack': { viewnum: count, stream: str, index: count, result: kvResult },
+  'forward-reject': { view, stream: str, index: count, reason: str, needTransfer: bool },
+} satisfies VariantChecks<ViewServiceMessage>;
+
+/** MESSAGES: each protocol's message checks; single and naive nodes exchange none, so every message is refused. */
+const MESSAGES: Readonly<Record<string, Check>> = {
+  single: oneOf<never>({}),
+  naive: oneOf<never>({}),
+  'primary-backup': oneOf<PrimaryBackupMessage>(PRIMARY_BACKUP),
+  'async-backup': oneOf<AsyncBackupMessage>(ASYNC_BACKUP),
+  viewservice: oneOf<ViewServiceMessage>(VIEW_SERVICE),
+  viewserver: oneOf<ViewServiceMessage>(VIEW_SERVICE),
+  raft: oneOf<RaftMessage>(RAFT),
+};
+
+/**
+ * messageGuardOf is the guard of a protocol's peer messages at a node whose group is
+ * `replicas` (CoreConfig.peers). Every protocol of the registry has one; an unknown protocol is
+ * a programming error.
+ */
+export function messageGuardOf(protocol: string, replicas: readonly NodeId[]): MessageGuard {
+  if (!isProtocolName(protocol)) throw new Error(`messageGuardOf: unknown protocol ${JSON.stringify(protocol)}`);
+  if (!Object.hasOwn(MESSAGES, protocol)) {
+    const have = PROTOCOL_NAMES.filter((p) => Object.hasOwn(MESSAGES, p));
+    throw new Error(`messageGuardOf: protocol ${protocol} has no message checks in rsm/runtime/peer-messages.ts (have ${have.join(', ')})`);
+  }
+  const check = MESSAGES[protocol];
+  const ctx = { replicas: new Set(replicas) };
+  return (msg) => check(msg, '', ctx);
 }

@@ -121,10 +121,10 @@ export function makeCluster(opts: ClusterOptions = {}): { net: RaftNet; ids: Nod
   const factory: CoreFactory<RaftMessage> = (config, restored) => {
     const clock = opts.clockFor?.(config.id) ?? config.clock;
     const core = raftCore(createRaftCore({ ...config, clock }, restored));
-    core.observer = {
+    core.observe({
       onApply: (index, entry, term) => checker.onApply(config.id, index, entry, term),
       onLeader: (term) => checker.onLeader(config.id, term),
-    };
+    });
     return core;
   };
   for (const id of ids) {

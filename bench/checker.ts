@@ -12,7 +12,8 @@ import { readHistory } from '../history/read.ts';
 import { toOperations } from '../history/pair.ts';
 import { getModel } from '../checker/models/index.ts';
 import { checkOperations } from '../checker/linearizable/index.ts';
-import type { Operation, Verdict } from '../checker/types.ts';
+import type { Verdict } from '../checker/types.ts';
+import type { Operation } from '../history/op.ts';
 import { generateHistory } from '../scripts/gen-history.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -6,7 +6,7 @@ import { makeThreads, runClientPhase, type ClientFactory, type PhaseContext } fr
 import { RateLimiter } from '../control/runner/rate-limiter.ts';
 import { Recorder } from '../control/runner/recorder.ts';
 import { HistoryWriter } from '../history/jsonl.ts';
-import { SeededRng } from '../rsm/core/rng.ts';
+import { SeededRng } from '../lib/rng.ts';
 import { registerWorkload } from '../workloads/register.ts';
 import type { Completion, KvClientLike } from '../workloads/types.ts';
 

@@ -40,7 +40,7 @@ function fakeResults(history: Op[]): unknown {
   }));
   const failing = views[views.length - 1];
   const linearizable: LinearizabilityResult = {
-    valid: false, model: 'multi-register', partitions: 8, partitionsChecked: 8, opCount: OPS, elapsedMs: 1234,
+    kind: 'linearizable', valid: false, model: 'multi-register', partitions: 8, partitionsChecked: 8, opCount: OPS, elapsedMs: 1234,
     failures: [{
       key: 0, partitionOpCount: views.length, prefix: views.slice(0, -1).map((v) => ({ id: v.id, stateAfter: `register = ${String(v.id % 5)}` })),
       failingOpIds: [failing.id], candidateIds: [], statesBefore: ['register = 1', 'register = 2'], windowIds: [], ops: views, lines: ['fake failure for the bench'],

@@ -1,33 +1,23 @@
-// checker/types.ts — the shapes shared by every checker: operations, models, verdicts.
-import type { OpKey, Process } from '../history/op.ts';
+// checker/types.ts — the shapes shared by every checker: models and verdicts.
+import type { Operation } from '../history/op.ts';
 
 /** Verdict: false beats unknown beats true when results are composed (Jepsen's rule). */
 export type Verdict = true | false | 'unknown';
 
+/** composeVerdicts is Jepsen's checker/compose rule: any false is false, else any unknown is unknown. */
+export function composeVerdicts(verdicts: readonly Verdict[]): Verdict {
+  if (verdicts.includes(false)) return false;
+  return verdicts.includes('unknown') ? 'unknown' : true;
+}
+
 /**
- * Operation is an invoke paired with its completion, ready for the linearizability search.
- * `fail` completions never reach the search: those ops certainly did not happen.
- * An `info` (or never completed) op has `returnIndex` = Infinity and `outcome` 'info':
- * it may take effect at any point after its invoke, or never.
+ * CheckerResult: what every checker returns. `kind` says which result it is (linearizable,
+ * elle, set, counter, bank, ...): the report draws each kind with the view registered for it
+ * (reports/views.ts), never by guessing from field names.
  */
-export interface Operation {
-  /** Dense id, 0.. in invoke order. */
-  id: number;
-  process: Process;
-  f: string;
-  key?: OpKey;
-  /** The invoke's value (what the client asked for). */
-  input: unknown;
-  /** The completion's value (what the system answered); undefined for info ops. */
-  output: unknown;
-  outcome: 'ok' | 'info';
-  /** History index of the invoke. */
-  invokeIndex: number;
-  /** History index of the ok completion, Infinity for info/pending ops. */
-  returnIndex: number;
-  /** Nanosecond times, when the history has them. */
-  invokeTime?: number;
-  returnTime?: number;
+export interface CheckerResult {
+  kind: string;
+  valid: Verdict;
 }
 
 /**

@@ -1,5 +1,19 @@
 // cluster/types.ts — where nodes run: the Cluster interface every backend (local, docker, sim) implements.
-import type { NodeStatus } from '../rsm/core/types.ts';
+
+/**
+ * NodeStatus: what a node answers on GET /status, as far as the harness reads it (who it is,
+ * its role, whom it believes primary, its term or view, how far it applied). Nodes may add more fields.
+ */
+export interface NodeStatus {
+  id: string;
+  role: string;
+  primary?: string | null;
+  term?: number;
+  view?: number;
+  /** The index of the last command the node applied. */
+  appliedIndex: number;
+  [extra: string]: unknown;
+}
 
 /** Grudge: node -> nodes whose packets it drops (Jepsen's shape). Links not named flow. */
 export type Grudge = Record<string, string[]>;

@@ -7,8 +7,10 @@ import { allNodeIds } from '../cluster/node-ids.ts';
 import { loadScheduleFile } from '../nemesis/schedule-file.ts';
 import { FAULT_KINDS, type FaultKind } from '../nemesis/types.ts';
 import { bugError, REPLICA_PROTOCOL_NAMES } from '../rsm/protocols.ts';
+import { READ_MODES } from '../rsm/raft/options.ts';
+import type { ReadMode } from '../rsm/raft/types.ts';
 import { WORKLOAD_NAMES } from '../workloads/index.ts';
-import { canonicalModel, MODEL_NAMES as ELLE_MODEL_NAMES } from '../checker/elle/index.ts';
+import { canonicalModel, CONSISTENCY_MODEL_NAMES } from '../checker/elle/index.ts';
 import { UsageError } from './exit-codes.ts';
 import { isTestName, TEST_NAME_EXPECTED } from './store.ts';
 
@@ -122,7 +124,7 @@ const OPTION_SPECS: readonly OptionSpec[] = [
   { name: 'cluster', field: 'cluster', schema: z.enum(CLUSTER_KINDS), expected: `one of ${CLUSTER_KINDS.join(', ')}`, description: 'where nodes run: local processes, docker containers, or fake (in memory, for testing the runner)' },
   { name: 'image', field: 'image', schema: z.string().regex(/^[A-Za-z0-9._/:@-]{1,255}$/), expected: 'a Docker image reference', description: '--cluster docker: run nodes from this image instead of building one from host files' },
   { name: 'store', field: 'store', schema: z.string().min(1), expected: 'a directory path', description: 'store directory (default store)' },
-  { name: 'reads', field: 'reads', schema: z.enum(['log', 'readindex', 'lease', 'any']), expected: 'one of log, readindex, lease, any', description: 'read path of the protocol (raft)' },
+  { name: 'reads', field: 'reads', schema: z.enum(READ_MODES as [ReadMode, ...ReadMode[]]), expected: `one of ${READ_MODES.join(', ')}`, description: 'read path of the protocol (raft)' },
   { name: 'bug', field: 'bugs', schema: z.preprocess(toList, z.array(z.string().regex(/^[a-z0-9-]+$/))), expected: 'bug names of lowercase letters, digits and -', repeatable: true, description: 'switch on a named protocol bug (repeatable)' },
   { name: 'key-count', field: 'keyCount', schema: number(1, 10_000, true), expected: 'an integer in [1, 10000]', description: 'keys in use at a time (default 5)' },
   { name: 'recovery-s', field: 'recoveryS', schema: number(0, 3600, false), expected: 'a number of seconds in [0, 3600]', description: 'wait after healing before the final reads (default 3)' },
@@ -130,7 +132,7 @@ const OPTION_SPECS: readonly OptionSpec[] = [
   { name: 'op-timeout', field: 'opTimeoutS', schema: number(0.01, 3600, false), expected: 'a number of seconds in [0.01, 3600]', description: 'runner bound on one client op; past it the op is info (default 10)' },
   { name: 'check-timeout', field: 'checkTimeoutS', schema: number(0.01, 86_400, false), expected: 'a number of seconds in [0.01, 86400]', description: 'checker budget; past it the verdict is unknown (default 60)' },
   { name: 'check-memory-mb', field: 'checkMemoryMb', schema: number(32, 1_048_576, true), expected: 'an integer number of MB in [32, 1048576]', description: 'heap cap of the thread that checks the history; past it the verdict is unknown (default 4096)' },
-  { name: 'consistency-model', field: 'consistencyModel', schema: z.string().refine(isModelName), expected: `one of ${ELLE_MODEL_NAMES.join(', ')} (or an alias such as PL-3)`, description: 'txn workloads: consistency model to check (default strict-serializable)' },
+  { name: 'consistency-model', field: 'consistencyModel', schema: z.string().refine(isModelName), expected: `one of ${CONSISTENCY_MODEL_NAMES.join(', ')} (or an alias such as PL-3)`, description: 'txn workloads: consistency model to check (default strict-serializable)' },
   { name: 'key-distribution', field: 'keyDistribution', schema: z.enum(['uniform', 'exponential']), expected: 'uniform or exponential', description: 'txn workloads: how txns pick among the active keys (default exponential)' },
   { name: 'txn-length-min', field: 'txnLengthMin', schema: number(1, 1000, true), expected: 'an integer in [1, 1000]', description: 'txn workloads: fewest micro-ops per txn (default 1)' },
   { name: 'txn-length-max', field: 'txnLengthMax', schema: number(1, 1000, true), expected: 'an integer in [1, 1000]', description: 'txn workloads: most micro-ops per txn (default 4)' },

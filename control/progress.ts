@@ -91,10 +91,10 @@ export class ProgressLine {
 }
 
 /**
- * Progress polls a run's `snapshot` and shows it: on a TTY one line redrawn ~4×/s, otherwise a
+ * RunProgress polls a run's `snapshot` and shows it: on a TTY one line redrawn ~4×/s, otherwise a
  * plain line every 5 s so CI logs stay short.
  */
-export class Progress {
+export class RunProgress {
   private timer: NodeJS.Timeout | undefined;
   private readonly line: ProgressLine;
 

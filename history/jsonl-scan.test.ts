@@ -5,7 +5,7 @@ import { readJsonlOps, serializeOp } from './jsonl.ts';
 import { CanonicalOpScanner } from './jsonl-scan.ts';
 import { opFromRecord } from './op-record.ts';
 import type { Op } from './op.ts';
-import { collect, expectParseError, tempFiles, type TempFiles } from './test-util.ts';
+import { collect, expectParseError, tempFiles, type TempFiles } from '../test/support/history-files.ts';
 
 let files: TempFiles;
 beforeAll(async () => { files = await tempFiles(); });

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HistoryWriter, readJsonlOps, serializeOp, writeJsonlOps } from './jsonl.ts';
 import type { Op } from './op.ts';
-import { collect, expectParseError, tempFiles, type TempFiles } from './test-util.ts';
+import { collect, expectParseError, tempFiles, type TempFiles } from '../test/support/history-files.ts';
 
 let files: TempFiles;
 beforeAll(async () => { files = await tempFiles(); });

@@ -1,7 +1,7 @@
 // history/knossos.test.ts — EDN histories: per-line maps, one vector of maps, errors.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readKnossosOps } from './knossos.ts';
-import { collect, expectParseError, tempFiles, type TempFiles } from './test-util.ts';
+import { collect, expectParseError, tempFiles, type TempFiles } from '../test/support/history-files.ts';
 
 let files: TempFiles;
 beforeAll(async () => { files = await tempFiles(); });

@@ -26,6 +26,43 @@ export interface Op {
   error?: string;
 }
 
+/**
+ * MicroOp: one step of a txn op's value (Jepsen/Elle shape); `r` carries null in an invoke.
+ * `cas` carries [expected, new] (conditional multi-key writes, e.g. a bank transfer). The rsm
+ * store's command has the same shape; it keeps its own type because rsm/ imports nothing of ours.
+ */
+export type MicroOp =
+  | ['append', string, unknown]
+  | ['r', string, unknown]
+  | ['w', string, unknown]
+  | ['cas', string, [unknown, unknown]];
+
+/**
+ * Operation is an invoke paired with its completion, ready for the linearizability search.
+ * `fail` completions never reach the search: those ops certainly did not happen.
+ * An `info` (or never completed) op has `returnIndex` = Infinity and `outcome` 'info':
+ * it may take effect at any point after its invoke, or never.
+ */
+export interface Operation {
+  /** Dense id, 0.. in invoke order. */
+  id: number;
+  process: Process;
+  f: string;
+  key?: OpKey;
+  /** The invoke's value (what the client asked for). */
+  input: unknown;
+  /** The completion's value (what the system answered); undefined for info ops. */
+  output: unknown;
+  outcome: 'ok' | 'info';
+  /** History index of the invoke. */
+  invokeIndex: number;
+  /** History index of the ok completion, Infinity for info/pending ops. */
+  returnIndex: number;
+  /** Nanosecond times, when the history has them. */
+  invokeTime?: number;
+  returnTime?: number;
+}
+
 export const OP_TYPES: readonly OpType[] = ['invoke', 'ok', 'fail', 'info'];
 
 /** isOpType narrows an unknown value to OpType. */

@@ -1,7 +1,7 @@
 // history/pair.test.ts — pairing invokes with completions: outcomes, drops and malformed input.
 import { describe, expect, it } from 'vitest';
 import type { Op } from './op.ts';
-import { toOperations } from './pair.ts';
+import { historyClock, opIndexesOf, pairHistory, pairOps, toOperations } from './pair.ts';
 
 function history(...ops: Omit<Op, 'index'>[]): Op[] {
   return ops.map((op, index) => ({ index, ...op }));
@@ -76,5 +76,51 @@ describe('toOperations', () => {
       { index: 2, type: 'ok', process: 0, f: 'read', value: 1 },
     ];
     expect(() => toOperations(ops)).toThrow(/history index 2/);
+  });
+});
+
+describe('pairHistory (the one pairing)', () => {
+  it("closes an ok or fail op's window at its completion; info and pending stay open, info keeps when the client gave up", () => {
+    const { pairs, nemesisCount } = pairHistory(
+      history(
+        { type: 'invoke', process: 0, f: 'write', value: 1, time: 10 },
+        { type: 'invoke', process: 1, f: 'write', value: 2, time: 20 },
+        { type: 'invoke', process: 'nemesis', f: 'kill', time: 25 },
+        { type: 'info', process: 1, f: 'write', value: 2, time: 30 },
+        { type: 'fail', process: 0, f: 'write', value: 1, time: 40 },
+        { type: 'invoke', process: 2, f: 'read', value: null, time: 50 },
+      ),
+    );
+    expect(nemesisCount).toBe(1);
+    expect(pairs.map((p) => [p.invoke.process, p.type, p.start, p.end, p.returned])).toEqual([
+      [0, 'fail', 10, 40, 40],
+      [1, 'info', 20, Infinity, 30],
+      [2, 'pending', 50, Infinity, null],
+    ]);
+    expect(opIndexesOf(pairs[1])).toEqual([1, 3]);
+    expect(opIndexesOf(pairs[2])).toEqual([5]);
+  });
+
+  it('orders by time when every op has one, by index for every op when some lack it', () => {
+    const timed = history(
+      { type: 'invoke', process: 0, f: 'read', time: 500 },
+      { type: 'ok', process: 0, f: 'read', value: 1, time: 900 },
+    );
+    expect(historyClock(timed).timed).toBe(true);
+    expect(pairOps(timed).map((p) => [p.start, p.end])).toEqual([[500, 900]]);
+    const partly = history(
+      { type: 'invoke', process: 0, f: 'read', time: 500 },
+      { type: 'ok', process: 0, f: 'read', value: 1 },
+      { type: 'invoke', process: 1, f: 'read', time: 700 },
+      { type: 'ok', process: 1, f: 'read', value: 1, time: 800 },
+    );
+    expect(historyClock(partly).timed).toBe(false);
+    expect(pairOps(partly).map((p) => [p.start, p.end])).toEqual([[0, 1], [2, 3]]);
+    expect(historyClock([]).timed).toBe(false);
+  });
+
+  it('rejects the malformed histories toOperations rejects', () => {
+    expect(() => pairOps(history({ type: 'ok', process: 0, f: 'read', value: 1 }))).toThrow(/history index 0: ok read of process 0 has no pending invoke/);
+    expect(() => pairOps(history({ type: 'invoke', process: 0, f: 'read' }, { type: 'invoke', process: 0, f: 'read' }))).toThrow(/history index 1/);
   });
 });

@@ -1,7 +1,19 @@
-// history/pair.ts — pair each invoke with its completion into Operations for the checkers.
+// history/pair.ts — the one pairing of invokes with completions, and the one clock that orders them.
+//
+// Jepsen's semantics, for every checker and the report alike:
+// - A process has at most one op in flight; an invoke is closed by that process's next
+//   completion, with the same f. Anything else is a malformed history: PairingTracker throws.
+// - `ok`: the op took effect once, between its invoke and its completion. `fail`: it never did.
+//   `info` (and an invoke the history ends before completing, `pending`): it may take effect at
+//   any time after its invoke, or never, so its effect window never closes (end = Infinity).
+//   The info completion is still kept: its time is when the client stopped waiting, which the
+//   report draws as the op's latency.
+// - A history is ordered by `time` when every op has one; otherwise (Knossos and Porcupine
+//   data, or a history where only some ops have a time) by `index` for every op, because
+//   nanoseconds and line numbers cannot be compared. The linearizable and Elle searches order by
+//   index, which for a recorded history is the same order.
 import { HistoryInputError } from './errors.ts';
-import type { Op, Process } from './op.ts';
-import type { Operation } from '../checker/types.ts';
+import type { Op, Operation, Process } from './op.ts';
 
 /** PairOptions tunes which ops count as reads (dropped when their outcome is not ok). */
 export interface PairOptions {
@@ -241,4 +253,79 @@ class PairedOperation implements Operation {
     if (invoke.time !== undefined) this.invokeTime = invoke.time;
     if (ok !== null && ok.time !== undefined) this.returnTime = ok.time;
   }
+}
+
+/** PairType: how a client op ended; pending when the history ends before its completion. */
+export type PairType = 'ok' | 'fail' | 'info' | 'pending';
+
+/** Pair: one client op from its invoke to its completion, placed on the history's clock. */
+export interface Pair {
+  invoke: Op;
+  /** The ok, fail or info that closed the invoke; absent when pending. */
+  completion?: Op;
+  type: PairType;
+  /** start: the invoke's position on the history's clock (ns, or index when untimed). */
+  start: number;
+  /** end: where the effect window closes: the completion for ok and fail, Infinity for info and pending. */
+  end: number;
+  /** returned: when the client stopped waiting (the completion, info included); null when pending. */
+  returned: number | null;
+}
+
+/** HistoryClock: where ops sit in real time: their `time` when every op has one, else their index. */
+export interface HistoryClock {
+  timed: boolean;
+  position(op: Op): number;
+}
+
+/** historyClock picks the clock of a history (see the file comment). */
+export function historyClock(history: readonly Op[]): HistoryClock {
+  const timed = history.length > 0 && history.every((op) => typeof op.time === 'number');
+  return timed ? { timed, position: (op) => op.time as number } : { timed, position: (op) => op.index };
+}
+
+/** Pairing: every client op in invoke order, and how many nemesis entries were skipped. */
+export interface Pairing {
+  pairs: Pair[];
+  nemesisCount: number;
+}
+
+/**
+ * pairHistory pairs every client invoke with its process's next completion, in invoke order,
+ * for the set/counter/bank checkers, the op stats and the report. Malformed pairing throws
+ * (PairingTracker, the same rule toOperations applies).
+ */
+export function pairHistory(history: readonly Op[], clock: HistoryClock = historyClock(history)): Pairing {
+  const tracker = new PairingTracker();
+  const pairs: Pair[] = [];
+  let nemesisCount = 0;
+  for (let position = 0; position < history.length; position++) {
+    const op = history[position];
+    const open = tracker.accept(op, position, pairs.length);
+    if (op.process === 'nemesis') {
+      nemesisCount++;
+      continue;
+    }
+    if (op.type === 'invoke') {
+      pairs.push({ invoke: op, type: 'pending', start: clock.position(op), end: Infinity, returned: null });
+      continue;
+    }
+    if (open === undefined) throw new Error(`pairHistory: the ${op.type} at index ${op.index} closes no invoke`);
+    const pair = pairs[open.slot];
+    pair.completion = op;
+    pair.type = op.type;
+    pair.returned = clock.position(op);
+    if (op.type !== 'info') pair.end = pair.returned;
+  }
+  return { pairs, nemesisCount };
+}
+
+/** pairOps is pairHistory's pairs alone. */
+export function pairOps(history: readonly Op[]): Pair[] {
+  return pairHistory(history).pairs;
+}
+
+/** opIndexesOf lists the history indexes of a pair (invoke, then completion when there is one). */
+export function opIndexesOf(pair: Pair): number[] {
+  return pair.completion === undefined ? [pair.invoke.index] : [pair.invoke.index, pair.completion.index];
 }

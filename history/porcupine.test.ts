@@ -1,7 +1,7 @@
 // history/porcupine.test.ts — Jepsen op-log lines (Porcupine etcd data) on small inputs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPorcupineOps } from './porcupine.ts';
-import { collect, expectParseError, tempFiles, type TempFiles } from './test-util.ts';
+import { collect, expectParseError, tempFiles, type TempFiles } from '../test/support/history-files.ts';
 
 let files: TempFiles;
 beforeAll(async () => { files = await tempFiles(); });

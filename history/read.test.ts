@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   detectFormat, HISTORY_FORMAT_NAMES, parseHistoryFormat, readHistory, streamHistory,
 } from './read.ts';
-import { expectParseError, tempFiles, type TempFiles } from './test-util.ts';
+import { expectParseError, tempFiles, type TempFiles } from '../test/support/history-files.ts';
 
 let files: TempFiles;
 beforeAll(async () => { files = await tempFiles(); });

@@ -1,8 +1,8 @@
 // nemesis/nemesis.test.ts — the Nemesis against a recording in-memory Cluster: what it does, tracks and heals.
 import { describe, expect, it } from 'vitest';
 import type { Cluster, Endpoint, Grudge } from '../cluster/types.ts';
-import { SeededRng } from '../rsm/core/rng.ts';
-import type { NodeStatus } from '../rsm/core/types.ts';
+import { SeededRng } from '../lib/rng.ts';
+import type { NodeStatus } from '../cluster/types.ts';
 import { Nemesis } from './nemesis.ts';
 import { choosePrimary } from './primary.ts';
 

@@ -1,7 +1,7 @@
 // nemesis/nemesis.ts — Nemesis: performs NemesisOps on a Cluster and tracks the faults in force.
 import { completeGrudge, validateGrudge } from '../cluster/grudge.ts';
 import type { Cluster, Grudge } from '../cluster/types.ts';
-import type { Rng } from '../rsm/core/types.ts';
+import type { Rng } from '../lib/rng.ts';
 import { PRIMARY, parseNemesisOp, type NemesisCommand, type NemesisOutcome } from './ops.ts';
 import { findPrimary } from './primary.ts';
 import { pickTargets } from './targets.ts';

@@ -1,6 +1,6 @@
 // nemesis/primary.ts — find the current primary or leader through the nodes' GET /status.
 import type { Cluster } from '../cluster/types.ts';
-import type { NodeStatus } from '../rsm/core/types.ts';
+import type { NodeStatus } from '../cluster/types.ts';
 
 const LEADER_ROLES = new Set(['primary', 'leader']);
 

@@ -6,8 +6,8 @@
 // Each fault kind draws from its own fork of the seed, so enabling one kind does not change
 // another's schedule.
 import type { Grudge } from '../cluster/types.ts';
-import { SeededRng } from '../rsm/core/rng.ts';
-import type { Rng } from '../rsm/core/types.ts';
+import { SeededRng } from '../lib/rng.ts';
+import type { Rng } from '../lib/rng.ts';
 import { TARGETS, TOPOLOGIES } from './ops.ts';
 import { pickTargets } from './targets.ts';
 import { topologyGrudge } from './topology.ts';

@@ -1,9 +1,7 @@
 // nemesis/targets.ts — which nodes a kill, pause or clock fault hits.
-import type { Rng } from '../rsm/core/types.ts';
+import type { Rng } from '../lib/rng.ts';
 import { majoritySize, shuffle } from './topology.ts';
 import type { NodeTarget } from './types.ts';
-
-export const NODE_TARGETS: readonly NodeTarget[] = ['one', 'minority', 'majority', 'primary', 'all'];
 
 /** minoritySize is the largest strict minority of n, at least 1. */
 export function minoritySize(n: number): number {

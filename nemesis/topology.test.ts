@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { linkCut } from '../cluster/grudge.ts';
 import type { Grudge } from '../cluster/types.ts';
-import { SeededRng } from '../rsm/core/rng.ts';
+import { SeededRng } from '../lib/rng.ts';
 import { minoritySize, pickTargets } from './targets.ts';
 import { bridge, isolateOne, majoritiesRing, majorityMinority, majoritySize, randomHalves, topologyGrudge } from './topology.ts';
 import type { NodeTarget } from './types.ts';

@@ -4,7 +4,7 @@
 // the control node is never named, so clients and the nemesis itself are never cut off.
 import { completeGrudge } from '../cluster/grudge.ts';
 import type { Grudge } from '../cluster/types.ts';
-import type { Rng } from '../rsm/core/types.ts';
+import type { Rng } from '../lib/rng.ts';
 import type { PartitionTopology } from './types.ts';
 
 /** shuffle returns a shuffled copy (Fisher–Yates) drawn from rng. */

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { checkLinearizable } from '../checker/linearizable/index.ts';
 import { getModel } from '../checker/models/index.ts';
 import { collectCheckers } from './checker-results.ts';
-import { fixtureHistory } from './fixture.ts';
+import { registerWorkload } from '../workloads/register.ts';
+import { fixtureHistory } from '../test/support/report-fixture.ts';
 
 describe('collectCheckers', () => {
   it('finds the linearizability result inside the runner shape and skips its wrapper', async () => {
@@ -54,5 +55,39 @@ describe('collectCheckers', () => {
   it('survives results.json that is not an object', () => {
     expect(collectCheckers(null)).toEqual({ verdicts: [], sections: [], anomalies: [] });
     expect(collectCheckers([1, 2])).toEqual({ verdicts: [], sections: [], anomalies: [] });
+  });
+
+  it('draws a typed result by its kind and walks only the fields its view names', async () => {
+    const history = fixtureHistory();
+    const checker = await registerWorkload.check(history, { timeoutMs: 10_000 });
+    expect(checker.kind).toBe('register');
+    const results = {
+      kind: 'run', valid: false, anomalies: [], checker,
+      stats: { valid: false, note: 'not a checker result: the run view does not walk here' },
+      set: { kind: 'set', valid: false, elementTables: [{ name: 'lost', rows: [{ element: 1 }] }] },
+    };
+    const found = collectCheckers(results);
+    expect(found.verdicts.map((v) => v.path)).toEqual(['', 'checker', 'checker.linearizable']);
+    expect(found.sections.map((s) => [s.kind, s.path])).toEqual([['linearizable', 'checker.linearizable']]);
+    const alone = collectCheckers({ kind: 'run', valid: false, checker: results.set });
+    expect(alone.sections.map((s) => [s.kind, s.path])).toEqual([['elements', 'checker']]);
+  });
+
+  it('shows a result of a kind it has no view for, or a malformed typed one, as JSON', () => {
+    const found = collectCheckers({ kind: 'run', valid: false, checker: { kind: 'bank', valid: false, tables: 'nope' } });
+    expect(found.sections.map((s) => [s.kind, s.path])).toEqual([['other', 'checker']]);
+    const unknown = collectCheckers({ future: { kind: 'quantum', valid: 'unknown' } });
+    expect(unknown.sections.map((s) => [s.kind, s.path])).toEqual([['other', 'future']]);
+  });
+
+  it('re-renders results.json written before kinds the same way, by inference', async () => {
+    const history = fixtureHistory();
+    const typed = { kind: 'run', valid: false, anomalies: [], checker: await registerWorkload.check(history, { timeoutMs: 10_000 }) };
+    const untyped = JSON.parse(JSON.stringify(typed, (name, value: unknown) => (name === 'kind' ? undefined : value))) as unknown;
+    expect(JSON.stringify(untyped)).not.toContain('"kind"');
+    const a = collectCheckers(JSON.parse(JSON.stringify(typed)));
+    const b = collectCheckers(untyped);
+    expect(b.verdicts).toEqual(a.verdicts);
+    expect(b.sections.map((s) => [s.kind, s.path])).toEqual(a.sections.map((s) => [s.kind, s.path]));
   });
 });

@@ -1,5 +1,5 @@
 // reports/counterexample-view.ts — trim a linearizability failure to what its drawing needs.
-import type { OperationView, PartitionFailure } from '../checker/linearizable/result.ts';
+import type { LinearizabilityResult, OperationView, PartitionFailure } from '../checker/linearizable/result.ts';
 import { round } from './history-data.ts';
 import { jsonText } from './timeline-data.ts';
 
@@ -96,4 +96,35 @@ export function counterexampleView(failure: PartitionFailure): CounterexampleVie
     ops,
     points,
   };
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/**
+ * isLinearizabilityResult recognises checker/linearizable's result by its fields, down to each
+ * failure's arrays (results.json is untrusted: a malformed one is shown as JSON instead).
+ */
+export function isLinearizabilityResult(value: Json): boolean {
+  if (!(Array.isArray(value.failures) && typeof value.partitions === 'number' && typeof value.model === 'string')) return false;
+  return value.failures.every((f: unknown) => isObject(f) && isPartitionFailure(f));
+}
+
+function isPartitionFailure(f: Json): boolean {
+  const arrays = ['prefix', 'failingOpIds', 'candidateIds', 'statesBefore', 'windowIds', 'ops', 'lines'];
+  if (!arrays.every((name) => Array.isArray(f[name]))) return false;
+  const ops = f.ops as unknown[];
+  const prefix = f.prefix as unknown[];
+  return ops.every((op) => isObject(op) && typeof op.id === 'number' && typeof op.invokeIndex === 'number' && typeof op.text === 'string') &&
+    prefix.every((step) => isObject(step) && typeof step.id === 'number' && typeof step.stateAfter === 'string');
+}
+
+/** summariseLinearizable: the verdict row of a linearizability result. */
+export function summariseLinearizable(r: LinearizabilityResult): string {
+  const head = `${r.model}: ${r.opCount} ops, ${r.partitionsChecked}/${r.partitions} partitions checked`;
+  if (r.failures.length > 0) return `${head}; not linearizable: ${r.failures.map((f) => (f.key === undefined ? 'history' : `key ${JSON.stringify(f.key)}`)).join(', ')}`;
+  return r.unknownReason === undefined ? head : `${head}; ${r.unknownReason}`;
 }

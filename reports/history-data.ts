@@ -1,56 +1,42 @@
 // reports/history-data.ts — the compact per-op data the charts and the timeline draw.
-import type { Op, OpType, Process } from '../history/op.ts';
+import type { Op, OpType } from '../history/op.ts';
+import { historyClock, pairOps } from '../history/pair.ts';
 
 /** Outcome codes used in the page data: 0 ok, 1 fail, 2 info, 3 pending (never completed). */
 export const OUTCOME_CODES: Record<Exclude<OpType, 'invoke'> | 'pending', number> = { ok: 0, fail: 1, info: 2, pending: 3 };
 
-/** PairedOp: a client op from invoke to completion, on the report's time axis (seconds). */
-export interface PairedOp {
+/** DrawnOp: a client op as the report draws it, from invoke to completion (info included) in seconds. */
+export interface DrawnOp {
   invoke: Op;
   completion?: Op;
   startS: number;
+  /** endS: when the client stopped waiting; null when the op never completed. */
   endS: number | null;
   outcome: number;
 }
 
-/** TimeAxis: how ops map to seconds; histories without `time` use the line index as the clock. */
+/** TimeAxis: how ops map to seconds on the report's axis; untimed histories use 1 index = 1 ms. */
 export interface TimeAxis {
   hasTime: boolean;
   timeS(op: Op): number;
 }
 
-/** timeAxisOf picks real time when every op has it, else the index (1 index = 1 ms of axis). */
+/** timeAxisOf follows the history's clock (history/pair.ts): real time when every op has it, else the index. */
 export function timeAxisOf(history: readonly Op[]): TimeAxis {
-  const hasTime = history.length > 0 && history.every((op) => typeof op.time === 'number');
-  return hasTime
-    ? { hasTime, timeS: (op) => (op.time as number) / 1e9 }
-    : { hasTime, timeS: (op) => op.index / 1000 };
+  const clock = historyClock(history);
+  const perS = clock.timed ? 1e9 : 1000;
+  return { hasTime: clock.timed, timeS: (op) => clock.position(op) / perS };
 }
 
-/**
- * pairOps pairs each client invoke with its process's next completion (a process has at most
- * one op in flight). Completions without an invoke are ignored; invokes never completed are
- * pending. Returned in invoke order.
- */
-export function pairOps(history: readonly Op[], axis: TimeAxis): PairedOp[] {
-  const open = new Map<Process, PairedOp>();
-  const paired: PairedOp[] = [];
-  for (const op of history) {
-    if (op.process === 'nemesis') continue;
-    if (op.type === 'invoke') {
-      const p: PairedOp = { invoke: op, startS: axis.timeS(op), endS: null, outcome: OUTCOME_CODES.pending };
-      open.set(op.process, p);
-      paired.push(p);
-      continue;
-    }
-    const p = open.get(op.process);
-    if (p === undefined) continue;
-    open.delete(op.process);
-    p.completion = op;
-    p.endS = axis.timeS(op);
-    p.outcome = OUTCOME_CODES[op.type];
-  }
-  return paired;
+/** drawnOps places the history's pairs (history/pair.ts, in invoke order) on the axis. */
+export function drawnOps(history: readonly Op[], axis: TimeAxis): DrawnOp[] {
+  return pairOps(history).map((p) => ({
+    invoke: p.invoke,
+    completion: p.completion,
+    startS: axis.timeS(p.invoke),
+    endS: p.completion === undefined ? null : axis.timeS(p.completion),
+    outcome: OUTCOME_CODES[p.type],
+  }));
 }
 
 /** LatencySeries: one point per completed op, columnar: invoke time (s), latency (ms), outcome code. */
@@ -61,7 +47,7 @@ export interface LatencySeries {
 }
 
 /** latencySeries lists every completed op's latency (floored at 1 µs for the log scale). */
-export function latencySeries(paired: readonly PairedOp[]): LatencySeries {
+export function latencySeries(paired: readonly DrawnOp[]): LatencySeries {
   const series: LatencySeries = { t: [], ms: [], o: [] };
   for (const p of paired) {
     if (p.endS === null) continue;
@@ -92,7 +78,7 @@ const BUCKETS_MIN = 10;
  * bucketSeries splits [0, end] into up to 150 buckets by completion time; small histories get
  * fewer (about 5 ops a bucket, at least 10 buckets) so the rates are not all spikes.
  */
-export function bucketSeries(paired: readonly PairedOp[], endS: number): BucketSeries {
+export function bucketSeries(paired: readonly DrawnOp[], endS: number): BucketSeries {
   const target = Math.max(BUCKETS_MIN, Math.min(BUCKETS_TARGET, Math.ceil(paired.length / 5)));
   const bucketS = niceBucket(Math.max(endS, 1e-5) / target);
   const count = Math.max(1, Math.ceil(endS / bucketS) + 1);

@@ -16,8 +16,8 @@ export interface FaultInterval {
   text: string;
 }
 
-/** FAULT_KINDS: every kind with its colour and legend label, in legend order. */
-export const FAULT_KINDS: readonly { kind: FaultKind; color: string; label: string }[] = [
+/** FAULT_LEGEND: every kind with its colour and legend label, in legend order. */
+export const FAULT_LEGEND: readonly { kind: FaultKind; color: string; label: string }[] = [
   { kind: 'partition', color: '#d9822b', label: 'network partition' },
   { kind: 'kill', color: '#c23030', label: 'process killed' },
   { kind: 'pause', color: '#7157d9', label: 'process paused' },

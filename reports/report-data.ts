@@ -2,12 +2,12 @@
 import type { Op } from '../history/op.ts';
 import { collectCheckers, type CheckerResults, type CheckerSection, type VerdictRow } from './checker-results.ts';
 import { counterexampleView, type CounterexampleView } from './counterexample-view.ts';
-import { elleSummary, elleView, firstElleIndex, isElleResult, type ElleView } from './elle-view.ts';
-import type { ElementTable } from './elements.ts';
-import { bucketSeries, latencySeries, pairOps, timeAxisOf, type BucketSeries, type LatencySeries } from './history-data.ts';
-import { FAULT_KINDS, nemesisIntervals, type FaultInterval } from './nemesis-intervals.ts';
+import { elleView, firstElleIndex, type ElleView } from './elle-view.ts';
+import type { ElementTable } from '../checker/elements.ts';
+import { bucketSeries, latencySeries, drawnOps, timeAxisOf, type BucketSeries, type LatencySeries } from './history-data.ts';
+import { FAULT_LEGEND, nemesisIntervals, type FaultInterval } from './nemesis-intervals.ts';
 import { timelineData, TIMELINE_OPS_MAX, type TimelineData } from './timeline-data.ts';
-import type { Verdict } from '../checker/types.ts';
+import { composeVerdicts, type Verdict } from '../checker/types.ts';
 
 /** RunInput: a run's parsed files; test/results are untrusted JSON (absent when missing). */
 export interface RunInput {
@@ -39,7 +39,7 @@ export interface ReportData {
   };
   warnings: string[];
   axis: { hasTime: boolean; endS: number; opCount: number; clientOpCount: number };
-  faultKinds: typeof FAULT_KINDS;
+  faultKinds: typeof FAULT_LEGEND;
   faults: FaultInterval[];
   latency: LatencySeries;
   buckets: BucketSeries;
@@ -60,7 +60,7 @@ export function buildReportData(run: RunInput): ReportData {
   const checkers = collectCheckers(run.results);
   const elle = elleSections(checkers);
   const axis = timeAxisOf(run.history);
-  const paired = pairOps(run.history, axis);
+  const paired = drawnOps(run.history, axis);
   const endS = run.history.length === 0 ? 0 : Math.max(...[run.history[0], run.history[run.history.length - 1]].map(axis.timeS));
   const test = isObject(run.test) ? run.test : {};
   const verdictOwn = isObject(run.results) ? checkers.verdicts.find((v) => v.path === '')?.valid : undefined;
@@ -82,7 +82,7 @@ export function buildReportData(run: RunInput): ReportData {
     },
     warnings: run.warnings,
     axis: { hasTime: axis.hasTime, endS, opCount: run.history.length, clientOpCount: paired.length },
-    faultKinds: FAULT_KINDS,
+    faultKinds: FAULT_LEGEND,
     faults: nemesisIntervals(run.history, axis.timeS),
     latency: latencySeries(paired),
     buckets: bucketSeries(paired, endS),
@@ -90,21 +90,14 @@ export function buildReportData(run: RunInput): ReportData {
     counterexamples: linearizableSections(checkers.sections),
     elements: checkers.sections.flatMap((s) => (s.kind === 'elements' ? [{ path: s.path, valid: s.valid, tables: s.tables }] : [])),
     elle,
-    others: checkers.sections.flatMap((s) => (s.kind === 'other' && !isElleResult(s.json) ? [{ path: s.path, valid: s.valid, json: cappedJson(s.json, OTHER_CHARS_MAX) }] : [])),
+    others: checkers.sections.flatMap((s) => (s.kind === 'other' ? [{ path: s.path, valid: s.valid, json: cappedJson(s.json, OTHER_CHARS_MAX) }] : [])),
     rawResults: run.results === undefined ? '' : cappedJson(run.results, RAW_CHARS_MAX),
   };
 }
 
-/** elleSections takes the Elle results out of the 'other' sections and gives their verdict rows a summary. */
+/** elleSections shapes the Elle results for the page's cycle drawings. */
 function elleSections(checkers: CheckerResults): ReportData['elle'] {
-  const out: ReportData['elle'] = [];
-  for (const s of checkers.sections) {
-    if (s.kind !== 'other' || !isElleResult(s.json)) continue;
-    out.push({ path: s.path, view: elleView(s.json, s.valid) });
-    const row = checkers.verdicts.find((v) => v.path === s.path);
-    if (row !== undefined) row.summary = elleSummary(s.json);
-  }
-  return out;
+  return checkers.sections.flatMap((s) => (s.kind === 'elle' ? [{ path: s.path, view: elleView(s.json, s.valid) }] : []));
 }
 
 function linearizableSections(sections: CheckerSection[]): ReportData['counterexamples'] {
@@ -138,12 +131,6 @@ function focusIndex(checkers: CheckerResults): number | undefined {
 function cappedJson(value: unknown, charsMax: number): string {
   const text = JSON.stringify(value, null, 2) ?? 'undefined';
   return text.length > charsMax ? `${text.slice(0, charsMax)}\n… (${text.length - charsMax} more chars; see results.json)` : text;
-}
-
-/** composeVerdicts: Jepsen's rule, false beats unknown beats true. */
-function composeVerdicts(verdicts: readonly Verdict[]): Verdict {
-  if (verdicts.includes(false)) return false;
-  return verdicts.includes('unknown') ? 'unknown' : true;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

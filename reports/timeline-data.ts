@@ -1,6 +1,6 @@
 // reports/timeline-data.ts — the (capped) window of ops the timeline draws, with hover details.
 import type { Process } from '../history/op.ts';
-import { round, type PairedOp } from './history-data.ts';
+import { round, type DrawnOp } from './history-data.ts';
 
 /** TIMELINE_OPS_MAX: ops drawn in the timeline; more are windowed (the page says so). */
 export const TIMELINE_OPS_MAX = 20_000;
@@ -46,7 +46,7 @@ export function jsonText(value: unknown): string {
  * timelineData keeps at most `opsMax` ops: the window centred on the op whose invoke is
  * nearest `focusIndex` (the first anomaly), or the start of the history.
  */
-export function timelineData(paired: readonly PairedOp[], focusIndex: number | undefined, opsMax = TIMELINE_OPS_MAX): TimelineData {
+export function timelineData(paired: readonly DrawnOp[], focusIndex: number | undefined, opsMax = TIMELINE_OPS_MAX): TimelineData {
   let from = 0;
   if (paired.length > opsMax && focusIndex !== undefined) {
     const at = nearest(paired, focusIndex);
@@ -83,7 +83,7 @@ export function timelineData(paired: readonly PairedOp[], focusIndex: number | u
 }
 
 /** nearest: position of the first op whose invoke index is >= index (binary search). */
-function nearest(paired: readonly PairedOp[], index: number): number {
+function nearest(paired: readonly DrawnOp[], index: number): number {
   let lo = 0;
   let hi = paired.length - 1;
   while (lo < hi) {

@@ -8,7 +8,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { Command } from 'commander';
 import { parsePositiveInt } from '../control/arg-parsers.ts';
-import { SeededRng } from '../rsm/core/rng.ts';
+import { SeededRng } from '../lib/rng.ts';
 
 export interface GenOptions {
   ops: number;

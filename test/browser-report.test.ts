@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchChromium, type Chromium } from '../reports/browser.ts';
-import { crowdedHistory, EVIL_VALUES, writeFixtureRun } from '../reports/fixture.ts';
+import { crowdedHistory, EVIL_VALUES, writeFixtureRun } from './support/report-fixture.ts';
 import { renderReport } from '../reports/render.ts';
 import { startServer } from '../reports/serve.ts';
 

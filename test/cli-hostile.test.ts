@@ -10,7 +10,7 @@ import { execa, type Options } from 'execa';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../control/cli.ts';
 import { runVerdict } from '../control/runner/verdict.ts';
-import { writeFixtureRun } from '../reports/fixture.ts';
+import { writeFixtureRun } from './support/report-fixture.ts';
 import { startServer } from '../reports/serve.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -9,8 +9,8 @@ import type { ClusterSpec } from '../cluster/types.ts';
 import { Nemesis } from '../nemesis/nemesis.ts';
 import { generateCombinedSchedule } from '../nemesis/schedule.ts';
 import { loadScheduleFile } from '../nemesis/schedule-file.ts';
-import { SeededRng } from '../rsm/core/rng.ts';
-import type { NodeStatus } from '../rsm/core/types.ts';
+import { SeededRng } from '../lib/rng.ts';
+import type { NodeStatus } from '../cluster/types.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-nemesis-test-'));

@@ -7,10 +7,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Op } from '../history/op.ts';
 import { chromiumAvailable, launchChromium } from '../reports/browser.ts';
 import { ANOMALIES_SHOWN_MAX, elleView, isElleResult } from '../reports/elle-view.ts';
-import { EVIL_VALUES } from '../reports/fixture.ts';
+import { EVIL_VALUES } from './support/report-fixture.ts';
 import { buildReportData, type ReportData } from '../reports/report-data.ts';
 import { renderReport } from '../reports/render.ts';
-import { HistoryBuilder } from '../workloads/history-builder.ts';
+import { HistoryBuilder } from './support/history-builder.ts';
 import { listAppendWorkload } from '../workloads/list-append.ts';
 
 const temp = mkdtempSync(path.join(os.tmpdir(), 'splitbrain-elle-report-'));

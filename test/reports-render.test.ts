@@ -6,8 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Command } from 'commander';
 import { registerReportCommand } from '../control/commands/report.ts';
 import { UsageError } from '../control/exit-codes.ts';
-import { EVIL_VALUES, writeFixtureRun } from '../reports/fixture.ts';
-import { pairOps, timeAxisOf } from '../reports/history-data.ts';
+import { EVIL_VALUES, writeFixtureRun } from './support/report-fixture.ts';
+import { drawnOps, timeAxisOf } from '../reports/history-data.ts';
 import { buildReportData, type ReportData } from '../reports/report-data.ts';
 import { loadRun, renderReport } from '../reports/render.ts';
 import { timelineData } from '../reports/timeline-data.ts';
@@ -103,7 +103,7 @@ describe('timelineData', () => {
   it('caps the window around the focus op and says so', async () => {
     const dir = path.join(temp, 'cap');
     const history = await writeFixtureRun(dir);
-    const paired = pairOps(history, timeAxisOf(history));
+    const paired = drawnOps(history, timeAxisOf(history));
     const focus = paired[paired.length - 3].invoke.index;
     const window = timelineData(paired, focus, 5);
     expect(window.ops).toHaveLength(5);

@@ -4,7 +4,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFixtureRun } from '../reports/fixture.ts';
+import { writeFixtureRun } from './support/report-fixture.ts';
 import { startServer, type StoreServer } from '../reports/serve.ts';
 
 const temp = mkdtempSync(path.join(os.tmpdir(), 'splitbrain-serve-test-'));

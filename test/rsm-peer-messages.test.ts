@@ -10,7 +10,7 @@
 // the guard passes must not throw in any core, then or later. FUZZ_RUNS=n sets the runs (400).
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SeededRng } from '../rsm/core/rng.ts';
+import { SeededRng } from '../lib/rng.ts';
 import type { ClientCommand, CoreFactory, NodeId } from '../rsm/core/types.ts';
 import { PROTOCOLS, PROTOCOL_NAMES, loadCoreFactory } from '../rsm/protocols.ts';
 import { messageGuardOf, type MessageGuard } from '../rsm/runtime/peer-messages.ts';

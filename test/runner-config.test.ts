@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULTS, reproduceCommand, resolveOptions } from '../control/config.ts';
 import { UsageError } from '../control/exit-codes.ts';
-import { formatProgress, Progress, ProgressLine } from '../control/progress.ts';
+import { formatProgress, ProgressLine, RunProgress } from '../control/progress.ts';
 import { tempStore } from './runner-support.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -130,14 +130,14 @@ describe('progress', () => {
 
   it('redraws one line on a TTY and writes plain lines otherwise', () => {
     const tty: string[] = [];
-    const ttyProgress = new Progress(() => snapshot, { isTTY: true, write: (t: string) => tty.push(t) });
+    const ttyProgress = new RunProgress(() => snapshot, { isTTY: true, write: (t: string) => tty.push(t) });
     ttyProgress.start();
     ttyProgress.draw();
     ttyProgress.stop();
     expect(tty[0].startsWith('\r\x1b[K[main]')).toBe(true);
     expect(tty.at(-1)).toBe('\n');
     const plain: string[] = [];
-    new Progress(() => snapshot, { isTTY: false, write: (t: string) => plain.push(t) }).draw();
+    new RunProgress(() => snapshot, { isTTY: false, write: (t: string) => plain.push(t) }).draw();
     expect(plain).toEqual([`${formatProgress(snapshot)}\n`]);
   });
 });

@@ -4,12 +4,12 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RateLimiter } from '../control/runner/rate-limiter.ts';
 import { runTest } from '../control/runner/run-test.ts';
-import { composeVerdicts } from '../control/runner/verdict.ts';
+import { composeVerdicts } from '../checker/types.ts';
 import { runSchedule } from '../control/runner/nemesis-driver.ts';
 import { runTests } from '../control/commands/test.ts';
 import { readHistory } from '../history/read.ts';
 import type { Op } from '../history/op.ts';
-import { SeededRng } from '../rsm/core/rng.ts';
+import { SeededRng } from '../lib/rng.ts';
 import type { Completion, KvClientLike } from '../workloads/types.ts';
 import { expectWellFormed, fakePartsWith, testOptions } from './runner-support.ts';
 
@@ -219,5 +219,41 @@ describe('test-count and verdicts', () => {
     const outcomes = await runTests(opts, fakePartsWith(), new AbortController().signal, () => undefined);
     expect(outcomes.map((o) => o.results.seed)).toEqual([100, 101, 102]);
     expect(outcomes.every((o) => o.valid === true)).toBe(true);
+  });
+});
+
+describe('the final generator is declared', () => {
+  /** slowClients answer txns as MemoryKvClients would not: after a delay that depends on `spread`, reads empty. */
+  function delayedClients(spread: number) {
+    return () => ({
+      open(_node: string, proc: number): KvClientLike {
+        let calls = 0;
+        const answer = async (ops?: unknown): Promise<Completion> => {
+          calls += 1;
+          await new Promise((resolve) => setTimeout(resolve, (proc * 7 + calls * 3) % spread));
+          const value = Array.isArray(ops) ? ops.map((m: unknown[]) => [m[0], m[1], m[0] === 'r' ? [] : m[2]]) : null;
+          return { type: 'ok', value };
+        };
+        return { read: () => answer(), write: () => answer(), cas: () => answer(), txn: (ops) => answer(ops) };
+      },
+    });
+  }
+
+  it('reads the same keys for the same seed whatever the timing, the keys the main phase drew', async () => {
+    const finalKeys = async (spread: number): Promise<{ final: number[]; main: number[] }> => {
+      const opts = testOptions({ workload: 'list-append', concurrency: 3, nodes: 3, seed: 11 });
+      const outcome = await runTest(opts, fakePartsWith({ clients: delayedClients(spread) }), { opsPerThreadMax: 15 });
+      const history = await readHistory(outcome.run.historyJsonl);
+      const final = outcome.results.phases.final!;
+      const keysOf = (ops: readonly Op[]): number[] =>
+        [...new Set(ops.flatMap((op) => (op.value as unknown[][]).map((m) => m[1] as number)))].sort((a, b) => a - b);
+      const invokes = history.filter((op) => op.type === 'invoke' && op.process !== 'nemesis');
+      return { final: keysOf(invokes.filter((op) => op.time! >= final.startNs)), main: keysOf(invokes.filter((op) => op.time! < final.startNs)) };
+    };
+    const fast = await finalKeys(1);
+    const slow = await finalKeys(9);
+    expect(fast.final.length).toBeGreaterThan(3);
+    expect(slow.final).toEqual(fast.final);
+    expect(fast.final).toEqual(fast.main);
   });
 });

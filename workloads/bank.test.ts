@@ -1,10 +1,10 @@
 // workloads/bank.test.ts — the bank workload: init and transfers as conditional transactions, and the conservation checker.
 import { describe, expect, it } from 'vitest';
-import { SeededRng } from '../rsm/core/rng.ts';
-import type { MicroOp } from '../rsm/core/types.ts';
+import { SeededRng } from '../lib/rng.ts';
+import type { MicroOp } from '../history/op.ts';
 import { KvStateMachine } from '../rsm/kv/state-machine.ts';
 import { ACCOUNT_COUNT, accountKey, BANK_TOTAL, bankWorkload, checkBank, INITIAL_BALANCE, type Transfer } from './bank.ts';
-import { HistoryBuilder } from './history-builder.ts';
+import { HistoryBuilder } from '../test/support/history-builder.ts';
 import { getWorkload } from './index.ts';
 import type { KvClientLike } from './types.ts';
 

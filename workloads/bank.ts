@@ -1,10 +1,11 @@
 // workloads/bank.ts — transfers between accounts as conditional rsm transactions, and whole-state reads.
 import type { Op } from '../history/op.ts';
 import type { Verdict } from '../checker/types.ts';
-import type { ElementRow, ElementTable } from '../reports/elements.ts';
-import type { MicroOp, Rng } from '../rsm/core/types.ts';
-import { describeDisagreement, finalReadsDisagree, pairOps } from './pairing.ts';
-import { opStats } from './stats.ts';
+import type { ElementRow, ElementTable } from '../checker/elements.ts';
+import type { MicroOp } from '../history/op.ts';
+import type { Rng } from '../lib/rng.ts';
+import { pairOps } from '../history/pair.ts';
+import { describeDisagreement, finalReadsDisagree } from './final-reads.ts';
 import type { Completion, KvClientLike, OpGenerator, OpSpec, Workload, WorkloadResult } from './types.ts';
 import { listGenerator } from './types.ts';
 
@@ -122,6 +123,7 @@ async function invoke(client: KvClientLike, op: OpSpec): Promise<Completion> {
 
 /** BankResult: every wrong read (op index, balances, total) and the final-read agreement. */
 export interface BankResult extends WorkloadResult {
+  kind: 'bank';
   valid: Verdict;
   readCount: number;
   badReadCount: number;
@@ -148,15 +150,15 @@ function wrongness(value: unknown, initialisedBefore: boolean): { problem: strin
  */
 export function checkBank(history: readonly Op[]): BankResult {
   const pairs = pairOps(history);
-  const writesOk = pairs.filter((p) => (p.invoke.f === 'init' || p.invoke.f === 'transfer') && p.type === 'ok').map((p) => p.endNs);
-  const firstWriteNs = Math.min(Infinity, ...writesOk);
+  const writesOk = pairs.filter((p) => (p.invoke.f === 'init' || p.invoke.f === 'transfer') && p.type === 'ok').map((p) => p.end);
+  const firstWriteAt = Math.min(Infinity, ...writesOk);
   const badReads: BankResult['badReads'] = [];
   const rows: ElementRow[] = [];
   let readCount = 0;
   for (const pair of pairs) {
     if ((pair.invoke.f !== 'read' && pair.invoke.f !== 'final-read') || pair.type !== 'ok' || pair.completion === undefined) continue;
     readCount += 1;
-    const wrong = wrongness(pair.completion.value, firstWriteNs < pair.startNs);
+    const wrong = wrongness(pair.completion.value, firstWriteAt < pair.start);
     if (wrong === undefined) continue;
     badReads.push({ opIndex: pair.completion.index, balances: pair.completion.value, total: wrong.total, problem: wrong.problem });
     rows.push({ element: pair.completion.value, opIndexes: [pair.invoke.index, pair.completion.index], detail: wrong.problem });
@@ -170,11 +172,11 @@ export function checkBank(history: readonly Op[]): BankResult {
     anomalies.push(describeDisagreement(disagreement));
   }
   const valid: Verdict = anomalies.length > 0 ? false : readCount === 0 ? 'unknown' : true;
-  return { valid, anomalies, readCount, badReadCount: badReads.length, badReads, elementTables: tables };
+  return { kind: 'bank', valid, anomalies, readCount, badReadCount: badReads.length, badReads, elementTables: tables };
 }
 
 async function check(history: readonly Op[]): Promise<WorkloadResult> {
-  return { ...checkBank(history), stats: opStats(history) };
+  return checkBank(history);
 }
 
 /** bankWorkload: Jepsen's bank test, one key per account, transfers as conditional transactions. */

@@ -1,8 +1,8 @@
 // workloads/counter.test.ts — the counter workload: the cas-loop increment and the bounds checker on hand-made histories.
 import { describe, expect, it } from 'vitest';
-import { SeededRng } from '../rsm/core/rng.ts';
+import { SeededRng } from '../lib/rng.ts';
 import { CAS_ATTEMPTS_MAX, checkCounter, COUNTER_KEY, counterWorkload } from './counter.ts';
-import { HistoryBuilder } from './history-builder.ts';
+import { HistoryBuilder } from '../test/support/history-builder.ts';
 import { getWorkload } from './index.ts';
 import type { Completion, KvClientLike } from './types.ts';
 

@@ -1,10 +1,10 @@
 // workloads/counter.ts — increments (a bounded cas loop on one key) and reads, checked by bounds and final agreement.
 import type { Op } from '../history/op.ts';
 import type { Verdict } from '../checker/types.ts';
-import type { ElementRow, ElementTable } from '../reports/elements.ts';
-import type { Rng } from '../rsm/core/types.ts';
-import { describeDisagreement, finalReadsDisagree, pairOps } from './pairing.ts';
-import { opStats } from './stats.ts';
+import type { ElementRow, ElementTable } from '../checker/elements.ts';
+import type { Rng } from '../lib/rng.ts';
+import { pairOps } from '../history/pair.ts';
+import { describeDisagreement, finalReadsDisagree } from './final-reads.ts';
 import type { Completion, KvClientLike, OpGenerator, OpSpec, Workload, WorkloadResult } from './types.ts';
 import { listGenerator } from './types.ts';
 
@@ -76,6 +76,7 @@ async function invoke(client: KvClientLike, op: OpSpec): Promise<Completion> {
 
 /** CounterResult: the bounds checker's findings. */
 export interface CounterResult extends WorkloadResult {
+  kind: 'counter';
   valid: Verdict;
   readCount: number;
   errorCount: number;
@@ -142,7 +143,7 @@ export function checkCounter(history: readonly Op[]): CounterResult {
   }
   const finalValues = pairs.filter((p) => p.invoke.f === 'final-read' && p.type === 'ok').map((p) => p.completion?.value);
   const valid: Verdict = anomalies.length > 0 ? false : readCount === 0 ? 'unknown' : true;
-  return { valid, anomalies, readCount, errorCount: errors.length, lowerFinal: lower, upperFinal: upper, finalValues, elementTables: tables };
+  return { kind: 'counter', valid, anomalies, readCount, errorCount: errors.length, lowerFinal: lower, upperFinal: upper, finalValues, elementTables: tables };
 }
 
 /** op0: the completion index of an error row. */
@@ -151,7 +152,7 @@ function op0(row: ElementRow): number | undefined {
 }
 
 async function check(history: readonly Op[]): Promise<WorkloadResult> {
-  return { ...checkCounter(history), stats: opStats(history) };
+  return checkCounter(history);
 }
 
 /** counterWorkload: Jepsen's counter test on one key (increments are bounded cas loops). */

@@ -1,8 +1,7 @@
 // workloads/elle-check.ts — runs the Elle-style checker for a txn workload and names its anomalies.
 import type { Op } from '../history/op.ts';
 import { checkElle, type ElleAnomaly, type ElleResult, type ElleWorkload } from '../checker/elle/index.ts';
-import { opStats } from './stats.ts';
-import type { CheckOptions, WorkloadResult } from './types.ts';
+import type { WorkloadCheckOptions, WorkloadResult } from './types.ts';
 
 /** CONSISTENCY_MODEL_DEFAULT: what a txn workload is checked against without --consistency-model. */
 export const CONSISTENCY_MODEL_DEFAULT = 'strict-serializable';
@@ -66,7 +65,7 @@ export function namedAnomalies(elle: ElleResult): string[] {
  * Only the anomaly types the model forbids are named (all are in `elle.anomalyTypes`, every
  * kept example in `elle.anomalies`), and an unknown verdict says why.
  */
-export function checkTxnWorkload(workload: ElleWorkload, history: readonly Op[], opts: CheckOptions): ElleWorkloadResult {
+export function checkTxnWorkload(workload: ElleWorkload, history: readonly Op[], opts: WorkloadCheckOptions): ElleWorkloadResult {
   const elle = checkElle(history, {
     workload,
     consistencyModel: opts.consistencyModel ?? CONSISTENCY_MODEL_DEFAULT,
@@ -75,5 +74,5 @@ export function checkTxnWorkload(workload: ElleWorkload, history: readonly Op[],
   const anomalies = namedAnomalies(elle);
   if (elle.valid === false && anomalies.length === 0) anomalies.push(`not ${elle.consistencyModel}: ${elle.forbiddenTypes.join(', ')}`);
   if (elle.valid === 'unknown' && elle.unknownReason !== undefined) anomalies.push(`unknown: ${elle.unknownReason}`);
-  return { valid: elle.valid, anomalies, elle, stats: opStats(history) };
+  return { kind: 'txn', valid: elle.valid, anomalies, elle };
 }

@@ -1,6 +1,6 @@
 // workloads/list-append.test.ts — list-append's checker wiring: verdicts, named anomalies, the consistency model.
 import { describe, expect, it } from 'vitest';
-import { HistoryBuilder } from './history-builder.ts';
+import { HistoryBuilder } from '../test/support/history-builder.ts';
 import { listAppendWorkload } from './list-append.ts';
 import type { ElleWorkloadResult } from './elle-check.ts';
 

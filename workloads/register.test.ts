@@ -1,7 +1,7 @@
 // workloads/register.test.ts — the register workload: generator, final reads, client mapping, checking.
 import { describe, expect, it } from 'vitest';
 import type { Op } from '../history/op.ts';
-import { SeededRng } from '../rsm/core/rng.ts';
+import { SeededRng } from '../lib/rng.ts';
 import { getWorkload, WORKLOAD_NAMES } from './index.ts';
 import { FINAL_KEYS_PER_THREAD_MAX, OPS_PER_KEY, opsPerThreadPerKey, registerWorkload } from './register.ts';
 import type { Completion, KvClientLike, OpSpec } from './types.ts';

@@ -2,8 +2,7 @@
 import type { Op } from '../history/op.ts';
 import { checkLinearizable, type PartitionFailure } from '../checker/linearizable/index.ts';
 import { getModel } from '../checker/models/index.ts';
-import type { Rng } from '../rsm/core/types.ts';
-import { opStats } from './stats.ts';
+import type { Rng } from '../lib/rng.ts';
 import type { Completion, KvClientLike, OpGenerator, OpSpec, Workload, WorkloadContext, WorkloadResult } from './types.ts';
 import { listGenerator } from './types.ts';
 
@@ -49,16 +48,16 @@ function generator(_thread: number, rng: Rng, ctx: WorkloadContext): OpGenerator
 export const FINAL_KEYS_PER_THREAD_MAX = 1000;
 
 /**
- * finalGenerator: once everything is healed every thread reads every key that was used, so
+ * finalGenerator: once everything is healed every thread reads every key the main phase drew, so
  * each key is read through every node's client: copies that never converged (a lost update,
  * a diverged replica) show up as reads that disagree. Keys are frozen by then — each key's
  * generation of writes is over — so disagreement cannot be an ordinary race. With more than
  * FINAL_KEYS_PER_THREAD_MAX keys, thread t reads only the keys k with k mod concurrency = t.
  */
-function finalGenerator(thread: number, ctx: WorkloadContext, mainOps: readonly Op[]): OpGenerator {
+function finalGenerator(thread: number, ctx: WorkloadContext, drawn: readonly OpSpec[]): OpGenerator {
   const used = new Set<number>();
-  for (const op of mainOps) {
-    if (op.type === 'invoke' && typeof op.key === 'number') used.add(op.key);
+  for (const op of drawn) {
+    if (typeof op.key === 'number') used.add(op.key);
   }
   let keys = [...used].sort((a, b) => a - b);
   if (keys.length > FINAL_KEYS_PER_THREAD_MAX) keys = keys.filter((key) => key % ctx.concurrency === thread);
@@ -98,7 +97,7 @@ async function check(history: readonly Op[], opts: { timeoutMs?: number }): Prom
   const linear = await checkLinearizable(clientOps, getModel('multi-register', null), { timeoutMs: opts.timeoutMs });
   const anomalies = linear.failures.map(describeFailure);
   if (linear.valid === false && anomalies.length === 0) anomalies.push('nonlinearizable history');
-  return { valid: linear.valid, anomalies, linearizable: linear, stats: opStats(history) };
+  return { kind: 'register', valid: linear.valid, anomalies, linearizable: linear };
 }
 
 /** registerWorkload: Jepsen's linearizable-register test over independent keys. */

@@ -1,8 +1,8 @@
 // workloads/rw-register.test.ts — rw-register's checker wiring: verdicts and named anomalies.
 import { describe, expect, it } from 'vitest';
-import { SeededRng } from '../rsm/core/rng.ts';
+import { SeededRng } from '../lib/rng.ts';
 import type { ElleWorkloadResult } from './elle-check.ts';
-import { HistoryBuilder } from './history-builder.ts';
+import { HistoryBuilder } from '../test/support/history-builder.ts';
 import { rwRegisterWorkload } from './rw-register.ts';
 import type { OpSpec } from './types.ts';
 

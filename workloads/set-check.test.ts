@@ -2,8 +2,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Op } from '../history/op.ts';
-import { HistoryBuilder } from './history-builder.ts';
-import { pairOps, type PairedOp } from './pairing.ts';
+import { HistoryBuilder } from '../test/support/history-builder.ts';
+import { pairOps, type Pair } from '../history/pair.ts';
 import { checkSet } from './set-check.ts';
 import { decodeSetRead, encodeSetRead } from './set-read.ts';
 
@@ -13,20 +13,20 @@ import { decodeSetRead, encodeSetRead } from './set-read.ts';
  */
 function oracle(history: readonly Op[]): Record<string, unknown[]> {
   const pairs = pairOps(history);
-  const reads = pairs.filter((p) => p.invoke.f === 'read' && p.type === 'ok').sort((a, b) => a.startNs - b.startNs);
+  const reads = pairs.filter((p) => p.invoke.f === 'read' && p.type === 'ok').sort((a, b) => a.start - b.start);
   const contents = reads.map((r) => (Array.isArray(r.completion?.value) ? (r.completion?.value as unknown[]) : []));
-  const adds = new Map<unknown, PairedOp>();
+  const adds = new Map<unknown, Pair>();
   for (const p of pairs) if (p.invoke.f === 'add') adds.set(p.invoke.value, p);
   const out: Record<string, unknown[]> = { lost: [], stale: [], neverRead: [], unexpected: [], duplicated: [] };
   for (const [element, add] of adds) {
     if (add.type === 'fail') continue;
     const present = reads.filter((_, j) => contents[j].includes(element));
-    const knownNs = Math.min(add.type === 'ok' ? add.endNs : Infinity, present[0]?.endNs ?? Infinity);
-    if (knownNs === Infinity) continue;
-    const after = reads.filter((r) => r.startNs > knownNs);
+    const knownAt = Math.min(add.type === 'ok' ? add.end : Infinity, present[0]?.end ?? Infinity);
+    if (knownAt === Infinity) continue;
+    const after = reads.filter((r) => r.start > knownAt);
     const lastAbsent = after.filter((r) => !contents[reads.indexOf(r)].includes(element)).at(-1);
     if (after.length === 0) out.neverRead.push(element);
-    else if (lastAbsent !== undefined && (present.at(-1)?.startNs ?? -Infinity) > lastAbsent.startNs) out.stale.push(element);
+    else if (lastAbsent !== undefined && (present.at(-1)?.start ?? -Infinity) > lastAbsent.start) out.stale.push(element);
     else if (lastAbsent !== undefined) out.lost.push(element);
   }
   const seen = new Set(contents.flat());

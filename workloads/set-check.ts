@@ -1,8 +1,8 @@
 // workloads/set-check.ts — Jepsen's set-full checker in time near-linear in the history's size, within a budget.
 import type { Op } from '../history/op.ts';
 import type { Verdict } from '../checker/types.ts';
-import type { ElementRow, ElementTable } from '../reports/elements.ts';
-import { opIndexesOf, pairOps, type PairedOp } from './pairing.ts';
+import type { ElementRow, ElementTable } from '../checker/elements.ts';
+import { opIndexesOf, pairOps, type Pair } from '../history/pair.ts';
 import { decodeSetRead } from './set-read.ts';
 import type { WorkloadResult } from './types.ts';
 
@@ -20,6 +20,7 @@ export type SetOutcome = 'stable' | 'lost' | 'never-read';
 
 /** SetResult: set-full's counts, the elements themselves and the report tables. */
 export interface SetResult extends WorkloadResult {
+  kind: 'set';
   valid: Verdict;
   /** unknownReason: why there is no verdict (budget exhausted, nothing stable). */
   unknownReason?: string;
@@ -97,7 +98,7 @@ class Segments {
 
 /** ReadView: an ok read as ascending, disjoint segment intervals [a, b], and its duplicates. */
 interface ReadView {
-  pair: PairedOp;
+  pair: Pair;
   intervals: Int32Array;
   duplicates: Array<{ element: unknown; copies: number }>;
 }
@@ -174,8 +175,8 @@ function membership(views: readonly ReadView[], segmentCount: number, tick: (j: 
 }
 
 /** buildViews decodes the ok reads (sorted by start) and cuts the element universe into segments. */
-function buildViews(pairs: readonly PairedOp[], adds: ReadonlyMap<string, PairedOp>): { views: ReadView[]; segments: Segments } {
-  const reads = pairs.filter((p) => p.invoke.f === 'read' && p.type === 'ok').sort((a, b) => a.startNs - b.startNs);
+function buildViews(pairs: readonly Pair[], adds: ReadonlyMap<string, Pair>): { views: ReadView[]; segments: Segments } {
+  const reads = pairs.filter((p) => p.invoke.f === 'read' && p.type === 'ok').sort((a, b) => a.start - b.start);
   const decoded = reads.map((pair) => decodeSetRead(pair.completion?.value, `history index ${pair.completion?.index ?? pair.invoke.index}`));
   const cuts: number[] = [];
   const otherKeys: Array<[string, unknown]> = [];
@@ -213,13 +214,13 @@ interface ElementFate {
 
 const readIndexOf = (view: ReadView): number => view.pair.completion?.index ?? view.pair.invoke.index;
 
-/** firstStartAfter: the first read (by start) that began after timeNs; views.length if none. */
-function firstStartAfter(views: readonly ReadView[], timeNs: number): number {
+/** firstStartAfter: the first read (by start) that began after at; views.length if none. */
+function firstStartAfter(views: readonly ReadView[], at: number): number {
   let lo = 0;
   let hi = views.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (views[mid].pair.startNs > timeNs) hi = mid;
+    if (views[mid].pair.start > at) hi = mid;
     else lo = mid + 1;
   }
   return lo;
@@ -232,23 +233,23 @@ function firstStartAfter(views: readonly ReadView[], timeNs: number): number {
  * a read lacking it began after every read that saw it. Never-read: no read began after known.
  * The last read lacking it overall is the last one after `known` when it began after `known`.
  */
-function classify(element: unknown, add: PairedOp, s: number, views: readonly ReadView[], m: Membership): ElementFate | undefined {
+function classify(element: unknown, add: Pair, s: number, views: readonly ReadView[], m: Membership): ElementFate | undefined {
   // Every added element was made a segment in buildViews: a miss is a bug here, not bad input.
   if (s < 0 || s >= m.first.length) throw new Error(`set checker: element ${keyOf(element)} has no segment`);
   const firstPresent = m.first[s] < 0 ? undefined : views[m.first[s]];
   const lastPresent = m.last[s] < 0 ? undefined : views[m.last[s]];
-  const knownNs = Math.min(add.type === 'ok' ? add.endNs : Infinity, firstPresent?.pair.endNs ?? Infinity);
-  if (knownNs === Infinity) return undefined;
-  const afterFirst = firstStartAfter(views, knownNs);
+  const knownAt = Math.min(add.type === 'ok' ? add.end : Infinity, firstPresent?.pair.end ?? Infinity);
+  if (knownAt === Infinity) return undefined;
+  const afterFirst = firstStartAfter(views, knownAt);
   const absentIndex = m.lastAbsent[s];
   const lastAbsent = absentIndex >= afterFirst && absentIndex >= 0 ? views[absentIndex] : undefined;
-  const visibleMs = firstPresent === undefined || lastPresent === undefined ? 0 : (lastPresent.pair.endNs - firstPresent.pair.endNs) / 1e6;
+  const visibleMs = firstPresent === undefined || lastPresent === undefined ? 0 : (lastPresent.pair.end - firstPresent.pair.end) / 1e6;
   const proof = [...opIndexesOf(add), ...(firstPresent === undefined ? [] : [readIndexOf(firstPresent)])];
   if (lastPresent !== undefined && lastPresent !== firstPresent) proof.push(readIndexOf(lastPresent));
   if (afterFirst === views.length) return { outcome: 'never-read', stale: false, visibleMs, row: { element, opIndexes: opIndexesOf(add), detail: `add ${add.type}; no read began after it was known` } };
   if (lastAbsent === undefined) return { outcome: 'stable', stale: false, visibleMs, row: { element } };
   const absentRead = readIndexOf(lastAbsent);
-  if (lastPresent !== undefined && lastPresent.pair.startNs > lastAbsent.pair.startNs) {
+  if (lastPresent !== undefined && lastPresent.pair.start > lastAbsent.pair.start) {
     return { outcome: 'stable', stale: true, visibleMs, row: { element, opIndexes: [...proof, absentRead], detail: `missing from read ${absentRead} after it was known, seen again later` } };
   }
   const presentCount = m.count[s];
@@ -264,7 +265,7 @@ function sample(elements: readonly unknown[]): string {
 }
 
 /** unexpectedRows: elements read but never added, or whose add certainly failed; the count is exact, rows bounded. */
-function unexpectedRows(segments: Segments, views: readonly ReadView[], m: Membership, adds: ReadonlyMap<string, PairedOp>): { rows: ElementRow[]; count: number } {
+function unexpectedRows(segments: Segments, views: readonly ReadView[], m: Membership, adds: ReadonlyMap<string, Pair>): { rows: ElementRow[]; count: number } {
   const rows: ElementRow[] = [];
   let count = 0;
   for (let s = 0; s < segments.count; s += 1) {
@@ -312,7 +313,7 @@ export function checkSet(history: readonly Op[], opts: SetCheckOptions = {}): Se
     if (step % DEADLINE_CHECK_EVERY === 0 && now() > deadlineMs) throw new BudgetExhausted();
   };
   const pairs = pairOps(history);
-  const adds = new Map<string, PairedOp>();
+  const adds = new Map<string, Pair>();
   for (const pair of pairs) if (pair.invoke.f === 'add') adds.set(keyOf(pair.invoke.value), pair);
   try {
     tick(0);
@@ -325,7 +326,7 @@ export function checkSet(history: readonly Op[], opts: SetCheckOptions = {}): Se
   }
 }
 
-function verdictOf(adds: ReadonlyMap<string, PairedOp>, views: readonly ReadView[], segments: Segments, m: Membership): SetResult {
+function verdictOf(adds: ReadonlyMap<string, Pair>, views: readonly ReadView[], segments: Segments, m: Membership): SetResult {
   const fates = { stable: 0, lost: [] as ElementRow[], neverRead: [] as ElementRow[], stale: [] as ElementRow[] };
   const visible: Array<{ element: unknown; visibleMs: number }> = [];
   for (const add of adds.values()) {
@@ -351,6 +352,7 @@ function verdictOf(adds: ReadonlyMap<string, PairedOp>, views: readonly ReadView
   const attemptCount = adds.size;
   const valid: Verdict = anomalies.length > 0 ? false : attemptCount > 0 && fates.stable === 0 ? 'unknown' : true;
   return {
+    kind: 'set',
     valid,
     ...(valid === 'unknown' ? { unknownReason: 'adds were attempted and none is stable' } : {}),
     anomalies,
@@ -373,8 +375,9 @@ function verdictOf(adds: ReadonlyMap<string, PairedOp>, views: readonly ReadView
 }
 
 /** budgetExhausted: no verdict, only what is known without the reads. */
-function budgetExhausted(adds: ReadonlyMap<string, PairedOp>, timeoutMs: number): SetResult {
+function budgetExhausted(adds: ReadonlyMap<string, Pair>, timeoutMs: number): SetResult {
   return {
+    kind: 'set',
     valid: 'unknown',
     unknownReason: `set checker: check budget of ${timeoutMs} ms exhausted`,
     anomalies: [],

@@ -1,12 +1,12 @@
 // workloads/set.test.ts — the set workload: unique elements, client mapping, and set-full on hand-made histories.
 import { describe, expect, it } from 'vitest';
-import { SeededRng } from '../rsm/core/rng.ts';
-import { HistoryBuilder } from './history-builder.ts';
+import { SeededRng } from '../lib/rng.ts';
+import { HistoryBuilder } from '../test/support/history-builder.ts';
 import { getWorkload } from './index.ts';
 import { checkSet } from './set-check.ts';
 import { SET_KEY, setElement, setWorkload } from './set.ts';
 import type { Completion, KvClientLike } from './types.ts';
-import type { MicroOp } from '../rsm/core/types.ts';
+import type { MicroOp } from '../history/op.ts';
 
 const ctx = { concurrency: 3, keyCount: 1, nodes: ['n1', 'n2'] };
 

@@ -1,10 +1,9 @@
 // workloads/set.ts — unique adds to one list-valued key and whole-set reads, checked as Jepsen's set-full.
 import type { Op } from '../history/op.ts';
-import type { Rng } from '../rsm/core/types.ts';
+import type { Rng } from '../lib/rng.ts';
 import { checkSet } from './set-check.ts';
 import { encodeSetRead } from './set-read.ts';
-import { opStats } from './stats.ts';
-import type { CheckOptions, Completion, KvClientLike, OpGenerator, OpSpec, Workload, WorkloadContext, WorkloadResult } from './types.ts';
+import type { WorkloadCheckOptions, Completion, KvClientLike, OpGenerator, OpSpec, Workload, WorkloadContext, WorkloadResult } from './types.ts';
 import { listGenerator } from './types.ts';
 
 /**
@@ -54,8 +53,8 @@ async function invoke(client: KvClientLike, op: OpSpec): Promise<Completion> {
   }
 }
 
-async function check(history: readonly Op[], opts: CheckOptions): Promise<WorkloadResult> {
-  return { ...checkSet(history, { timeoutMs: opts.timeoutMs }), stats: opStats(history) };
+async function check(history: readonly Op[], opts: WorkloadCheckOptions): Promise<WorkloadResult> {
+  return checkSet(history, { timeoutMs: opts.timeoutMs });
 }
 
 /** setWorkload: Jepsen's set-full test over one list-valued key. */

@@ -2,8 +2,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Op } from '../history/op.ts';
-import { SeededRng } from '../rsm/core/rng.ts';
-import type { MicroOp } from '../rsm/core/types.ts';
+import { SeededRng } from '../lib/rng.ts';
+import type { MicroOp } from '../history/op.ts';
 import { finalReadGenerator, FINAL_READS_PER_TXN, invokeTxn, mergeKnobs, pickSlot, TXN_KNOBS_DEFAULT, txnGenerator, type TxnKnobs } from './txn-keys.ts';
 import type { Completion, KvClientLike, OpSpec, WorkloadContext } from './types.ts';
 

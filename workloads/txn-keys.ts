@@ -1,6 +1,6 @@
 // workloads/txn-keys.ts — Elle-style transaction generation shared by list-append and rw-register.
-import type { Op } from '../history/op.ts';
-import type { MicroOp, Rng } from '../rsm/core/types.ts';
+import type { MicroOp } from '../history/op.ts';
+import type { Rng } from '../lib/rng.ts';
 import type { Completion, KvClientLike, OpGenerator, OpSpec, WorkloadContext } from './types.ts';
 import { listGenerator } from './types.ts';
 
@@ -113,11 +113,11 @@ export function txnGenerator(writeF: 'append' | 'w', thread: number, rng: Rng, c
   };
 }
 
-/** usedKeys lists the keys any main-phase txn touched, ascending. */
-export function usedKeys(mainOps: readonly Op[]): number[] {
+/** usedKeys lists the keys any main-phase txn names, ascending. */
+export function usedKeys(drawn: readonly OpSpec[]): number[] {
   const used = new Set<number>();
-  for (const op of mainOps) {
-    if (op.type !== 'invoke' || op.f !== TXN_F || !Array.isArray(op.value)) continue;
+  for (const op of drawn) {
+    if (op.f !== TXN_F || !Array.isArray(op.value)) continue;
     for (const mop of op.value as unknown[]) {
       if (Array.isArray(mop) && typeof mop[1] === 'number') used.add(mop[1]);
     }
@@ -126,12 +126,12 @@ export function usedKeys(mainOps: readonly Op[]): number[] {
 }
 
 /**
- * finalReadGenerator: once healed every thread reads every used key (in read-only txns of
+ * finalReadGenerator: once healed every thread reads every key the main phase drew (in read-only txns of
  * FINAL_READS_PER_TXN keys), each through its own node, so copies that never converged show
  * up as reads that disagree. Past FINAL_KEYS_PER_THREAD_MAX keys the threads split them.
  */
-export function finalReadGenerator(thread: number, ctx: WorkloadContext, mainOps: readonly Op[]): OpGenerator {
-  let keys = usedKeys(mainOps);
+export function finalReadGenerator(thread: number, ctx: WorkloadContext, drawn: readonly OpSpec[]): OpGenerator {
+  let keys = usedKeys(drawn);
   if (keys.length > FINAL_KEYS_PER_THREAD_MAX) keys = keys.filter((key) => key % ctx.concurrency === thread);
   const ops: OpSpec[] = [];
   for (let first = 0; first < keys.length; first += FINAL_READS_PER_TXN) {

@@ -1,10 +1,10 @@
 // workloads/txn-workload.ts — the one shape of Elle's transactional workloads (list-append, rw-register).
 import type { Op } from '../history/op.ts';
 import type { ElleWorkload } from '../checker/elle/index.ts';
-import type { Rng } from '../rsm/core/types.ts';
+import type { Rng } from '../lib/rng.ts';
 import { checkTxnWorkload, type ElleWorkloadResult } from './elle-check.ts';
 import { finalReadGenerator, invokeTxn, txnGenerator, validateKnobs, type TxnKnobs } from './txn-keys.ts';
-import type { CheckOptions, KvClientLike, OpSpec, Workload, WorkloadContext } from './types.ts';
+import type { WorkloadCheckOptions, KvClientLike, OpSpec, Workload, WorkloadContext } from './types.ts';
 
 /** TxnWorkloadKind: what differs between the two workloads: the name and the write micro-op. */
 export interface TxnWorkloadKind {
@@ -20,8 +20,8 @@ export function makeTxnWorkload(kind: TxnWorkloadKind, knobs: TxnKnobs): Workloa
     name: kind.name,
     description: kind.description,
     generator: (thread: number, rng: Rng, ctx: WorkloadContext) => txnGenerator(kind.writeF, thread, rng, ctx, knobs),
-    finalGenerator: (thread: number, ctx: WorkloadContext, mainOps: readonly Op[]) => finalReadGenerator(thread, ctx, mainOps),
+    finalGenerator: (thread: number, ctx: WorkloadContext, drawn: readonly OpSpec[]) => finalReadGenerator(thread, ctx, drawn),
     invoke: (client: KvClientLike, op: OpSpec) => invokeTxn(client, op, kind.name),
-    check: (history: readonly Op[], opts: CheckOptions): Promise<ElleWorkloadResult> => Promise.resolve(checkTxnWorkload(kind.name, history, opts)),
+    check: (history: readonly Op[], opts: WorkloadCheckOptions): Promise<ElleWorkloadResult> => Promise.resolve(checkTxnWorkload(kind.name, history, opts)),
   };
 }

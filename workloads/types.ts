@@ -1,8 +1,8 @@
 // workloads/types.ts — the Workload contract: what ops to run, how to run them, how to check them.
 import type { Op, OpKey } from '../history/op.ts';
-import type { Verdict } from '../checker/types.ts';
-import type { MicroOp } from '../rsm/core/types.ts';
-import type { Rng } from '../rsm/core/types.ts';
+import type { CheckerResult, Verdict } from '../checker/types.ts';
+import type { MicroOp } from '../history/op.ts';
+import type { Rng } from '../lib/rng.ts';
 
 /** OpSpec: an operation a generator asks for, before it is invoked (no index/time/process). */
 export interface OpSpec {
@@ -57,8 +57,8 @@ export interface WorkloadContext {
   };
 }
 
-/** CheckOptions: bounds for the checker (a budget exhausted is an unknown verdict). */
-export interface CheckOptions {
+/** WorkloadCheckOptions: bounds for the checker (a budget exhausted is an unknown verdict). */
+export interface WorkloadCheckOptions {
   timeoutMs?: number;
   /** consistencyModel: what txn workloads (list-append, rw-register) are checked against (--consistency-model). */
   consistencyModel?: string;
@@ -66,9 +66,10 @@ export interface CheckOptions {
 
 /**
  * WorkloadResult: a workload's verdict plus whatever it measured; stored in results.json.
- * `anomalies` names what was found (e.g. "nonlinearizable key 3"), empty when valid.
+ * `kind` names the report view that draws it (reports/views.ts); `anomalies` names what was
+ * found (e.g. "nonlinearizable key 3"), empty when valid.
  */
-export interface WorkloadResult {
+export interface WorkloadResult extends CheckerResult {
   valid: Verdict;
   anomalies: string[];
   [detail: string]: unknown;
@@ -77,8 +78,9 @@ export interface WorkloadResult {
 /**
  * Workload: one file in workloads/ registered by name. Generators draw every choice from the
  * rng they are given (one fork per thread), so a seed fixes the ops each thread asks for
- * whatever the timing. `finalGenerator` runs after the faults are healed (e.g. read every key);
- * it sees the main-phase ops so it can read what was written.
+ * whatever the timing. `finalGenerator` runs after the faults are healed (e.g. read every key).
+ * It is declared, not read from the live history: it sees the ops the main-phase generators
+ * handed out (`drawn`, in thread order), a function of the seed and the workload alone.
  */
 export interface Workload {
   readonly name: string;
@@ -86,9 +88,9 @@ export interface Workload {
   /** checkModel: the model `check DIR` should use to re-check the history (stored in test.json). */
   readonly checkModel?: { name: string; init: unknown };
   generator(thread: number, rng: Rng, ctx: WorkloadContext): OpGenerator;
-  finalGenerator?(thread: number, ctx: WorkloadContext, mainOps: readonly Op[]): OpGenerator;
+  finalGenerator?(thread: number, ctx: WorkloadContext, drawn: readonly OpSpec[]): OpGenerator;
   invoke(client: KvClientLike, op: OpSpec): Promise<Completion>;
-  check(history: readonly Op[], opts: CheckOptions): Promise<WorkloadResult>;
+  check(history: readonly Op[], opts: WorkloadCheckOptions): Promise<WorkloadResult>;
 }
 
 /** listGenerator yields the given ops in order, then null. */

@@ -202,7 +202,7 @@ function assemble(p: Parts): ElleResult {
     ...p.cycleAnomalies,
   ];
   const result: ElleResult = {
-    valid, workload: p.opts.workload, consistencyModel: p.model, anomalyTypes, forbiddenTypes,
+    kind: 'elle', valid, workload: p.opts.workload, consistencyModel: p.model, anomalyTypes, forbiddenTypes,
     notModels: not, alsoNotModels: alsoNot, anomalies, anomalyCounts: counts,
     txnCount: table.count, okCount, infoCount, failCount, edgeCount: p.edgeCount, componentCount: p.componentCount,
     unknownComponents: p.unknownComponents, searchSteps: p.budget.steps, elapsedMs: performance.now() - p.startMs,

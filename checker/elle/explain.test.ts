@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { checkElle } from './check.ts';
 import { collapseOrderRuns } from './cycles.ts';
 import { PROCESS, REALTIME, RW, WR, WW } from './graph.ts';
-import { HistoryBuilder } from './test-history.ts';
+import { TxnHistoryBuilder } from '../../test/support/txn-history-builder.ts';
 
 /**
  * plantedRealtimeCycle: T0 appends to key 7 and completes; then `chain` txns run one after
@@ -12,8 +12,8 @@ import { HistoryBuilder } from './test-history.ts';
  * missed an append completed long before it began: a 2-txn G-single-realtime. In the reduced
  * realtime graph the only path from T0 back to the reader runs through the whole chain.
  */
-function plantedRealtimeCycle(chain: number): HistoryBuilder {
-  const h = new HistoryBuilder().txn(0, [['append', 7, 1]]);
+function plantedRealtimeCycle(chain: number): TxnHistoryBuilder {
+  const h = new TxnHistoryBuilder().txn(0, [['append', 7, 1]]);
   for (let i = 1; i <= chain; i++) {
     const mops: [string, number, unknown][] = [['r', 100 + i - 1, i === 1 ? [] : [i - 1]], ['append', 100 + i, i]];
     h.txn(i % 3, mops);

@@ -2,11 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import { checkElle } from './check.ts';
 import { formatElleResult } from './format.ts';
-import { HistoryBuilder } from './test-history.ts';
+import { TxnHistoryBuilder } from '../../test/support/txn-history-builder.ts';
 
 describe('formatElleResult', () => {
   it('renders an invalid result and survives a JSON round trip', () => {
-    const h = new HistoryBuilder()
+    const h = new TxnHistoryBuilder()
       .invoke(0, [['append', 1, 1], ['append', 2, 1]])
       .invoke(1, [['r', 1, []], ['r', 2, []]])
       .ok(0).ok(1)
@@ -16,7 +16,7 @@ describe('formatElleResult', () => {
     // The info read of [1] counts for nothing; T0's unread appends only follow T1's reads (rw), no cycle.
     expect(r.valid).toBe(true);
     expect(r.infoCount).toBe(2);
-    const h2 = new HistoryBuilder()
+    const h2 = new TxnHistoryBuilder()
       .invoke(0, [['append', 1, 1], ['append', 2, 1]])
       .invoke(1, [['r', 1, []], ['r', 2, [1]]])
       .ok(0).ok(1)

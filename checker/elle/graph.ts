@@ -1,5 +1,5 @@
 // checker/elle/graph.ts — the dependency graph: edges collected in typed arrays, compiled to CSR.
-import { assert } from './assert.ts';
+import { assert } from '../../lib/assert.ts';
 import type { EdgeType } from './types.ts';
 
 /** Edge type bits: one (from, to) pair carries the union of the reasons it exists. */
@@ -9,7 +9,6 @@ export const RW = 4;
 export const PROCESS = 8;
 export const REALTIME = 16;
 export const DATA = WW | WR | RW;
-export const EDGE_BITS: readonly number[] = [WW, WR, RW, PROCESS, REALTIME];
 
 /** edgeName maps one bit to its name. */
 export function edgeName(bit: number): EdgeType {

@@ -1,10 +1,10 @@
 // checker/elle/list-append.test.ts — hand-built list-append histories: each anomaly class detected and explained.
 import { describe, expect, it } from 'vitest';
 import { checkElle } from './check.ts';
-import { HistoryBuilder } from './test-history.ts';
+import { TxnHistoryBuilder } from '../../test/support/txn-history-builder.ts';
 import type { ElleOptions, ElleResult } from './types.ts';
 
-function check(h: HistoryBuilder, opts: Partial<ElleOptions> = {}): ElleResult {
+function check(h: TxnHistoryBuilder, opts: Partial<ElleOptions> = {}): ElleResult {
   return checkElle(h.ops, { workload: 'list-append', consistencyModel: 'serializable', ...opts });
 }
 
@@ -16,7 +16,7 @@ function only(r: ElleResult, type: string): string {
 
 describe('list-append: valid histories', () => {
   it('a serial history reports nothing', () => {
-    const h = new HistoryBuilder()
+    const h = new TxnHistoryBuilder()
       .txn(0, [['append', 1, 1], ['r', 1, [1]]])
       .txn(1, [['r', 1, [1]], ['append', 1, 2], ['append', 2, 1]])
       .txn(0, [['r', 1, [1, 2]], ['r', 2, [1]], ['r', 3, null]]);
@@ -29,7 +29,7 @@ describe('list-append: valid histories', () => {
   });
 
   it('info appends that were observed count as committed; unobserved ones constrain nothing', () => {
-    const h = new HistoryBuilder()
+    const h = new TxnHistoryBuilder()
       .invoke(0, [['append', 1, 1]]).info(0)
       .invoke(1, [['append', 1, 2]]).info(1)
       .txn(2, [['r', 1, [1]]]);
@@ -41,7 +41,7 @@ describe('list-append: valid histories', () => {
 
 describe('list-append: cycle anomalies', () => {
   it('G0: two txns append to two keys in opposite orders', () => {
-    const h = new HistoryBuilder()
+    const h = new TxnHistoryBuilder()
       .invoke(0, [['append', 1, 1], ['append', 2, 1]])
       .invoke(1, [['append', 1, 2], ['append', 2, 2]])
       .ok(0).ok(1)
@@ -60,7 +60,7 @@ describe('list-append: cycle anomalies', () => {
   });
 
   it('G1c: each txn reads the other one\'s append', () => {
-    const h = new HistoryBuilder()
+    const h = new TxnHistoryBuilder()
       .invoke(0, [['append', 1, 1], ['r', 2, [1]]])
       .invoke(1, [['append', 2, 1], ['r', 1, [1]]])
       .ok(0).ok(1);
@@ -74,7 +74,7 @@ describe('list-append: cycle anomalies', () => {
   });
 
   it('G-single: read skew, one rw edge', () => {
-    const h = new HistoryBuilder()
+    const h = new TxnHistoryBuilder()
       .invoke(0, [['append', 1, 1], ['append', 2, 1]])
       .invoke(1, [['r', 1, []], ['r', 2, [1]]])
       .ok(0).ok(1)
@@ -91,7 +91,7 @@ describe('list-append: cycle anomalies', () => {
   });
 
   it('G2-item: write skew, two adjacent rw edges (allowed by snapshot isolation)', () => {
-    const h = new HistoryBuilder()
+    const h = new TxnHistoryBuilder()
       .invoke(0, [['r', 1, []], ['r', 2, []], ['append', 1, 1]])
       .invoke(1, [['r', 1, []], ['r', 2, []], ['append', 2, 1]])
       .ok(0).ok(1)
@@ -111,7 +111,7 @@ describe('list-append: cycle anomalies', () => {
   });
 
   it('G-nonadjacent: rw edges separated by wr edges (forbidden by snapshot isolation)', () => {
-    const h = new HistoryBuilder()
+    const h = new TxnHistoryBuilder()
       .invoke(0, [['r', 1, []], ['r', 4, [1]]])
       .invoke(1, [['append', 1, 1], ['append', 2, 1]])
       .invoke(2, [['r', 2, [1]], ['r', 3, []]])
@@ -129,7 +129,7 @@ describe('list-append: cycle anomalies', () => {
   });
 
   it('G-single-realtime: a read that misses an append completed before it began', () => {
-    const h = new HistoryBuilder()
+    const h = new TxnHistoryBuilder()
       .txn(0, [['append', 1, 1]])
       .txn(1, [['r', 1, []]])
       .txn(2, [['r', 1, [1]]]);
@@ -145,7 +145,7 @@ describe('list-append: cycle anomalies', () => {
   });
 
   it('G-single-process: the same process does not see its own earlier append', () => {
-    const h = new HistoryBuilder()
+    const h = new TxnHistoryBuilder()
       .txn(0, [['append', 1, 1]])
       .txn(0, [['r', 1, []]])
       .txn(2, [['r', 1, [1]]]);
@@ -156,7 +156,7 @@ describe('list-append: cycle anomalies', () => {
 
   it('a search out of budget says unknown, never valid, when no linear check decides', () => {
     // G-nonadjacent; consistent-view forbids G-single, which only the search could rule out here.
-    const h = new HistoryBuilder()
+    const h = new TxnHistoryBuilder()
       .invoke(0, [['r', 1, []], ['r', 4, [1]]])
       .invoke(1, [['append', 1, 1], ['append', 2, 1]])
       .invoke(2, [['r', 2, [1]], ['r', 3, []]])
@@ -173,7 +173,7 @@ describe('list-append: cycle anomalies', () => {
 
 describe('list-append: point anomalies', () => {
   it('G1a: a read observes a failed append', () => {
-    const h = new HistoryBuilder().invoke(0, [['append', 1, 1]]).fail(0).txn(1, [['r', 1, [1]]]);
+    const h = new TxnHistoryBuilder().invoke(0, [['append', 1, 1]]).fail(0).txn(1, [['r', 1, [1]]]);
     const r = check(h);
     expect(r.anomalyTypes).toEqual(['G1a']);
     expect(r.notModels).toEqual(['read-committed']);
@@ -181,7 +181,7 @@ describe('list-append: point anomalies', () => {
   });
 
   it('G1b: a read observes an append that was not its txn\'s last to that key', () => {
-    const h = new HistoryBuilder()
+    const h = new TxnHistoryBuilder()
       .invoke(0, [['append', 1, 1], ['append', 1, 2]])
       .invoke(1, [['r', 1, [1]]])
       .ok(0).ok(1)
@@ -192,7 +192,7 @@ describe('list-append: point anomalies', () => {
   });
 
   it('internal: a txn does not see its own append', () => {
-    const h = new HistoryBuilder()
+    const h = new TxnHistoryBuilder()
       .txn(0, [['append', 1, 1]])
       .txn(1, [['r', 1, [1]], ['append', 1, 2], ['r', 1, [1]]])
       .txn(2, [['r', 1, [1, 2]]]);
@@ -203,12 +203,12 @@ describe('list-append: point anomalies', () => {
   });
 
   it('internal: appends without a read must end the list', () => {
-    const h = new HistoryBuilder().txn(0, [['append', 1, 5], ['r', 1, [5, 6]]]);
+    const h = new TxnHistoryBuilder().txn(0, [['append', 1, 5], ['r', 1, [5, 6]]]);
     expect(only(check(h), 'internal')).toContain('a list ending in [5]');
   });
 
   it('dirty update: a committed append lands on top of a failed one', () => {
-    const h = new HistoryBuilder()
+    const h = new TxnHistoryBuilder()
       .invoke(0, [['append', 1, 1]]).fail(0)
       .txn(1, [['append', 1, 2]])
       .txn(2, [['r', 1, [1, 2]]]);
@@ -218,7 +218,7 @@ describe('list-append: point anomalies', () => {
   });
 
   it('lost update: two txns read the same version and both append', () => {
-    const h = new HistoryBuilder()
+    const h = new TxnHistoryBuilder()
       .txn(0, [['append', 1, 1]])
       .invoke(1, [['r', 1, [1]], ['append', 1, 2]])
       .invoke(2, [['r', 1, [1]], ['append', 1, 3]])
@@ -231,14 +231,14 @@ describe('list-append: point anomalies', () => {
   });
 
   it('duplicate elements in a read', () => {
-    const h = new HistoryBuilder().txn(0, [['append', 1, 1]]).txn(1, [['r', 1, [1, 1]]]);
+    const h = new TxnHistoryBuilder().txn(0, [['append', 1, 1]]).txn(1, [['r', 1, [1, 1]]]);
     const r = check(h);
     expect(r.anomalyTypes).toEqual(['duplicate-elements']);
     expect(only(r, 'duplicate-elements')).toContain('holds 1 more than once');
   });
 
   it('incompatible orders: two reads no single order explains', () => {
-    const h = new HistoryBuilder()
+    const h = new TxnHistoryBuilder()
       .invoke(0, [['append', 1, 1]]).invoke(1, [['append', 1, 2]]).ok(0).ok(1)
       .txn(2, [['r', 1, [1, 2]]])
       .txn(3, [['r', 1, [2, 1]]]);
@@ -249,13 +249,13 @@ describe('list-append: point anomalies', () => {
   });
 
   it('garbage read: a value nobody appended', () => {
-    const r = check(new HistoryBuilder().txn(0, [['r', 1, [9]]]));
+    const r = check(new TxnHistoryBuilder().txn(0, [['r', 1, [9]]]));
     expect(r.anomalyTypes).toEqual(['garbage-read']);
     expect(only(r, 'garbage-read')).toContain('no txn ever appended 9');
   });
 
   it('anomalies named in `anomalies` make the history invalid even when the model allows them', () => {
-    const h = new HistoryBuilder()
+    const h = new TxnHistoryBuilder()
       .invoke(0, [['r', 1, []], ['r', 2, []], ['append', 1, 1]])
       .invoke(1, [['r', 1, []], ['r', 2, []], ['append', 2, 1]])
       .ok(0).ok(1)
@@ -265,11 +265,11 @@ describe('list-append: point anomalies', () => {
   });
 
   it('rejects malformed input with the history index', () => {
-    const bad = new HistoryBuilder().txn(0, [['append', 1, 1]]);
+    const bad = new TxnHistoryBuilder().txn(0, [['append', 1, 1]]);
     bad.ops[1].value = 'nope';
     expect(() => check(bad)).toThrow(/history index 1/);
-    const twice = new HistoryBuilder().txn(0, [['append', 1, 1]]).txn(1, [['append', 1, 1]]);
+    const twice = new TxnHistoryBuilder().txn(0, [['append', 1, 1]]).txn(1, [['append', 1, 1]]);
     expect(() => check(twice)).toThrow(/appended twice/);
-    expect(() => check(new HistoryBuilder(), { consistencyModel: 'nonsense' })).toThrow(/unknown/);
+    expect(() => check(new TxnHistoryBuilder(), { consistencyModel: 'nonsense' })).toThrow(/unknown/);
   });
 });

@@ -1,6 +1,6 @@
 // checker/elle/models.test.ts — the consistency-model lattice: aliases, inheritance, weakest violated models.
 import { describe, expect, it } from 'vitest';
-import { MODEL_NAMES, canonicalModel, forbiddenBy, violatedModels } from './models.ts';
+import { CONSISTENCY_MODEL_NAMES, canonicalModel, forbiddenBy, violatedModels } from './models.ts';
 
 describe('consistency models', () => {
   it('resolves Adya names and rejects unknown ones', () => {
@@ -18,11 +18,11 @@ describe('consistency models', () => {
     expect(forbiddenBy('strict-serializable').has('G2-item-realtime')).toBe(true);
     expect(forbiddenBy('serializable').has('G2-item-realtime')).toBe(false);
     expect(forbiddenBy('read-committed').has('G-single')).toBe(false);
-    for (const m of MODEL_NAMES) expect(forbiddenBy('strict-serializable').size).toBeGreaterThanOrEqual(forbiddenBy(m).size);
+    for (const m of CONSISTENCY_MODEL_NAMES) expect(forbiddenBy('strict-serializable').size).toBeGreaterThanOrEqual(forbiddenBy(m).size);
   });
 
   it('reports the weakest violated models as not, the rest as also-not', () => {
-    expect(violatedModels(['G0'])).toEqual({ not: ['read-uncommitted'], alsoNot: MODEL_NAMES.filter((m) => m !== 'read-uncommitted') });
+    expect(violatedModels(['G0'])).toEqual({ not: ['read-uncommitted'], alsoNot: CONSISTENCY_MODEL_NAMES.filter((m) => m !== 'read-uncommitted') });
     const g1c = violatedModels(['G1c']);
     expect(g1c.not).toEqual(['read-committed']);
     expect(g1c.alsoNot).not.toContain('read-uncommitted');

@@ -45,15 +45,15 @@ const ALIASES: Record<string, string> = {
   'strong-serializable': 'strict-serializable', 'update-serializable': 'serializable',
 };
 
-/** MODEL_NAMES lists the canonical model names. */
-export const MODEL_NAMES: readonly string[] = Object.keys(MODELS);
+/** CONSISTENCY_MODEL_NAMES lists the canonical model names. */
+export const CONSISTENCY_MODEL_NAMES: readonly string[] = Object.keys(MODELS);
 
 /** canonicalModel resolves a model name or alias; throws naming the known models when unknown. */
 export function canonicalModel(name: string): string {
   if (name in MODELS) return name;
   const alias = ALIASES[name] ?? ALIASES[name.toLowerCase()];
   if (alias !== undefined) return alias;
-  throw new Error(`consistency model '${name}' is unknown; expected one of ${MODEL_NAMES.join(', ')} (or ${Object.keys(ALIASES).join(', ')})`);
+  throw new Error(`consistency model '${name}' is unknown; expected one of ${CONSISTENCY_MODEL_NAMES.join(', ')} (or ${Object.keys(ALIASES).join(', ')})`);
 }
 
 const forbiddenCache = new Map<string, Set<AnomalyType>>();
@@ -89,7 +89,7 @@ function isWeaker(weak: string, strong: string): boolean {
 
 /** violatedModels splits the models `found` violates into the weakest ones (not) and the rest (also-not). */
 export function violatedModels(found: readonly AnomalyType[]): { not: string[]; alsoNot: string[] } {
-  const violated = MODEL_NAMES.filter((m) => found.some((a) => forbiddenBy(m).has(a)));
+  const violated = CONSISTENCY_MODEL_NAMES.filter((m) => found.some((a) => forbiddenBy(m).has(a)));
   const not = violated.filter((m) => !violated.some((w) => w !== m && isWeaker(w, m)));
   return { not, alsoNot: violated.filter((m) => !not.includes(m)) };
 }

@@ -1,10 +1,10 @@
 // checker/elle/rw-register.test.ts — hand-built rw-register histories: each anomaly class detected and explained.
 import { describe, expect, it } from 'vitest';
 import { checkElle } from './check.ts';
-import { HistoryBuilder } from './test-history.ts';
+import { TxnHistoryBuilder } from '../../test/support/txn-history-builder.ts';
 import type { ElleOptions, ElleResult } from './types.ts';
 
-function check(h: HistoryBuilder, opts: Partial<ElleOptions> = {}): ElleResult {
+function check(h: TxnHistoryBuilder, opts: Partial<ElleOptions> = {}): ElleResult {
   return checkElle(h.ops, { workload: 'rw-register', consistencyModel: 'serializable', ...opts });
 }
 
@@ -16,7 +16,7 @@ function only(r: ElleResult, type: string): string {
 
 describe('rw-register', () => {
   it('a serial history reports nothing', () => {
-    const h = new HistoryBuilder()
+    const h = new TxnHistoryBuilder()
       .txn(0, [['r', 1, null], ['w', 1, 1]])
       .txn(1, [['r', 1, 1], ['w', 1, 2], ['w', 2, 1]])
       .txn(0, [['r', 1, 2], ['r', 2, 1], ['w', 2, 2], ['r', 2, 2]]);
@@ -27,7 +27,7 @@ describe('rw-register', () => {
 
   it('G0: writes ordered oppositely on two keys', () => {
     // Each txn reads the other's write on one key and overwrites it: ww both ways.
-    const g0 = new HistoryBuilder()
+    const g0 = new TxnHistoryBuilder()
       .invoke(0, [['r', 1, null], ['w', 1, 1], ['r', 2, 2], ['w', 2, 3]])
       .invoke(1, [['r', 2, null], ['w', 2, 2], ['r', 1, 1], ['w', 1, 4]])
       .ok(0).ok(1);
@@ -39,7 +39,7 @@ describe('rw-register', () => {
   });
 
   it('G1c: each txn reads the other\'s write', () => {
-    const h = new HistoryBuilder()
+    const h = new TxnHistoryBuilder()
       .invoke(0, [['w', 1, 1], ['r', 2, 1]])
       .invoke(1, [['w', 2, 1], ['r', 1, 1]])
       .ok(0).ok(1);
@@ -49,7 +49,7 @@ describe('rw-register', () => {
   });
 
   it('G-single: read skew against the initial version', () => {
-    const h = new HistoryBuilder()
+    const h = new TxnHistoryBuilder()
       .invoke(0, [['w', 1, 1], ['w', 2, 1]])
       .invoke(1, [['r', 1, null], ['r', 2, 1]])
       .ok(0).ok(1);
@@ -59,7 +59,7 @@ describe('rw-register', () => {
   });
 
   it('G2-item: write skew; snapshot isolation allows it', () => {
-    const h = new HistoryBuilder()
+    const h = new TxnHistoryBuilder()
       .invoke(0, [['r', 1, null], ['r', 2, null], ['w', 1, 1]])
       .invoke(1, [['r', 1, null], ['r', 2, null], ['w', 2, 1]])
       .ok(0).ok(1);
@@ -70,7 +70,7 @@ describe('rw-register', () => {
   });
 
   it('G1a, G1b, garbage and internal reads', () => {
-    const h = new HistoryBuilder()
+    const h = new TxnHistoryBuilder()
       .invoke(0, [['w', 1, 1]]).fail(0)
       .txn(1, [['r', 1, 1]])
       .invoke(2, [['w', 2, 1], ['w', 2, 2]])
@@ -89,7 +89,7 @@ describe('rw-register', () => {
   });
 
   it('lost update: two txns read the same value and both overwrite it', () => {
-    const h = new HistoryBuilder()
+    const h = new TxnHistoryBuilder()
       .txn(0, [['w', 1, 1]])
       .invoke(1, [['r', 1, 1], ['w', 1, 2]])
       .invoke(2, [['r', 1, 1], ['w', 1, 3]])
@@ -102,7 +102,7 @@ describe('rw-register', () => {
   });
 
   it('rejects duplicate writes', () => {
-    const h = new HistoryBuilder().txn(0, [['w', 1, 1]]).txn(1, [['w', 1, 1]]);
+    const h = new TxnHistoryBuilder().txn(0, [['w', 1, 1]]).txn(1, [['w', 1, 1]]);
     expect(() => check(h)).toThrow(/written twice/);
   });
 });

@@ -95,6 +95,7 @@ export interface UnknownComponent {
 
 /** ElleResult: what checkElle returns. JSON-serialisable (no Infinity, no Maps). */
 export interface ElleResult {
+  kind: 'elle';
   valid: Verdict;
   workload: ElleWorkload;
   consistencyModel: string;

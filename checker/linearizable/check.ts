@@ -4,7 +4,8 @@ import { HistoryInputError } from '../../history/errors.ts';
 import type { Op } from '../../history/op.ts';
 import { toOperations, type PairOptions } from '../../history/pair.ts';
 import { MODEL_NAMES } from '../models/index.ts';
-import type { Model, Operation } from '../types.ts';
+import type { Model } from '../types.ts';
+import type { Operation } from '../../history/op.ts';
 import { runInterleaved, type InterleaveOutcome, type SearchProgress } from './interleave.ts';
 import type { LinearizabilityResult } from './result.ts';
 import { runInWorkers } from './workers.ts';
@@ -81,6 +82,7 @@ export async function checkOperations(
     });
   }
   const result: LinearizabilityResult = {
+    kind: 'linearizable',
     valid: outcome.status === 'ok' ? true : outcome.status === 'illegal' ? false : 'unknown',
     model: model.name,
     partitions: partitions.length,

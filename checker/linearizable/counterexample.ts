@@ -1,5 +1,6 @@
 // checker/linearizable/counterexample.ts — turn the search's deepest point into a PartitionFailure.
-import type { Model, Operation } from '../types.ts';
+import type { Model } from '../types.ts';
+import type { Operation } from '../../history/op.ts';
 import type { OperationView, PartitionFailure } from './result.ts';
 import type { LinearizationSearch } from './search.ts';
 import type { ShrinkOutcome } from './shrink.ts';

@@ -1,5 +1,6 @@
 // checker/linearizable/interleave.ts — run many partition searches round-robin in slices.
-import type { Model, Operation } from '../types.ts';
+import type { Model } from '../types.ts';
+import type { Operation } from '../../history/op.ts';
 import { buildFailure } from './counterexample.ts';
 import type { PartitionFailure } from './result.ts';
 import { LinearizationSearch } from './search.ts';

@@ -1,6 +1,6 @@
 // checker/linearizable/result.ts — the JSON-serialisable verdict of a linearizability check.
-import type { OpKey } from '../../history/op.ts';
-import type { ModelSemantics, Operation, Verdict } from '../types.ts';
+import type { OpKey, Operation } from '../../history/op.ts';
+import type { ModelSemantics, Verdict } from '../types.ts';
 
 /**
  * OperationView is one op as a report draws it: the Operation with JSON-safe returnIndex
@@ -47,6 +47,7 @@ export interface PartitionFailure {
 
 /** LinearizabilityResult is what checkLinearizable returns: valid, unknown, or counterexamples. */
 export interface LinearizabilityResult {
+  kind: 'linearizable';
   valid: Verdict;
   model: string;
   /** semantics: how the model read values, when it has two meanings (ModelSemantics). */
@@ -63,5 +64,3 @@ export interface LinearizabilityResult {
   /** Pairing counts, when the check started from a raw history. */
   dropped?: { failedReads: number; infoReads: number; failed: number; info: number; pending: number };
 }
-
-export { formatLinearizabilityResult } from './format.ts';

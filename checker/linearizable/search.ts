@@ -1,6 +1,7 @@
 // checker/linearizable/search.ts — the resumable WGL/Lowe search over one partition.
-import type { Model, Operation } from '../types.ts';
-import { TransitionMemo } from './transition-memo.ts';
+import type { Model } from '../types.ts';
+import type { Operation } from '../../history/op.ts';
+import { NOT_MEMOISED, TransitionMemo } from './transition-memo.ts';
 import { VisitedSet, type MemoryBudget } from './visited-set.ts';
 
 /** SearchStatus: 'running' means the step budget ran out; call run() again to continue. */
@@ -25,6 +26,9 @@ const KIND_INFO = 1; // a call that never returned: no return entry, it may stay
 const KIND_RETURN = 2;
 const AT_NEW_NODE = -4; // entry marker: a node just reached, look for a forced candidate first
 const NODE_DEAD = -5; // entry marker: this node has failed, backtrack
+const NO_ENTRY = -1; // the end of the entry list; no match; no legal read found
+const ILLEGAL = -1; // a transition's target: the op cannot follow in this state
+const STATES_FULL = -2; // the state table reached STATES_MAX: the search ends unknown
 const STATES_AT_DEPTH_MAX = 8;
 /** READS_WATCHED_MAX bounds the reads unreachableRead asks the model about per node. */
 const READS_WATCHED_MAX = 4;
@@ -93,7 +97,7 @@ export class LinearizationSearch {
     this.next = slab.int32(entries + 1);
     this.prev = slab.int32(entries + 1);
     this.entryOp = slab.int32(entries);
-    this.match = slab.int32(entries).fill(-1);
+    this.match = slab.int32(entries).fill(NO_ENTRY);
     this.stackEntry = slab.int32(n);
     this.stackState = slab.int32(n);
     this.bits = slab.uint32(words);
@@ -127,8 +131,8 @@ export class LinearizationSearch {
     let { entry, stateId, state, hash, depth, okRemaining } = this;
     let stepsLeft = stepBudget;
     let status: SearchStatus = 'running';
-    // blocked is the read that made the current node dead early (unreachableRead), else -1.
-    let blocked = -1;
+    // blocked is the read that made the current node dead early (unreachableRead), else NO_ENTRY.
+    let blocked = NO_ENTRY;
     while (stepsLeft-- > 0) {
       let forced = false;
       // A node reached by a forced read has its parent's state, and the parent passed this test.
@@ -138,7 +142,7 @@ export class LinearizationSearch {
       }
       if (entry === AT_NEW_NODE) {
         const read = this.findLegalRead(stateId, state);
-        if (read === -2) {
+        if (read === STATES_FULL) {
           status = 'unknown';
           break;
         }
@@ -150,11 +154,11 @@ export class LinearizationSearch {
         if (entry < 0) throw new Error(`search scanned past the entry list (entry ${entry})`);
         const op = entryOp[entry];
         const target = forced ? stateId : this.transition(stateId, state, op);
-        if (target === -2) {
+        if (target === STATES_FULL) {
           status = 'unknown';
           break;
         }
-        if (target !== -1) {
+        if (target !== ILLEGAL) {
           bits[op >>> 5] |= 1 << (op & 31);
           const hashNext = hash ^ zobrist[op];
           if (visited.addIfAbsent(bits, hashNext, target)) {
@@ -186,7 +190,7 @@ export class LinearizationSearch {
       }
       // A dead node: the first return entry's op cannot be linearized next, or a forced child failed.
       if (this.deepest === null || depth >= this.deepest.prefix.length) this.noteDeadEnd(stateId, state, depth, blocked);
-      blocked = -1;
+      blocked = NO_ENTRY;
       if (depth === 0) {
         status = 'illegal';
         break;
@@ -221,21 +225,21 @@ export class LinearizationSearch {
   }
 
   /**
-   * findLegalRead returns the entry of a candidate read-only op legal in `state`, -1 if there is
-   * none, -2 if the state table is full. Such a read can go first without loss of generality:
+   * findLegalRead returns the entry of a candidate read-only op legal in `state`, NO_ENTRY if there
+   * is none, STATES_FULL if the state table is full. Such a read can go first without loss of generality:
    * it has no real-time predecessor left and, wherever a linearization places it, it changes
    * nothing. So it is the only branch worth trying at this node. (Not so for an op that merely
    * leaves this state unchanged, like a failing info cas: elsewhere it might not.)
    */
   private findLegalRead(stateId: number, state: unknown): number {
     const { next, kind, entryOp, readOnly } = this;
-    for (let candidate = next[this.head]; candidate !== -1 && kind[candidate] !== KIND_RETURN; candidate = next[candidate]) {
+    for (let candidate = next[this.head]; candidate !== NO_ENTRY && kind[candidate] !== KIND_RETURN; candidate = next[candidate]) {
       if (readOnly[entryOp[candidate]] === 0) continue;
       const target = this.transition(stateId, state, entryOp[candidate]);
       if (target === stateId) return candidate;
-      if (target === -2) return -2;
+      if (target === STATES_FULL) return STATES_FULL;
     }
-    return -1;
+    return NO_ENTRY;
   }
 
   /**
@@ -243,23 +247,23 @@ export class LinearizationSearch {
    * op that does not grow the state. Every ok read returning before it must be linearized
    * before any such op, so only growing ops can come between this node and that read: if the
    * model says the read is unreachable from `state`, the node is dead. Returns that read, or
-   * -1. Only the first READS_WATCHED_MAX reads are asked, which bounds the cost per node.
+   * NO_ENTRY. Only the first READS_WATCHED_MAX reads are asked, which bounds the cost per node.
    */
   private unreachableRead(state: unknown): number {
     const { next, kind, entryOp, watched, resetting, model } = this;
-    if (model.readReachable === undefined) return -1;
+    if (model.readReachable === undefined) return NO_ENTRY;
     let asked = 0;
-    for (let e = next[this.head]; e !== -1; e = next[e]) {
+    for (let e = next[this.head]; e !== NO_ENTRY; e = next[e]) {
       const op = entryOp[e];
       if (kind[e] !== KIND_RETURN) {
-        if (resetting[op] === 1) return -1;
+        if (resetting[op] === 1) return NO_ENTRY;
         continue;
       }
       if (watched[op] === 0) continue;
       if (!model.readReachable(state, this.ops[op])) return op;
-      if (++asked >= READS_WATCHED_MAX) return -1;
+      if (++asked >= READS_WATCHED_MAX) return NO_ENTRY;
     }
-    return -1;
+    return NO_ENTRY;
   }
 
   /** deepestPoint is the furthest the search got (meaningful once run() returned 'illegal'). */
@@ -272,7 +276,7 @@ export class LinearizationSearch {
     return this.visited.size;
   }
 
-  /** noteDeadEnd records a dead node; `blockedRead` is the read unreachableRead gave, or -1. */
+  /** noteDeadEnd records a dead node; `blockedRead` is the read unreachableRead gave, or NO_ENTRY. */
   private noteDeadEnd(stateId: number, state: unknown, depth: number, blockedRead: number): void {
     const best = this.deepest;
     if (best !== null && depth === best.prefix.length) {
@@ -289,8 +293,8 @@ export class LinearizationSearch {
       statesAfter.push(d + 1 < depth ? this.stackStateObject[d + 1] : state);
     }
     let blocked = this.next[this.head];
-    while (blocked !== -1 && this.kind[blocked] !== KIND_RETURN) blocked = this.next[blocked];
-    if (blocked === -1) throw new Error('a dead node must have an ok op left to linearize');
+    while (blocked !== NO_ENTRY && this.kind[blocked] !== KIND_RETURN) blocked = this.next[blocked];
+    if (blocked === NO_ENTRY) throw new Error('a dead node must have an ok op left to linearize');
     this.deepest = {
       prefix,
       statesAfter,
@@ -301,36 +305,36 @@ export class LinearizationSearch {
   }
 
   /**
-   * transition steps `state` (id stateId) by op: the target id, -1 if illegal, -2 when the
-   * state table is full. The target state itself is left in this.targetState.
+   * transition steps `state` (id stateId) by op: the target id, ILLEGAL, or STATES_FULL when
+   * the state table is full. The target state itself is left in this.targetState.
    */
   private transition(stateId: number, state: unknown, op: number): number {
     const model = this.model;
     if (model.stateId) {
       // Such models intern their own states: a step is as cheap as a memo probe.
       const result = model.step(state, this.ops[op]);
-      if (!result.ok) return -1;
+      if (!result.ok) return ILLEGAL;
       this.targetState = result.state;
       return model.stateId(result.state);
     }
     this.transitions ??= new TransitionMemo();
     const known = this.transitions.get(stateId, op);
     if (known >= 0) this.targetState = this.states[known];
-    if (known !== -3) return known;
+    if (known !== NOT_MEMOISED) return known;
     const result = model.step(state, this.ops[op]);
-    const target = result.ok ? this.intern(result.state) : -1;
-    if (target === -2) return -2;
+    const target = result.ok ? this.intern(result.state) : ILLEGAL;
+    if (target === STATES_FULL) return STATES_FULL;
     this.transitions.set(stateId, op, target);
     if (target >= 0) this.targetState = this.states[target];
     return target;
   }
 
-  /** intern gives each distinct state a dense id by its stateKey (-2 once STATES_MAX is reached). */
+  /** intern gives each distinct state a dense id by its stateKey (STATES_FULL once STATES_MAX is reached). */
   private intern(state: unknown): number {
     const key = this.model.stateKey ? this.model.stateKey(state) : JSON.stringify(state);
     let id = this.stateIds.get(key);
     if (id !== undefined) return id;
-    if (this.states.length >= STATES_MAX) return -2;
+    if (this.states.length >= STATES_MAX) return STATES_FULL;
     id = this.states.length;
     this.states.push(state);
     this.stateIds.set(key, id);
@@ -372,30 +376,30 @@ export class LinearizationSearch {
       this.prev[e] = previous;
       previous = e;
     });
-    this.next[previous] = -1;
+    this.next[previous] = NO_ENTRY;
     return okCount;
   }
 
   private lift(entry: number): void {
     const { next, prev } = this;
     next[prev[entry]] = next[entry];
-    if (next[entry] !== -1) prev[next[entry]] = prev[entry];
+    if (next[entry] !== NO_ENTRY) prev[next[entry]] = prev[entry];
     const match = this.match[entry];
-    if (match !== -1) {
+    if (match !== NO_ENTRY) {
       next[prev[match]] = next[match];
-      if (next[match] !== -1) prev[next[match]] = prev[match];
+      if (next[match] !== NO_ENTRY) prev[next[match]] = prev[match];
     }
   }
 
   private unlift(entry: number): void {
     const { next, prev } = this;
     const match = this.match[entry];
-    if (match !== -1) {
+    if (match !== NO_ENTRY) {
       next[prev[match]] = match;
-      if (next[match] !== -1) prev[next[match]] = match;
+      if (next[match] !== NO_ENTRY) prev[next[match]] = match;
     }
     next[prev[entry]] = entry;
-    if (next[entry] !== -1) prev[next[entry]] = entry;
+    if (next[entry] !== NO_ENTRY) prev[next[entry]] = entry;
   }
 }
 

@@ -1,5 +1,6 @@
 // checker/linearizable/shrink.ts — shrink a non-linearizable partition to a 1-minimal set of ops.
-import type { Model, Operation } from '../types.ts';
+import type { Operation } from '../../history/op.ts';
+import type { Model } from '../types.ts';
 import { LinearizationSearch } from './search.ts';
 
 /** ShrinkLimits bound the whole shrink, so a failing check never takes much longer. */

@@ -1,6 +1,9 @@
 // checker/linearizable/transition-memo.ts — memo of model steps: (state id, op) -> state id.
 
 const CAPACITY_MAX = 1 << 21;
+const EMPTY = -1; // a free slot (state ids are >= 0)
+/** NOT_MEMOISED: what get answers for a (state, op) step not seen yet (targets are >= -1). */
+export const NOT_MEMOISED = -3;
 
 /**
  * TransitionMemo is an open-addressing table on typed arrays (no boxed keys), so a repeated
@@ -18,15 +21,15 @@ export class TransitionMemo {
     this.reset(1 << 6);
   }
 
-  /** get returns the memoised target (>= -1), or -3 when (stateId, op) is not known. */
+  /** get returns the memoised target (a state id, or -1 for illegal), or NOT_MEMOISED when (stateId, op) is not known. */
   get(stateId: number, op: number): number {
     const { states, ops, mask } = this;
     for (let slot = slotOf(stateId, op) & mask, probes = 0; probes <= mask; slot = (slot + 1) & mask, probes++) {
       const s = states[slot];
-      if (s === -1) return -3;
+      if (s === EMPTY) return NOT_MEMOISED;
       if (s === stateId && ops[slot] === op) return this.targets[slot];
     }
-    return -3;
+    return NOT_MEMOISED;
   }
 
   /** set records a step's target (-1 = illegal). */
@@ -41,7 +44,7 @@ export class TransitionMemo {
   private insert(stateId: number, op: number, target: number): void {
     const { states, mask } = this;
     let slot = slotOf(stateId, op) & mask;
-    while (states[slot] !== -1) slot = (slot + 1) & mask;
+    while (states[slot] !== EMPTY) slot = (slot + 1) & mask;
     states[slot] = stateId;
     this.ops[slot] = op;
     this.targets[slot] = target;
@@ -49,7 +52,7 @@ export class TransitionMemo {
   }
 
   private reset(capacity: number): void {
-    this.states = new Int32Array(capacity).fill(-1);
+    this.states = new Int32Array(capacity).fill(EMPTY);
     this.ops = new Int32Array(capacity);
     this.targets = new Int32Array(capacity);
     this.mask = capacity - 1;
@@ -60,7 +63,7 @@ export class TransitionMemo {
     const { states, ops, targets } = this;
     this.reset(capacity);
     for (let slot = 0; slot < states.length; slot++) {
-      if (states[slot] !== -1) this.insert(states[slot], ops[slot], targets[slot]);
+      if (states[slot] !== EMPTY) this.insert(states[slot], ops[slot], targets[slot]);
     }
   }
 }

@@ -1,7 +1,8 @@
 // checker/linearizable/worker-main.ts — a worker thread: check its partitions, post the outcome.
 import { parentPort, workerData } from 'node:worker_threads';
 import { getModel } from '../models/index.ts';
-import type { ModelSemantics, Operation } from '../types.ts';
+import type { Operation } from '../../history/op.ts';
+import type { ModelSemantics } from '../types.ts';
 import { runInterleaved, type ShrinkBudget } from './interleave.ts';
 
 /** WorkerInput is everything a worker needs, as plain data (the model travels by name). */

@@ -1,6 +1,7 @@
 // checker/linearizable/workers.ts — spread partitions over worker threads; first illegal wins.
 import { Worker } from 'node:worker_threads';
-import type { ModelSemantics, Operation } from '../types.ts';
+import type { Operation } from '../../history/op.ts';
+import type { ModelSemantics } from '../types.ts';
 import type { InterleaveOutcome, ShrinkBudget } from './interleave.ts';
 import type { WorkerInput } from './worker-main.ts';
 

@@ -1,5 +1,6 @@
 // checker/models/cas-register.ts — a register with compare-and-set (Knossos's cas-register).
-import type { Model, Operation, StepResult } from '../types.ts';
+import type { Model, StepResult } from '../types.ts';
+import type { Operation } from '../../history/op.ts';
 import {
   casPair,
   describeRegisterOp,

@@ -1,5 +1,5 @@
 // checker/models/clojure-values.ts — Clojure's `=` and Knossos's op value, for histories read from EDN.
-import type { Operation } from '../types.ts';
+import type { Operation } from '../../history/op.ts';
 import { valueKey } from './values.ts';
 
 /**

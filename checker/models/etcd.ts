@@ -1,5 +1,6 @@
 // checker/models/etcd.ts — Porcupine's etcdModel: one register with read/write/cas, init nil.
-import type { Model, Operation, StepResult } from '../types.ts';
+import type { Model, StepResult } from '../types.ts';
+import type { Operation } from '../../history/op.ts';
 import { casPair, describeRegisterOp, inputCheck, showValue, STEP_ILLEGAL, unknownFunction, valueKey } from './values.ts';
 
 const FS = ['read', 'write', 'cas'] as const;

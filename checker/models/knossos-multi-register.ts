@@ -1,5 +1,6 @@
 // checker/models/knossos-multi-register.ts — Knossos's MultiRegister: read/write txns over keyed registers.
-import type { Model, Operation, StepResult } from '../types.ts';
+import type { Operation } from '../../history/op.ts';
+import type { Model, StepResult } from '../types.ts';
 import { clojureEqual, clojureKey, isNil, knossosValue } from './clojure-values.ts';
 import { showValue, STEP_ILLEGAL, unknownFunction } from './values.ts';
 

@@ -1,5 +1,6 @@
 // checker/models/knossos.ts — Knossos's Register, CASRegister and Mutex, rule for rule (knossos/model.clj).
-import type { Model, Operation, StepResult } from '../types.ts';
+import type { Operation } from '../../history/op.ts';
+import type { Model, StepResult } from '../types.ts';
 import { clojureEqual, clojureKey, destructurePair, isNil, knossosValue } from './clojure-values.ts';
 import { showValue, STEP_ILLEGAL, unknownFunction } from './values.ts';
 

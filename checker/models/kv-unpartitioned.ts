@@ -1,5 +1,6 @@
 // checker/models/kv-unpartitioned.ts — kvModel over the whole key map, without partitioning.
-import type { Model, Operation, StepResult } from '../types.ts';
+import type { Model, StepResult } from '../types.ts';
+import type { Operation } from '../../history/op.ts';
 import { describeKvOp, KV_FS, kvText } from './kv.ts';
 import { InternedText, TextInterner } from './text-interner.ts';
 import { inputCheck, STEP_ILLEGAL, unknownFunction } from './values.ts';

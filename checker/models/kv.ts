@@ -1,5 +1,6 @@
 // checker/models/kv.ts — Porcupine's kvModel: get/put/append on string values, partitioned by key.
-import type { Model, Operation, StepResult } from '../types.ts';
+import type { Model, StepResult } from '../types.ts';
+import type { Operation } from '../../history/op.ts';
 import { partitionByKey, inputCheck, showValue, STEP_ILLEGAL, unknownFunction } from './values.ts';
 import { TextInterner, type InternedText } from './text-interner.ts';
 

@@ -1,7 +1,8 @@
 // checker/models/models.test.ts — model semantics, names, keys and descriptions.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Model, Operation } from '../types.ts';
+import type { Model } from '../types.ts';
+import type { Operation } from '../../history/op.ts';
 import { getModel, MODEL_NAMES } from './index.ts';
 import { TextInterner } from './text-interner.ts';
 

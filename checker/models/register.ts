@@ -1,5 +1,6 @@
 // checker/models/register.ts — a single read/write register.
-import type { Model, Operation, StepResult } from '../types.ts';
+import type { Model, StepResult } from '../types.ts';
+import type { Operation } from '../../history/op.ts';
 import { describeRegisterOp, inputCheck, showValue, STEP_ILLEGAL, unknownFunction, valueKey, valuesEqual } from './values.ts';
 
 const FS = ['read', 'write'] as const;

@@ -1,6 +1,7 @@
 // checker/models/values.ts — value equality, keys and text shared by the register-like models.
 import { describeFound } from '../../history/errors.ts';
-import type { InputProblem, Operation } from '../types.ts';
+import type { InputProblem } from '../types.ts';
+import type { Operation } from '../../history/op.ts';
 
 /** valuesEqual compares two JSON values; primitives by ===, structures by their JSON text. */
 export function valuesEqual(a: unknown, b: unknown): boolean {

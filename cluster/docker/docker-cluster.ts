@@ -20,7 +20,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
-import type { NodeStatus } from '../../rsm/core/types.ts';
+import type { NodeStatus } from '../types.ts';
 import { registerCleanup } from '../cleanup.ts';
 import { pairCut, validateGrudge } from '../grudge.ts';
 import { allNodeIds, nodeIds } from '../node-ids.ts';

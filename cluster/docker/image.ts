@@ -2,7 +2,7 @@
 //
 // No registry is reachable, so the image is made from what the control node has: the node
 // binary and the shared libraries `ldd` names, iptables (legacy and nft front ends, their
-// libraries and xtables modules), libfaketime, and the project's rsm/ sources with the few
+// libraries and xtables modules), libfaketime, and the project's rsm/ and lib/ sources with the few
 // packages that run them through tsx (tsx, esbuild and its linux binary, commander). The tar
 // is built in memory and imported through the Docker API; its tag is a hash of every byte that
 // goes in, so an unchanged project is a cache hit and any change makes a new image.
@@ -21,7 +21,7 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 /** IMAGE_REPO: the repository name of images built here; tags are content hashes. */
 export const IMAGE_REPO = 'splitbrain-node';
 /** IMAGE_LAYOUT_VERSION changes when the layout below changes, forcing new images. */
-const IMAGE_LAYOUT_VERSION = '1';
+const IMAGE_LAYOUT_VERSION = '2';
 
 /**
  * IMAGE_PATHS: the contract a node image meets (a user's `--image` must meet it too): node at
@@ -39,6 +39,8 @@ export const IMAGE_PATHS = {
   clockDir: '/splitbrain',
 } as const;
 
+/** NODE_SOURCE_DIRS: the node program (rsm/) and the leaf module it imports (lib/). */
+const NODE_SOURCE_DIRS = ['rsm', 'lib'];
 const APP_PACKAGES = ['tsx', 'esbuild', '@esbuild/linux-x64', 'commander'];
 const IPTABLES_MODULE_DIRS = ['/usr/lib/x86_64-linux-gnu/xtables', '/usr/lib/aarch64-linux-gnu/xtables', '/usr/lib/xtables', '/usr/lib64/xtables'];
 const HOST_BINARIES = {
@@ -140,7 +142,9 @@ export function buildRootFs(): RootFs {
   const app = IMAGE_PATHS.app;
   b.addFile(`${app}/package.json`, path.join(REPO_ROOT, 'package.json'));
   b.addFile(`${app}/tsconfig.json`, path.join(REPO_ROOT, 'tsconfig.json'));
-  b.addTree(path.join(REPO_ROOT, 'rsm'), `${app}/rsm`, (rel) => rel.endsWith('.ts') && !rel.endsWith('.test.ts'));
+  for (const dir of NODE_SOURCE_DIRS) {
+    b.addTree(path.join(REPO_ROOT, dir), `${app}/${dir}`, (rel) => rel.endsWith('.ts') && !rel.endsWith('.test.ts'));
+  }
   for (const pkg of APP_PACKAGES) {
     const dir = path.join(REPO_ROOT, 'node_modules', pkg);
     if (!fs.existsSync(dir)) throw new Error(`docker image: node_modules/${pkg} is missing; run npm ci`);

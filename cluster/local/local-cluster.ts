@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { NodeStatus } from '../../rsm/core/types.ts';
+import type { NodeStatus } from '../types.ts';
 import { registerCleanup } from '../cleanup.ts';
 import { linkCut, pairCut, validateGrudge } from '../grudge.ts';
 import { allNodeIds, nodeIds } from '../node-ids.ts';

@@ -14,7 +14,7 @@ import { checkWritableFile, writeFlagFile } from '../files.ts';
 import { runVerdict } from '../runner/verdict.ts';
 import { withLocatedErrors } from '../../history/located.ts';
 import { isRegularFile } from '../../history/jsonl.ts';
-import { opStats } from '../../workloads/stats.ts';
+import { opStats } from '../../history/stats.ts';
 
 /** TXN_WORKLOADS: the workloads a bare history file (JSONL or Jepsen/Elle EDN) can be checked as. */
 export const TXN_WORKLOADS = ['list-append', 'rw-register'] as const;

@@ -6,7 +6,7 @@ import { checkWritableDir } from '../files.ts';
 import { partsFactory } from '../runner/parts.ts';
 import { runTest, type PartsFactory, type RunOutcome } from '../runner/run-test.ts';
 import { withTerminationAbort } from '../runner/signals.ts';
-import { composeVerdicts } from '../runner/verdict.ts';
+import { composeVerdicts } from '../../checker/types.ts';
 
 /**
  * runTests runs opts.testCount tests with seeds seed, seed+1, ... (stopping early on an

@@ -3,7 +3,7 @@ import { parentPort } from 'node:worker_threads';
 import { readHistory } from '../../history/read.ts';
 import { renderReport } from '../../reports/render.ts';
 import { getWorkload } from '../../workloads/index.ts';
-import { opStats } from '../../workloads/stats.ts';
+import { opStats } from '../../history/stats.ts';
 import type { AnalysisAnswer, AnalysisTask } from './bounded-analysis.ts';
 
 /** answer runs one task; a throw becomes an `error` answer (the host turns it into unknown). */

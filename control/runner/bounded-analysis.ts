@@ -1,11 +1,11 @@
 // control/runner/bounded-analysis.ts — run a run's check (or its report) in a worker thread with a heap cap and a deadline.
 import { Worker } from 'node:worker_threads';
-import type { OpStats } from '../../workloads/stats.ts';
-import type { CheckOptions, WorkloadResult } from '../../workloads/types.ts';
+import type { OpStats } from '../../history/stats.ts';
+import type { WorkloadCheckOptions, WorkloadResult } from '../../workloads/types.ts';
 
 /** AnalysisTask: what the worker does: read + stats (+ check when `workload` is set), or render the report. */
 export type AnalysisTask =
-  | { kind: 'analysis'; historyPath: string; workload?: string; checkOptions: CheckOptions }
+  | { kind: 'analysis'; historyPath: string; workload?: string; checkOptions: WorkloadCheckOptions }
   | { kind: 'report'; runDir: string };
 
 /** AnalysisAnswer: what a finished task sends back. */

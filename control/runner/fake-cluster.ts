@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { withLifeline } from '../../cluster/local/lifeline.ts';
 import type { Cluster, Endpoint, Grudge } from '../../cluster/types.ts';
-import type { NodeStatus } from '../../rsm/core/types.ts';
+import type { NodeStatus } from '../../cluster/types.ts';
 import type { Completion, KvClientLike } from '../../workloads/types.ts';
 import type { ClientFactory } from './interpreter.ts';
 

@@ -5,7 +5,7 @@ import { TOPOLOGIES } from '../../nemesis/ops.ts';
 import { generateCombinedSchedule } from '../../nemesis/schedule.ts';
 import { loadScheduleFile } from '../../nemesis/schedule-file.ts';
 import type { NemesisOp, PartitionTopology, ScheduledNemesisOp } from '../../nemesis/types.ts';
-import type { SeededRng } from '../../rsm/core/rng.ts';
+import type { SeededRng } from '../../lib/rng.ts';
 import type { TestOptions } from '../config.ts';
 
 /**

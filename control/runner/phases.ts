@@ -1,8 +1,7 @@
 // control/runner/phases.ts — the phases of a run: main (workload + nemesis) → heal → recovery → final.
-import type { Op } from '../../history/op.ts';
 import type { ScheduledNemesisOp } from '../../nemesis/types.ts';
-import type { SeededRng } from '../../rsm/core/rng.ts';
-import type { OpGenerator, Workload, WorkloadContext } from '../../workloads/types.ts';
+import type { SeededRng } from '../../lib/rng.ts';
+import type { OpGenerator, OpSpec, Workload, WorkloadContext } from '../../workloads/types.ts';
 import type { TestOptions } from '../config.ts';
 import { applyNemesisOp, makeThreads, runClientPhase, runNemesisTimeline, sleepUnlessAborted, type PhaseContext } from './interpreter.ts';
 import { RateLimiter } from './rate-limiter.ts';
@@ -30,8 +29,6 @@ export interface PhaseRun {
   signal: AbortSignal;
   state: { phase: string; startMs: number; mainDeadlineMs: number };
   phases: PhaseTimes;
-  /** The ops recorded so far (the final generator reads the main phase from it). */
-  mainOps: readonly Op[];
   opsPerThreadMax?: number;
 }
 
@@ -46,7 +43,8 @@ export async function runPhases(r: PhaseRun): Promise<void> {
   const wctx: WorkloadContext = { concurrency: opts.concurrency, keyCount: opts.keyCount, nodes, txn };
   const threads = makeThreads(opts.concurrency, nodes);
   // One fork per thread, in thread order, before anything runs: timing cannot shift choices.
-  const generators = threads.map((t) => workload.generator(t.thread, r.generatorRng.fork(), wctx));
+  const drawn: OpSpec[][] = threads.map(() => []);
+  const generators = threads.map((t, i) => recordDrawn(workload.generator(t.thread, r.generatorRng.fork(), wctx), drawn[i]));
   const ctx: PhaseContext = {
     recorder, workload, clients: parts.clients, concurrency: opts.concurrency,
     limiter: new RateLimiter(opts.rate), opTimeoutMs: opts.opTimeoutS * 1000, signal,
@@ -78,8 +76,9 @@ export async function runPhases(r: PhaseRun): Promise<void> {
     const finalGenerator = workload.finalGenerator;
     if (finalGenerator === undefined) return;
     await timed('final', async () => {
-      const mainOps = [...r.mainOps];
-      const finals: OpGenerator[] = threads.map((t) => finalGenerator(t.thread, wctx, mainOps));
+      // Declared, not read from the history: what the generators drew, in thread order.
+      const mainDrawn = drawn.flat();
+      const finals: OpGenerator[] = threads.map((t) => finalGenerator(t.thread, wctx, mainDrawn));
       const finalCtx = { ...ctx, limiter: new RateLimiter(0) };
       const deadlineMs = performance.now() + Math.max(FINAL_PHASE_MS_MIN, 2 * ctx.opTimeoutMs);
       await runClientPhase(finalCtx, threads, finals, deadlineMs);
@@ -92,4 +91,15 @@ export async function runPhases(r: PhaseRun): Promise<void> {
       await client?.close?.();
     }));
   }
+}
+
+/** recordDrawn passes a generator through, keeping every op it hands out in `into`. */
+function recordDrawn(gen: OpGenerator, into: OpSpec[]): OpGenerator {
+  return {
+    next: () => {
+      const spec = gen.next();
+      if (spec !== null) into.push(spec);
+      return spec;
+    },
+  };
 }

@@ -10,13 +10,13 @@ import type { Verdict } from '../../checker/types.ts';
 import { HistoryWriter } from '../../history/jsonl.ts';
 import type { Op } from '../../history/op.ts';
 import type { ScheduledNemesisOp } from '../../nemesis/types.ts';
-import { SeededRng } from '../../rsm/core/rng.ts';
+import { SeededRng } from '../../lib/rng.ts';
 import { getWorkload } from '../../workloads/index.ts';
-import { opStats, type OpStats } from '../../workloads/stats.ts';
+import { opStats, type OpStats } from '../../history/stats.ts';
 import type { Workload, WorkloadResult } from '../../workloads/types.ts';
 import { reproduceCommand, type TestOptions } from '../config.ts';
 import { exitCodeFor } from '../exit-codes.ts';
-import { Progress, type ProgressOutput } from '../progress.ts';
+import { RunProgress, type ProgressOutput } from '../progress.ts';
 import { createRunDir, splitbrainVersion, updateLatest, writeJson, type RunDir } from '../store.ts';
 import { fsErrorText, isFsError, OutputError } from '../files.ts';
 import { verdictLines } from '../verdict-lines.ts';
@@ -25,7 +25,8 @@ import type { ClientFactory } from './interpreter.ts';
 import { runSchedule, type NemesisDriver } from './nemesis-driver.ts';
 import { runPhases, type PhaseTimes } from './phases.ts';
 import { Recorder, type HistorySink } from './recorder.ts';
-import { composeVerdicts, runVerdict } from './verdict.ts';
+import { runVerdict } from './verdict.ts';
+import { composeVerdicts } from '../../checker/types.ts';
 
 /** RunnerParts: the pluggable pieces of a run (real: LocalCluster, KvClient, nemesis/). */
 export interface RunnerParts {
@@ -56,6 +57,7 @@ export interface RunIO {
 
 /** RunResults: what results.json holds. */
 export interface RunResults {
+  kind: 'run';
   valid: Verdict;
   testName: string;
   seed: number;
@@ -145,7 +147,7 @@ export async function runTest(opts: TestOptions, makeParts: PartsFactory, io: Ru
   const phases: PhaseTimes = {};
   let parts: RunnerParts | undefined;
   let crash: unknown;
-  let progress: Progress | undefined;
+  let progress: RunProgress | undefined;
   try {
     // Node logs are written straight into the store, so they survive even a SIGKILLed control node.
     const env: PartsEnv = { dataDir: path.join(tempDir, 'data'), logDir: run.logsDir, nemesisRng };
@@ -154,10 +156,10 @@ export async function runTest(opts: TestOptions, makeParts: PartsFactory, io: Ru
     await writeJson(run.testJson, testJson(opts, workload, schedule));
     await parts.cluster.setup();
     // Time 0 of the history is the start of the main phase, as in Jepsen (setup is not timed).
-    const recorder = new Recorder(sink);
+    const recorder = new Recorder(writer);
     const state = { phase: 'main', startMs: performance.now(), mainDeadlineMs: Infinity };
     if (io.progressOut !== undefined) progress = startProgress(io.progressOut, parts.nemesis, recorder, state);
-    await runPhases({ opts, workload, parts, recorder, generatorRng, schedule, signal, state, phases, mainOps: sink.ops, opsPerThreadMax: io.opsPerThreadMax });
+    await runPhases({ opts, workload, parts, recorder, generatorRng, schedule, signal, state, phases, opsPerThreadMax: io.opsPerThreadMax });
   } catch (error) {
     crash = error;
   } finally {
@@ -231,8 +233,8 @@ function registerRun(name: string, controller: AbortController, tempDir: string)
 }
 
 /** startProgress shows the run's progress on `out` until stopped. */
-function startProgress(out: ProgressOutput, nemesis: NemesisDriver, recorder: Recorder, state: { phase: string; startMs: number; mainDeadlineMs: number }): Progress {
-  const progress = new Progress(() => ({
+function startProgress(out: ProgressOutput, nemesis: NemesisDriver, recorder: Recorder, state: { phase: string; startMs: number; mainDeadlineMs: number }): RunProgress {
+  const progress = new RunProgress(() => ({
     phase: state.phase,
     elapsedMs: performance.now() - state.startMs,
     remainingMs: Math.max(0, state.mainDeadlineMs - performance.now()),
@@ -311,7 +313,7 @@ function analysisLimits(opts: TestOptions): AnalysisLimits {
  */
 async function analyze(analysis: BoundedAnalysis, opts: TestOptions, run: RunDir, phases: PhaseTimes, interrupted: boolean, crash: unknown): Promise<RunResults> {
   const stopped = crash !== undefined || interrupted;
-  const base = { testName: opts.name, seed: opts.seed, interrupted, phases };
+  const base = { kind: 'run' as const, testName: opts.name, seed: opts.seed, interrupted, phases };
   const error = !stopped ? undefined : crash === undefined ? 'interrupted' : crash instanceof Error ? (crash.stack ?? crash.message) : String(crash);
   const checkOptions = { timeoutMs: opts.checkTimeoutS * 1000, consistencyModel: opts.consistencyModel };
   const outcome = await analysis.run({ kind: 'analysis', historyPath: run.historyJsonl, workload: stopped ? undefined : opts.workload, checkOptions });

@@ -1,13 +1,7 @@
-// control/runner/verdict.ts — composing verdicts (false > unknown > true), and what counts as evidence.
-import type { Verdict } from '../../checker/types.ts';
-import type { OpStats } from '../../workloads/stats.ts';
+// control/runner/verdict.ts — a run's verdict and what counts as evidence (composeVerdicts is in checker/types.ts).
+import { composeVerdicts, type Verdict } from '../../checker/types.ts';
+import type { OpStats } from '../../history/stats.ts';
 
-/** composeVerdicts is Jepsen's checker/compose rule: any false is false, else any unknown is unknown. */
-export function composeVerdicts(verdicts: readonly Verdict[]): Verdict {
-  if (verdicts.some((v) => v === false)) return false;
-  if (verdicts.some((v) => v === 'unknown')) return 'unknown';
-  return true;
-}
 
 /** RunVerdict: a run's verdict and, when it is unknown for a reason of the run's own, that reason. */
 export interface RunVerdict {

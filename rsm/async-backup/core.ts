@@ -19,10 +19,11 @@ import {
 } from '../core/types.ts';
 import type { KvSnapshot } from '../kv/state-machine.ts';
 import { DurableKv, SNAPSHOT_EVERY_DEFAULT } from '../kv/durable-kv.ts';
-import { assert, intOption } from '../core/support.ts';
+import { intOption } from '../core/support.ts';
+import { assert } from '../../lib/assert.ts';
 
-/** Entry: one update of the primary's replication stream; seq counts from 1 within the data. */
-export interface Entry {
+/** ReplicatedUpdate: one update of the primary's replication stream; seq counts from 1 within the data. */
+export interface ReplicatedUpdate {
   seq: number;
   command: ClientCommand;
 }
@@ -35,7 +36,7 @@ export interface Entry {
  * - snapshot: the primary's full state, for a backup that diverged or fell too far behind.
  */
 export type AsyncBackupMessage =
-  | { type: 'replicate'; epoch: number; entries: Entry[] }
+  | { type: 'replicate'; epoch: number; entries: ReplicatedUpdate[] }
   | { type: 'replicate-ack'; epoch: number; seq: number | null }
   | { type: 'snapshot'; epoch: number; seq: number; snapshot: KvSnapshot };
 
@@ -60,7 +61,7 @@ class AsyncBackupCore implements ProtocolCore<AsyncBackupMessage> {
   readonly id: NodeId;
   private readonly kv: DurableKv;
   private meta: Meta;
-  private readonly log: Entry[] = [];
+  private readonly log: ReplicatedUpdate[] = [];
   /** ackedSeq: per backup, its last acked seq; undefined = not heard yet, null = needs a snapshot. */
   private readonly ackedSeq = new Map<NodeId, number | null | undefined>();
   private nowTick = 0;
@@ -165,7 +166,7 @@ class AsyncBackupCore implements ProtocolCore<AsyncBackupMessage> {
     this.lastHeardTick = this.nowTick;
   }
 
-  private applyEntries(entries: Entry[], persist: PersistOp[]): void {
+  private applyEntries(entries: ReplicatedUpdate[], persist: PersistOp[]): void {
     for (const entry of entries) {
       if (entry.seq !== this.meta.seq + 1) continue; // already applied, or a gap the primary will fill
       this.meta = { ...this.meta, seq: entry.seq };

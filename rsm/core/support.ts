@@ -1,10 +1,5 @@
-// rsm/core/support.ts — small helpers shared by protocol cores: assert and option parsing.
+// rsm/core/support.ts — option parsing shared by protocol cores.
 import type { CoreConfig } from './types.ts';
-
-/** assert crashes on a broken invariant: a failed assert is a bug, never caught. */
-export function assert(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new Error(`assertion failed: ${message}`);
-}
 
 /**
  * intOption reads a positive integer tunable from config.options, or returns its default.

@@ -4,6 +4,9 @@
 // requests, and carries out the Effects it returns — persist first, then send and reply.
 // Cores never touch sockets, files, timers, Date.now or Math.random: Clock and Rng come in.
 
+import type { Clock } from '../../lib/clock.ts';
+import type { Rng } from '../../lib/rng.ts';
+
 export type NodeId = string;
 
 /**
@@ -78,19 +81,6 @@ export interface NodeStatus {
   primary?: NodeId | null;
   appliedIndex: number;
   [extra: string]: unknown;
-}
-
-/** Clock: wall-clock milliseconds (skewable by the nemesis); FakeClock in tests. */
-export interface Clock {
-  nowMs(): number;
-}
-
-/** Rng: a seeded random source; SeededRng in tests and the simulator. */
-export interface Rng {
-  /** next returns a float in [0, 1). */
-  next(): number;
-  /** int returns an integer in [0, n). */
-  int(n: number): number;
 }
 
 /** CoreConfig: everything a core needs at construction. */

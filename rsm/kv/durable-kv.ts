@@ -7,7 +7,7 @@
 // Every `snapshotEvery` applies it compacts the log to one snapshot record.
 import type { ClientCommand, KvResult, PersistOp } from '../core/types.ts';
 import { KvStateMachine, type KvSnapshot } from './state-machine.ts';
-import { assert } from '../core/support.ts';
+import { assert } from '../../lib/assert.ts';
 
 /**
  * DurableRecord: the shape of every record these cores persist.

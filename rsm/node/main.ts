@@ -11,10 +11,12 @@ import { Command, CommanderError, Option } from 'commander';
 import * as path from 'node:path';
 import { randomInt } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { SeededRng } from '../core/rng.ts';
-import type { Clock, CoreConfig } from '../core/types.ts';
+import { SeededRng } from '../../lib/rng.ts';
+import type { CoreConfig } from '../core/types.ts';
+import type { Clock } from '../../lib/clock.ts';
 import { PROTOCOLS, PROTOCOL_NAMES, bugError, isProtocolName, loadCoreFactory } from '../protocols.ts';
 import { RAFT_REPLIES_EARLY, raftSendsEarly } from '../raft/early-sends.ts';
+import { READ_MODES } from '../raft/options.ts';
 import { DurableLog, type FsyncMode } from '../runtime/durable-log.ts';
 import { createHttpApi } from '../runtime/http-api.ts';
 import { NodeRuntime } from '../runtime/node-runtime.ts';
@@ -24,7 +26,6 @@ import { watchParent } from './lifeline.ts';
 
 /** EXIT_BAD_ARGS: the project-wide exit code for bad arguments. */
 const EXIT_BAD_ARGS = 3;
-const READ_MODES = ['log', 'readindex', 'lease', 'any'];
 
 /** NodeArgs: the validated command line. */
 export interface NodeArgs {
@@ -130,7 +131,7 @@ export function parseNodeArgs(argv: string[]): NodeArgs {
     options[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
   if (o.reads !== undefined) {
-    if (!READ_MODES.includes(o.reads as string)) throw new ArgError(`--reads: expected one of ${READ_MODES.join(', ')}, got ${JSON.stringify(o.reads)}`);
+    if (!(READ_MODES as readonly string[]).includes(o.reads as string)) throw new ArgError(`--reads: expected one of ${READ_MODES.join(', ')}, got ${JSON.stringify(o.reads)}`);
     options.reads = o.reads as string;
   }
   const bugs = new Set(o.bug as string[]);

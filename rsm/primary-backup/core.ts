@@ -17,7 +17,8 @@ import {
   type NodeStatus, type ProtocolCore,
 } from '../core/types.ts';
 import { DurableKv, SNAPSHOT_EVERY_DEFAULT } from '../kv/durable-kv.ts';
-import { assert, intOption } from '../core/support.ts';
+import { intOption } from '../core/support.ts';
+import { assert } from '../../lib/assert.ts';
 
 /** PrimaryBackupMessage: a forwarded update and its acknowledgement. */
 export type PrimaryBackupMessage =

@@ -10,7 +10,7 @@ import {
   type NodeStatus, type PersistOp, type ProtocolCore,
 } from '../core/types.ts';
 import { KvStateMachine } from '../kv/state-machine.ts';
-import { assert } from '../core/support.ts';
+import { assert } from '../../lib/assert.ts';
 import { ignoresVoteRequest, startElection } from './election.ts';
 import type { RaftLog } from './log.ts';
 import { checkRaftBugs, parseRaftOptions } from './options.ts';

@@ -1,6 +1,6 @@
 // rsm/raft/election.ts — Raft leader election: campaigns, votes, and the vote-granting rules.
 import type { NodeId } from '../core/types.ts';
-import { assert } from '../core/support.ts';
+import { assert } from '../../lib/assert.ts';
 import type { RaftCore } from './core.ts';
 import type { RequestVote, RequestVoteReply } from './types.ts';
 

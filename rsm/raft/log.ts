@@ -1,9 +1,6 @@
 // rsm/raft/log.ts — RaftLog: the in-memory log after the last snapshot, indexed from 1, with its commit and apply marks.
 import type { Entry } from './types.ts';
-
-function assert(cond: boolean, msg: string): asserts cond {
-  if (!cond) throw new Error(`RaftLog: ${msg}`);
-}
+import { assert } from '../../lib/assert.ts';
 
 /**
  * RaftLog holds entries snapshotIndex+1..lastIndex; the entry at snapshotIndex is known only by

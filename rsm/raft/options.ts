@@ -13,7 +13,8 @@ import type { RaftOptions, ReadMode } from './types.ts';
  */
 export const RAFT_BUGS: readonly string[] = ['no-persist-vote', 'commit-old-term', 'no-fsync', 'no-truncate'];
 
-const READ_MODES: readonly ReadMode[] = ['log', 'readindex', 'lease', 'any'];
+/** READ_MODES: Raft's read paths (--reads), the one list every flag and config check uses. */
+export const READ_MODES: readonly ReadMode[] = ['log', 'readindex', 'lease', 'any'];
 
 /**
  * parseRaftOptions reads the options, all strings:

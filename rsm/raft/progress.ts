@@ -9,7 +9,7 @@
 // Transitions: any state → probe or snapshot; probe or snapshot → replicate. Invariant:
 // matchIndex < nextIndex (what the follower is known to hold ends before what we send next).
 import type { NodeId } from '../core/types.ts';
-import { assert } from '../core/support.ts';
+import { assert } from '../../lib/assert.ts';
 import type { ReplicationState } from './types.ts';
 
 /** LEGAL_FROM: the states each state may be entered from. */

@@ -1,10 +1,7 @@
 // rsm/raft/proposals.ts — Proposals: the leader's client requests waiting for their entries to apply.
 import type { ClientCommand, ClientReply, KvResult } from '../core/types.ts';
 import type { Entry } from './types.ts';
-
-function assert(cond: boolean, msg: string): asserts cond {
-  if (!cond) throw new Error(`raft proposals: ${msg}`);
-}
+import { assert } from '../../lib/assert.ts';
 
 interface Waiter {
   reqId: number;

@@ -4,7 +4,7 @@
 // §6.4.1). This class only keeps their bookkeeping consistent: rounds are numbered upwards from
 // 1 in each leadership, a round's send time is kept until a later round is confirmed, the lease
 // expiry never moves backwards within a leadership, and a read waits on a round already sent.
-import { assert } from '../core/support.ts';
+import { assert } from '../../lib/assert.ts';
 import type { PendingRead } from './types.ts';
 
 export class ReadState {

@@ -10,7 +10,7 @@
 //   serves stale reads — exactly what the clock nemesis is meant to catch.
 // - any: every replica answers from its own state machine, leader or not: may be stale.
 import type { NodeId } from '../core/types.ts';
-import { assert } from '../core/support.ts';
+import { assert } from '../../lib/assert.ts';
 import type { RaftCore } from './core.ts';
 import { startRound } from './replication.ts';
 

@@ -1,6 +1,6 @@
 // rsm/raft/replication.ts — Raft log replication: AppendEntries on both sides, and commitment.
 import type { NodeId } from '../core/types.ts';
-import { assert } from '../core/support.ts';
+import { assert } from '../../lib/assert.ts';
 import type { RaftCore } from './core.ts';
 import { sendSnapshot } from './snapshot.ts';
 import { entriesOp } from './storage.ts';

@@ -1,6 +1,6 @@
 // rsm/raft/requests.ts — how a Raft node answers a client request: locally, as a leader read, or through the log.
 import type { ClientCommand, ClientRequest } from '../core/types.ts';
-import { assert } from '../core/support.ts';
+import { assert } from '../../lib/assert.ts';
 import type { RaftCore } from './core.ts';
 import { handleLeaderRead, serveLocalRead } from './reads.ts';
 import { broadcastAppend } from './replication.ts';

@@ -1,5 +1,5 @@
 // rsm/raft/self-ack.ts — LeaderDurability: how far a leader's own log is known durable, learnt from self-acks.
-import { assert } from '../core/support.ts';
+import { assert } from '../../lib/assert.ts';
 import type { AppendEntriesReply } from './types.ts';
 
 /**

@@ -1,6 +1,6 @@
 // rsm/raft/snapshot.ts — Raft §7 log compaction: taking snapshots and InstallSnapshot.
 import type { NodeId } from '../core/types.ts';
-import { assert } from '../core/support.ts';
+import { assert } from '../../lib/assert.ts';
 import type { RaftCore } from './core.ts';
 import { snapshotRecord } from './storage.ts';
 import type { InstallSnapshot } from './types.ts';

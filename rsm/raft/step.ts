@@ -1,6 +1,6 @@
 // rsm/raft/step.ts — the per-role message handlers: which rule module answers which message in each role.
 import type { NodeId } from '../core/types.ts';
-import { assert } from '../core/support.ts';
+import { assert } from '../../lib/assert.ts';
 import type { RaftCore } from './core.ts';
 import { handleRequestVote, handleVoteReply } from './election.ts';
 import { noteAck } from './reads.ts';

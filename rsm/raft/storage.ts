@@ -3,10 +3,7 @@ import type { NodeId, PersistOp } from '../core/types.ts';
 import type { KvSnapshot } from '../kv/state-machine.ts';
 import { RaftLog } from './log.ts';
 import type { Entry, RaftRecord, SnapshotRecord } from './types.ts';
-
-function assert(cond: boolean, msg: string): asserts cond {
-  if (!cond) throw new Error(`raft storage: ${msg}`);
-}
+import { assert } from '../../lib/assert.ts';
 
 /**
  * hardStateOp persists currentTerm and votedFor. With bug `no-persist-vote` the vote is left

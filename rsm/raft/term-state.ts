@@ -1,6 +1,6 @@
 // rsm/raft/term-state.ts — TermState: a node's role, term, vote and known leader, changed only by legal steps.
 import type { NodeId } from '../core/types.ts';
-import { assert } from '../core/support.ts';
+import { assert } from '../../lib/assert.ts';
 import type { Role } from './types.ts';
 
 /**

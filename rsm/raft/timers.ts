@@ -1,6 +1,6 @@
 // rsm/raft/timers.ts — RaftTimers: a node's election and heartbeat timers, counted in ticks.
-import type { Rng } from '../core/types.ts';
-import { assert } from '../core/support.ts';
+import type { Rng } from '../../lib/rng.ts';
+import { assert } from '../../lib/assert.ts';
 import type { RaftOptions } from './types.ts';
 
 /**

@@ -9,7 +9,7 @@
 // a core is each protocol's business (README "Limits": lies of the crash-fault model).
 import type { KvResult, NodeId } from '../core/types.ts';
 import type { KvSnapshot } from '../kv/state-machine.ts';
-import type { AsyncBackupMessage, Entry as AsyncBackupEntry } from '../async-backup/core.ts';
+import type { AsyncBackupMessage, ReplicatedUpdate as AsyncBackupEntry } from '../async-backup/core.ts';
 import type { PrimaryBackupMessage } from '../primary-backup/core.ts';
 import type { Entry as RaftEntry, RaftMessage } from '../raft/types.ts';
 import type { View, ViewServiceMessage } from '../viewservice/messages.ts';

@@ -1,7 +1,7 @@
 // rsm/viewservice/cut-off-primary.test.ts — the lectures' worst case: the primary is cut off from the view server only.
 import { describe, expect, it } from 'vitest';
 import type { NodeId } from '../core/types.ts';
-import { VsCluster, type OpRecord } from './test-harness.ts';
+import { VsCluster, type OpRecord } from '../../test/support/viewservice-cluster.ts';
 
 /**
  * singlePrimaryMonitor fails the test the moment a server completes a client op in an older

@@ -7,9 +7,9 @@
 // Views must only move forward. SEED=<n> replays one schedule.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SeededRng } from '../core/rng.ts';
+import { SeededRng } from '../../lib/rng.ts';
 import type { NodeId } from '../core/types.ts';
-import { VsCluster, type OpRecord } from './test-harness.ts';
+import { VsCluster, type OpRecord } from '../../test/support/viewservice-cluster.ts';
 
 const REPLICAS = ['s1', 's2', 's3'];
 const FAULT_TICKS = 150;

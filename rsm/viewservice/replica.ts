@@ -18,7 +18,8 @@ import {
   type ProtocolCore,
 } from '../core/types.ts';
 import { DurableKv, SNAPSHOT_EVERY_DEFAULT } from '../kv/durable-kv.ts';
-import { assert, intOption } from '../core/support.ts';
+import { intOption } from '../core/support.ts';
+import { assert } from '../../lib/assert.ts';
 import { readTunables, type Tunables, type View, type ViewServiceMessage } from './messages.ts';
 
 type Msg = ViewServiceMessage;

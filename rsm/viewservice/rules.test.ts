@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeId } from '../core/types.ts';
 import type { View, ViewServiceMessage } from './messages.ts';
-import { VsCluster } from './test-harness.ts';
+import { VsCluster } from '../../test/support/viewservice-cluster.ts';
 
 const PING = 5;
 const DEAD_PINGS = 3;

@@ -17,7 +17,7 @@
 import {
   noEffects, type ClientRequest, type CoreFactory, type Effects, type NodeId, type NodeStatus, type PersistOp, type ProtocolCore,
 } from '../core/types.ts';
-import { assert } from '../core/support.ts';
+import { assert } from '../../lib/assert.ts';
 import { readTunables, type Tunables, type View, type ViewServiceMessage } from './messages.ts';
 
 /** ViewServerRecord: the view server's only durable record (the log is reset to the latest). */

@@ -1,7 +1,7 @@
 // test/raft/paper.test.ts — one test per rule of the Raft paper (extended version), citing its section.
 import { describe, expect, it } from 'vitest';
-import { SeededRng } from '../../rsm/core/rng.ts';
-import { FakeClock } from '../../rsm/core/clock.ts';
+import { SeededRng } from '../../lib/rng.ts';
+import { FakeClock } from '../../lib/clock.ts';
 import type { CoreConfig } from '../../rsm/core/types.ts';
 import { createRaftCore } from '../../rsm/raft/core.ts';
 import type { AppendEntries, RaftMessage } from '../../rsm/raft/types.ts';

@@ -1,7 +1,7 @@
 // test/raft/safety.test.ts — seeded random schedules of faults and requests, checking Raft's
 // safety properties after every step, then liveness once the faults heal. SEED=n replays one.
 import { describe, expect, it, vi } from 'vitest';
-import { SeededRng } from '../../rsm/core/rng.ts';
+import { SeededRng } from '../../lib/rng.ts';
 import type { ClientCommand, KvCommand, NodeId } from '../../rsm/core/types.ts';
 import { core, leaders, makeCluster, type RaftNet, ReadChecker, runUntil } from './support.ts';
 

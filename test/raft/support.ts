@@ -1,5 +1,6 @@
 // test/raft/support.ts — builds simulated Raft clusters and checks Raft's safety properties on them.
-import type { Clock, CoreFactory, KvCommand, NodeId } from '../../rsm/core/types.ts';
+import type { CoreFactory, KvCommand, NodeId } from '../../rsm/core/types.ts';
+import type { Clock } from '../../lib/clock.ts';
 import { KvStateMachine } from '../../rsm/kv/state-machine.ts';
 import { createRaftCore, RaftCore } from '../../rsm/raft/core.ts';
 import type { Entry, RaftMessage } from '../../rsm/raft/types.ts';

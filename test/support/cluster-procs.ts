@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KvClient, type ClientMode } from '../../rsm/client/client.ts';
-import type { MicroOp } from '../../rsm/core/types.ts';
+import type { MicroOp } from '../../history/op.ts';
 
 /** REPO_ROOT: where `node --import tsx rsm/node/main.ts` runs from. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

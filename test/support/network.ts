@@ -3,8 +3,8 @@
 // Tests drive sans-I/O cores (rsm/core/types.ts) through this harness: messages are queued,
 // delivered one at a time (in a seeded random order when asked), and can be dropped, cut,
 // isolated and healed. Crashes keep only what the core persisted, as a real disk would.
-import { FakeClock } from '../../rsm/core/clock.ts';
-import { SeededRng } from '../../rsm/core/rng.ts';
+import { FakeClock } from '../../lib/clock.ts';
+import { SeededRng } from '../../lib/rng.ts';
 import type {
   ClientReply, ClientRequest, CoreConfig, CoreFactory, Effects, NodeId, PersistOp, ProtocolCore,
 } from '../../rsm/core/types.ts';

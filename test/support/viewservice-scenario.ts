@@ -3,7 +3,7 @@
 // The view server `vs` and replica servers run on the in-memory network (VsCluster, small
 // timing tunables); a tick advances time, then delivers every queued message one at a time.
 import type { NodeId, NodeStatus } from '../../rsm/core/types.ts';
-import { VsCluster } from '../../rsm/viewservice/test-harness.ts';
+import { VsCluster } from './viewservice-cluster.ts';
 import { intArg, type Handler, type ScenarioCommand } from './datadriven.ts';
 
 /** RUN_UNTIL_TICKS_MAX: run-until gives up after this many ticks unless max= says otherwise. */

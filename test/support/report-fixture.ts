@@ -1,8 +1,8 @@
-// reports/fixture.ts — a small failing run directory (stale read under a partition) for report tests.
+// test/support/report-fixture.ts — a small failing run directory (stale read under a partition) for report tests.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Op } from '../history/op.ts';
-import { registerWorkload } from '../workloads/register.ts';
+import type { Op } from '../../history/op.ts';
+import { registerWorkload } from '../../workloads/register.ts';
 
 /** EVIL_VALUES: strings a system under test could return that must never become markup. */
 export const EVIL_VALUES: readonly string[] = [

@@ -1,5 +1,6 @@
-// workloads/stats.ts — ok/fail/info counts and latency quantiles per function, from a history.
-import type { Op } from '../history/op.ts';
+// history/stats.ts — ok/fail/info counts and latency quantiles per function, from a history.
+import type { Op } from './op.ts';
+import { pairOps } from './pair.ts';
 
 /** OutcomeCounts: how the ops of one f (or all of them) ended; `pending` never completed. */
 export interface OutcomeCounts {
@@ -39,41 +40,26 @@ export function quantile(sorted: readonly number[], q: number): number {
 }
 
 /**
- * opStats pairs each client invoke with the next completion of its process (a process has at
- * most one op in flight) and counts outcomes per f. Nemesis ops are left out. Latencies use
- * `time` and are skipped when the history has no times.
+ * opStats counts the outcomes of the client ops (history/pair.ts's pairing) per f and over all,
+ * with latency quantiles of the ok and fail ops when the history has times. The runner computes
+ * it once per run, into results.json's `stats`.
  */
 export function opStats(history: readonly Op[]): OpStats {
-  const open = new Map<number, Op>();
   const byF: Record<string, OutcomeCounts> = {};
   const latencies = new Map<string, number[]>();
   const all = emptyCounts();
-  for (const op of history) {
-    if (op.process === 'nemesis') continue;
-    if (op.type === 'invoke') {
-      open.set(op.process, op);
-      continue;
-    }
-    const invoke = open.get(op.process);
-    if (invoke === undefined) continue;
-    open.delete(op.process);
+  for (const pair of pairOps(history)) {
+    const { invoke, completion } = pair;
     const counts = (byF[invoke.f] ??= emptyCounts());
     counts.count += 1;
-    counts[op.type] += 1;
+    counts[pair.type] += 1;
     all.count += 1;
-    all[op.type] += 1;
-    if (op.type !== 'info' && invoke.time !== undefined && op.time !== undefined) {
+    all[pair.type] += 1;
+    if ((pair.type === 'ok' || pair.type === 'fail') && invoke.time !== undefined && completion?.time !== undefined) {
       let list = latencies.get(invoke.f);
       if (list === undefined) latencies.set(invoke.f, (list = []));
-      list.push((op.time - invoke.time) / 1e6);
+      list.push((completion.time - invoke.time) / 1e6);
     }
-  }
-  for (const invoke of open.values()) {
-    const counts = (byF[invoke.f] ??= emptyCounts());
-    counts.count += 1;
-    counts.pending += 1;
-    all.count += 1;
-    all.pending += 1;
   }
   const latencyByF: Record<string, LatencyQuantiles> = {};
   for (const [f, list] of latencies) {

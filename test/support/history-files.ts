@@ -1,9 +1,9 @@
-// history/test-util.ts — helpers shared by the history tests: temp files and error checks.
+// test/support/history-files.ts — helpers shared by the history tests: temp files and error checks.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { HistoryParseError } from './errors.ts';
+import { HistoryParseError } from '../../history/errors.ts';
 
 /** TempFiles writes small inputs into one temp dir that `remove` deletes. */
 export interface TempFiles {

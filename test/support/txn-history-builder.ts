@@ -1,10 +1,10 @@
-// checker/elle/test-history.ts — a tiny builder of txn histories for the Elle checker's tests.
+// test/support/txn-history-builder.ts — a tiny builder of txn histories for the Elle checker's tests.
 import type { Op } from '../../history/op.ts';
 
 type Mop = [string, number | string, unknown];
 
-/** HistoryBuilder appends invoke/completion records with increasing index and time. */
-export class HistoryBuilder {
+/** TxnHistoryBuilder appends invoke/completion records with increasing index and time. */
+export class TxnHistoryBuilder {
   readonly ops: Op[] = [];
   private readonly pending = new Map<number, Mop[]>();
 

@@ -1,5 +1,12 @@
-// rsm/core/rng.ts — SeededRng: a small deterministic PRNG (mulberry32) for cores, tests and schedules.
-import type { Rng } from './types.ts';
+// lib/rng.ts — seeded randomness for the harness and the cores: the Rng interface and SeededRng (mulberry32).
+
+/** Rng: a seeded random source; SeededRng in tests, schedules and the simulator. */
+export interface Rng {
+  /** next returns a float in [0, 1). */
+  next(): number;
+  /** int returns an integer in [0, n). */
+  int(n: number): number;
+}
 
 /** SeededRng: the same seed gives the same sequence on every platform. */
 export class SeededRng implements Rng {

@@ -1,14 +1,14 @@
-// rsm/viewservice/test-harness.ts — test-only: a view service cluster on the in-memory network, with client bookkeeping.
+// test/support/viewservice-cluster.ts — a view service cluster on the in-memory network, with client bookkeeping.
 //
 // Wraps test/support/network.ts (SimNetwork) to add what the view service tests need: a view
 // server plus replicas built with small tunables, one-message-at-a-time delivery with a
 // monitor called after every delivered message, and a record of every client op (invoke
 // step, reply, reply step, replying server's view) for history checks.
-import { SimNetwork } from '../../test/support/network.ts';
-import type { ClientCommand, ClientReply, NodeId, NodeStatus } from '../core/types.ts';
-import type { ViewServiceMessage } from './messages.ts';
-import { createViewServiceReplicaCore } from './replica.ts';
-import { createViewServerCore } from './server.ts';
+import { SimNetwork } from './network.ts';
+import type { ClientCommand, ClientReply, NodeId, NodeStatus } from '../../rsm/core/types.ts';
+import type { ViewServiceMessage } from '../../rsm/viewservice/messages.ts';
+import { createViewServiceReplicaCore } from '../../rsm/viewservice/replica.ts';
+import { createViewServerCore } from '../../rsm/viewservice/server.ts';
 
 /** OpRecord: one client op as the test client saw it. */
 export interface OpRecord {

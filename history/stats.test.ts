@@ -1,6 +1,6 @@
-// workloads/stats.test.ts — outcome counts and latency quantiles per f.
+// history/stats.test.ts — outcome counts and latency quantiles per f.
 import { describe, expect, it } from 'vitest';
-import type { Op } from '../history/op.ts';
+import type { Op } from './op.ts';
 import { opStats, quantile } from './stats.ts';
 
 describe('opStats', () => {

@@ -1,5 +1,5 @@
-// workloads/history-builder.ts — builds hand-made histories for the checker tests (times in ms, indexes dense).
-import type { Op, OpType } from '../history/op.ts';
+// test/support/history-builder.ts — builds hand-made histories for the checker tests (times in ms, indexes dense).
+import type { Op, OpType } from '../../history/op.ts';
 
 /** HistoryBuilder: `invoke` and `complete` append ops; a completion without a value copies the invoke's. */
 export class HistoryBuilder {

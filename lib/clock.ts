@@ -1,11 +1,8 @@
-// rsm/core/clock.ts — clocks given to cores: the real wall clock and a FakeClock for tests.
-import type { Clock } from './types.ts';
+// lib/clock.ts — wall-clock time given to cores and the harness: the Clock interface and FakeClock.
 
-/** SystemClock reads the (possibly faked, possibly skewed) wall clock of the process. */
-export class SystemClock implements Clock {
-  nowMs(): number {
-    return Date.now();
-  }
+/** Clock: wall-clock milliseconds (skewable by the nemesis); FakeClock in tests. */
+export interface Clock {
+  nowMs(): number;
 }
 
 /** FakeClock: time moves only when a test says so. */

@@ -118,9 +118,12 @@ describe('phases, nemesis and history', () => {
     const finalReads = history.filter((op) => op.time! >= final!.startNs && op.type === 'invoke');
     const keys = new Set(history.filter((op) => op.type === 'invoke' && op.process !== 'nemesis' && op.time! < main!.endNs).map((op) => op.key));
     expect(finalReads.every((op) => op.f === 'read')).toBe(true);
-    expect(new Set(finalReads.map((op) => op.key))).toEqual(keys);
+    // Final keys are declared by what the generators handed out (issue 12.6), not read off the
+    // live history: every key used in main is read, and so is a key drawn just before the deadline.
+    const finalKeys = new Set(finalReads.map((op) => op.key));
+    for (const key of keys) expect(finalKeys.has(key)).toBe(true);
     // Every thread (so every node) reads every key.
-    expect(finalReads.length).toBe(keys.size * opts.concurrency);
+    expect(finalReads.length).toBe(finalKeys.size * opts.concurrency);
     expect(outcome.valid).toBe(true);
     expect(outcome.results.stats.latencyByF.read.p99Ms).toBeGreaterThanOrEqual(0);
   });

@@ -4,10 +4,10 @@
 // whatever a test left behind. A node counts as started once it prints its "ready" line.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { reservePorts } from '../../cluster/ports.ts';
 import { KvClient, type ClientMode } from '../../rsm/client/client.ts';
 import type { MicroOp } from '../../history/op.ts';
 
@@ -21,14 +21,19 @@ process.on('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
 
-/** freePort asks the OS for a free loopback port (closed again at once; small race accepted). */
+/**
+ * freePort picks a free loopback port below the kernel's ephemeral range (cluster/ports.ts):
+ * nodes restart on their ports, and an ephemeral port can meanwhile become some outgoing
+ * connection's source port (a restart then fails with EADDRINUSE).
+ */
 export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  const [port] = await reservePorts(1, portsGiven);
+  portsGiven.add(port);
   return port;
 }
+
+// portsGiven: what freePort handed out in this process, never handed out twice.
+const portsGiven = new Set<number>();
 
 /** NodeProc: one running (or exited) node process. */
 export interface NodeProc {

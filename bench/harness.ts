@@ -7,6 +7,7 @@ import { RateLimiter } from '../control/runner/rate-limiter.ts';
 import { Recorder } from '../control/runner/recorder.ts';
 import { HistoryWriter } from '../history/jsonl.ts';
 import { SeededRng } from '../lib/rng.ts';
+import { REAL_TIMERS } from '../lib/timers.ts';
 import { registerWorkload } from '../workloads/register.ts';
 import type { Completion, KvClientLike } from '../workloads/types.ts';
 
@@ -40,8 +41,8 @@ async function main(): Promise<void> {
     const ctx = { concurrency: CONCURRENCY, keyCount: 5, nodes };
     const generators = threads.map((t) => registerWorkload.generator(t.thread, rng.fork(), ctx));
     const phase: PhaseContext = {
-      recorder, workload: registerWorkload, clients: noopClients, concurrency: CONCURRENCY,
-      limiter: new RateLimiter(0), opTimeoutMs: 10_000, signal: new AbortController().signal,
+      recorder, workload: registerWorkload, clients: noopClients,
+      limiter: new RateLimiter(0), opTimeoutMs: 10_000, signal: new AbortController().signal, timers: REAL_TIMERS,
     };
     const startMs = performance.now();
     await runClientPhase(phase, threads, generators, startMs + DURATION_S * 1000);

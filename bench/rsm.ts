@@ -6,19 +6,22 @@
 // Every system runs on 127.0.0.1 with fsync on, and the same closed-loop load generator
 // (bench/load.ts) drives it. Raft: writes and log reads on one cluster, ReadIndex reads on a
 // second one (the read path is a node flag). etcd (Debian's etcd-server, 3 members, defaults,
-// WAL fsync on) is driven through its JSON gateway; when etcd is not installed the bench says
-// so and skips it. The other protocols get write cells on 3 nodes. Clients talk to the leader
+// WAL fsync on) is driven through the etcd DB of the suite: its own gRPC client (npm etcd3,
+// db/etcd/client.ts), not the JSON gateway, whose translation hop inside etcd would flatter
+// raft; when etcd is not installed the bench says so and skips it. The other protocols get write cells on 3 nodes. Clients talk to the leader
 // (raft follows redirects; etcd is sent to the member that reports itself leader). etcd stays
 // up while each raft cluster runs, and each cell runs on raft then on etcd right after, round
 // after round (--rounds), so both see the same background load; tables show the median round.
 // The figures come from whatever machine runs this (printed first); on a 2-core machine the
 // nodes and the load generator share the CPUs, so compare columns, don't quote absolutes.
+import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import { parseArgs } from 'node:util';
 import { KvClient, type ClientMode, type ClientResult } from '../rsm/client/client.ts';
 import { ProcCluster, killAllProcs } from '../test/support/cluster-procs.ts';
-import { EtcdClient, EtcdCluster, etcdBinary, etcdVersion, killAllEtcd } from './etcd.ts';
+import { ETCD_BINARY, etcdVersion } from '../db/etcd/members.ts';
+import { startEtcdBench, type EtcdBench } from './etcd.ts';
 import {
   CELL_HEADER, cellRow, formatTable, runCell, sideBySide, type CellResult, type LoadTarget, type Outcome,
 } from './load.ts';
@@ -30,6 +33,7 @@ const MODES: Record<string, ClientMode> = {
   'async-backup': 'follow-redirect',
   viewservice: 'follow-redirect',
   raft: 'follow-redirect',
+  paxos: 'follow-redirect',
 };
 const WRITABLE_TIMEOUT_MS = 15_000;
 const REQUEST_TIMEOUT_MS = 2000;
@@ -51,19 +55,6 @@ function rsmTarget(system: string, endpoints: Record<string, string>, mode: Clie
       return {
         write: async (key, value) => renew(await client.write(key, value)),
         read: async (key) => renew(await client.read(key)),
-      };
-    },
-  };
-}
-
-function etcdTarget(system: string, url: string, agent: http.Agent): LoadTarget {
-  return {
-    system,
-    openWorker() {
-      const client = new EtcdClient(url, agent, REQUEST_TIMEOUT_MS);
-      return {
-        write: async (key, value) => ((await client.put(key, String(value))) ? 'ok' : 'info'),
-        read: async (key) => ((await client.range(key)) ? 'ok' : 'info'),
       };
     },
   };
@@ -138,24 +129,6 @@ async function withRsm(system: string, protocol: string, nodes: number, extraArg
   }
 }
 
-/** startEtcd starts the 3-member etcd cluster and returns its target (sent to the leader). */
-async function startEtcd(binary: string, agent: http.Agent): Promise<{ cluster: EtcdCluster; target: LoadTarget }> {
-  const cluster = await EtcdCluster.start(binary, 3);
-  try {
-    // The leader is elected after /health turns true on some members: retry briefly.
-    let url: string | null = null;
-    for (let i = 0; i < 50 && url === null; i += 1) {
-      url = await cluster.leaderUrl(agent).catch(() => null);
-      if (url === null) await new Promise((r) => setTimeout(r, 100));
-    }
-    if (url === null) throw new Error('etcd: no leader within 5 s');
-    return { cluster, target: etcdTarget('etcd-3', url, agent) };
-  } catch (err) {
-    await cluster.stop();
-    throw err;
-  }
-}
-
 function parseList(flag: string, text: string): number[] {
   const out = text.split(',').filter((s) => s !== '').map(Number);
   for (const n of out) if (!(Number.isSafeInteger(n) && n > 0)) throw new Error(`${flag}: bad value ${n}`);
@@ -185,20 +158,19 @@ async function main(): Promise<void> {
   const concurrencies = parseList('--concurrency', values.concurrency);
   const raftNodes = parseList('--raft-nodes', values['raft-nodes']);
   const [rounds] = parseList('--rounds', values.rounds);
-  const binary = values['no-etcd'] ? null : etcdBinary();
+  const binary = values['no-etcd'] || !fs.existsSync(ETCD_BINARY) ? null : ETCD_BINARY;
   process.stdout.write(`${machineLine()}\n`);
   if (!values['no-etcd'] && binary === null) {
-    process.stdout.write('etcd: not installed (no `etcd` on PATH), skipping the etcd comparison; on Debian: apt-get install etcd-server\n');
+    process.stdout.write(`etcd: not installed (no ${ETCD_BINARY}), skipping the etcd comparison; on Debian: apt-get install etcd-server\n`);
   }
 
   const rw: Plan = { ops: ['write', 'read'], concurrencies, durationMs, rounds };
   const comparison: Row[] = [];
-  const etcdAgent = new http.Agent({ keepAlive: true, maxSockets: 512 });
-  let etcd: { cluster: EtcdCluster; target: LoadTarget } | null = null;
+  let etcd: EtcdBench | null = null;
   try {
     if (binary !== null) {
       try {
-        etcd = await startEtcd(binary, etcdAgent);
+        etcd = await startEtcdBench('etcd-3', 3, REQUEST_TIMEOUT_MS);
       } catch (err) {
         comparison.push({ system: 'etcd-3', error: (err as Error).message.split('\n')[0] });
       }
@@ -207,20 +179,21 @@ async function main(): Promise<void> {
       // etcd stays up and runs each cell right after raft's, under the same background load.
       comparison.push(...(await withRsm(`raft-${n}`, 'raft', n, [], (t) => runInterleaved(etcd === null ? [t] : [t, etcd.target], rw))));
       comparison.push(...(await withRsm(`raft-${n} readindex`, 'raft', n, ['--reads', 'readindex'], (t) => runInterleaved([t], { ...rw, ops: ['read'] }))));
+      // Multi-Paxos beside raft: the same cells, reads through a slot like raft's log reads.
+      comparison.push(...(await withRsm(`paxos-${n}`, 'paxos', n, [], (t) => runInterleaved([t], rw))));
     }
   } finally {
-    etcdAgent.destroy();
-    await etcd?.cluster.stop();
+    await etcd?.stop();
   }
   const others: Row[] = [];
   for (const p of protocols) {
-    if (p === 'raft') continue;
+    if (p === 'raft' || p === 'paxos') continue;
     others.push(...(await withRsm(p, p, 3, [], (t) => runInterleaved([t], { ops: ['write'], concurrencies, durationMs, rounds }))));
   }
 
   const ok = (rows: Row[]): CellResult[] => median(rows.filter((r): r is CellResult => !('error' in r)));
   const errors = [...comparison, ...others].filter((r): r is { system: string; error: string } => 'error' in r);
-  const etcdNote = binary === null ? 'etcd skipped' : `${etcdVersion(binary)}, 3 members, JSON gateway, linearizable ranges`;
+  const etcdNote = binary === null ? 'etcd skipped' : `${etcdVersion(binary)}, 3 members, gRPC (npm etcd3), linearizable ranges`;
   process.stdout.write(`\nloopback, fsync always, raft tick 10 ms, ${durationMs} ms per cell, median of ${rounds} round(s), closed-loop workers (one key each); ${etcdNote}\n`);
   process.stdout.write(`raft reads: log (through the log) unless marked readindex; etcd reads are ReadIndex\n\n`);
   process.stdout.write(`${sideBySide(ok(comparison))}\n\n`);
@@ -228,12 +201,11 @@ async function main(): Promise<void> {
   for (const e of errors) process.stdout.write(`${e.system}: unavailable: ${e.error}\n`);
 }
 
+// etcd members are registered with cluster/cleanup.ts, which stops them on exit and signals.
 function cleanup(): Promise<void> {
-  killAllEtcd();
   return killAllProcs();
 }
 
-process.on('exit', killAllEtcd);
 process.on('SIGINT', () => {
   void cleanup().then(() => process.exit(130));
 });

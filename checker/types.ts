@@ -27,6 +27,11 @@ export interface CheckerResult {
  */
 export type ModelSemantics = 'splitbrain' | 'knossos';
 
+/** STATE_TABLE_FULL is what Model.stateId answers for a state its full table could not take. */
+export const STATE_TABLE_FULL = -2;
+/** STATES_MAX caps a state table under V8's Map size limit (2^24 entries); beyond it: unknown. */
+export const STATES_MAX = 1 << 23;
+
 /** StepResult: whether the op is legal in `state`, and the state after it. */
 export interface StepResult<S> {
   ok: boolean;
@@ -54,6 +59,7 @@ export interface Model<S = unknown> {
   /**
    * stateId, when given, is used instead of stateKey: a non-negative integer that is equal iff
    * the states are equal (models that intern their states answer it without hashing strings).
+   * A model whose own state table is full answers STATE_TABLE_FULL: the search ends unknown.
    */
   stateId?(state: S): number;
   /**

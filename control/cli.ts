@@ -8,6 +8,7 @@ import { registerReportCommand } from './commands/report.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerTestCommand } from './commands/test.ts';
 import { registerTestAllCommand } from './commands/test-all.ts';
+import { registerSimCommands } from './commands/sim.ts';
 
 /** buildProgram assembles the CLI; tests call it with their own argv. */
 export function buildProgram(): Command {
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerTestCommand(program);
   registerTestAllCommand(program);
+  registerSimCommands(program);
   return program;
 }
 

@@ -3,19 +3,22 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { allNodeIds } from '../cluster/node-ids.ts';
+import { PG_ISOLATIONS } from '../db/postgres/sql.ts';
+import { DB_NAMES, DBS, isDbName } from '../db/registry.ts';
+import { REACTIONS, type Reaction } from '../cluster/sim/reactive.ts';
 import { loadScheduleFile } from '../nemesis/schedule-file.ts';
 import { FAULT_KINDS, type FaultKind } from '../nemesis/types.ts';
-import { bugError, REPLICA_PROTOCOL_NAMES } from '../rsm/protocols.ts';
+import { bugError, isProtocolName } from '../rsm/protocols.ts';
 import { READ_MODES } from '../rsm/raft/options.ts';
 import type { ReadMode } from '../rsm/raft/types.ts';
 import { WORKLOAD_NAMES } from '../workloads/index.ts';
 import { canonicalModel, CONSISTENCY_MODEL_NAMES } from '../checker/elle/index.ts';
+import { HostsFileError, parseHostsFile } from '../cluster/ssh/hosts-file.ts';
 import { UsageError } from './exit-codes.ts';
 import { isTestName, TEST_NAME_EXPECTED } from './store.ts';
 
-/** CLUSTER_KINDS: `local` runs real node processes, `docker` containers; `fake` is in memory (tests of the runner). */
-export const CLUSTER_KINDS = ['local', 'docker', 'fake'] as const;
+/** CLUSTER_KINDS: `local` runs real node processes, `docker` containers, `ssh` processes on other machines (cluster/ssh), `sim` every node in one deterministic process; `fake` is in memory (tests of the runner). */
+export const CLUSTER_KINDS = ['local', 'docker', 'sim', 'fake', 'ssh'] as const;
 
 /** TestOptions: every option of a run, resolved (defaults < --config file < flags). */
 export interface TestOptions {
@@ -38,9 +41,21 @@ export interface TestOptions {
   cluster: (typeof CLUSTER_KINDS)[number];
   /** --cluster docker: the user's own node image instead of the one built from host files. */
   image?: string;
+  /** --cluster ssh: the hosts.yaml naming the machines (cluster/ssh/hosts-file.ts). */
+  hosts?: string;
+  /** --cluster ssh: accept any host key instead of checking known_hosts (warned about on every run). */
+  insecureIgnoreHostKeys?: boolean;
   store: string;
   reads?: string;
+  /** --db etcd: linearizable (etcd's default, ReadIndex) or serializable (member-local, possibly stale) reads. */
+  etcdReads?: 'linearizable' | 'serializable';
+  /** --db postgres: the isolation level of every txn; unset means serializable. */
+  isolation?: string;
+  /** --db viewservice: view-server nodes (1, the lectures' single view server, unless set; more replicate its table on Raft). */
+  viewserverReplicas?: number;
   bugs: string[];
+  /** --cluster sim: the reactive nemesis's faults, timed to events on the simulated wire (cluster/sim/reactive.ts). */
+  simReact?: Reaction[];
   keyCount: number;
   recoveryS: number;
   partitionClients: boolean;
@@ -110,7 +125,7 @@ interface OptionSpec {
 
 const OPTION_SPECS: readonly OptionSpec[] = [
   { name: 'name', field: 'name', schema: z.string().refine(isTestName), expected: TEST_NAME_EXPECTED, description: 'test name in the store (default <db>-<workload>-<nemesis>)' },
-  { name: 'db', field: 'db', schema: z.enum(REPLICA_PROTOCOL_NAMES as [string, ...string[]]), expected: `one of ${REPLICA_PROTOCOL_NAMES.join(', ')} (viewserver is a role of viewservice, which starts it)`, description: 'replication protocol under test (default raft)' },
+  { name: 'db', field: 'db', schema: z.string().refine(isDbName), expected: `one of ${DB_NAMES.join(', ')} (viewserver is a role of viewservice, which starts it)`, description: `system under test (default raft): ${DB_NAMES.map((n) => `${n} (${DBS[n].description})`).join('; ')}` },
   { name: 'workload', field: 'workload', schema: z.enum(WORKLOAD_NAMES as [string, ...string[]]), expected: `one of ${WORKLOAD_NAMES.join(', ')}`, description: 'workload (default register)' },
   { name: 'nemesis', field: 'nemesis', schema: z.preprocess(toList, z.array(z.enum(FAULT_KINDS as unknown as [FaultKind, ...FaultKind[]]))), expected: `a comma-separated list of ${FAULT_KINDS.join(', ')}, or none`, description: 'faults to combine, e.g. partition,kill (default partition)' },
   { name: 'nemesis-interval', field: 'nemesisIntervalS', schema: number(0.01, 86_400, false), expected: 'a number of seconds in [0.01, 86400]', description: 'mean seconds between nemesis ops of each kind (default 5)' },
@@ -121,11 +136,17 @@ const OPTION_SPECS: readonly OptionSpec[] = [
   { name: 'nodes', field: 'nodes', schema: number(1, 15, true), expected: 'an integer in [1, 15]', description: 'number of replicas (default 3)' },
   { name: 'seed', field: 'seed', schema: number(0, SEED_MAX, true), expected: `an integer in [0, ${SEED_MAX}]`, description: 'seed of every random choice (default: random, printed)' },
   { name: 'test-count', field: 'testCount', schema: number(1, 10_000, true), expected: 'an integer in [1, 10000]', description: 'run K tests with seeds seed, seed+1, ... (default 1)' },
-  { name: 'cluster', field: 'cluster', schema: z.enum(CLUSTER_KINDS), expected: `one of ${CLUSTER_KINDS.join(', ')}`, description: 'where nodes run: local processes, docker containers, or fake (in memory, for testing the runner)' },
+  { name: 'cluster', field: 'cluster', schema: z.enum(CLUSTER_KINDS), expected: `one of ${CLUSTER_KINDS.join(', ')}`, description: 'where nodes run: local processes, docker containers, sim (every node in this process, seeded virtual time), or fake (in memory, for testing the runner)' },
   { name: 'image', field: 'image', schema: z.string().regex(/^[A-Za-z0-9._/:@-]{1,255}$/), expected: 'a Docker image reference', description: '--cluster docker: run nodes from this image instead of building one from host files' },
+  { name: 'hosts', field: 'hosts', schema: z.string().min(1), expected: 'a path to a hosts.yaml', description: '--cluster ssh: YAML file naming the machines nodes run on, and how to log in (README "Testing a real deployment")' },
+  { name: 'insecure-ignore-host-keys', field: 'insecureIgnoreHostKeys', schema: z.preprocess(toBool, z.boolean()), expected: 'true or false', boolean: true, description: '--cluster ssh: do not check host keys against known_hosts (a man in the middle goes unnoticed)' },
   { name: 'store', field: 'store', schema: z.string().min(1), expected: 'a directory path', description: 'store directory (default store)' },
+  { name: 'isolation', field: 'isolation', schema: z.enum(Object.keys(PG_ISOLATIONS) as [string, ...string[]]), expected: `one of ${Object.keys(PG_ISOLATIONS).join(', ')}`, description: 'isolation level of every txn (postgres; default serializable)' },
   { name: 'reads', field: 'reads', schema: z.enum(READ_MODES as [ReadMode, ...ReadMode[]]), expected: `one of ${READ_MODES.join(', ')}`, description: 'read path of the protocol (raft)' },
+  { name: 'etcd-reads', field: 'etcdReads', schema: z.enum(['linearizable', 'serializable']), expected: 'one of linearizable, serializable', description: '--db etcd: linearizable reads (default) or serializable ones, which etcd documents as possibly stale' },
+  { name: 'viewserver-replicas', field: 'viewserverReplicas', schema: number(1, 7, true), expected: 'an integer in [1, 7]', description: '--db viewservice: view-server nodes, vs1..vsN (default 1, the single view server vs; 3 replicates its table of views on Raft)' },
   { name: 'bug', field: 'bugs', schema: z.preprocess(toList, z.array(z.string().regex(/^[a-z0-9-]+$/))), expected: 'bug names of lowercase letters, digits and -', repeatable: true, description: 'switch on a named protocol bug (repeatable)' },
+  { name: 'sim-react', field: 'simReact', schema: z.preprocess(toList, z.array(z.enum(REACTIONS))), expected: `a comma-separated list of ${REACTIONS.join(', ')}`, description: '--cluster sim: faults timed to events in the simulated world (raft), on top of the nemesis' },
   { name: 'key-count', field: 'keyCount', schema: number(1, 10_000, true), expected: 'an integer in [1, 10000]', description: 'keys in use at a time (default 5)' },
   { name: 'recovery-s', field: 'recoveryS', schema: number(0, 3600, false), expected: 'a number of seconds in [0, 3600]', description: 'wait after healing before the final reads (default 3)' },
   { name: 'partition-clients', field: 'partitionClients', schema: z.preprocess(toBool, z.boolean()), expected: 'true or false', boolean: true, description: 'clients sit on the sides of a partition instead of reaching every node' },
@@ -231,13 +252,29 @@ export function resolveOptions(flags: Record<string, unknown>, randomSeed: () =>
     throw new UsageError(`--txn-length-max: expected at least --txn-length-min (${options.txnLengthMin}), got ${options.txnLengthMax}`);
   }
   for (const bug of options.bugs) {
-    const why = bugError(options.db, bug);
+    // Bugs are the rsm protocols' (rsm/protocols.ts); another Db takes none.
+    const why = isProtocolName(options.db) ? bugError(options.db, bug) : `--db ${options.db} has no named bugs`;
     if (why !== null) throw new UsageError(`--bug: ${why}`);
   }
+  if (options.viewserverReplicas !== undefined && options.db !== 'viewservice') {
+    throw new UsageError(`--viewserver-replicas: only --db viewservice has a view server, not ${options.db}`);
+  }
+  if (options.simReact !== undefined && options.simReact.length > 0 && options.cluster !== 'sim') {
+    throw new UsageError(`--sim-react: only with --cluster sim, got --cluster ${options.cluster}`);
+  }
+  if (options.cluster === 'ssh') {
+    if (options.hosts === undefined) throw new UsageError('--cluster ssh: expected --hosts hosts.yaml naming the machines');
+    try {
+      parseHostsFile(options.hosts);
+    } catch (error) {
+      if (error instanceof HostsFileError) throw new UsageError(error.message);
+      throw error;
+    }
+  } else if (options.hosts !== undefined) throw new UsageError(`--hosts: only with --cluster ssh, got --cluster ${options.cluster}`);
   if (options.nemesisSchedule !== undefined) {
     try {
-      // Checked against this cluster's node names now, not when an op names a node mid-run.
-      loadScheduleFile(options.nemesisSchedule, { nodes: allNodeIds(options.db, options.nodes) });
+      // The file's shape now; its node names once the Db is known (control/runner/run-db.ts).
+      loadScheduleFile(options.nemesisSchedule);
     } catch (error) {
       throw new UsageError(`--nemesis-schedule: ${(error as Error).message}`);
     }

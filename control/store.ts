@@ -35,6 +35,8 @@ export interface RunDir {
   testJson: string;
   historyJsonl: string;
   resultsJson: string;
+  /** Each node's view of who leads over time (control/runner/roles.ts), for the report's roles lane. */
+  rolesJsonl: string;
   logsDir: string;
 }
 
@@ -47,6 +49,7 @@ export function runFiles(root: string, testName: string, dir: string): RunDir {
     testJson: path.join(dir, 'test.json'),
     historyJsonl: path.join(dir, 'history.jsonl'),
     resultsJson: path.join(dir, 'results.json'),
+    rolesJsonl: path.join(dir, 'roles.jsonl'),
     logsDir: path.join(dir, 'logs'),
   };
 }

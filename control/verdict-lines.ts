@@ -1,4 +1,5 @@
 // control/verdict-lines.ts — the short verdict a run or `check` ends with; full text stays in results.json.
+import type { ConvergenceResult } from '../checker/convergence/index.ts';
 import type { ElleResult } from '../checker/elle/index.ts';
 import type { LinearizabilityResult } from '../checker/linearizable/result.ts';
 import type { Verdict } from '../checker/types.ts';
@@ -95,12 +96,41 @@ function linearizabilitySummary(result: LinearizabilityResult, input: VerdictInp
   return { what: `nonlinearizable ×${Math.max(1, result.failures.length)}${where}; weakest model violated: linearizable`, examples: input.anomalies.slice(0, 1) };
 }
 
+function isConvergence(value: unknown): value is ConvergenceResult {
+  return typeof value === 'object' && value !== null && (value as ConvergenceResult).kind === 'convergence' &&
+    Array.isArray((value as ConvergenceResult).nodes) && typeof (value as ConvergenceResult).staleReads === 'object';
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * convergenceSummary: a last-writer-wins store's two findings on one line — "not linearizable
+ * (33 stale reads), converged" or "did not converge on 2 keys (1 lost write); …" — since
+ * failing linearizability is by design there and only convergence tells working from broken.
+ */
+function convergenceSummary(linear: LinearizabilityResult, convergence: ConvergenceResult, input: VerdictInput): Summary {
+  const linearWords = linear.valid === true ? 'linearizable' : linear.valid === false ? 'not linearizable' : 'linearizability unknown';
+  const stale = plural(convergence.staleReads.count, 'stale read');
+  const linearExample = input.anomalies.filter((line) => line.startsWith('nonlinearizable')).slice(0, 1);
+  if (convergence.valid === false) {
+    const keys = plural(convergence.disagreements.length, 'key');
+    const lost = convergence.lostWrites.length > 0 ? ` (${plural(convergence.lostWrites.length, 'lost write')})` : '';
+    return { what: `did not converge on ${keys}${lost}; ${linearWords}`, examples: [...convergence.anomalies.slice(0, 1), ...linearExample] };
+  }
+  if (convergence.valid !== true) {
+    const missing = plural(convergence.missingFinalReads.length, 'final read');
+    return { what: `convergence unknown: ${missing} missing; ${linearWords} (${stale})`, examples: [...convergence.anomalies.slice(0, 1), ...linearExample] };
+  }
+  return { what: `${linearWords} (${stale}), converged on ${plural(convergence.nodes.length, 'replica')}`, examples: linearExample };
+}
+
 function summarize(input: VerdictInput): Summary {
   if (input.error !== undefined) return { what: input.error.split('\n')[0], examples: [] };
   const reason = input.unknownReason ?? input.checkerError;
   if (input.valid === 'unknown' && reason !== undefined) return { what: reason, examples: [] };
-  const checker = input.checker as { elle?: unknown; linearizable?: unknown } | undefined;
+  const checker = input.checker as { elle?: unknown; linearizable?: unknown; convergence?: unknown } | undefined;
   if (isElle(checker?.elle)) return elleSummary(checker.elle, input);
+  if (isLinearizability(checker?.linearizable) && isConvergence(checker?.convergence)) return convergenceSummary(checker.linearizable, checker.convergence, input);
   if (isLinearizability(checker?.linearizable)) return linearizabilitySummary(checker.linearizable, input);
   if (input.valid === true) return { what: 'no anomalies', examples: [] };
   const count = input.anomalies.length;

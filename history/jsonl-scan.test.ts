@@ -39,6 +39,10 @@ const opArb: fc.Arbitrary<Op> = fc.record(
     value,
     node: text,
     error: text,
+    stamp: fc.oneof(
+      { arbitrary: fc.tuple(fc.nat(), fc.constantFrom('n1', 'n2')), weight: 6 },
+      fc.constant(null), fc.tuple(fc.constant(Number.MAX_SAFE_INTEGER), text), fc.constant([1]), fc.constant([-1, 'n']), fc.constant([0.5, 'n']),
+    ),
   },
   { requiredKeys: ['index', 'type', 'process', 'f'] },
 ) as fc.Arbitrary<Op>;
@@ -65,7 +69,7 @@ describe('CanonicalOpScanner', () => {
   });
 
   it('never accepts a line the general path refuses, nor reads one differently', () => {
-    const good = '{"index":12,"time":340,"type":"ok","process":3,"f":"cas","key":7,"value":[1,"a",null],"node":"n1","error":"e"}';
+    const good = '{"index":12,"time":340,"type":"ok","process":3,"f":"cas","key":7,"value":[1,"a",null],"node":"n1","error":"e","stamp":[12,"n1"]}';
     const edit = fc.record({ at: fc.nat(good.length), cut: fc.nat(3), insert: fc.constantFrom('', ' ', '"', ',', '0', '-', '}', '\\', 'e', '.', '[', '\r', 'x') });
     fc.assert(
       fc.property(fc.array(edit, { minLength: 1, maxLength: 3 }), (edits) => {
@@ -90,6 +94,27 @@ describe('CanonicalOpScanner', () => {
     expect(scan('{"index":1234567890123456,"type":"ok","process":0,"f":"read"}')).toBeUndefined();
     expect(scan('{"index":1,"type":"ok","process":0,"f":"re\\"ad"}')).toBeUndefined();
     expect(scan('{"index":1,"type":"ok","process":0,"f":"read"}')).toEqual({ index: 1, type: 'ok', process: 0, f: 'read' });
+    expect(scan('{"index":1,"type":"ok","process":0,"f":"read","stamp":[3,"n2"]}')).toEqual({ index: 1, type: 'ok', process: 0, f: 'read', stamp: [3, 'n2'] });
+    expect(scan('{"index":1,"type":"ok","process":0,"f":"read","stamp":null}')).toEqual({ index: 1, type: 'ok', process: 0, f: 'read', stamp: null });
+  });
+});
+
+describe('CanonicalOpScanner shared pairs', () => {
+  it('hands out one frozen array per small-integer pair value, and leaves every other array its own', () => {
+    const scanner = new CanonicalOpScanner();
+    const valueOf = (value: string): unknown => {
+      const bytes = Buffer.from(`{"index":1,"type":"ok","process":0,"f":"cas","value":${value}}`);
+      return scanner.scan(bytes, 0, bytes.length)?.value;
+    };
+    const pair = valueOf('[1,2]');
+    expect(pair).toEqual([1, 2]);
+    expect(Object.isFrozen(pair)).toBe(true);
+    expect(valueOf('[1,2]')).toBe(pair);
+    expect(valueOf('[2,1]')).not.toBe(pair);
+    for (const own of ['[1,2,3]', '[-1,2]', '[1024,0]', '[1.5,2]', '["a",2]', '[[1,2],[1,2]]']) {
+      expect(valueOf(own)).not.toBe(valueOf(own));
+      expect(Object.isFrozen(valueOf(own))).toBe(false);
+    }
   });
 });
 

@@ -29,6 +29,7 @@ const KEY = ascii(',"key":');
 const VALUE = ascii(',"value":');
 const NODE = ascii(',"node":"');
 const ERROR = ascii(',"error":"');
+const STAMP = ascii(',"stamp":');
 const NULL = ascii('null');
 const TRUE = ascii('true');
 const FALSE = ascii('false');
@@ -52,6 +53,7 @@ class ScannedOp implements Op {
   declare value?: unknown;
   declare node?: string;
   declare error?: string;
+  declare stamp?: Op['stamp'];
 
   constructor(index: number, time: number | undefined, type: OpType, process: Op['process'], f: string) {
     this.index = index;
@@ -67,7 +69,7 @@ const NOT_SCANNED = Symbol('not scanned');
 
 /**
  * CanonicalOpScanner parses a line in the shape serializeOp writes — no whitespace, fields
- * index, time?, type, process, f, key?, value?, node?, error? in that order, strings without
+ * index, time?, type, process, f, key?, value?, node?, error?, stamp? in that order, strings without
  * escapes, values made of scalars and arrays — straight from the file's bytes, and returns the
  * Op that opFromRecord(JSON.parse(line)) gives. Any other line, valid or not, gives undefined:
  * the caller then takes the general path, which also words the errors. Short strings (f,
@@ -78,6 +80,7 @@ export class CanonicalOpScanner {
   private at = 0;
   private end = 0;
   private readonly interned = new Map<number, string>();
+  private readonly pairs = new SmallPairs();
 
   /** scan parses bytes[start, end), one line without its terminator. */
   scan(bytes: Uint8Array, start: number, end: number): Op | undefined {
@@ -126,7 +129,26 @@ export class CanonicalOpScanner {
       if (error === undefined) return undefined;
       op.error = error;
     }
+    if (this.expect(STAMP)) {
+      const stamp = this.stamp();
+      if (stamp === undefined) return undefined;
+      op.stamp = stamp;
+    }
     return this.at === this.end - 1 && this.bytes[this.at] === CLOSE_BRACE ? op : undefined;
+  }
+
+  // stamp reads null or [clock,"node"] (a Lamport stamp: a count and a string), as opFromRecord demands.
+  private stamp(): Op['stamp'] | undefined {
+    if (this.expect(NULL)) return null;
+    if (this.bytes[this.at] !== OPEN_BRACKET) return undefined;
+    this.at++;
+    const clock = this.count();
+    if (clock < 0 || this.bytes[this.at] !== COMMA || this.bytes[this.at + 1] !== QUOTE) return undefined;
+    this.at += 2;
+    const node = this.string();
+    if (node === undefined || this.bytes[this.at] !== CLOSE_BRACKET) return undefined;
+    this.at++;
+    return [clock, node];
   }
 
   // type reads invoke", ok", fail" or info" (the opening quote is consumed).
@@ -242,7 +264,7 @@ export class CanonicalOpScanner {
       if (item === NOT_SCANNED) return NOT_SCANNED;
       items.push(item);
       const next = this.bytes[this.at++];
-      if (next === CLOSE_BRACKET) return items;
+      if (next === CLOSE_BRACKET) return depth === 0 ? this.pairs.shared(items) : items;
       if (next !== COMMA) return NOT_SCANNED;
     }
   }
@@ -269,6 +291,36 @@ export class CanonicalOpScanner {
     if (known === undefined && this.interned.size < INTERNED_MAX) this.interned.set(hash, text);
     return text;
   }
+}
+
+/** SMALL_PAIR_ITEM_MAX bounds the items of a shared pair: [expected, new] of a cas on small registers. */
+const SMALL_PAIR_ITEM_MAX = 1023;
+
+/**
+ * SmallPairs hands out one frozen array per distinct op value that is a pair of small non-negative integers: a
+ * million cas ops name a few dozen [expected, new] pairs, and a pair kept per op was a
+ * quarter of the work of reading and pairing (garbage collection of the survivors). Frozen, so
+ * a consumer that tried to change one op's value would throw instead of changing them all.
+ */
+class SmallPairs {
+  private readonly known = new Map<number, readonly unknown[]>();
+
+  shared(items: unknown[]): unknown[] {
+    if (items.length !== 2) return items;
+    const [a, b] = items;
+    if (!isSmallCount(a) || !isSmallCount(b)) return items;
+    const code = a * (SMALL_PAIR_ITEM_MAX + 1) + b;
+    let pair = this.known.get(code);
+    if (pair === undefined) {
+      pair = Object.freeze(items);
+      this.known.set(code, pair);
+    }
+    return pair as unknown[];
+  }
+}
+
+function isSmallCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= SMALL_PAIR_ITEM_MAX && !Object.is(value, -0);
 }
 
 function latin1(bytes: Uint8Array, start: number, end: number): string {

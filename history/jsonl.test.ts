@@ -151,25 +151,18 @@ describe('JSONL errors', () => {
 });
 
 describe('JSONL at scale', () => {
-  it('writes 200k ops at >100k ops/s and streams them back', async () => {
+  // Throughput (ops/s written and read) is a bench figure, not a test: `npm run bench:parse`.
+  it('writes 200k ops and streams every one back, in order', async () => {
     const path = join(files.dir, 'big.jsonl');
     const count = 200_000;
     const writer = await HistoryWriter.open(path);
-    const startMs = performance.now();
     for (let i = 0; i < count; i += 1) writer.append(opAt(i));
     await writer.close();
-    const writeMs = performance.now() - startMs;
-    const opsPerSec = count / (writeMs / 1000);
-    const rate = Math.round(opsPerSec);
-    console.log(`HistoryWriter: ${count} ops in ${writeMs.toFixed(0)} ms = ${rate} ops/s`);
-    expect(opsPerSec).toBeGreaterThan(100_000);
     let seen = 0;
-    const readStartMs = performance.now();
     for await (const op of readJsonlOps(path)) {
       if (op.index !== seen) throw new Error(`op ${seen} has index ${op.index}`);
       seen += 1;
     }
-    console.log(`readJsonlOps: ${count} ops in ${(performance.now() - readStartMs).toFixed(0)} ms`);
     expect(seen).toBe(count);
   });
 

@@ -2,8 +2,8 @@
 import { HistoryInputError, HistoryParseError } from './errors.ts';
 import { openText, type TextInput } from './lines.ts';
 import type { Op } from './op.ts';
-import { checkPairing } from './pair.ts';
-import { readHistory, type HistoryReadOptions } from './read.ts';
+import { checkPairing, OperationPairer, type PairOptions, type PairResult } from './pair.ts';
+import { forEachOp, readHistory, type HistoryReadOptions } from './read.ts';
 
 /** LocatedHistory: the ops, the file they came from and the 1-based line of each op. */
 export interface LocatedHistory {
@@ -38,19 +38,37 @@ export function locatedFrom(file: string, ops: Op[], lines: number[]): LocatedHi
 }
 
 /**
+ * OpLocator says where the ops of a read history are: the file, each op's line by position,
+ * and each position's history index (increasing, once the pairing is checked).
+ */
+export interface OpLocator {
+  file: string;
+  lines: readonly number[];
+  indexAt(position: number): number;
+  count: number;
+}
+
+/** locatorOf locates the ops of a history held whole. */
+export function locatorOf(history: LocatedHistory): OpLocator {
+  const { file, ops, lines } = history;
+  return { file, lines, indexAt: (position) => ops[position].index, count: ops.length };
+}
+
+/**
  * locateError turns a HistoryInputError about an op of `history` into a HistoryParseError at
  * that op's line; any other error is returned as it is.
  */
-export function locateError(error: unknown, history: LocatedHistory): unknown {
+export function locateError(error: unknown, history: LocatedHistory | OpLocator): unknown {
   if (!(error instanceof HistoryInputError)) return error;
-  const position = error.position ?? positionOfIndex(history.ops, error.index);
-  const line = position === undefined ? undefined : history.lines[position];
+  const where = 'ops' in history ? locatorOf(history) : history;
+  const position = error.position ?? positionOfIndex(where, error.index);
+  const line = position === undefined ? undefined : where.lines[position];
   if (line === undefined) return error;
-  return new HistoryParseError(history.file, line, error.expected, error.got);
+  return new HistoryParseError(where.file, line, error.expected, error.got);
 }
 
 /** withLocatedErrors runs `check` over `history`, rethrowing its input errors located. */
-export async function withLocatedErrors<T>(history: LocatedHistory, check: () => Promise<T>): Promise<T> {
+export async function withLocatedErrors<T>(history: LocatedHistory | OpLocator, check: () => Promise<T>): Promise<T> {
   try {
     return await check();
   } catch (error) {
@@ -58,14 +76,69 @@ export async function withLocatedErrors<T>(history: LocatedHistory, check: () =>
   }
 }
 
+/** LocatedOperations: a history read and paired in one pass, and where its ops were. */
+export interface LocatedOperations {
+  paired: PairResult;
+  locator: OpLocator;
+}
+
+/** ReadPairedOptions: how to read and pair; `onOp` hears the count of ops read so far. */
+export type ReadPairedOptions = Omit<HistoryReadOptions, 'lines'> & PairOptions & { onOp?: (count: number) => void };
+
+/**
+ * readLocatedOperations is readLocatedHistory followed by toOperations, in one pass that never
+ * holds every op: each op is paired as it is read (OperationPairer), and only its line and
+ * index are kept, for errors. The errors are the same, in the same order: a line that does not
+ * parse wins over a pairing error on an earlier line (the whole file is read first), and the
+ * first pairing error is a HistoryParseError at its line.
+ */
+export async function readLocatedOperations(file: string, input: TextInput, opts: ReadPairedOptions = {}): Promise<LocatedOperations> {
+  const lines: number[] = [];
+  const indexes = new GrowableIndexes();
+  const pairer = new OperationPairer(opts);
+  let pairingError: unknown;
+  await forEachOp(input, { ...opts, lines }, (op) => {
+    indexes.push(op.index);
+    opts.onOp?.(indexes.count);
+    if (pairingError !== undefined) return;
+    try {
+      pairer.accept(op);
+    } catch (error) {
+      pairingError = error;
+    }
+  });
+  const locator: OpLocator = { file, lines, indexAt: (position) => indexes.at(position), count: indexes.count };
+  if (pairingError !== undefined) throw locateError(pairingError, locator);
+  return { paired: pairer.finish(), locator };
+}
+
+// GrowableIndexes keeps history indexes unboxed: a million-op history costs 8 MB, not a million numbers on the heap.
+class GrowableIndexes {
+  private values = new Float64Array(1024);
+  count = 0;
+
+  push(index: number): void {
+    if (this.count === this.values.length) {
+      const grown = new Float64Array(this.values.length * 2);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values[this.count++] = index;
+  }
+
+  at(position: number): number {
+    return this.values[position];
+  }
+}
+
 // positionOfIndex finds the op with history index `index` by binary search: a history that
-// passed checkPairing has strictly increasing indexes.
-function positionOfIndex(ops: readonly Op[], index: number): number | undefined {
+// passed its pairing check has strictly increasing indexes.
+function positionOfIndex(where: OpLocator, index: number): number | undefined {
   let low = 0;
-  let high = ops.length - 1;
+  let high = where.count - 1;
   while (low <= high) {
     const middle = (low + high) >>> 1;
-    const found = ops[middle].index;
+    const found = where.indexAt(middle);
     if (found === index) return middle;
     if (found < index) low = middle + 1;
     else high = middle - 1;

@@ -1,6 +1,6 @@
 // history/op-record.ts — validate a parsed record (JSON object or EDN map) into an Op.
 import { HistoryParseError, describeFound } from './errors.ts';
-import { OP_TYPES, isOpType, type Op, type OpKey, type Process } from './op.ts';
+import { OP_TYPES, isOpType, type Op, type OpKey, type Process, type Stamp } from './op.ts';
 
 /** RecordSyntax selects how field names are quoted in errors and how lenient `error` is. */
 export type RecordSyntax = 'json' | 'edn';
@@ -41,7 +41,8 @@ type Fields = Record<string, unknown>;
  * type (invoke|ok|fail|info), process (non-negative integer or "nemesis"), f (non-empty string).
  * Optional, checked when present: index (non-negative integer), time (finite number),
  * key (string or number), node (string), error (string; in EDN any other value is
- * JSON-stringified and nil means none). value is copied as is. Other fields are ignored.
+ * JSON-stringified and nil means none), stamp (null or [clock, node]). value is copied as is.
+ * Other fields are ignored.
  */
 export function opFromRecord(record: unknown, ctx: RecordContext): Op {
   if (typeof record !== 'object' || record === null || Array.isArray(record)) {
@@ -68,7 +69,7 @@ export function opFromRecord(record: unknown, ctx: RecordContext): Op {
   if (time !== undefined && (typeof time !== 'number' || !Number.isFinite(time))) {
     throw badField(ctx, 'time', 'to be a finite number', time);
   }
-  // Fields go in one fixed order: index, time, type, process, f, key, value, node, error.
+  // Fields go in one fixed order: index, time, type, process, f, key, value, node, error, stamp.
   const op: Op = time === undefined
     ? { index, type, process, f }
     : { index, time, type, process, f };
@@ -84,6 +85,10 @@ export function opFromRecord(record: unknown, ctx: RecordContext): Op {
   const error = errorText(rec.error, ctx.syntax);
   if (error === false) throw badField(ctx, 'error', 'to be a string', rec.error);
   if (error !== undefined) op.error = error;
+  if (rec.stamp !== undefined) {
+    if (!isStamp(rec.stamp)) throw badField(ctx, 'stamp', 'to be null or [clock, node] (a non-negative integer and a string)', rec.stamp);
+    op.stamp = rec.stamp;
+  }
   const problem = ctx.check?.(op, ctx.syntax);
   if (problem !== undefined) throw fail(ctx, problem.expected, problem.got);
   return op;
@@ -107,6 +112,10 @@ function isProcess(value: unknown): value is Process {
 
 function isIndex(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+function isStamp(value: unknown): value is Stamp | null {
+  return value === null || (Array.isArray(value) && value.length === 2 && isIndex(value[0]) && typeof value[1] === 'string');
 }
 
 function isKey(value: unknown): value is OpKey {

@@ -24,7 +24,16 @@ export interface Op {
   value?: unknown;
   node?: string;
   error?: string;
+  /**
+   * stamp: the version a last-writer-wins system gave this ok write, or of the value this ok
+   * read returned (null: never written) — a Lamport stamp [clock, node id]. Only systems that
+   * order writes by such stamps (rsm gossip) report one; the convergence checker reads it.
+   */
+  stamp?: Stamp | null;
 }
+
+/** Stamp: a Lamport stamp [clock, node id]; higher clock wins, ties broken by node id. */
+export type Stamp = [number, string];
 
 /**
  * MicroOp: one step of a txn op's value (Jepsen/Elle shape); `r` carries null in an invoke.

@@ -158,14 +158,25 @@ export function checkPairing(history: readonly Op[]): void {
  * HistoryInputError naming the history index on malformed pairing (see PairingTracker).
  */
 export function toOperations(history: readonly Op[], opts: PairOptions = {}): PairResult {
-  const readFs = new Set(opts.readFs ?? READ_FS_DEFAULT);
-  const tracker = new PairingTracker();
-  // Slots in invoke order: the invoke and, once it came, its ok completion (null: info or
-  // never completed; undefined while open). Operations are built at the end, in one shape each.
-  const invokes: Op[] = [];
-  const completions: (Op | null | undefined)[] = [];
-  const dropped: boolean[] = [];
-  const result: PairResult = {
+  const pairer = new OperationPairer(opts);
+  for (const op of history) pairer.accept(op);
+  return pairer.finish();
+}
+
+/**
+ * OperationPairer is toOperations fed one op at a time, so a reader can pair while it reads:
+ * a completion is paired and forgotten at once, and an invoke is kept only while it is open,
+ * so a million-op history never holds all its ops at the same time. finish() gives the result
+ * toOperations gives for the same ops.
+ */
+export class OperationPairer {
+  private readonly readFs: Set<string>;
+  private readonly tracker = new PairingTracker();
+  private position = 0;
+  // Slots in invoke order: the operation once known, null when dropped, undefined while open.
+  // Ids are given at the end, when it is known which slots survive.
+  private readonly slots: (PairedOperation | null | undefined)[] = [];
+  private readonly result: PairResult = {
     operations: [],
     droppedFailedReads: 0,
     droppedInfoReads: 0,
@@ -174,52 +185,62 @@ export function toOperations(history: readonly Op[], opts: PairOptions = {}): Pa
     pendingCount: 0,
     nemesisCount: 0,
   };
-  // markInfo keeps an op that may or may not have happened, unless it is a read.
-  const markInfo = (slot: number): void => {
-    completions[slot] = null;
-    if (readFs.has(invokes[slot].f)) {
-      result.droppedInfoReads++;
-      dropped[slot] = true;
-    } else {
-      result.infoCount++;
-    }
-  };
-  for (let position = 0; position < history.length; position++) {
-    const op = history[position];
-    const open = tracker.accept(op, position, invokes.length);
+
+  constructor(opts: PairOptions = {}) {
+    this.readFs = new Set(opts.readFs ?? READ_FS_DEFAULT);
+  }
+
+  /** accept takes the next op of the history; it throws a HistoryInputError on malformed pairing. */
+  accept(op: Op): void {
+    const position = this.position++;
+    const open = this.tracker.accept(op, position, this.slots.length);
     if (op.process === 'nemesis') {
-      result.nemesisCount++;
-      continue;
+      this.result.nemesisCount++;
+      return;
     }
     if (op.type === 'invoke') {
-      invokes.push(op);
-      completions.push(undefined);
-      dropped.push(false);
-      continue;
+      this.slots.push(undefined);
+      return;
     }
     // accept() has already thrown for a completion that closes nothing.
     if (open === undefined) throw new Error(`toOperations: the ${op.type} at index ${op.index} closes no invoke`);
-    const openAt = open.slot;
     if (op.type === 'ok') {
-      completions[openAt] = op;
+      this.slots[open.slot] = new PairedOperation(-1, open.invoke, op);
     } else if (op.type === 'fail') {
-      if (readFs.has(op.f)) result.droppedFailedReads++;
-      else result.droppedFailed++;
-      dropped[openAt] = true;
+      if (this.readFs.has(op.f)) this.result.droppedFailedReads++;
+      else this.result.droppedFailed++;
+      this.slots[open.slot] = null;
     } else {
       // An info op never returned as far as the search is concerned: no return index or time.
-      markInfo(openAt);
+      this.markInfo(open);
     }
   }
-  for (const slot of [...tracker.pending()].map((o) => o.slot).sort((a, b) => a - b)) {
-    result.pendingCount++;
-    markInfo(slot);
+
+  /** finish closes the still-open invokes as info and numbers the operations in invoke order. */
+  finish(): PairResult {
+    const { result, slots } = this;
+    for (const open of [...this.tracker.pending()].sort((a, b) => a.slot - b.slot)) {
+      result.pendingCount++;
+      this.markInfo(open);
+    }
+    for (const operation of slots) {
+      if (operation === null || operation === undefined) continue;
+      operation.id = result.operations.length;
+      result.operations.push(operation);
+    }
+    return result;
   }
-  for (let slot = 0; slot < invokes.length; slot++) {
-    if (dropped[slot]) continue;
-    result.operations.push(new PairedOperation(result.operations.length, invokes[slot], completions[slot] ?? null));
+
+  // markInfo keeps an op that may or may not have happened, unless it is a read.
+  private markInfo(open: OpenInvoke): void {
+    if (this.readFs.has(open.invoke.f)) {
+      this.result.droppedInfoReads++;
+      this.slots[open.slot] = null;
+    } else {
+      this.result.infoCount++;
+      this.slots[open.slot] = new PairedOperation(-1, open.invoke, null);
+    }
   }
-  return result;
 }
 
 /**

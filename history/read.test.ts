@@ -1,11 +1,14 @@
-// history/read.test.ts — format detection, aliases, readHistory and streamHistory.
+// history/read.test.ts — format detection, aliases, readHistory, readOperations and streamHistory.
 import { execFileSync } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  detectFormat, HISTORY_FORMAT_NAMES, parseHistoryFormat, readHistory, streamHistory,
+  detectFormat, HISTORY_FORMAT_NAMES, parseHistoryFormat, readHistory, readOperations, streamHistory,
 } from './read.ts';
+import { serializeOp } from './jsonl.ts';
+import type { Op } from './op.ts';
+import { toOperations } from './pair.ts';
 import { expectParseError, tempFiles, type TempFiles } from '../test/support/history-files.ts';
 
 let files: TempFiles;
@@ -69,6 +72,48 @@ describe('readHistory', () => {
   it('resolves format names and aliases, refusing unknown ones', () => {
     expect(HISTORY_FORMAT_NAMES.map(parseHistoryFormat)).toEqual(['jsonl', 'edn', 'edn', 'edn', 'porcupine-etcd', 'porcupine-etcd']);
     expect(() => parseHistoryFormat('csv')).toThrow(/unknown history format "csv"/);
+  });
+});
+
+describe('readOperations', () => {
+  // mixedHistory: 5 processes and a nemesis; ok, fail, info and never-completed ops, reads and writes.
+  function mixedHistory(count: number): Op[] {
+    const ops: Op[] = [];
+    const open: (Op | undefined)[] = [];
+    for (let i = 0; ops.length < count; i++) {
+      if (i % 17 === 0) ops.push({ index: ops.length, time: i, type: 'info', process: 'nemesis', f: 'partition' });
+      const process = (i * 7) % 5;
+      const pending = open[process];
+      if (pending === undefined) {
+        const invoke: Op = { index: ops.length, time: i, type: 'invoke', process, f: i % 3 === 0 ? 'read' : 'write', key: i % 4, value: i % 3 === 0 ? null : i };
+        ops.push(invoke);
+        open[process] = invoke;
+      } else {
+        const type = (['ok', 'ok', 'ok', 'fail', 'info'] as const)[i % 5];
+        ops.push({ index: ops.length, time: i, type, process, f: pending.f, key: pending.key, value: pending.f === 'read' ? i % 9 : pending.value });
+        open[process] = undefined;
+      }
+    }
+    return ops;
+  }
+
+  it('gives what toOperations gives on the whole history, counts included', async () => {
+    for (const count of [0, 1, 2, 40, 3000]) {
+      const ops = mixedHistory(count);
+      const path = await files.write(ops.map((op) => `${serializeOp(op)}\n`).join(''));
+      expect(await readOperations(path)).toStrictEqual(toOperations(await readHistory(path)));
+      expect(await readOperations(path, { readFs: ['write'] })).toStrictEqual(toOperations(ops, { readFs: ['write'] }));
+    }
+  });
+
+  it('throws the pairing error toOperations throws', async () => {
+    const path = await files.write([
+      '{"index":0,"type":"invoke","process":0,"f":"read"}',
+      '{"index":1,"type":"invoke","process":0,"f":"write"}',
+    ].join('\n'));
+    const expected = await Promise.resolve().then(async () => toOperations(await readHistory(path))).catch((e: unknown) => e);
+    expect(expected).toBeInstanceOf(Error);
+    await expect(readOperations(path)).rejects.toThrow((expected as Error).message);
   });
 });
 

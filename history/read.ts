@@ -1,10 +1,11 @@
 // history/read.ts — one entry point for every history format: detect, stream, read.
 import { HistoryParseError } from './errors.ts';
-import { isRegularFile, readJsonlBatches, readJsonlOps } from './jsonl.ts';
+import { forEachJsonlOp, isRegularFile, readJsonlOps } from './jsonl.ts';
 import { readKnossosOps } from './knossos.ts';
 import { openText, type TextInput, type TextSource } from './lines.ts';
 import type { OpCheck } from './op-record.ts';
 import type { Op } from './op.ts';
+import { OperationPairer, type PairOptions, type PairResult } from './pair.ts';
 import { readPorcupineOps } from './porcupine.ts';
 
 /**
@@ -176,16 +177,31 @@ export async function* streamHistory(
 /** readHistory reads a whole history into memory (use streamHistory for huge files). */
 export async function readHistory(input: TextInput, opts: HistoryReadOptions = {}): Promise<Op[]> {
   const ops: Op[] = [];
+  await forEachOp(input, opts, (op) => ops.push(op));
+  return ops;
+}
+
+/**
+ * readOperations reads and pairs a history in one pass (OperationPairer): the result
+ * toOperations(await readHistory(input)) gives, without holding every op at once.
+ */
+export async function readOperations(input: TextInput, opts: HistoryReadOptions & PairOptions = {}): Promise<PairResult> {
+  const pairer = new OperationPairer(opts);
+  await forEachOp(input, opts, (op) => pairer.accept(op));
+  return pairer.finish();
+}
+
+/** forEachOp hands every op of a history to `sink`, in file order (the fastest way to read one). */
+export async function forEachOp(input: TextInput, opts: HistoryReadOptions, sink: (op: Op) => void): Promise<void> {
   if (isRegularFile(input)) {
-    // A regular file may be opened twice: detect, then read JSONL a batch per 4 MiB chunk
+    // A regular file may be opened twice: detect, then read JSONL 4 MiB at a time
     // (a million ops cost a few hundred awaits, not a million).
     const format = opts.format === undefined ? await detectFormat(input) : parseHistoryFormat(opts.format);
     if (format === 'jsonl') {
       opts.onFormat?.(format);
-      for await (const batch of readJsonlBatches(input, opts)) for (const op of batch) ops.push(op);
-      return ops;
+      await forEachJsonlOp(input, opts, sink);
+      return;
     }
   }
-  for await (const op of streamHistory(input, opts)) ops.push(op);
-  return ops;
+  for await (const op of streamHistory(input, opts)) sink(op);
 }

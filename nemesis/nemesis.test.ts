@@ -1,38 +1,10 @@
 // nemesis/nemesis.test.ts — the Nemesis against a recording in-memory Cluster: what it does, tracks and heals.
 import { describe, expect, it } from 'vitest';
-import type { Cluster, Endpoint, Grudge } from '../cluster/types.ts';
-import { SeededRng } from '../lib/rng.ts';
 import type { NodeStatus } from '../cluster/types.ts';
+import { SeededRng } from '../lib/rng.ts';
+import { RecordingCluster as FakeCluster } from '../test/support/recording-cluster.ts';
 import { Nemesis } from './nemesis.ts';
 import { choosePrimary } from './primary.ts';
-
-/** FakeCluster: records calls and keeps node states; status() reports `primary` as primary. */
-class FakeCluster implements Cluster {
-  readonly nodes = ['n1', 'n2', 'n3'];
-  readonly allNodes = ['n1', 'n2', 'n3', 'vs'];
-  readonly calls: string[] = [];
-  grudge: Grudge = {};
-  readonly down = new Set<string>();
-  readonly stopped = new Set<string>();
-  readonly offsets = new Map<string, number>();
-  primary: string | null = 'n2';
-
-  async setup(): Promise<void> {}
-  async teardown(): Promise<void> {}
-  async start(n: string): Promise<void> { this.calls.push(`start ${n}`); this.down.delete(n); }
-  async kill(n: string): Promise<void> { this.calls.push(`kill ${n}`); this.down.add(n); }
-  async pause(n: string): Promise<void> { this.calls.push(`pause ${n}`); this.stopped.add(n); }
-  async resume(n: string): Promise<void> { this.calls.push(`resume ${n}`); this.stopped.delete(n); }
-  async partition(g: Grudge): Promise<void> { this.calls.push(`partition ${JSON.stringify(g)}`); this.grudge = g; }
-  async heal(): Promise<void> { this.calls.push('heal'); this.grudge = {}; }
-  async setClockOffset(n: string, ms: number): Promise<void> { this.calls.push(`clock ${n} ${ms}`); this.offsets.set(n, ms); }
-  clientEndpoint(node: string): Endpoint { return { node, httpUrl: 'http://127.0.0.1:1' }; }
-  async status(n: string): Promise<NodeStatus | null> {
-    if (this.down.has(n) || this.stopped.has(n)) return null;
-    return { id: n, protocol: 'fake', role: n === this.primary ? 'primary' : 'backup', primary: this.primary, appliedIndex: 0 };
-  }
-  async collectLogs(): Promise<void> {}
-}
 
 function setup(): { cluster: FakeCluster; nemesis: Nemesis } {
   const cluster = new FakeCluster();
@@ -62,6 +34,18 @@ describe('Nemesis', () => {
     expect(nemesis.describeFaults()).toEqual(['partition majority']);
   });
 
+  it('refuses at once a removal that would leave the voters without a live majority (Raft thesis §4.2.4), and allows it after the restart', async () => {
+    const { cluster, nemesis } = setup();
+    await nemesis.perform({ f: 'kill', value: { nodes: ['n1'] } });
+    await expect(nemesis.perform({ f: 'remove-member', value: { nodes: ['n3'] } })).rejects.toThrow(/remove-member n3 refused: voters n1,n2 would have n1 killed.*§4\.2\.4/);
+    expect(cluster.voters).toEqual(['n1', 'n2', 'n3']);
+    // Removing the killed server itself keeps a live majority.
+    expect((await nemesis.perform({ f: 'remove-member', value: { nodes: ['n1'] } })).voters).toEqual(['n2', 'n3']);
+    await nemesis.perform({ f: 'add-member', value: { nodes: ['n1'] } });
+    await nemesis.perform({ f: 'start', value: { nodes: ['n1'] } });
+    expect((await nemesis.perform({ f: 'remove-member', value: { nodes: ['n3'] } })).voters).toEqual(['n1', 'n2']);
+  });
+
   it('kill, pause and restart track the faults in force; healAll undoes everything', async () => {
     const { cluster, nemesis } = setup();
     expect((await nemesis.perform({ f: 'kill', value: { target: 'primary' } })).nodes).toEqual(['n2']);
@@ -71,12 +55,12 @@ describe('Nemesis', () => {
     await nemesis.perform({ f: 'start-partition', value: { components: [['n1'], ['n2', 'n3', 'vs']] } });
     expect(nemesis.faults()).toEqual({
       grudge: { n1: ['n2', 'n3', 'vs'], n2: ['n1'], n3: ['n1'], vs: ['n1'] }, topology: null,
-      killed: ['n2'], paused: ['n1'], clockOffsetsMs: { n3: 200 },
+      killed: ['n2'], paused: ['n1'], clockOffsetsMs: { n3: 200 }, packet: null, crashed: [], corrupted: [], removed: [], replaced: [],
     });
     expect(nemesis.describeFaults()).toEqual(['partition explicit', 'killed n2', 'paused n1', 'clock n3 +200ms']);
     const healed = await nemesis.healAll();
     expect(healed.map((h) => h.op.f)).toEqual(['stop-partition', 'resume', 'start', 'reset-clock']);
-    expect(nemesis.faults()).toEqual({ grudge: null, topology: null, killed: [], paused: [], clockOffsetsMs: {} });
+    expect(nemesis.faults()).toEqual({ grudge: null, topology: null, killed: [], paused: [], clockOffsetsMs: {}, packet: null, crashed: [], corrupted: [], removed: [], replaced: [] });
     expect(cluster.down.size + cluster.stopped.size).toBe(0);
     expect(cluster.offsets.get('n3')).toBe(0);
     expect(cluster.grudge).toEqual({});

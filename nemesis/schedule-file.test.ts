@@ -50,7 +50,7 @@ describe('schedule files', () => {
   });
 
   it('errors name the file, the entry, the key and what was expected', () => {
-    expect(errorOf('- {at: 5s, do: explode}')).toBe('sched.yaml:1: entry 0, key do: expected one of partition, heal, kill, start, pause, resume, clock-bump, clock-strobe, clock-reset');
+    expect(errorOf('- {at: 5s, do: explode}')).toBe('sched.yaml:1: entry 0, key do: expected one of partition, heal, kill, start, pause, resume, clock-bump, clock-strobe, clock-reset, packet, packet-heal, crash, restart-crashed, corrupt, restart-corrupted, remove-member, add-member, replace, add-fresh');
     expect(errorOf('- {at: 1s, do: heal}\n- {at: soon, do: heal}')).toBe('sched.yaml:2: entry 1, key at: expected a duration like 5s, 500ms or 1.5m');
     expect(errorOf('- {do: heal}')).toMatch(/^sched\.yaml:1: entry 0, key at: missing; expected a duration/);
     expect(errorOf('- {at: 1s, do: kill, target: everyone}')).toBe('sched.yaml:1: entry 0, key target: expected one of one, minority, majority, primary, all');

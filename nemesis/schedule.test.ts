@@ -14,9 +14,12 @@ const base: CombinedScheduleOptions = {
 };
 
 const STARTS: Record<FaultKind, string[]> = {
-  partition: ['start-partition'], kill: ['kill'], pause: ['pause'], clock: ['bump-clock', 'strobe-clock'],
+  partition: ['start-partition'], kill: ['kill'], pause: ['pause'], clock: ['bump-clock', 'strobe-clock'], packet: ['start-packet'],
+  'lose-unsynced': ['crash'], 'corrupt-file': ['corrupt'], membership: ['remove-member'], replace: ['replace'],
 };
-const STOPS: Record<FaultKind, string> = { partition: 'stop-partition', kill: 'start', pause: 'resume', clock: 'reset-clock' };
+const STOPS: Record<FaultKind, string> = {
+  partition: 'stop-partition', kill: 'start', pause: 'resume', clock: 'reset-clock', packet: 'stop-packet', 'lose-unsynced': 'restart-crashed', 'corrupt-file': 'restart-corrupted', membership: 'add-member', replace: 'add-fresh',
+};
 
 describe('generateCombinedSchedule', () => {
   it('same seed gives the same schedule', () => {

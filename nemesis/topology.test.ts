@@ -117,6 +117,20 @@ describe('partition topologies', () => {
     expect(() => topologyGrudge('primary', nodes, new SeededRng(1))).toThrow(/primary is not known/);
   });
 
+  it('primary-minority cuts the primary off with others, a minority that holds it', () => {
+    fc.assert(fc.property(nodeCount(2), fc.integer(), (n, seed) => {
+      const nodes = names(n);
+      const primary = nodes[Math.abs(seed) % n];
+      const g = topologyGrudge('primary-minority', nodes, new SeededRng(seed), primary);
+      expect(isSymmetric(g)).toBe(true);
+      const side = sees(g, nodes, primary);
+      expect(side.length).toBe(Math.max(1, Math.floor((n - 1) / 2)));
+      expect(side.length).toBeLessThan(majoritySize(n));
+      expect(componentSizes(g, nodes)).toEqual([side.length, n - side.length].sort((a, b) => a - b));
+    }));
+    expect(() => topologyGrudge('primary-minority', names(5), new SeededRng(1))).toThrow(/primary is not known/);
+  });
+
   it('same seed gives the same grudge', () => {
     fc.assert(fc.property(nodeCount(3), fc.integer(), (n, seed) => {
       expect(majoritiesRing(names(n), new SeededRng(seed))).toEqual(majoritiesRing(names(n), new SeededRng(seed)));

@@ -96,8 +96,26 @@ export function bridge(nodes: readonly string[], rng: Rng): Grudge {
   return grudge;
 }
 
-/** RANDOM_TOPOLOGIES: the topologies that need no cluster state (all but primary). */
-export const RANDOM_TOPOLOGIES: readonly Exclude<PartitionTopology, 'primary'>[] = ['one', 'majority', 'random-halves', 'majorities-ring', 'bridge'];
+/**
+ * primaryMinority cuts the primary off together with random others, a minority of
+ * floor((n-1)/2) nodes (the leader plus one follower of five): the leader goes on taking
+ * writes it can replicate to its side but never commit, while the majority elects a new
+ * leader. That is the set-up of Raft Figure 7 and 8 (uncommitted suffixes of an old term).
+ */
+export function primaryMinority(nodes: readonly string[], rng: Rng, primary: string): Grudge {
+  requireNodes('primary-minority', nodes, 2);
+  if (!nodes.includes(primary)) throw new Error(`partition primary-minority: unknown node ${primary}`);
+  const size = Math.max(1, Math.floor((nodes.length - 1) / 2));
+  const others = shuffle(nodes.filter((n) => n !== primary), rng);
+  const side = [primary, ...others.slice(0, size - 1)];
+  return completeGrudge([side, nodes.filter((n) => !side.includes(n))]);
+}
+
+/** NEEDS_PRIMARY: the topologies drawn around the current primary, looked up when the op runs. */
+export const NEEDS_PRIMARY: ReadonlySet<PartitionTopology> = new Set(['primary', 'primary-minority']);
+
+/** RANDOM_TOPOLOGIES: the topologies that need no cluster state (all but those around the primary). */
+export const RANDOM_TOPOLOGIES: readonly Exclude<PartitionTopology, 'primary' | 'primary-minority'>[] = ['one', 'majority', 'random-halves', 'majorities-ring', 'bridge'];
 
 /** topologyGrudge draws a grudge of a topology; `primary` names the node the primary topology isolates. */
 export function topologyGrudge(topology: PartitionTopology, nodes: readonly string[], rng: Rng, primary?: string): Grudge {
@@ -107,6 +125,9 @@ export function topologyGrudge(topology: PartitionTopology, nodes: readonly stri
     case 'primary':
       if (primary === undefined) throw new Error('partition primary: the primary is not known');
       return isolateNode(nodes, primary);
+    case 'primary-minority':
+      if (primary === undefined) throw new Error('partition primary-minority: the primary is not known');
+      return primaryMinority(nodes, rng, primary);
     case 'majority':
       return majorityMinority(nodes, rng);
     case 'random-halves':

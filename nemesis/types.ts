@@ -1,19 +1,17 @@
-// nemesis/types.ts — fault kinds and the operations a nemesis performs and records in the history.
+// nemesis/types.ts — the operations a nemesis performs and records in the history; fault kinds live in faults/.
 
-/** FaultKind: the families of faults a schedule can combine. */
-export type FaultKind = 'partition' | 'kill' | 'pause' | 'clock';
-
-export const FAULT_KINDS: readonly FaultKind[] = ['partition', 'kill', 'pause', 'clock'];
+export type { FaultKind } from './faults/registry.ts';
+export { FAULT_KINDS } from './faults/registry.ts';
 
 /** PartitionTopology: how nodes are split (Jepsen's nemesis partition shapes). */
-export type PartitionTopology = 'one' | 'primary' | 'majority' | 'random-halves' | 'majorities-ring' | 'bridge';
+export type PartitionTopology = 'one' | 'primary' | 'primary-minority' | 'majority' | 'random-halves' | 'majorities-ring' | 'bridge';
 
 /** NodeTarget: which nodes a kill or pause hits. */
 export type NodeTarget = 'one' | 'minority' | 'majority' | 'primary' | 'all';
 
 /**
  * NemesisOp: one step of a schedule. `f` is what goes into the history (start-partition,
- * stop-partition, kill, start, pause, resume, bump-clock, strobe-clock, reset-clock), `value`
+ * stop-partition, kill, start, ... — each kind's module in faults/ lists its own), `value`
  * what was asked (topology, target, ms); the completion's value says what was done to which
  * nodes.
  */

@@ -19,6 +19,8 @@ export interface CounterexampleOp {
   inMinimalSet: boolean;
   invokeIndex: number;
   returnIndex: number | null;
+  /** The node the op went to (who answered, else who was asked), when the history says. */
+  node?: string;
   input: string;
   output: string;
 }
@@ -57,7 +59,7 @@ function endOf(op: OperationView): number | null {
  * instant after the previous point inside the op's interval, so the points show one order
  * consistent with real time.
  */
-export function counterexampleView(failure: PartitionFailure): CounterexampleView {
+export function counterexampleView(failure: PartitionFailure, nodeOf: (invokeIndex: number, returnIndex: number | null) => string | undefined = () => undefined): CounterexampleView {
   const byId = new Map(failure.ops.map((op) => [op.id, op]));
   const failing = new Set(failure.failingOpIds);
   const points: LinearizationPoint[] = [];
@@ -85,6 +87,7 @@ export function counterexampleView(failure: PartitionFailure): CounterexampleVie
         endS: end === null ? null : round(end, 6), outcome: op.outcome, failing: failing.has(op.id),
         inMinimalSet: minimalIds.has(op.id),
         invokeIndex: op.invokeIndex, returnIndex: op.returnIndex, input: jsonText(op.input), output: jsonText(op.output),
+        ...withNode(nodeOf(op.invokeIndex, op.returnIndex)),
       };
     });
   return {
@@ -96,6 +99,10 @@ export function counterexampleView(failure: PartitionFailure): CounterexampleVie
     ops,
     points,
   };
+}
+
+function withNode(node: string | undefined): { node?: string } {
+  return node === undefined ? {} : { node };
 }
 
 type Json = Record<string, unknown>;

@@ -1,7 +1,8 @@
 // reports/nemesis-intervals.test.ts — nemesis invoke/info pairs become fault intervals by kind.
 import { describe, expect, it } from 'vitest';
 import type { Op } from '../history/op.ts';
-import { faultWords, grudgeWords } from './fault-words.ts';
+import { grudgeWords } from '../nemesis/faults/partition.ts';
+import { faultWords } from './fault-words.ts';
 import { faultKindOf, nemesisIntervals } from './nemesis-intervals.ts';
 
 function nemesis(index: number, type: Op['type'], f: string, value?: unknown): Op {

@@ -1,9 +1,10 @@
 // reports/nemesis-intervals.ts — turn nemesis invoke/info pairs into fault intervals by kind.
 import type { Op } from '../history/op.ts';
+import { FAULTS, faultOfF, type FaultKind as RegisteredKind } from '../nemesis/faults/registry.ts';
 import { faultWords } from './fault-words.ts';
 
-/** FaultKind: how the report groups nemesis ops (one colour each). */
-export type FaultKind = 'partition' | 'kill' | 'pause' | 'clock' | 'other';
+/** FaultKind: how the report groups nemesis ops (one colour each): a registered kind, or other. */
+export type FaultKind = RegisteredKind | 'other';
 
 /** FaultInterval: a fault in force from startS to endS (null = never healed in the history). */
 export interface FaultInterval {
@@ -18,24 +19,20 @@ export interface FaultInterval {
 
 /** FAULT_LEGEND: every kind with its colour and legend label, in legend order. */
 export const FAULT_LEGEND: readonly { kind: FaultKind; color: string; label: string }[] = [
-  { kind: 'partition', color: '#d9822b', label: 'network partition' },
-  { kind: 'kill', color: '#c23030', label: 'process killed' },
-  { kind: 'pause', color: '#7157d9', label: 'process paused' },
-  { kind: 'clock', color: '#137cbd', label: 'clock skew' },
+  ...FAULTS.map((m) => ({ kind: m.kind, color: m.report.color, label: m.report.label })),
   { kind: 'other', color: '#738694', label: 'other nemesis op' },
 ];
 
-const OPENERS: Record<string, FaultKind> = {
-  'start-partition': 'partition', kill: 'kill', pause: 'pause', 'bump-clock': 'clock', 'strobe-clock': 'clock',
-};
-const CLOSERS: Record<string, FaultKind> = {
-  'stop-partition': 'partition', start: 'kill', resume: 'pause', 'reset-clock': 'clock',
-};
+/** roleOf: the kind an op opens or closes, from its kind's module (undefined: neither). */
+function roleOf(f: string, role: 'open' | 'close'): FaultKind | undefined {
+  const m = faultOfF(f);
+  return m !== undefined && m.ops[f].role === role ? (m.kind as FaultKind) : undefined;
+}
 const TEXT_CHARS_MAX = 300;
 
 /** faultKindOf maps a nemesis f to its kind. */
 export function faultKindOf(f: string): FaultKind {
-  return OPENERS[f] ?? CLOSERS[f] ?? 'other';
+  return (faultOfF(f)?.kind as FaultKind | undefined) ?? 'other';
 }
 
 function describe(op: Op): string {
@@ -61,8 +58,8 @@ export function nemesisIntervals(history: readonly Op[], timeS: (op: Op) => numb
   for (const op of history) {
     if (op.process !== 'nemesis') continue;
     const t = timeS(op);
-    const opener = OPENERS[op.f];
-    const closer = CLOSERS[op.f];
+    const opener = roleOf(op.f, 'open');
+    const closer = roleOf(op.f, 'close');
     if (opener !== undefined) {
       const current = open.get(opener);
       if (op.type === 'invoke') invokeValue.set(opener, op.value);

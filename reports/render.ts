@@ -9,6 +9,7 @@ import type { Op } from '../history/op.ts';
 import { isReallyInside } from './confine.ts';
 import { escapeHtml, inlineScript, inlineStyle, scriptJson } from './escape.ts';
 import { buildReportData, type ReportData, type RunInput } from './report-data.ts';
+import { SHRINK_FILE } from './shrink-view.ts';
 
 /** REPORT_FILE: the report's name inside a run directory. */
 export const REPORT_FILE = 'report.html';
@@ -21,7 +22,7 @@ interface Assets {
 }
 
 /** CLIENT_SCRIPTS: the page's scripts in load order (core.js first: the others use what it defines). */
-const CLIENT_SCRIPTS = ['core.js', 'charts.js', 'timeline.js', 'counterexample.js', 'elle.js', 'page.js'];
+const CLIENT_SCRIPTS = ['core.js', 'charts.js', 'roles.js', 'timeline.js', 'counterexample.js', 'elle.js', 'shrink.js', 'page.js'];
 
 let assetsCache: Assets | undefined;
 
@@ -91,8 +92,24 @@ async function readJsonFile(file: string, opts: LoadRunOptions, warnings: string
   }
 }
 
+/** ROLES_FILE: each node's view of who leads over time (written by the runner; older runs have none). */
+export const ROLES_FILE = 'roles.jsonl';
+const ROLES_BYTES_MAX = 64 * 1024 * 1024;
+
+/** readRoles reads roles.jsonl's text; absent is not a problem (older runs, check of a bare history). */
+async function readRoles(file: string, opts: LoadRunOptions, warnings: string[]): Promise<string | undefined> {
+  if (!existsSync(file)) return undefined;
+  if (!(await readable(file, opts, warnings))) return undefined;
+  const text = await readFile(file, 'utf8');
+  if (text.length > ROLES_BYTES_MAX) {
+    warnings.push(`${ROLES_FILE}: larger than ${ROLES_BYTES_MAX} bytes; the roles lane is not drawn`);
+    return undefined;
+  }
+  return text;
+}
+
 /**
- * loadRun reads a run directory's test.json, results.json and history (whatever is there). A
+ * loadRun reads a run directory's test.json, results.json, roles.jsonl and history (whatever is there). A
  * malformed history is kept as `historyError` and a warning; the report shows the rest.
  */
 export async function loadRun(runDir: string, opts: LoadRunOptions = {}): Promise<RunInput> {
@@ -109,12 +126,16 @@ export async function loadRun(runDir: string, opts: LoadRunOptions = {}): Promis
       warnings.push(`history.jsonl: ${error.message}`);
     }
   }
-  const [test, results] = await Promise.all([
+  const [test, results, roles] = await Promise.all([
     readJsonFile(path.join(runDir, 'test.json'), opts, warnings),
     readJsonFile(path.join(runDir, 'results.json'), opts, warnings),
+    readRoles(path.join(runDir, ROLES_FILE), opts, warnings),
   ]);
   const name = path.basename(path.dirname(path.resolve(runDir)));
-  return { name, test, results, history, warnings, historyError };
+  const shrinkPath = path.join(runDir, SHRINK_FILE);
+  // Absent is normal: only `sim --shrink` writes it.
+  const shrink = existsSync(shrinkPath) ? await readJsonFile(shrinkPath, opts, warnings) : undefined;
+  return { name, test, results, history, warnings, historyError, roles, ...(shrink === undefined ? {} : { shrink: { record: shrink, dir: runDir } }) };
 }
 
 /**

@@ -1,11 +1,14 @@
 // reports/report-data.ts — everything the report page shows, computed from a run's files.
+import { shrinkView, type ShrinkView } from './shrink-view.ts';
 import type { Op } from '../history/op.ts';
+import { consistencySentence } from './convergence-view.ts';
 import { collectCheckers, type CheckerResults, type CheckerSection, type VerdictRow } from './checker-results.ts';
 import { counterexampleView, type CounterexampleView } from './counterexample-view.ts';
 import { elleView, firstElleIndex, type ElleView } from './elle-view.ts';
 import type { ElementTable } from '../checker/elements.ts';
 import { bucketSeries, latencySeries, drawnOps, timeAxisOf, type BucketSeries, type LatencySeries } from './history-data.ts';
 import { FAULT_LEGEND, nemesisIntervals, type FaultInterval } from './nemesis-intervals.ts';
+import { rolesData, type RolesData } from './roles-data.ts';
 import { timelineData, TIMELINE_OPS_MAX, type TimelineData } from './timeline-data.ts';
 import { composeVerdicts, type Verdict } from '../checker/types.ts';
 
@@ -19,6 +22,10 @@ export interface RunInput {
   warnings: string[];
   /** historyError: why history.jsonl could not be read (FILE:LINE: expected ...), if it could not. */
   historyError?: Error;
+  /** roles.jsonl's text (each node's view of who leads), when the run has one. */
+  roles?: string;
+  /** shrink: the run's shrink.json (original and minimal case), when `sim --shrink` wrote one; dir is the run's directory. */
+  shrink?: { record: unknown; dir: string };
 }
 
 /** ReportData: the JSON embedded in the page; the page script draws it. */
@@ -29,6 +36,8 @@ export interface ReportData {
   header: {
     verdicts: VerdictRow[];
     anomalies: string[];
+    /** consistency: a sentence telling "not linearizable but converged" from "did not converge" (convergence-view.ts). */
+    consistency?: string;
     error?: string;
     seed?: unknown;
     command?: string;
@@ -44,6 +53,10 @@ export interface ReportData {
   latency: LatencySeries;
   buckets: BucketSeries;
   timeline: TimelineData & { opsMax: number };
+  /** roles: one lane per node with the role it believed it had; null when the run has no roles.jsonl. */
+  roles: RolesData | null;
+  /** shrink: the minimal case beside the original, when this run was shrunk or is the minimal case. */
+  shrink: ShrinkView | null;
   counterexamples: { path: string; views: CounterexampleView[]; summary: string }[];
   elements: { path: string; valid: Verdict; tables: ElementTable[] }[];
   /** elle: transactional (Elle) results, with their anomalies' cycles to draw. */
@@ -72,6 +85,7 @@ export function buildReportData(run: RunInput): ReportData {
     header: {
       verdicts: checkers.verdicts,
       anomalies: checkers.anomalies,
+      consistency: consistencySentence(run.results),
       error: checkers.error,
       seed: test.seed,
       command: typeof test.command === 'string' ? test.command : undefined,
@@ -86,8 +100,10 @@ export function buildReportData(run: RunInput): ReportData {
     faults: nemesisIntervals(run.history, axis.timeS),
     latency: latencySeries(paired),
     buckets: bucketSeries(paired, endS),
+    roles: run.roles === undefined ? null : rolesData(run.roles, endS),
+    shrink: run.shrink === undefined ? null : shrinkView(run.shrink.record, run.shrink.dir),
     timeline: { ...timelineData(paired, focusIndex(checkers) ?? firstElleIndex(elle.map((e) => e.view))), opsMax: TIMELINE_OPS_MAX },
-    counterexamples: linearizableSections(checkers.sections),
+    counterexamples: linearizableSections(checkers.sections, nodeOfOp(run.history)),
     elements: checkers.sections.flatMap((s) => (s.kind === 'elements' ? [{ path: s.path, valid: s.valid, tables: s.tables }] : [])),
     elle,
     others: checkers.sections.flatMap((s) => (s.kind === 'other' ? [{ path: s.path, valid: s.valid, json: cappedJson(s.json, OTHER_CHARS_MAX) }] : [])),
@@ -100,14 +116,29 @@ function elleSections(checkers: CheckerResults): ReportData['elle'] {
   return checkers.sections.flatMap((s) => (s.kind === 'elle' ? [{ path: s.path, view: elleView(s.json, s.valid) }] : []));
 }
 
-function linearizableSections(sections: CheckerSection[]): ReportData['counterexamples'] {
+/**
+ * nodeOfOp: the node an op went to, by the history index of its invoke — the node that
+ * answered (the completion's `node`) or, without an answer, the one the client first asked.
+ */
+function nodeOfOp(history: readonly Op[]): (invokeIndex: number, returnIndex: number | null) => string | undefined {
+  const byIndex = new Map<number, Op>();
+  history.forEach((op, i) => byIndex.set(typeof op.index === 'number' ? op.index : i, op));
+  return (invokeIndex, returnIndex) => {
+    const done = returnIndex === null ? undefined : byIndex.get(returnIndex)?.node;
+    const asked = byIndex.get(invokeIndex)?.node;
+    const node = done ?? asked;
+    return typeof node === 'string' ? node : undefined;
+  };
+}
+
+function linearizableSections(sections: CheckerSection[], nodeOf: ReturnType<typeof nodeOfOp>): ReportData['counterexamples'] {
   const out: ReportData['counterexamples'] = [];
   for (const s of sections) {
     if (s.kind !== 'linearizable') continue;
     const failures = Array.isArray(s.result.failures) ? s.result.failures : [];
     const summary = `model ${s.result.model}, ${s.result.opCount} ops, ${s.result.partitionsChecked}/${s.result.partitions} partitions checked in ${Math.round(s.result.elapsedMs)} ms` +
       (s.result.unknownReason === undefined ? '' : `; unknown: ${s.result.unknownReason}`);
-    out.push({ path: s.path, summary, views: failures.map(counterexampleView) });
+    out.push({ path: s.path, summary, views: failures.map((f) => counterexampleView(f, nodeOf)) });
   }
   return out;
 }

@@ -8,6 +8,7 @@ import type { ElementTable } from '../checker/elements.ts';
 import { isLinearizabilityResult, summariseLinearizable } from './counterexample-view.ts';
 import { elementTablesOf, isElementsResult } from './elements.ts';
 import { elleSummary, isElleResult } from './elle-view.ts';
+import { convergenceSummary } from './convergence-view.ts';
 
 type Json = Record<string, unknown>;
 
@@ -45,7 +46,8 @@ const elleResultView: ResultView = {
 /** RESULT_VIEWS: kind → view. Kinds written by this version's checkers and runner. */
 export const RESULT_VIEWS: Readonly<Record<string, ResultView>> = {
   run: { children: ['checker'] },
-  register: { children: ['linearizable'] },
+  register: { children: ['linearizable', 'convergence'] },
+  convergence: { summary: convergenceSummary },
   txn: { children: ['elle'] },
   linearizable: linearizableView,
   elle: elleResultView,

@@ -98,6 +98,8 @@ describe('issue 19.3: malformed pairing or model input is FILE:LINE, exit 3', ()
     ['repeated index', [{ ...w, type: 'invoke', index: 4 }, { ...w, type: 'ok', index: 4 }], 2, /expected "index" greater than the previous op's 4, got 4/],
     ['unknown f', [{ ...w, type: 'invoke' }, { ...w, type: 'ok' }, { ...w, type: 'invoke', f: 'frob' }, { ...w, type: 'ok', f: 'frob' }], 3, /expected "f" to be one of read, write, cas \(model cas-register\), got "frob"/],
     ['cas not a pair', [{ ...w, type: 'invoke', f: 'cas', value: 5 }, { ...w, type: 'ok', f: 'cas', value: 5 }], 1, /expected a cas "value" \[expected, new\] \(model cas-register\), got 5/],
+    // The whole file is read before pairing errors are reported, so a bad line wins over an earlier pairing error.
+    ['bad line after bad pairing', [{ ...w, type: 'ok' }, { ...w, type: 'done' }], 2, /expected "type" to be one of invoke\|ok\|fail\|info, got "done"/],
   ];
   it.each(cases)('%s', async (name, ops, line, pattern) => {
     const file = historyFile(`${name.replaceAll(' ', '-')}.jsonl`, ops);

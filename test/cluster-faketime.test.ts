@@ -7,14 +7,18 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { faketimeEnv, findLibfaketime, formatOffset, requireLibfaketime, writeOffsetFile } from '../cluster/local/faketime.ts';
 import { LocalCluster } from '../cluster/local/local-cluster.ts';
 import type { ClusterSpec } from '../cluster/types.ts';
+import { createRsmDb } from '../db/rsm.ts';
+import type { Db } from '../db/types.ts';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-faketime-test-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 const SLACK_MS = 1500;
 
 function spec(name: string, fakeTime: boolean): ClusterSpec {
-  return { protocol: 'single', nodeCount: 1, bugs: [], options: {}, dataDir: path.join(root, name, 'data'), logDir: path.join(root, name, 'logs'), fakeTime };
+  return { dataDir: path.join(root, name, 'data'), logDir: path.join(root, name, 'logs'), fakeTime };
 }
+
+const single = (): Db => createRsmDb({ protocol: 'single', nodeCount: 1 });
 
 /** nodeSkewMs makes the node log a line (through its admin API) and compares the line's time to ours. */
 async function nodeSkewMs(c: LocalCluster): Promise<number> {
@@ -37,7 +41,7 @@ describe('clock skew', () => {
     process.env.SPLITBRAIN_LIBFAKETIME = '/nonexistent/libfaketime.so.1';
     try {
       expect(() => requireLibfaketime()).toThrow(/apt-get install faketime/);
-      await expect(new LocalCluster(spec('missing', true)).setup()).rejects.toThrow(/apt-get install faketime/);
+      await expect(new LocalCluster(spec('missing', true), single()).setup()).rejects.toThrow(/apt-get install faketime/);
     } finally {
       if (saved === undefined) delete process.env.SPLITBRAIN_LIBFAKETIME;
       else process.env.SPLITBRAIN_LIBFAKETIME = saved;
@@ -45,7 +49,7 @@ describe('clock skew', () => {
   });
 
   it('setClockOffset needs fakeTime', async () => {
-    const c = new LocalCluster(spec('plain', false));
+    const c = new LocalCluster(spec('plain', false), single());
     try {
       await c.setup();
       await expect(c.setClockOffset('n1', 100)).rejects.toThrow(/fakeTime/);
@@ -58,7 +62,7 @@ describe('clock skew', () => {
   const lib = findLibfaketime();
   it(lib === null ? 'libfaketime missing: the fakeTime setup error is the tested path' : 'a running node sees its offset change at once', async () => {
     if (lib === null) {
-      await expect(new LocalCluster(spec('absent', true)).setup()).rejects.toThrow(/apt-get install faketime/);
+      await expect(new LocalCluster(spec('absent', true), single()).setup()).rejects.toThrow(/apt-get install faketime/);
       return;
     }
     const file = path.join(root, 'script.faketime');
@@ -66,7 +70,7 @@ describe('clock skew', () => {
     const printed = Number(execFileSync(process.execPath, ['-e', 'console.log(Date.now())'], { env: { ...process.env, ...faketimeEnv(lib, file) } }).toString());
     expect(Math.abs(printed - Date.now() - 5000)).toBeLessThan(SLACK_MS);
 
-    const c = new LocalCluster(spec('skew', true));
+    const c = new LocalCluster(spec('skew', true), single());
     try {
       await c.setup();
       expect(Math.abs(await nodeSkewMs(c))).toBeLessThan(SLACK_MS);

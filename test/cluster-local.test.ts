@@ -7,15 +7,21 @@ import { pendingCleanups } from '../cluster/cleanup.ts';
 import { LocalCluster } from '../cluster/local/local-cluster.ts';
 import { portFree } from '../cluster/ports.ts';
 import type { ClusterSpec } from '../cluster/types.ts';
+import { createRsmDb, type RsmDbOptions } from '../db/rsm.ts';
 import { isAlive } from './support/liveness.ts';
 
 const roots: string[] = [];
 afterAll(() => roots.forEach((r) => fs.rmSync(r, { recursive: true, force: true })));
 
-function spec(protocol: string, extra: Partial<ClusterSpec> = {}): ClusterSpec {
+function spec(extra: Partial<ClusterSpec> = {}): ClusterSpec {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-cluster-test-'));
   roots.push(root);
-  return { protocol, nodeCount: 3, bugs: [], options: {}, dataDir: path.join(root, 'data'), logDir: path.join(root, 'logs'), seed: 1, ...extra };
+  return { dataDir: path.join(root, 'data'), logDir: path.join(root, 'logs'), ...extra };
+}
+
+/** rsm: a 3-node rsm Db of `protocol` (node seeds from 1). */
+function rsm(protocol: string, extra: Partial<RsmDbOptions> = {}): ReturnType<typeof createRsmDb> {
+  return createRsmDb({ protocol, nodeCount: 3, seed: 1, ...extra });
 }
 
 async function kv(url: string, body: unknown): Promise<{ status: number; json: { outcome: string; result?: { type: string; value?: unknown } } }> {
@@ -25,7 +31,7 @@ async function kv(url: string, body: unknown): Promise<{ status: number; json: {
 
 describe('LocalCluster (real processes)', () => {
   it('kills, restarts from the data dir on the same ports, pauses and resumes; teardown leaves nothing', async () => {
-    const c = new LocalCluster(spec('single'));
+    const c = new LocalCluster(spec(), rsm('single'));
     try {
       await c.setup();
       expect(c.allNodes).toEqual(['n1', 'n2', 'n3']);
@@ -65,7 +71,7 @@ describe('LocalCluster (real processes)', () => {
   });
 
   it('routes peer traffic through per-link proxies that a grudge cuts one way; clients on a side obey it', async () => {
-    const c = new LocalCluster(spec('primary-backup', { partitionClients: true }));
+    const c = new LocalCluster(spec({ partitionClients: true }), rsm('primary-backup'));
     try {
       await c.setup();
       const until = async (cond: () => boolean, what: string): Promise<void> => {
@@ -100,8 +106,8 @@ describe('LocalCluster (real processes)', () => {
   });
 
   it('fails setup cleanly when nodes cannot start', async () => {
-    const c = new LocalCluster(spec('no-such-protocol'), { readyTimeoutMs: 10_000 });
-    await expect(c.setup()).rejects.toThrow(/node n\d failed to start[\s\S]*--protocol: unknown "no-such-protocol"/);
+    const c = new LocalCluster(spec(), rsm('raft', { bugs: ['no-such-bug'] }), { readyTimeoutMs: 10_000 });
+    await expect(c.setup()).rejects.toThrow(/node n\d failed to start[\s\S]*no-such-bug/);
     expect(pendingCleanups()).toEqual([]);
   });
 });

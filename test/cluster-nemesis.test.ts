@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalCluster } from '../cluster/local/local-cluster.ts';
 import type { ClusterSpec } from '../cluster/types.ts';
+import { createRsmDb } from '../db/rsm.ts';
+import type { Db } from '../db/types.ts';
 import { Nemesis } from '../nemesis/nemesis.ts';
 import { generateCombinedSchedule } from '../nemesis/schedule.ts';
 import { loadScheduleFile } from '../nemesis/schedule-file.ts';
@@ -16,9 +18,11 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-nemesis-test-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
-function spec(name: string, protocol: string): ClusterSpec {
-  return { protocol, nodeCount: 3, bugs: [], options: {}, dataDir: path.join(root, name, 'data'), logDir: path.join(root, name, 'logs'), seed: 3 };
+function spec(name: string): ClusterSpec {
+  return { dataDir: path.join(root, name, 'data'), logDir: path.join(root, name, 'logs') };
 }
+
+const rsm = (protocol: string): Db => createRsmDb({ protocol, nodeCount: 3, seed: 3 });
 
 /** waitFor polls `probe` until it returns a value, for at most timeoutMs. */
 async function waitFor<T>(what: string, probe: () => Promise<T | null>, timeoutMs = 8000, show?: () => Promise<unknown>): Promise<T> {
@@ -33,7 +37,7 @@ async function waitFor<T>(what: string, probe: () => Promise<T | null>, timeoutM
 
 describe('Nemesis on a LocalCluster', () => {
   it('examples/primary-cut-from-viewserver.yaml: the view server moves on, the cut-off primary does not notice until healed', async () => {
-    const c = new LocalCluster(spec('vs-cut', 'viewservice'));
+    const c = new LocalCluster(spec('vs-cut'), rsm('viewservice'));
     try {
       await c.setup();
       const nemesis = new Nemesis(c, { rng: new SeededRng(1) });
@@ -66,7 +70,7 @@ describe('Nemesis on a LocalCluster', () => {
   });
 
   it('a seeded combined schedule of partitions, kills and pauses runs, and healAll brings every node back', async () => {
-    const c = new LocalCluster(spec('combined', 'primary-backup'));
+    const c = new LocalCluster(spec('combined'), rsm('primary-backup'));
     try {
       await c.setup();
       const nemesis = new Nemesis(c, { rng: new SeededRng(5) });

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OWNER_FILE, parseOwner, startTicksOf } from '../cluster/owner.ts';
+import { BUNDLE_NAME, RSM_NODE_FLAGS, rsmNodeBundle } from '../db/rsm-bundle.ts';
 import { PARENT_PID_ENV } from '../rsm/node/lifeline.ts';
 import { freePort } from './support/cluster-procs.ts';
 import { portRefuses } from './support/liveness.ts';
@@ -32,11 +33,11 @@ async function until<T>(what: string, timeoutMs: number, fn: () => T | null | Pr
   }
 }
 
-/** nodeChildrenOf lists the rsm node processes whose parent is pid (from /proc; tsx's esbuild is another child). */
+/** nodeChildrenOf lists the rsm node processes whose parent is pid (from /proc). */
 function nodeChildrenOf(pid: number): number[] {
   return childrenOf(pid).filter((p) => {
     try {
-      return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('rsm/node/main.ts');
+      return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(BUNDLE_NAME);
     } catch {
       return false;
     }
@@ -131,7 +132,7 @@ describe('kill -9 of the control node (#19 item 4)', () => {
 
   it('a node whose parent is not the control node named in its environment exits by itself (the check without setpriv)', async () => {
     const dataDir = path.join(tempDir, 'orphan');
-    const args = ['--import', 'tsx', 'rsm/node/main.ts', '--id', 'n1', '--protocol', 'single', '--listen', `127.0.0.1:${await freePort()}`,
+    const args = [...RSM_NODE_FLAGS, rsmNodeBundle().file, '--id', 'n1', '--protocol', 'single', '--listen', `127.0.0.1:${await freePort()}`,
       '--peer-listen', `127.0.0.1:${await freePort()}`, '--data-dir', dataDir];
     // Pid 1 is never this test's worker: to the node, its control node is already gone.
     const r = await execa(process.execPath, args, { cwd: ROOT, reject: false, timeout: 30_000, env: { [PARENT_PID_ENV]: '1' } });

@@ -16,6 +16,7 @@ import { ensureImage } from '../cluster/docker/image.ts';
 import { OWNER_LABEL } from '../cluster/docker/leftovers.ts';
 import { currentOwner, formatOwner } from '../cluster/owner.ts';
 import type { ClusterSpec } from '../cluster/types.ts';
+import { createRsmDb } from '../db/rsm.ts';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const docker = dockerClient();
@@ -69,20 +70,16 @@ if (!reachable && inCi) {
   describe('docker cluster', () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-docker-test-'));
     const spec: ClusterSpec = {
-      protocol: 'raft',
-      nodeCount: 3,
-      bugs: [],
-      options: {},
       dataDir: path.join(tmp, 'data'),
       logDir: path.join(tmp, 'logs'),
       fakeTime: true,
-      tickMs: 50,
     };
+    const raft = createRsmDb({ protocol: 'raft', nodeCount: 3, tickMs: 50 });
     let cluster: DockerCluster;
     let image = '';
 
     beforeAll(async () => {
-      image = (await ensureImage(docker)).image;
+      image = (await ensureImage(docker, raft.image!())).image;
     }, 120_000);
 
     afterAll(async () => {
@@ -91,14 +88,14 @@ if (!reachable && inCi) {
     });
 
     it('builds the node image once and then finds it by content hash', async () => {
-      const again = await ensureImage(docker);
+      const again = await ensureImage(docker, raft.image!());
       expect(again).toMatchObject({ image, built: false });
-      expect(image).toMatch(/^splitbrain-node:[0-9a-f]{16}$/);
+      expect(image).toMatch(/^splitbrain-node:rsm-[0-9a-f]{16}$/);
       await docker.getImage(image).inspect();
     }, 20_000);
 
     it('starts a 3-node raft cluster whose nodes answer /status and elect a leader', async () => {
-      cluster = new DockerCluster(spec);
+      cluster = new DockerCluster(spec, raft);
       const t0 = Date.now();
       await cluster.setup();
       process.stderr.write(`docker cluster setup: ${Date.now() - t0} ms\n`);
@@ -203,7 +200,7 @@ if (!reachable && inCi) {
       process.env.DOCKER_HOST = `tcp://127.0.0.1:${(relay.address() as net.AddressInfo).port}`;
       let viaTcp: DockerCluster | undefined;
       try {
-        viaTcp = new DockerCluster({ ...spec, protocol: 'single', nodeCount: 1, logDir: path.join(tmp, 'logs-tcp') });
+        viaTcp = new DockerCluster({ ...spec, logDir: path.join(tmp, 'logs-tcp') }, createRsmDb({ protocol: 'single', nodeCount: 1, tickMs: 50 }));
         await viaTcp.setup();
         expect(relayed).toBeGreaterThan(0);
         const endpoint = viaTcp.clientEndpoint('n1');

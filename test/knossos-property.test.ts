@@ -5,6 +5,7 @@ import { checkLinearizable } from '../checker/linearizable/index.ts';
 import { getModel } from '../checker/models/index.ts';
 import { parseEdn } from '../history/edn.ts';
 import { opFromRecord } from '../history/op-record.ts';
+import { ILLEGAL, linearizableByExhaustion, type OracleEntry } from './support/brute-force.ts';
 
 type ModelName = 'register' | 'cas-register' | 'multi-register' | 'mutex';
 type Value = number | null;
@@ -102,13 +103,9 @@ function toEdn(history: GenOp[]): string {
 
 // ---- The oracle: knossos/history.clj preprocess + knossos/model.clj, by exhaustive search. ----
 
-interface OracleOp {
+interface OracleOp extends OracleEntry {
   f: string;
   value: OpValue;
-  /** ok ops must be linearized; info (and never-completed) ops may be, or not. */
-  required: boolean;
-  invoke: number;
-  complete: number;
 }
 
 // preprocess: complete (ok fills the invocation's value), without-failures, with-synthetic-infos.
@@ -131,28 +128,27 @@ function preprocess(history: GenOp[]): OracleOp[] {
 }
 
 type State = Value | boolean | Map<string, Value>;
-const INCONSISTENT = Symbol('inconsistent');
 
-// step transcribes the model records' step methods; INCONSISTENT is (knossos/inconsistent ...).
-function step(model: ModelName, state: State, op: OracleOp): State | typeof INCONSISTENT {
+// step transcribes the model records' step methods; ILLEGAL is (knossos/inconsistent ...).
+function step(model: ModelName, state: State, op: OracleOp): State | typeof ILLEGAL {
   const value = op.value ?? null;
   switch (model) {
     case 'register':
     case 'cas-register':
       if (op.f === 'write') return value as Value;
-      if (op.f === 'read') return value === null || value === state ? state : INCONSISTENT;
+      if (op.f === 'read') return value === null || value === state ? state : ILLEGAL;
       {
         const [cur, next] = (value ?? [null, null]) as Value[];
-        return (cur ?? null) === state ? (next ?? null) : INCONSISTENT;
+        return (cur ?? null) === state ? (next ?? null) : ILLEGAL;
       }
     case 'mutex':
-      if (op.f === 'acquire') return state === true ? INCONSISTENT : true;
-      return state === true ? false : INCONSISTENT;
+      if (op.f === 'acquire') return state === true ? ILLEGAL : true;
+      return state === true ? false : ILLEGAL;
     case 'multi-register': {
       const registers = new Map(state as Map<string, Value>);
       for (const [f, k, v] of (value ?? []) as Mop[]) {
         if (f === 'write') registers.set(k, v);
-        else if (v !== null && v !== (registers.get(k) ?? null)) return INCONSISTENT;
+        else if (v !== null && v !== (registers.get(k) ?? null)) return ILLEGAL;
       }
       return registers;
     }
@@ -161,23 +157,7 @@ function step(model: ModelName, state: State, op: OracleOp): State | typeof INCO
 
 /** linearizable tries every order of every subset of the optional ops (Wing & Gong, no pruning). */
 function linearizable(model: ModelName, ops: OracleOp[], init: State): boolean {
-  const placed = new Array<boolean>(ops.length).fill(false);
-  const search = (state: State, requiredLeft: number): boolean => {
-    if (requiredLeft === 0) return true;
-    for (let i = 0; i < ops.length; i++) {
-      if (placed[i]) continue;
-      // An op may go next only once every ok op that completed before its invoke is placed.
-      if (ops.some((other, j) => !placed[j] && other.required && other.complete < ops[i].invoke)) continue;
-      const next = step(model, state, ops[i]);
-      if (next === INCONSISTENT) continue;
-      placed[i] = true;
-      const found = search(next, requiredLeft - (ops[i].required ? 1 : 0));
-      placed[i] = false;
-      if (found) return true;
-    }
-    return false;
-  };
-  return search(init, ops.filter((op) => op.required).length);
+  return linearizableByExhaustion<State, OracleOp>(ops, init, (state, op) => step(model, state, op));
 }
 
 const command = fc.record({

@@ -99,7 +99,7 @@ describe('set histories with reads as ranges', () => {
       process.exitCode = undefined;
     }
     expect(code).toBe(1);
-    expect(out.join('')).toMatch(/^INVALID \(workload set, 2500 history entries\)[\s\S]*lost 1 element\(s\): 500\n/);
+    expect(out.join('')).toMatch(/^INVALID \(workload set, 2500 history entries\)[\s\S]*lost 1 element\(s\) \(1 acknowledged between 0\.00 s and 0\.00 s\): 500\n/);
   });
 
 

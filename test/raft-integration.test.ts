@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalCluster } from '../cluster/local/local-cluster.ts';
 import type { NodeStatus } from '../rsm/core/types.ts';
+import { createRsmDb } from '../db/rsm.ts';
 import { KvClient } from '../rsm/client/client.ts';
 
 /** AVAILABLE_WITHIN_MS: how long a connected majority may take to serve a write again. */
@@ -88,11 +89,10 @@ describe('raft with 5 real processes', () => {
   it('keeps serving through a leader kill and a minority partition; the restarted node catches up by InstallSnapshot', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-raft-it-'));
     roots.push(root);
-    const c = new LocalCluster({
-      protocol: 'raft', nodeCount: 5, reads: 'any', bugs: [], seed: 11,
-      options: { snapshotEntries: String(SNAPSHOT_ENTRIES) },
-      dataDir: path.join(root, 'data'), logDir: path.join(root, 'logs'),
-    });
+    const c = new LocalCluster(
+      { dataDir: path.join(root, 'data'), logDir: path.join(root, 'logs') },
+      createRsmDb({ protocol: 'raft', nodeCount: 5, reads: 'any', seed: 11, options: { snapshotEntries: String(SNAPSHOT_ENTRIES) } }),
+    );
     // phases records when each step finished, so a failure or timeout says where it was.
     const t0 = Date.now();
     const phases: string[] = [];
@@ -141,10 +141,10 @@ describe('raft with 5 real processes', () => {
       const restartedAtMs = Date.now();
       await w.writeOk('k', 3, AVAILABLE_WITHIN_MS);
       const leader = await until('one leader after healing', 4000, () => leaderAmong(c, c.nodes));
-      const target = (await c.status(leader))!.appliedIndex;
+      const target = (await c.status(leader))!.appliedIndex as number;
       const caughtUp = await until(`${first} to reach applied index ${target}`, 5000, async () => {
         const s = await c.status(first);
-        return s !== null && s.appliedIndex >= target ? s : null;
+        return s !== null && (s.appliedIndex as number) >= target ? s : null;
       });
       const catchUpMs = Date.now() - restartedAtMs;
       mark(`${first} restarted and caught up`);

@@ -17,11 +17,19 @@ describe('parseNodeArgs', () => {
     const a = parseNodeArgs([...base, '--protocol', 'viewservice', '--peers', 'n2=127.0.0.1:9002,n3=127.0.0.1:9003',
       '--viewserver', 'vs=127.0.0.1:9000', '--tick-ms', '5', '--reads', 'lease', '--bug', 'no-fsync',
       '--option', 'pingIntervalTicks=4', '--seed', '7']);
-    expect(a).toMatchObject({ id: 'n1', protocol: 'viewservice', tickMs: 5, fsync: 'never', seed: 7, viewServer: { id: 'vs', addr: '127.0.0.1:9000' } });
+    expect(a).toMatchObject({ id: 'n1', protocol: 'viewservice', tickMs: 5, fsync: 'never', seed: 7 });
+    expect([...a.viewServers]).toEqual([['vs', '127.0.0.1:9000']]);
     expect([...a.peers]).toEqual([['n2', '127.0.0.1:9002'], ['n3', '127.0.0.1:9003']]);
     expect(a.options).toEqual({ pingIntervalTicks: '4', reads: 'lease' });
     expect([...a.bugs]).toEqual(['no-fsync']);
     expect(parseNodeArgs([...base, '--role', 'viewserver']).protocol).toBe('viewserver');
+  });
+
+  it('takes a replicated view server\'s group; a view-server node must list itself in it', () => {
+    const group = 'vs1=127.0.0.1:9101,vs2=127.0.0.1:9102,vs3=127.0.0.1:9103';
+    const a = parseNodeArgs([...base, '--protocol', 'viewservice', '--viewserver', group]);
+    expect([...a.viewServers.keys()]).toEqual(['vs1', 'vs2', 'vs3']);
+    expect(() => parseNodeArgs([...base, '--role', 'viewserver', '--viewserver', group])).toThrow(/--viewserver: a view-server node lists its group, itself included; "n1" is missing/);
   });
 
   it('hands --tick-ms to the core as option tickMs, so the raft lease is sized in real ms', () => {

@@ -30,7 +30,7 @@ function expectRefusedUpFront(r: Awaited<ReturnType<typeof jepsenTest>>, pattern
 describe('--bug is checked against the protocol before the cluster starts (#19 item 9)', () => {
   it('an unknown bug, and a raft-only bug on another protocol, exit 3 with one line naming --bug', async () => {
     const unknown = await jepsenTest('unknown-bug', '--bug', 'no-such-bug');
-    expectRefusedUpFront(unknown, /^splitbrain: --bug: "no-such-bug" is no such bug; raft accepts no-fsync, no-persist-vote, commit-old-term, no-truncate$/);
+    expectRefusedUpFront(unknown, /^splitbrain: --bug: "no-such-bug" is no such bug; raft accepts no-fsync, no-persist-vote, commit-old-term, no-truncate, two-changes$/);
     const raftOnly = await jepsenTest('raft-only', '--db', 'naive', '--bug', 'commit-old-term');
     expectRefusedUpFront(raftOnly, /^splitbrain: --bug: "commit-old-term" is a bug of raft only; naive accepts no-fsync$/);
     const fromConfig = path.join(tempDir, 'bug.yaml');

@@ -50,7 +50,7 @@ describe('resolveOptions', () => {
   it('names the flag and what was expected', () => {
     expect(usageError(() => resolveOptions({ concurrency: 'many' }))).toBe('--concurrency: expected an integer in [1, 1000], got "many"');
     expect(usageError(() => resolveOptions({ timeLimit: '-1' }))).toMatch(/^--time-limit: expected a number of seconds/);
-    expect(usageError(() => resolveOptions({ db: 'paxos' }))).toMatch(/^--db: expected one of .*raft.*, got "paxos"$/);
+    expect(usageError(() => resolveOptions({ db: 'mystery' }))).toMatch(/^--db: expected one of .*raft.*paxos.*, got "mystery"$/);
     expect(usageError(() => resolveOptions({ nemesis: 'partition,meteor' }))).toMatch(/^--nemesis: expected a comma-separated list of partition, kill, pause, clock/);
   });
 

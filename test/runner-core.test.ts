@@ -225,6 +225,38 @@ describe('test-count and verdicts', () => {
   });
 });
 
+describe('the final phase reads through every node', () => {
+  it('with --concurrency below --nodes, extra final threads read every key on the nodes no thread used; processes stay distinct', async () => {
+    const opts = testOptions({ concurrency: 2, nodes: 5 });
+    const outcome = await runTest(opts, fakePartsWith(), { opsPerThreadMax: 10 });
+    const history = await readHistory(outcome.run.historyJsonl);
+    expectWellFormed(history);
+    const final = outcome.results.phases.final!;
+    const invokes = history.filter((op) => op.type === 'invoke' && op.process !== 'nemesis');
+    const main = invokes.filter((op) => op.time! < final.startNs);
+    expect([...new Set(main.map((op) => op.node))].sort()).toEqual(['n1', 'n2']);
+    const keys = [...new Set(main.map((op) => op.key))].sort();
+    for (const node of ['n1', 'n2', 'n3', 'n4', 'n5']) {
+      const readOn = invokes.filter((op) => op.time! >= final.startNs && op.node === node).map((op) => op.key);
+      expect([...readOn].sort()).toEqual(keys);
+    }
+    // After infos the five threads share one stride: process mod 5 is the thread, on node thread mod 5.
+    const opened: Array<{ node: string; process: number }> = [];
+    await runTest(testOptions({ concurrency: 2, nodes: 5 }), fakePartsWith({ clients: flakyClients(opened) }), { opsPerThreadMax: 10 });
+    for (const { node, process: proc } of opened) expect(node).toBe(`n${(proc % 5) + 1}`);
+    expect(new Set(opened.map((o) => o.process)).size).toBe(opened.length);
+    expect(opened.some((o) => o.process >= 5)).toBe(true);
+  });
+
+  it('the recovery phase waits at least the Db\'s quiet period, whatever --recovery-s says', async () => {
+    const opts = testOptions({ recoveryS: 0, nemesis: ['partition'], nemesisIntervalS: 0.1, timeLimitS: 0.3 });
+    const parts = fakePartsWith();
+    const outcome = await runTest(opts, async (o, env) => ({ ...(await parts(o, env)), quietPeriodMs: 300 }));
+    const { recovery } = outcome.results.phases;
+    expect(recovery!.endNs - recovery!.startNs).toBeGreaterThanOrEqual(290e6);
+  });
+});
+
 describe('the final generator is declared', () => {
   /** slowClients answer txns as MemoryKvClients would not: after a delay that depends on `spread`, reads empty. */
   function delayedClients(spread: number) {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pendingCleanups } from '../cluster/cleanup.ts';
 import type { LocalCluster } from '../cluster/local/local-cluster.ts';
+import { BUNDLE_NAME } from '../db/rsm-bundle.ts';
 import { MemoryKvClients } from '../control/runner/fake-cluster.ts';
 import { localParts } from '../control/runner/parts.ts';
 import { runTest, type PartsFactory } from '../control/runner/run-test.ts';
@@ -96,7 +97,7 @@ describe('SIGINT to a runner of real nodes', () => {
     for (let i = 0; i < 200 && !(existsSync(history) && readFileSync(history, 'utf8').split('\n').length > 30); i += 1) {
       await new Promise((r) => setTimeout(r, 100));
     }
-    const nodes = childrenOf(child.pid!).filter((p) => p.cmdline.includes('rsm/node/main.ts'));
+    const nodes = childrenOf(child.pid!).filter((p) => p.cmdline.includes(BUNDLE_NAME));
     expect(nodes.length, stderr).toBe(3);
     const dataDirs = nodes.map((p) => /--data-dir (\S+)/.exec(p.cmdline)?.[1] ?? '');
     expect(dataDirs.every((d) => existsSync(d))).toBe(true);

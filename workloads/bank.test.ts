@@ -113,6 +113,20 @@ describe('checkBank', () => {
     expect(result.anomalies[0]).toMatch(/^3 wrong read\(s\), first at op 3: \[7,10,10,10,10\] \(total 47 ≠ 50\)/);
   });
 
+  it('flags a second acknowledged init: both copies created the accounts from absent (split brain)', () => {
+    const h = new HistoryBuilder()
+      .op(0, 'init', initial, 0, 'ok', 1, undefined, 'n1')
+      .op(1, 'init', initial, 0, 'ok', 2, undefined, 'n2')
+      .op(2, 'init', initial, 3, 'fail', 4)
+      .op(0, 'read', null, 5, 'ok', 6, initial);
+    const result = checkBank(h.ops);
+    expect(result.valid).toBe(false);
+    expect(result.anomalies).toEqual(['2 inits acknowledged (a create-from-absent can succeed once): ops 1, 3']);
+    expect(result.elementTables[1].rows.map((r) => r.detail)).toEqual(['init acknowledged by n1', 'init acknowledged by n2']);
+    // One acknowledged init and a failed one are fine.
+    expect(checkBank(new HistoryBuilder().op(0, 'init', initial, 0, 'ok', 1).op(1, 'init', initial, 2, 'fail', 3).op(0, 'read', null, 4, 'ok', 5, initial).ops).valid).toBe(true);
+  });
+
   it('flags final reads that disagree, and is unknown when nothing was read', () => {
     const h = new HistoryBuilder()
       .op(0, 'final-read', null, 0, 'ok', 1, [10, 10, 10, 10, 10], 'n1')

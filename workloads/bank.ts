@@ -146,7 +146,8 @@ function wrongness(value: unknown, initialisedBefore: boolean): { problem: strin
 /**
  * checkBank is Jepsen's bank checker on whole-state reads: in every ok read the balances sum
  * to BANK_TOTAL and none is negative; a read that finds no accounts although an init or
- * transfer was acknowledged before it began is wrong too. Final reads must agree.
+ * transfer was acknowledged before it began is wrong too. At most one init may succeed, and
+ * final reads must agree.
  */
 export function checkBank(history: readonly Op[]): BankResult {
   const pairs = pairOps(history);
@@ -166,6 +167,13 @@ export function checkBank(history: readonly Op[]): BankResult {
   const tables: ElementTable[] = [{ name: 'wrong reads', description: `reads whose balances do not sum to ${BANK_TOTAL} or go negative`, rows }];
   const anomalies: string[] = [];
   if (badReads.length > 0) anomalies.push(`${badReads.length} wrong read(s), first at op ${badReads[0].opIndex}: ${JSON.stringify(badReads[0].balances)} (${badReads[0].problem})`);
+  // Every init is a cas from absent on every account, and nothing deletes accounts: a second
+  // acknowledged init means two copies each believed the accounts did not exist (split brain).
+  const inits = pairs.filter((p) => p.invoke.f === 'init' && p.type === 'ok' && p.completion !== undefined);
+  if (inits.length > 1) {
+    tables.push({ name: 'inits acknowledged twice', description: 'an init creates the accounts from absent, so at most one can succeed', rows: inits.map((p) => ({ element: p.completion?.node ?? '?', opIndexes: [p.invoke.index, p.completion!.index], detail: `init acknowledged${p.completion?.node === undefined ? '' : ` by ${p.completion.node}`}` })) });
+    anomalies.push(`${inits.length} inits acknowledged (a create-from-absent can succeed once): ops ${inits.map((p) => p.completion!.index).join(', ')}`);
+  }
   const disagreement = finalReadsDisagree(pairs);
   if (disagreement !== undefined) {
     tables.push({ name: 'final reads disagree', description: 'after healing, replicas answered differently (diverged copies)', rows: disagreement.values.map((v) => ({ element: v.value, opIndexes: [v.opIndex], detail: `final read through ${v.node ?? '?'}` })) });

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { Op } from '../history/op.ts';
 import { SeededRng } from '../lib/rng.ts';
 import { getWorkload, WORKLOAD_NAMES } from './index.ts';
-import { FINAL_KEYS_PER_THREAD_MAX, OPS_PER_KEY, opsPerThreadPerKey, registerWorkload } from './register.ts';
+import { OPS_PER_KEY, opsPerThreadPerKey, registerWorkload } from './register.ts';
+import { FINAL_KEYS_PER_THREAD_MAX } from './types.ts';
 import type { Completion, KvClientLike, OpSpec } from './types.ts';
 
 const ctx = { concurrency: 2, keyCount: 3, nodes: ['n1', 'n2'] };
@@ -38,10 +39,10 @@ describe('register workload', () => {
     }
   });
 
-  it('final reads: every thread reads every key used (each key through every node); past the cap they split', () => {
+  it('final reads: every thread reads every key used (each key through every node); past the cap a node\'s threads split', () => {
     const mainOps: Op[] = [0, 1, 2, 3, 4, 3].map((key, index) => ({ index, type: 'invoke', process: 0, f: 'write', key, value: 1 }));
-    const reads = (thread: number, ops: readonly Op[]): OpSpec[] => {
-      const gen = registerWorkload.finalGenerator!(thread, ctx, ops);
+    const reads = (thread: number, ops: readonly Op[], c: typeof ctx = ctx): OpSpec[] => {
+      const gen = registerWorkload.finalGenerator!(thread, c, ops);
       const out: OpSpec[] = [];
       for (let op = gen.next(); op !== null; op = gen.next()) out.push(op);
       return out;
@@ -50,8 +51,13 @@ describe('register workload', () => {
     expect(reads(1, mainOps).map((op) => op.key)).toEqual([0, 1, 2, 3, 4]);
     expect(reads(1, mainOps).every((op) => op.f === 'read' && op.value === null)).toBe(true);
     const many: Op[] = Array.from({ length: FINAL_KEYS_PER_THREAD_MAX + 2 }, (_, key) => ({ index: key, type: 'invoke', process: 0, f: 'read', key }));
-    expect(reads(1, many).every((op) => (op.key as number) % 2 === 1)).toBe(true);
-    expect(reads(0, many).length + reads(1, many).length).toBe(FINAL_KEYS_PER_THREAD_MAX + 2);
+    // Five threads on two nodes: n1 has threads 0, 2, 4 and n2 has 1, 3; each node's threads read every key once between them.
+    const five = { ...ctx, concurrency: 5 };
+    const keysOn = (threads: number[]): number[] => threads.flatMap((t) => reads(t, many, five).map((op) => op.key as number)).sort((a, b) => a - b);
+    const all = many.map((op) => op.key as number);
+    expect(keysOn([0, 2, 4])).toEqual(all);
+    expect(keysOn([1, 3])).toEqual(all);
+    expect(reads(2, many, five).every((op) => (op.key as number) % 3 === 1)).toBe(true);
   });
 
   it('maps ops to client calls with string keys', async () => {

@@ -2,9 +2,11 @@
 import type { Op } from '../history/op.ts';
 import { checkLinearizable, type PartitionFailure } from '../checker/linearizable/index.ts';
 import { getModel } from '../checker/models/index.ts';
+import { checkConvergence } from '../checker/convergence/index.ts';
+import { composeVerdicts } from '../checker/types.ts';
 import type { Rng } from '../lib/rng.ts';
-import type { Completion, KvClientLike, OpGenerator, OpSpec, Workload, WorkloadContext, WorkloadResult } from './types.ts';
-import { listGenerator } from './types.ts';
+import type { Completion, KvClientLike, OpGenerator, OpSpec, Workload, WorkloadCheckOptions, WorkloadContext, WorkloadResult } from './types.ts';
+import { finalKeysOf, listGenerator } from './types.ts';
 
 /** REGISTER_VALUES: the value domain is small so cas often succeeds and reads collide. */
 const REGISTER_VALUES = 5;
@@ -44,23 +46,18 @@ function generator(_thread: number, rng: Rng, ctx: WorkloadContext): OpGenerator
   return { next: () => registerOp(rng, opNumber++, ctx.keyCount, perGeneration) };
 }
 
-/** FINAL_KEYS_PER_THREAD_MAX bounds the final phase: past it threads split the keys between them. */
-export const FINAL_KEYS_PER_THREAD_MAX = 1000;
-
 /**
- * finalGenerator: once everything is healed every thread reads every key the main phase drew, so
- * each key is read through every node's client: copies that never converged (a lost update,
- * a diverged replica) show up as reads that disagree. Keys are frozen by then — each key's
- * generation of writes is over — so disagreement cannot be an ordinary race. With more than
- * FINAL_KEYS_PER_THREAD_MAX keys, thread t reads only the keys k with k mod concurrency = t.
+ * finalGenerator: once everything is healed every final thread reads every key the main phase
+ * drew (finalKeysOf), so each key is read through every node's client: copies that never
+ * converged (a lost update, a diverged replica) show up as reads that disagree. Keys are frozen
+ * by then — each key's generation of writes is over — so disagreement cannot be an ordinary race.
  */
 function finalGenerator(thread: number, ctx: WorkloadContext, drawn: readonly OpSpec[]): OpGenerator {
   const used = new Set<number>();
   for (const op of drawn) {
     if (typeof op.key === 'number') used.add(op.key);
   }
-  let keys = [...used].sort((a, b) => a - b);
-  if (keys.length > FINAL_KEYS_PER_THREAD_MAX) keys = keys.filter((key) => key % ctx.concurrency === thread);
+  const keys = finalKeysOf(thread, ctx, [...used].sort((a, b) => a - b));
   return listGenerator(keys.map((key) => ({ f: 'read', key, value: null })));
 }
 
@@ -92,12 +89,21 @@ function describeFailure(failure: PartitionFailure): string {
   return `nonlinearizable ${kind} on key ${JSON.stringify(failure.key)}: ${why}`;
 }
 
-async function check(history: readonly Op[], opts: { timeoutMs?: number }): Promise<WorkloadResult> {
+async function check(history: readonly Op[], opts: WorkloadCheckOptions): Promise<WorkloadResult> {
   const clientOps = history.filter((op) => op.process !== 'nemesis');
   const linear = await checkLinearizable(clientOps, getModel('multi-register', null), { timeoutMs: opts.timeoutMs });
   const anomalies = linear.failures.map(describeFailure);
   if (linear.valid === false && anomalies.length === 0) anomalies.push('nonlinearizable history');
-  return { kind: 'register', valid: linear.valid, anomalies, linearizable: linear };
+  // A store that stamps its writes last-writer-wins (rsm gossip) promises convergence, not
+  // linearizability: check that too, so a working one (converged) and a broken one differ.
+  if (!clientOps.some((op) => op.type === 'ok' && Array.isArray(op.stamp))) {
+    return { kind: 'register', valid: linear.valid, anomalies, linearizable: linear };
+  }
+  const convergence = checkConvergence(history, { faultRoles: opts.faultRoles });
+  return {
+    kind: 'register', valid: composeVerdicts([linear.valid, convergence.valid]), anomalies: [...anomalies, ...convergence.anomalies],
+    linearizable: linear, convergence,
+  };
 }
 
 /** registerWorkload: Jepsen's linearizable-register test over independent keys. */

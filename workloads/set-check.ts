@@ -36,11 +36,23 @@ export interface SetResult extends WorkloadResult {
   lostElements: unknown[];
   /** lostVisibleMs: per lost element, ms between the first and the last read that saw it (0: never seen). */
   lostVisibleMs: Array<{ element: unknown; visibleMs: number }>;
+  /**
+   * lostAcknowledged: per lost element whose add was acknowledged (ok), when (ms on the
+   * history's clock, null when the history has no times) and by which node.
+   */
+  lostAcknowledged: LostAck[];
   lost: ElementRow[];
   stale: ElementRow[];
   unexpected: ElementRow[];
   duplicated: ElementRow[];
   elementTables: ElementTable[];
+}
+
+/** LostAck: when and where the add of a lost element was acknowledged. */
+export interface LostAck {
+  element: unknown;
+  ackedMs: number | null;
+  node?: string;
 }
 
 /** SetCheckOptions: the budget; past it the verdict is unknown. `now` is injectable for tests. */
@@ -175,9 +187,16 @@ function membership(views: readonly ReadView[], segmentCount: number, tick: (j: 
 }
 
 /** buildViews decodes the ok reads (sorted by start) and cuts the element universe into segments. */
-function buildViews(pairs: readonly Pair[], adds: ReadonlyMap<string, Pair>): { views: ReadView[]; segments: Segments } {
+function buildViews(
+  pairs: readonly Pair[],
+  adds: ReadonlyMap<string, Pair>,
+  tick: (step: number) => void,
+): { views: ReadView[]; segments: Segments } {
   const reads = pairs.filter((p) => p.invoke.f === 'read' && p.type === 'ok').sort((a, b) => a.start - b.start);
-  const decoded = reads.map((pair) => decodeSetRead(pair.completion?.value, `history index ${pair.completion?.index ?? pair.invoke.index}`));
+  const decoded = reads.map((pair, j) => {
+    tick(j);
+    return decodeSetRead(pair.completion?.value, `history index ${pair.completion?.index ?? pair.invoke.index}`);
+  });
   const cuts: number[] = [];
   const otherKeys: Array<[string, unknown]> = [];
   for (const add of adds.values()) {
@@ -191,6 +210,7 @@ function buildViews(pairs: readonly Pair[], adds: ReadonlyMap<string, Pair>): { 
   }
   const segments = new Segments(cuts, otherKeys);
   const views = decoded.map((d, j): ReadView => {
+    tick(j);
     const flat: number[] = [];
     for (const [lo, hi] of d.ranges) flat.push(segments.ofInteger(lo), segments.ofInteger(hi + 1) - 1);
     const otherSegments = [...d.others.keys()].map((key) => segments.others.get(key) ?? -1).sort((a, b) => a - b);
@@ -256,7 +276,36 @@ function classify(element: unknown, add: Pair, s: number, views: readonly ReadVi
   const seen = presentCount === 0 || firstPresent === undefined || lastPresent === undefined
     ? 'never seen by any read'
     : `seen by ${presentCount} read(s), visible for ${visibleMs.toFixed(0)} ms (reads ${readIndexOf(firstPresent)} to ${readIndexOf(lastPresent)})`;
-  return { outcome: 'lost', stale: false, visibleMs, row: { element, opIndexes: [...proof, absentRead], detail: `add ${add.type}; ${seen}; absent from read ${absentRead} and every later one` } };
+  return { outcome: 'lost', stale: false, visibleMs, row: { element, opIndexes: [...proof, absentRead], detail: `${addText(add)}; ${seen}; absent from read ${absentRead} and every later one` } };
+}
+
+/** ackOf: when (ms, null untimed) and by which node an ok add was acknowledged; undefined for an add that was not ok. */
+function ackOf(element: unknown, add: Pair): LostAck | undefined {
+  if (add.type !== 'ok' || add.completion === undefined) return undefined;
+  const time = add.completion.time;
+  const node = add.completion.node ?? add.invoke.node;
+  return { element, ackedMs: typeof time === 'number' ? time / 1e6 : null, ...(node === undefined ? {} : { node }) };
+}
+
+/** addText: "add ok, acknowledged at 2.310 s by n1" (what is known of it), or "add info". */
+function addText(add: Pair): string {
+  const ack = ackOf(undefined, add);
+  if (ack === undefined) return `add ${add.type}`;
+  const at = ack.ackedMs === null ? '' : ` at ${(ack.ackedMs / 1000).toFixed(3)} s`;
+  return `add ok, acknowledged${at}${ack.node === undefined ? '' : ` by ${ack.node}`}`;
+}
+
+/**
+ * ackSummary: " (12 acknowledged between 2.31 s and 9.87 s, by n1)" for the anomaly line, ''
+ * when none was acknowledged. It goes before the elements, so a verdict line cut to the
+ * terminal's width still says when.
+ */
+function ackSummary(acks: readonly LostAck[]): string {
+  if (acks.length === 0) return '';
+  const times = acks.map((a) => a.ackedMs).filter((t): t is number => t !== null);
+  const nodes = [...new Set(acks.map((a) => a.node).filter((n): n is string => n !== undefined))].sort();
+  const when = times.length === 0 ? '' : ` between ${(Math.min(...times) / 1000).toFixed(2)} s and ${(Math.max(...times) / 1000).toFixed(2)} s`;
+  return ` (${acks.length} acknowledged${when}${nodes.length === 0 ? '' : `, by ${nodes.join(', ')}`})`;
 }
 
 function sample(elements: readonly unknown[]): string {
@@ -314,21 +363,26 @@ export function checkSet(history: readonly Op[], opts: SetCheckOptions = {}): Se
   };
   const pairs = pairOps(history);
   const adds = new Map<string, Pair>();
-  for (const pair of pairs) if (pair.invoke.f === 'add') adds.set(keyOf(pair.invoke.value), pair);
   try {
+    // The clock is read every DEADLINE_CHECK_EVERY adds or reads, from the first pass on.
+    pairs.forEach((pair, i) => {
+      tick(i);
+      if (pair.invoke.f === 'add') adds.set(keyOf(pair.invoke.value), pair);
+    });
     tick(0);
-    const { views, segments } = buildViews(pairs, adds);
+    const { views, segments } = buildViews(pairs, adds, tick);
     const m = membership(views, segments.count, tick);
     return verdictOf(adds, views, segments, m);
   } catch (error) {
     if (!(error instanceof BudgetExhausted)) throw error;
-    return budgetExhausted(adds, opts.timeoutMs ?? 0);
+    return budgetExhausted(pairs, opts.timeoutMs ?? 0);
   }
 }
 
 function verdictOf(adds: ReadonlyMap<string, Pair>, views: readonly ReadView[], segments: Segments, m: Membership): SetResult {
   const fates = { stable: 0, lost: [] as ElementRow[], neverRead: [] as ElementRow[], stale: [] as ElementRow[] };
   const visible: Array<{ element: unknown; visibleMs: number }> = [];
+  const acks: LostAck[] = [];
   for (const add of adds.values()) {
     if (add.type === 'fail') continue;
     const fate = classify(add.invoke.value, add, segments.ofElement(add.invoke.value), views, m);
@@ -337,6 +391,8 @@ function verdictOf(adds: ReadonlyMap<string, Pair>, views: readonly ReadView[], 
     else if (fate.outcome === 'lost') {
       fates.lost.push(fate.row);
       visible.push({ element: fate.row.element, visibleMs: fate.visibleMs });
+      const ack = ackOf(fate.row.element, add);
+      if (ack !== undefined) acks.push(ack);
     } else fates.neverRead.push(fate.row);
     if (fate.stale) fates.stale.push(fate.row);
   }
@@ -345,8 +401,9 @@ function verdictOf(adds: ReadonlyMap<string, Pair>, views: readonly ReadView[], 
   fates.lost.sort((a, b) => Number(a.element) - Number(b.element));
   const lostElements = fates.lost.map((row) => row.element);
   visible.sort((a, b) => Number(a.element) - Number(b.element));
+  acks.sort((a, b) => Number(a.element) - Number(b.element));
   const anomalies: string[] = [];
-  if (lostElements.length > 0) anomalies.push(`lost ${lostElements.length} element(s): ${sample(lostElements)}`);
+  if (lostElements.length > 0) anomalies.push(`lost ${lostElements.length} element(s)${ackSummary(acks)}: ${sample(lostElements)}`);
   if (unexpected.count > 0) anomalies.push(`unexpected ${unexpected.count} element(s): ${sample(unexpected.rows.map((r) => r.element))}`);
   if (duplicated.length > 0) anomalies.push(`duplicated ${duplicated.length} element(s): ${sample(duplicated.map((r) => r.element))}`);
   const attemptCount = adds.size;
@@ -366,6 +423,7 @@ function verdictOf(adds: ReadonlyMap<string, Pair>, views: readonly ReadView[], 
     duplicatedCount: duplicated.length,
     lostElements,
     lostVisibleMs: visible,
+    lostAcknowledged: acks,
     lost: fates.lost,
     stale: fates.stale,
     unexpected: unexpected.rows,
@@ -374,16 +432,17 @@ function verdictOf(adds: ReadonlyMap<string, Pair>, views: readonly ReadView[], 
   };
 }
 
-/** budgetExhausted: no verdict, only what is known without the reads. */
-function budgetExhausted(adds: ReadonlyMap<string, Pair>, timeoutMs: number): SetResult {
+/** budgetExhausted: no verdict, only what is known without the reads (add ops, counted without keying them). */
+function budgetExhausted(pairs: readonly Pair[], timeoutMs: number): SetResult {
+  const adds = pairs.filter((pair) => pair.invoke.f === 'add');
   return {
     kind: 'set',
     valid: 'unknown',
     unknownReason: `set checker: check budget of ${timeoutMs} ms exhausted`,
     anomalies: [],
-    attemptCount: adds.size,
-    acknowledgedCount: [...adds.values()].filter((a) => a.type === 'ok').length,
+    attemptCount: adds.length,
+    acknowledgedCount: adds.filter((a) => a.type === 'ok').length,
     stableCount: 0, lostCount: 0, neverReadCount: 0, staleCount: 0, unexpectedCount: 0, duplicatedCount: 0,
-    lostElements: [], lostVisibleMs: [], lost: [], stale: [], unexpected: [], duplicated: [], elementTables: [],
+    lostElements: [], lostVisibleMs: [], lostAcknowledged: [], lost: [], stale: [], unexpected: [], duplicated: [], elementTables: [],
   };
 }

@@ -58,9 +58,9 @@ describe('checkSet (set-full)', () => {
     expect((await setWorkload.check(h.ops, {})).valid).toBe(true);
   });
 
-  it('names lost elements and how long they were visible before they vanished', () => {
+  it('names lost elements, how long they were visible before they vanished, and when and where they were acknowledged', () => {
     const h = new HistoryBuilder()
-      .op(0, 'add', 10, 0, 'ok', 1)
+      .op(0, 'add', 10, 0, 'ok', 1, undefined, 'n1')
       .op(1, 'add', 11, 0, 'ok', 1)
       .invoke(2, 'add', 12, 0).complete(2, 'info', 2)
       .op(3, 'read', null, 2, 'ok', 3, [10, 11, 12])
@@ -70,9 +70,12 @@ describe('checkSet (set-full)', () => {
     expect(result.valid).toBe(false);
     expect(result.lostElements).toEqual([10, 12]);
     expect(result.lostVisibleMs).toEqual([{ element: 10, visibleMs: 20 }, { element: 12, visibleMs: 20 }]);
-    expect(result.anomalies).toEqual(['lost 2 element(s): 10, 12']);
+    // 12's add was info: it is lost because reads saw it, but nobody acknowledged it.
+    expect(result.lostAcknowledged).toEqual([{ element: 10, ackedMs: 1, node: 'n1' }]);
+    expect(result.anomalies).toEqual(['lost 2 element(s) (1 acknowledged between 0.00 s and 0.00 s, by n1): 10, 12']);
     expect(result.lost[0]).toMatchObject({ element: 10, opIndexes: [0, 1, 7, 9, 11] });
-    expect(result.lost[0].detail).toMatch(/visible for 20 ms/);
+    expect(result.lost[0].detail).toMatch(/^add ok, acknowledged at 0\.001 s by n1; .*visible for 20 ms/);
+    expect(result.lost[1].detail).toMatch(/^add info; /);
   });
 
   it('calls an acknowledged add never seen by later reads lost, and one without later reads never-read', () => {

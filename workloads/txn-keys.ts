@@ -2,7 +2,7 @@
 import type { MicroOp } from '../history/op.ts';
 import type { Rng } from '../lib/rng.ts';
 import type { Completion, KvClientLike, OpGenerator, OpSpec, WorkloadContext } from './types.ts';
-import { listGenerator } from './types.ts';
+import { finalKeysOf, listGenerator } from './types.ts';
 
 /** KeyDistribution: how a txn picks among the active keys (Elle's :key-dist). */
 export type KeyDistribution = 'uniform' | 'exponential';
@@ -30,9 +30,6 @@ const EXPONENTIAL_BASE = 2;
 
 /** FINAL_READS_PER_TXN: the final phase reads keys in batches this big (one atomic txn each). */
 export const FINAL_READS_PER_TXN = 8;
-
-/** FINAL_KEYS_PER_THREAD_MAX bounds the final phase: past it threads split the keys between them. */
-export const FINAL_KEYS_PER_THREAD_MAX = 1000;
 
 /** TXN_F: every op these workloads issue is a txn (the name checkElle pairs on). */
 export const TXN_F = 'txn';
@@ -126,13 +123,12 @@ export function usedKeys(drawn: readonly OpSpec[]): number[] {
 }
 
 /**
- * finalReadGenerator: once healed every thread reads every key the main phase drew (in read-only txns of
- * FINAL_READS_PER_TXN keys), each through its own node, so copies that never converged show
- * up as reads that disagree. Past FINAL_KEYS_PER_THREAD_MAX keys the threads split them.
+ * finalReadGenerator: once healed every final thread reads every key the main phase drew (in
+ * read-only txns of FINAL_READS_PER_TXN keys), each through its own node, so copies that never
+ * converged show up as reads that disagree. Past the cap a node's threads split them (finalKeysOf).
  */
 export function finalReadGenerator(thread: number, ctx: WorkloadContext, drawn: readonly OpSpec[]): OpGenerator {
-  let keys = usedKeys(drawn);
-  if (keys.length > FINAL_KEYS_PER_THREAD_MAX) keys = keys.filter((key) => key % ctx.concurrency === thread);
+  const keys = finalKeysOf(thread, ctx, usedKeys(drawn));
   const ops: OpSpec[] = [];
   for (let first = 0; first < keys.length; first += FINAL_READS_PER_TXN) {
     ops.push({ f: TXN_F, value: keys.slice(first, first + FINAL_READS_PER_TXN).map((key) => ['r', key, null]) });

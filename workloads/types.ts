@@ -1,7 +1,8 @@
 // workloads/types.ts — the Workload contract: what ops to run, how to run them, how to check them.
 import type { Op, OpKey } from '../history/op.ts';
 import type { CheckerResult, Verdict } from '../checker/types.ts';
-import type { MicroOp } from '../history/op.ts';
+import type { FaultRoles } from '../checker/convergence/index.ts';
+import type { MicroOp, Stamp } from '../history/op.ts';
 import type { Rng } from '../lib/rng.ts';
 
 /** OpSpec: an operation a generator asks for, before it is invoked (no index/time/process). */
@@ -23,6 +24,8 @@ export interface Completion {
   value?: unknown;
   error?: string;
   node?: string;
+  /** stamp: the system's version of what it wrote or read (a gossip Lamport stamp); see Op.stamp. */
+  stamp?: Stamp | null;
 }
 
 /**
@@ -62,6 +65,8 @@ export interface WorkloadCheckOptions {
   timeoutMs?: number;
   /** consistencyModel: what txn workloads (list-append, rw-register) are checked against (--consistency-model). */
   consistencyModel?: string;
+  /** faultRoles: each nemesis f's kind and role, so checkers find the windows faults were in force. */
+  faultRoles?: FaultRoles;
 }
 
 /**
@@ -78,9 +83,10 @@ export interface WorkloadResult extends CheckerResult {
 /**
  * Workload: one file in workloads/ registered by name. Generators draw every choice from the
  * rng they are given (one fork per thread), so a seed fixes the ops each thread asks for
- * whatever the timing. `finalGenerator` runs after the faults are healed (e.g. read every key).
- * It is declared, not read from the live history: it sees the ops the main-phase generators
- * handed out (`drawn`, in thread order), a function of the seed and the workload alone.
+ * whatever the timing. `finalGenerator` runs after the faults are healed (e.g. read every key)
+ * on finalThreadCount threads, so every node has one. It is declared, not read from the live
+ * history: it sees the ops the main-phase generators handed out (`drawn`, in thread order), a
+ * function of the seed and the workload alone.
  */
 export interface Workload {
   readonly name: string;
@@ -99,4 +105,29 @@ export function listGenerator(ops: readonly OpSpec[]): OpGenerator {
   return {
     next: () => (position < ops.length ? ops[position++] : null),
   };
+}
+
+/**
+ * finalThreadCount: the final phase reads through EVERY node, even when --concurrency is below
+ * --nodes. A client that stays with its replica (gossip) reads that replica's own copy, so a
+ * replica with no thread would never have its copy compared; the extra threads run only then.
+ */
+export function finalThreadCount(concurrency: number, nodeCount: number): number {
+  return Math.max(concurrency, nodeCount);
+}
+
+/** FINAL_KEYS_PER_THREAD_MAX bounds the final phase: past it a node's threads split its keys. */
+export const FINAL_KEYS_PER_THREAD_MAX = 1000;
+
+/**
+ * finalKeysOf: the keys final-phase `thread` reads: all of them, or past
+ * FINAL_KEYS_PER_THREAD_MAX its share among the threads of ITS node (thread t is on node
+ * t mod N), so every key is still read through every node.
+ */
+export function finalKeysOf(thread: number, ctx: Pick<WorkloadContext, 'concurrency' | 'nodes'>, keys: readonly number[]): number[] {
+  if (keys.length <= FINAL_KEYS_PER_THREAD_MAX) return [...keys];
+  const nodeCount = ctx.nodes.length;
+  const onNode = Math.ceil((finalThreadCount(ctx.concurrency, nodeCount) - (thread % nodeCount)) / nodeCount);
+  const rank = Math.floor(thread / nodeCount);
+  return keys.filter((key) => key % onNode === rank);
 }

@@ -100,7 +100,7 @@ export class CycleExistence {
 
   private mark(component: Int32Array): number {
     const lab = this.labelNext++;
-    for (const v of component) this.label[v] = lab;
+    for (let i = 0; i < component.length; i++) this.label[component[i]] = lab;
     return lab;
   }
 

@@ -166,7 +166,7 @@ export class CycleSearch {
     if (subs === undefined && (this.presentBits & ~c.allowed) === 0) subs = [component];
     if (subs === undefined) {
       const top = this.labelNext++;
-      for (const v of component) this.label[v] = top;
+      for (let i = 0; i < component.length; i++) this.label[component[i]] = top;
       subs = this.scc.components(component, c.allowed, this.label, top);
       this.subsByMask.set(c.allowed, subs);
     }
@@ -193,7 +193,8 @@ export class CycleSearch {
     const refineMax = 16;
     let best: FoundCycle | null = null;
     let triedAfterBest = 0;
-    for (const s of sub) {
+    for (let i = 0; i < sub.length; i++) {
+      const s = sub[i];
       if (!this.hasRequired(s, lab, c)) continue;
       const found = this.bfs(s, sub, lab, c, best === null ? Infinity : best.nodes.length - 1);
       if (found === 'unknown') return best ?? 'unknown';
@@ -215,7 +216,8 @@ export class CycleSearch {
   private orderPair(sub: Int32Array, lab: number, c: CycleClass): FoundCycle | null {
     if (this.facts === null) return null;
     const { offsets, targets, kinds } = this.g;
-    for (const a of sub) {
+    for (let j = 0; j < sub.length; j++) {
+      const a = sub[j];
       if (!spend(this.budget, offsets[a + 1] - offsets[a] + 1)) return null;
       for (let i = offsets[a]; i < offsets[a + 1]; i++) {
         const b = targets[i];

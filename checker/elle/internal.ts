@@ -3,37 +3,68 @@ import type { OpKey } from '../../history/op.ts';
 import { AnomalySink, name, sameValue } from './inference.ts';
 import { showValue, type Mop } from './txns.ts';
 
-/** KeyState: what the txn knows of one key: the last read (base, null if none) plus its appends/writes since. */
-interface KeyState {
+/**
+ * KeyView: what txn t knows of one key just before micro-op `at`, read off the earlier micro-ops
+ * (no state is allocated: txns are a few micro-ops long). `base` is the last earlier read's
+ * micro-op index (-1 if none); the key's appends/writes after it are what the txn added since.
+ */
+interface KeyView {
+  mops: readonly Mop[];
   key: OpKey;
-  base: unknown[] | null;
-  since: unknown[];
-  /** Every read of the key so far in this txn (list-append: for future reads). */
-  reads: unknown[][];
+  at: number;
+  base: number;
 }
 
-function expectedText(state: KeyState, workload: 'list-append' | 'rw-register'): string {
-  if (workload === 'rw-register') return `${showValue(state.since.length > 0 ? state.since[state.since.length - 1] : (state.base as unknown[])[0])}`;
-  if (state.base !== null) return showValue([...state.base, ...state.since]);
-  return `a list ending in ${showValue(state.since)}`;
+/** baseList is the value the view's last read showed, as the workload sees it. */
+function baseList(view: KeyView, workload: 'list-append' | 'rw-register'): unknown[] {
+  const v = view.mops[view.base][2];
+  return workload === 'rw-register' ? [v] : ((v ?? []) as unknown[]);
 }
 
-function agrees(state: KeyState, value: unknown, workload: 'list-append' | 'rw-register'): boolean {
+/** sinceValues lists the values the txn appended/wrote to the key after its last read (or from its start). */
+function sinceValues(view: KeyView): unknown[] {
+  const out: unknown[] = [];
+  for (let j = view.base + 1; j < view.at; j++) if (view.mops[j][1] === view.key && view.mops[j][0] !== 'r') out.push(view.mops[j][2]);
+  return out;
+}
+
+function expectedText(view: KeyView, workload: 'list-append' | 'rw-register'): string {
+  const since = sinceValues(view);
+  if (workload === 'rw-register') return `${showValue(since.length > 0 ? since[since.length - 1] : baseList(view, workload)[0])}`;
+  if (view.base >= 0) return showValue([...baseList(view, workload), ...since]);
+  return `a list ending in ${showValue(since)}`;
+}
+
+function agrees(view: KeyView, value: unknown, workload: 'list-append' | 'rw-register'): boolean {
+  const { mops, key, at, base } = view;
   if (workload === 'rw-register') {
-    const known = state.since.length > 0 ? state.since[state.since.length - 1] : (state.base as unknown[])[0];
+    let known = base >= 0 ? mops[base][2] : undefined;
+    for (let j = base + 1; j < at; j++) if (mops[j][1] === key && mops[j][0] !== 'r') known = mops[j][2];
     return sameValue(known, value);
   }
   const list = (value ?? []) as unknown[];
-  const { base, since } = state;
+  let sinceCount = 0;
+  for (let j = base + 1; j < at; j++) if (mops[j][1] === key && mops[j][0] !== 'r') sinceCount++;
   // Element by element: this runs for every txn that touches a key twice.
-  if (base !== null) {
-    if (list.length !== base.length + since.length) return false;
-    for (let i = 0; i < base.length; i++) if (!same(list[i], base[i])) return false;
+  if (base >= 0) {
+    const baseValues = (mops[base][2] ?? []) as unknown[];
+    if (list.length !== baseValues.length + sinceCount) return false;
+    for (let i = 0; i < baseValues.length; i++) if (!same(list[i], baseValues[i])) return false;
   }
-  const offset = list.length - since.length;
-  if (offset < 0) return false;
-  for (let i = 0; i < since.length; i++) if (!same(list[offset + i], since[i])) return false;
+  let i = list.length - sinceCount;
+  if (i < 0) return false;
+  for (let j = base + 1; j < at; j++) if (mops[j][1] === key && mops[j][0] !== 'r' && !same(list[i++], mops[j][2])) return false;
   return true;
+}
+
+/** earlierRead returns the first read of `key` before micro-op `at` whose list holds v (list-append's future reads). */
+function earlierRead(mops: readonly Mop[], key: OpKey, at: number, v: unknown): unknown[] | undefined {
+  for (let j = 0; j < at; j++) {
+    if (mops[j][1] !== key || mops[j][0] !== 'r') continue;
+    const list = (mops[j][2] ?? []) as unknown[];
+    for (let i = 0; i < list.length; i++) if (same(list[i], v)) return list;
+  }
+  return undefined;
 }
 
 function same(a: unknown, b: unknown): boolean {
@@ -53,28 +84,30 @@ export function checkInternal(t: number, mops: readonly Mop[], workload: 'list-a
   let repeated = false;
   for (let i = 1; i < mops.length && !repeated; i++) for (let j = 0; j < i; j++) if (mops[j][1] === mops[i][1]) { repeated = true; break; }
   if (!repeated) return;
-  const states: KeyState[] = [];
-  for (const [f, k, v] of mops) {
-    let state = states.find((x) => x.key === k);
+  // No per-key state: each micro-op rescans the earlier ones (txns are a few micro-ops long), so
+  // the many txns that touch a key twice allocate nothing.
+  for (let i = 0; i < mops.length; i++) {
+    const f = mops[i][0], k = mops[i][1], v = mops[i][2];
+    let touchedBefore = false;
+    let base = -1;
+    for (let j = 0; j < i; j++) {
+      if (mops[j][1] !== k) continue;
+      touchedBefore = true;
+      if (mops[j][0] === 'r') base = j;
+    }
     if (f !== 'r') {
-      if (state === undefined) { state = { key: k, base: null, since: [], reads: [] }; states.push(state); }
-      const early = state.reads.find((list) => list.some((e) => same(e, v)));
+      const early = workload === 'list-append' ? earlierRead(mops, k, i, v) : undefined;
       if (early !== undefined) {
         sink.add('future-read', () => ({ txns: [t], key: k, value: v,
           explanation: `${name(t)} read key ${showValue(k)} = ${showValue(early)}, which holds ${showValue(v)}, before it appended ${showValue(v)} itself (future read)` }));
       }
-      state.since.push(v);
       continue;
     }
-    if (state !== undefined && (state.base !== null || state.since.length > 0) && !agrees(state, v, workload)) {
-      const expected = expectedText(state, workload);
+    const view: KeyView = { mops, key: k, at: i, base };
+    if (touchedBefore && !agrees(view, v, workload)) {
+      const expected = expectedText(view, workload);
       sink.add('internal', () => ({ txns: [t], key: k, value: v,
         explanation: `${name(t)} read key ${showValue(k)} = ${showValue(v)}, but its own earlier micro-ops imply ${expected} (internal inconsistency)` }));
     }
-    if (state === undefined) { state = { key: k, base: null, since: [], reads: [] }; states.push(state); }
-    // Reads are never mutated, so the list itself can stand as the base.
-    state.base = workload === 'rw-register' ? [v] : ((v ?? []) as unknown[]);
-    if (workload === 'list-append') state.reads.push(state.base);
-    state.since = [];
   }
 }

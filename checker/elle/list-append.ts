@@ -52,11 +52,36 @@ function internKey(s: State, k: OpKey): number {
   return id;
 }
 
-/** Scratch arrays reused by scanTxn: per key touched by the current txn. */
-interface Scratch {
-  touched: number[];
-  lastAppend: number[];
-  firstRead: number[];
+/**
+ * Scratch columns reused by scanTxn: per key touched by the current txn. Typed arrays with a
+ * separate count, because `array.length = 0` frees a plain array's backing store, and
+ * re-growing it for every txn was a third of the checker's allocation.
+ */
+class Scratch {
+  touched: Int32Array = new Int32Array(16);
+  lastAppend: Int32Array = new Int32Array(16);
+  firstRead: Int32Array = new Int32Array(16);
+  count = 0;
+
+  /** slotOf returns kid's slot in the current txn, -1 if the txn has not touched it yet. */
+  slotOf(kid: number): number {
+    for (let i = 0; i < this.count; i++) if (this.touched[i] === kid) return i;
+    return -1;
+  }
+
+  /** push adds a slot for kid (no append, no read yet) and returns it. */
+  push(kid: number): number {
+    if (this.count === this.touched.length) this.grow();
+    const slot = this.count++;
+    this.touched[slot] = kid; this.lastAppend[slot] = -1; this.firstRead[slot] = -1;
+    return slot;
+  }
+
+  private grow(): void {
+    const size = this.touched.length * 2;
+    const grown = (a: Int32Array): Int32Array => { const b = new Int32Array(size); b.set(a); return b; };
+    this.touched = grown(this.touched); this.lastAppend = grown(this.lastAppend); this.firstRead = grown(this.firstRead);
+  }
 }
 
 /** scanTxn registers one txn's appends (every status) and its reads (ok only). */
@@ -64,17 +89,17 @@ function scanTxn(s: State, t: number, sink: AnomalySink, scratch: Scratch): void
   const mops = s.table.mops[t];
   const ok = s.table.status[t] === OK;
   // Txns are short: linear scans over the keys touched so far beat a Map per txn.
-  const { touched, lastAppend, firstRead } = scratch;
-  touched.length = 0; lastAppend.length = 0; firstRead.length = 0;
+  scratch.count = 0;
   for (let i = 0; i < mops.length; i++) {
     const mop = mops[i];
     const f = mop[0];
     const k = mop[1];
     const v = mop[2];
     const kid = internKey(s, k);
-    let slot = touched.indexOf(kid);
+    let slot = scratch.slotOf(kid);
     const first = slot < 0;
-    if (first) { slot = touched.length; touched.push(kid); lastAppend.push(-1); firstRead.push(-1); }
+    if (first) slot = scratch.push(kid);
+    const { lastAppend, firstRead } = scratch;
     if (f === 'append') {
       const map = s.appendOf[kid];
       if (map.has(v)) {
@@ -96,8 +121,8 @@ function scanTxn(s: State, t: number, sink: AnomalySink, scratch: Scratch): void
       throw new Error(`list-append: micro-op ${f} is not append or r`);
     }
   }
-  for (let i = 0; i < lastAppend.length; i++) if (lastAppend[i] >= 0) s.appFinal[lastAppend[i]] = 1;
-  if (ok && mops.length > 1 && touched.length < mops.length) checkInternal(t, mops, 'list-append', sink);
+  for (let i = 0; i < scratch.count; i++) if (scratch.lastAppend[i] >= 0) s.appFinal[scratch.lastAppend[i]] = 1;
+  if (ok && mops.length > 1 && scratch.count < mops.length) checkInternal(t, mops, 'list-append', sink);
 }
 
 /**
@@ -313,7 +338,7 @@ export function inferListAppend(table: TxnTable, edges: EdgeBuilder, sink: Anoma
     readThenAppend: new Uint8Array(reads), longest: [], longestIds: [], orderIds: [],
     firstBad: new Int32Array(0), unseenStart: new Int32Array(1), unseenIds: new Int32Array(0),
   };
-  const scratch: Scratch = { touched: [], lastAppend: [], firstRead: [] };
+  const scratch = new Scratch();
   for (let t = 0; t < table.count; t++) scanTxn(s, t, sink, scratch);
   const compatible = buildOrders(s, sink);
   addWwEdges(s, edges);

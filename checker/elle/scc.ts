@@ -34,7 +34,9 @@ export class SccWorkspace {
     const found: Int32Array[] = [];
     let counter = 0;
     let sp = 0;
-    for (const root of nodes) {
+    // Indexed loops: for-of over a typed array allocated an iterator result per node here.
+    for (let r = 0; r < nodes.length; r++) {
+      const root = nodes[r];
       if (index[root] !== -1) continue;
       let csp = 0;
       index[root] = low[root] = counter++;
@@ -71,7 +73,7 @@ export class SccWorkspace {
         }
       }
     }
-    for (const v of nodes) index[v] = -1;
+    for (let r = 0; r < nodes.length; r++) index[nodes[r]] = -1;
     return found;
   }
 }

@@ -1,13 +1,14 @@
 // checker/linearizable/check.ts — check operations or a raw history against a model.
 import os from 'node:os';
+import { defineLazy } from '../../lib/lazy.ts';
 import { HistoryInputError } from '../../history/errors.ts';
 import type { Op } from '../../history/op.ts';
-import { toOperations, type PairOptions } from '../../history/pair.ts';
+import { toOperations, type PairOptions, type PairResult } from '../../history/pair.ts';
 import { MODEL_NAMES } from '../models/index.ts';
 import type { Model } from '../types.ts';
 import type { Operation } from '../../history/op.ts';
 import { runInterleaved, type InterleaveOutcome, type SearchProgress } from './interleave.ts';
-import type { LinearizabilityResult } from './result.ts';
+import type { LinearizabilityResult, PartitionFailure } from './result.ts';
 import { runInWorkers } from './workers.ts';
 
 /** CheckOptions: limits and how partitions are scheduled. */
@@ -30,6 +31,12 @@ export interface CheckOptions {
   shrinkMs?: number;
   /** Search steps the shrink may spend over all its re-checks. Default 2 000 000. */
   shrinkSteps?: number;
+  /**
+   * false searches the history as one partition even when the model declares partition():
+   * the whole-state search (what Porcupine runs for a model without Partition), for benchmarks
+   * and for cross-checking that splitting never changes a verdict. Default true.
+   */
+  partition?: boolean;
 }
 
 const TIMEOUT_MS_DEFAULT = 60_000;
@@ -38,6 +45,7 @@ const CACHE_BYTES_MAX_DEFAULT = 2 ** 30;
 const RSS_BYTES_MAX_DEFAULT = 3 * 2 ** 30;
 const SHRINK_MS_DEFAULT = 2_000;
 const SHRINK_STEPS_DEFAULT = 2_000_000;
+const now = (): number => performance.now();
 
 /**
  * checkOperations decides whether `ops` are linearizable under `model`, one search per
@@ -56,7 +64,8 @@ export async function checkOperations(
   const bytesMax = opts.cacheBytesMax ?? CACHE_BYTES_MAX_DEFAULT;
   const shrink = { timeMs: opts.shrinkMs ?? SHRINK_MS_DEFAULT, stepsMax: opts.shrinkSteps ?? SHRINK_STEPS_DEFAULT };
   checkInputs(ops, model);
-  const partitions = (model.partition ? model.partition(ops) : [ops]).filter((p) => p.length > 0);
+  const split = model.partition !== undefined && opts.partition !== false;
+  const partitions = (split ? (model.partition as (all: Operation[]) => Operation[][])(ops) : [ops]).filter((p) => p.length > 0);
   let outcome: InterleaveOutcome;
   if (opts.strategy === 'workers' && partitions.length > 1) {
     if (!MODEL_NAMES.includes(model.name)) {
@@ -73,7 +82,7 @@ export async function checkOperations(
   } else {
     outcome = runInterleaved(partitions, model, {
       deadlineMs: startMs + timeoutMs,
-      now: () => performance.now(),
+      now,
       sliceSteps,
       budget: { bytesUsed: 0, bytesMax },
       rssBytesMax: opts.rssBytesMax ?? RSS_BYTES_MAX_DEFAULT,
@@ -89,12 +98,19 @@ export async function checkOperations(
     partitionsChecked: outcome.partitionsChecked,
     opCount: ops.length,
     elapsedMs: performance.now() - startMs,
-    failures: outcome.failure ? [outcome.failure] : [],
+    failures: [],
     steps: outcome.steps,
   };
+  // Built on first read, like Porcupine's CheckEvents, which answers without its explanation.
+  if (outcome.status === 'illegal') defineLazy(result, 'failures', () => failuresOf(outcome));
   if (outcome.unknownReason !== undefined && result.valid === 'unknown') result.unknownReason = outcome.unknownReason;
   if (model.semantics !== undefined) result.semantics = model.semantics;
   return result;
+}
+
+function failuresOf(outcome: InterleaveOutcome): PartitionFailure[] {
+  const failure = outcome.failure ?? outcome.explain?.();
+  return failure === undefined ? [] : [failure];
 }
 
 // checkInputs throws a HistoryInputError for the first op the model cannot step.
@@ -114,7 +130,11 @@ export async function checkLinearizable(
   model: Model,
   opts: CheckOptions & PairOptions = {},
 ): Promise<LinearizabilityResult> {
-  const paired = toOperations(history, opts);
+  return checkPaired(toOperations(history, opts), model, opts);
+}
+
+/** checkPaired checks a paired history (toOperations, readOperations) and reports what pairing dropped. */
+export async function checkPaired(paired: PairResult, model: Model, opts: CheckOptions = {}): Promise<LinearizabilityResult> {
   const result = await checkOperations(paired.operations, model, opts);
   result.dropped = {
     failedReads: paired.droppedFailedReads,

@@ -19,7 +19,13 @@ export function buildFailure(search: LinearizationSearch, shrunk?: ShrinkOutcome
   const point = search.deepestPoint();
   if (point === null) throw new Error('buildFailure: the search has no deepest point');
   const { ops, model } = search;
-  const describeState = (state: unknown): string => describe(model, state);
+  // A read leaves the state object as it was, so a prefix repeats states: describe each once.
+  const described = new Map<unknown, string>();
+  const describeState = (state: unknown): string => {
+    let text = described.get(state);
+    if (text === undefined) described.set(state, (text = describe(model, state)));
+    return text;
+  };
   const failing = ops[point.blockedOp];
   const linearized = new Set(point.prefix);
   const candidates = ops.filter(
@@ -40,8 +46,8 @@ export function buildFailure(search: LinearizationSearch, shrunk?: ShrinkOutcome
     ops: [],
     lines: [],
   };
-  // Only a partitioned model's failure belongs to one key.
-  if (failing.key !== undefined && model.partition) failure.key = failing.key;
+  // Only a failure in a partition split by key belongs to one key (not so with partition: false).
+  if (failing.key !== undefined && model.partition && ops.every((op) => op.key === failing.key)) failure.key = failing.key;
   const mentioned = new Set<Operation>([failing, ...candidates.slice(0, CANDIDATES_MAX), ...window.slice(0, WINDOW_MAX)]);
   for (const i of point.prefix) mentioned.add(ops[i]);
   if (shrunk !== undefined) {

@@ -1,5 +1,5 @@
 // checker/linearizable/index.ts — the linearizability checker's public API.
-export { checkLinearizable, checkOperations, type CheckOptions } from './check.ts';
+export { checkLinearizable, checkOperations, checkPaired, type CheckOptions } from './check.ts';
 export { formatLinearizabilityResult } from './format.ts';
 export {
   type LinearizabilityResult,

@@ -44,7 +44,10 @@ export interface InterleaveOutcome {
   status: 'ok' | 'illegal' | 'unknown';
   partitionsChecked: number;
   steps: number;
+  /** The illegal partition's explanation, when already built (a worker builds it before posting). */
   failure?: PartitionFailure;
+  /** explain builds the illegal partition's explanation (in this thread; never posted). */
+  explain?: () => PartitionFailure;
   unknownReason?: string;
 }
 
@@ -80,7 +83,9 @@ export function runInterleaved(partitions: Operation[][], model: Model, opts: In
       if (status === 'illegal') {
         outcome.partitionsChecked++;
         outcome.status = 'illegal';
-        outcome.failure = buildFailure(search, shrink(search, model, opts));
+        // The verdict is known here; the explanation is built only when someone reads it.
+        const shrunk = shrink(search, model, opts);
+        outcome.explain = () => buildFailure(search, shrunk);
         delete outcome.unknownReason;
         return outcome;
       }

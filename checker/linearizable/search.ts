@@ -1,6 +1,7 @@
 // checker/linearizable/search.ts — the resumable WGL/Lowe search over one partition.
-import type { Model } from '../types.ts';
+import { STATE_TABLE_FULL, STATES_MAX, type Model } from '../types.ts';
 import type { Operation } from '../../history/op.ts';
+import { giveBuffer, takeBuffer } from './buffer-pool.ts';
 import { NOT_MEMOISED, TransitionMemo } from './transition-memo.ts';
 import { VisitedSet, type MemoryBudget } from './visited-set.ts';
 
@@ -28,12 +29,10 @@ const AT_NEW_NODE = -4; // entry marker: a node just reached, look for a forced 
 const NODE_DEAD = -5; // entry marker: this node has failed, backtrack
 const NO_ENTRY = -1; // the end of the entry list; no match; no legal read found
 const ILLEGAL = -1; // a transition's target: the op cannot follow in this state
-const STATES_FULL = -2; // the state table reached STATES_MAX: the search ends unknown
+const STATES_FULL = STATE_TABLE_FULL; // a state table (ours or the model's) is full: the search ends unknown
 const STATES_AT_DEPTH_MAX = 8;
 /** READS_WATCHED_MAX bounds the reads unreachableRead asks the model about per node. */
 const READS_WATCHED_MAX = 4;
-/** STATES_MAX keeps the intern table under V8's Map size limit (2^24); beyond it: unknown. */
-const STATES_MAX = 1 << 23;
 
 /**
  * LinearizationSearch is Wing & Gong's search with Lowe's memoisation, as in Porcupine's
@@ -59,6 +58,7 @@ export class LinearizationSearch {
   private readonly zobrist: Int32Array;
   private readonly bits: Uint32Array;
   private readonly visited: VisitedSet;
+  private readonly slab: Slab;
   private readonly stackEntry: Int32Array;
   private readonly stackState: Int32Array;
   private readonly stackStateObject: unknown[];
@@ -94,6 +94,7 @@ export class LinearizationSearch {
     // One buffer for every typed array: a small partition costs one allocation, not twelve.
     const words = Math.max(1, Math.ceil(n / 32));
     const slab = new Slab(4 * (2 * (entries + 1) + 2 * entries + 2 * n + words) + entries + 4 * n);
+    this.slab = slab;
     this.next = slab.int32(entries + 1);
     this.prev = slab.int32(entries + 1);
     this.entryOp = slab.int32(entries);
@@ -218,9 +219,13 @@ export class LinearizationSearch {
     if (status === 'unknown') {
       this.unknownReason = this.visited.full
         ? 'memory: the visited-state caches reached their byte cap (cacheBytesMax)'
-        : `memory: more than ${STATES_MAX} distinct model states in one partition`;
+        : 'memory: the model-state table is full (too many distinct states in one partition)';
     }
-    if (status !== 'running') this.visited.release();
+    if (status !== 'running') {
+      // Nothing reads the arrays once the search is over (deepestPoint is its own copy).
+      this.visited.release();
+      this.slab.release();
+    }
     return status;
   }
 
@@ -356,12 +361,12 @@ export class LinearizationSearch {
         owners.push(~i);
       }
     }
-    const order = times.map((_, k) => k).sort((a, b) => times[a] - times[b]);
+    const order = realTimeOrder(times);
     const callEntry = new Int32Array(n);
     let okCount = 0;
     let previous = this.head;
-    order.forEach((k, e) => {
-      const owner = owners[k];
+    for (let e = 0; e < order.length; e++) {
+      const owner = owners[order[e]];
       if (owner >= 0) {
         this.entryOp[e] = owner;
         this.kind[e] = this.ops[owner].outcome === 'ok' ? KIND_CALL : KIND_INFO;
@@ -375,7 +380,7 @@ export class LinearizationSearch {
       this.next[previous] = e;
       this.prev[e] = previous;
       previous = e;
-    });
+    }
     this.next[previous] = NO_ENTRY;
     return okCount;
   }
@@ -403,6 +408,30 @@ export class LinearizationSearch {
   }
 }
 
+const ORDER_INDEX_BITS = 22;
+
+/**
+ * realTimeOrder gives the indexes of `times` sorted by time, ties in index order (a stable
+ * sort). History positions are small non-negative integers, so each (time, index) pair packs
+ * into one float and a native typed-array sort does it without a comparator call per pair.
+ */
+function realTimeOrder(times: readonly number[]): ArrayLike<number> {
+  const n = times.length;
+  const packable = n < 2 ** ORDER_INDEX_BITS && times.every((t) => Number.isInteger(t) && t >= 0 && t < 2 ** 30);
+  if (!packable) return times.map((_, k) => k).sort((a, b) => times[a] - times[b]);
+  const keys = new Float64Array(n);
+  for (let k = 0; k < n; k++) keys[k] = times[k] * 2 ** ORDER_INDEX_BITS + k;
+  keys.sort();
+  const order = new Int32Array(n);
+  // The low bits by exact power-of-two arithmetic: a float % is a libm call, a third of this function.
+  const scale = 2 ** ORDER_INDEX_BITS;
+  for (let e = 0; e < n; e++) {
+    const key = keys[e];
+    order[e] = key - Math.floor(key / scale) * scale;
+  }
+  return order;
+}
+
 function inInvokeOrder(ops: Operation[]): boolean {
   for (let i = 1; i < ops.length; i++) if (ops[i - 1].invokeIndex > ops[i].invokeIndex) return false;
   return true;
@@ -414,7 +443,12 @@ class Slab {
   private offset = 0;
 
   constructor(bytes: number) {
-    this.buffer = new ArrayBuffer(bytes);
+    this.buffer = takeBuffer(bytes);
+  }
+
+  /** release gives the buffer back to the pool: no array cut from it may be used afterwards. */
+  release(): void {
+    giveBuffer(this.buffer);
   }
 
   int32(length: number): Int32Array {

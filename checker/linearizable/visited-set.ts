@@ -1,4 +1,5 @@
 // checker/linearizable/visited-set.ts — Lowe's memo of visited (linearized set, state) pairs.
+import { giveBuffer, takeBuffer } from './buffer-pool.ts';
 
 /** MemoryBudget is shared by every search of one check, so one cap bounds them all. */
 export interface MemoryBudget {
@@ -34,7 +35,7 @@ export class VisitedSet {
     this.entriesPerChunk = Math.floor(CHUNK_WORDS / this.entryWords);
     if (this.entriesPerChunk < 1) throw new Error(`partition too large for the visited set (${bitWords} words)`);
     this.budget = budget;
-    this.buckets = new Int32Array(BUCKETS_FIRST).fill(-1);
+    this.buckets = new Int32Array(takeBuffer(4 * BUCKETS_FIRST), 0, BUCKETS_FIRST).fill(-1);
     this.mask = BUCKETS_FIRST - 1;
     budget.bytesUsed += this.buckets.byteLength;
   }
@@ -76,6 +77,8 @@ export class VisitedSet {
     let bytes = this.buckets.byteLength;
     for (const chunk of this.chunks) bytes += chunk.byteLength;
     this.budget.bytesUsed -= bytes;
+    giveBuffer(this.buckets.buffer as ArrayBuffer);
+    for (const chunk of this.chunks) giveBuffer(chunk.buffer as ArrayBuffer);
     this.chunks.length = 0;
     this.buckets = new Int32Array(0);
   }
@@ -89,8 +92,9 @@ export class VisitedSet {
       if (this.chunks.length === 1 && wordsNeeded > first.length) {
         const words = Math.min(CHUNK_WORDS, first.length * 2);
         if (!this.charge((words - first.length) * 4)) return false;
-        const grown = new Uint32Array(words);
+        const grown = new Uint32Array(takeBuffer(4 * words), 0, words);
         grown.set(first);
+        giveBuffer(first.buffer as ArrayBuffer);
         this.chunks[0] = grown;
       }
       return true;
@@ -98,7 +102,7 @@ export class VisitedSet {
     const firstWords = Math.min(CHUNK_WORDS, Math.max(FIRST_CHUNK_WORDS, this.entryWords * 4));
     const words = this.chunks.length === 0 ? firstWords : CHUNK_WORDS;
     if (!this.charge(words * 4)) return false;
-    this.chunks.push(new Uint32Array(words));
+    this.chunks.push(new Uint32Array(takeBuffer(4 * words), 0, words));
     return true;
   }
 
@@ -114,7 +118,8 @@ export class VisitedSet {
   private grow(): void {
     const size = this.buckets.length * 2;
     this.budget.bytesUsed += size * 4 - this.buckets.byteLength;
-    const buckets = new Int32Array(size).fill(-1);
+    const buckets = new Int32Array(takeBuffer(4 * size), 0, size).fill(-1);
+    giveBuffer(this.buckets.buffer as ArrayBuffer);
     const mask = size - 1;
     for (let e = 0; e < this.size; e++) {
       const chunk = this.chunks[(e / this.entriesPerChunk) | 0];

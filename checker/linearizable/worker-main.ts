@@ -32,4 +32,6 @@ const outcome = runInterleaved(input.partitions, model, {
   shrink: input.shrink,
   onPartitionDone: (checked) => port.postMessage({ type: 'progress', checked }),
 });
-port.postMessage({ type: 'done', outcome });
+// A function cannot be posted: the explanation is built here, where the search lives.
+const { explain, ...posted } = outcome;
+port.postMessage({ type: 'done', outcome: explain === undefined ? posted : { ...posted, failure: explain() } });

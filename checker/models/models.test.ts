@@ -5,6 +5,8 @@ import type { Model } from '../types.ts';
 import type { Operation } from '../../history/op.ts';
 import { getModel, MODEL_NAMES } from './index.ts';
 import { TextInterner } from './text-interner.ts';
+import { kvUnpartitionedModel } from './kv-unpartitioned.ts';
+import { checkOperations } from '../linearizable/index.ts';
 
 function op(f: string, input: unknown, output?: unknown, extra: Partial<Operation> = {}): Operation {
   return { id: 0, process: 0, f, input, output, outcome: 'ok', invokeIndex: 0, returnIndex: 1, ...extra };
@@ -88,7 +90,19 @@ describe('kv models', () => {
     expect(m.stateKey?.(cleared)).toBe(m.stateKey?.(m.init()));
     expect(m.step(x, op('get', null, '1', { key: 'x' })).ok).toBe(true);
     expect(m.step(x, op('get', null, '', { key: 'x' })).ok).toBe(false);
-    expect(m.partition).toBeUndefined();
+    // Each op touches one key's slot only: the model splits by key (locality), like kv.
+    expect(m.partition?.([op('get', null, '', { key: 'x' }), op('put', '2', undefined, { key: 'y' })]).length).toBe(2);
+  });
+
+  it('kv-unpartitioned past its state cap answers unknown, not a RangeError', async () => {
+    // Three concurrent puts to three keys reach 2^3 distinct maps; a cap of 4 cannot hold them.
+    const ops = ['x', 'y', 'z'].map((key, i) => op('put', String(i + 1), undefined, { id: i, process: i, key, invokeIndex: i, returnIndex: 10 + i }));
+    ops.push(op('get', null, 'wrong', { id: 3, process: 3, key: 'x', invokeIndex: 20, returnIndex: 21 }));
+    const capped = await checkOperations(ops, kvUnpartitionedModel('', { statesMax: 4 }), { partition: false, shrinkMs: 0 });
+    expect(capped.valid).toBe('unknown');
+    expect(capped.unknownReason).toMatch(/model-state table is full/);
+    const uncapped = await checkOperations(ops, kvUnpartitionedModel(''), { partition: false, shrinkMs: 0 });
+    expect(uncapped.valid).toBe(false);
   });
 });
 

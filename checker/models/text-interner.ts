@@ -69,8 +69,9 @@ function materialize(parent: InternedText | null, suffix: string): string {
  * comparing the texts, so interning is exact.
  */
 export class TextInterner {
-  // 256 maps, so the number of texts is not capped by V8's Map size limit (2^24 entries).
-  private readonly buckets = Array.from({ length: 256 }, () => new Map<number, InternedText[]>());
+  // 256 maps, so the number of texts is not capped by V8's Map size limit (2^24 entries);
+  // each made on first use, so a model built for a small check costs a few maps, not 256.
+  private readonly buckets: (Map<number, InternedText[]> | undefined)[] = new Array(256).fill(undefined);
   private readonly hashes = new Map<string, { hash: number; power: number }>();
   private readonly prefixHashes = new Map<string, Int32Array>();
   private count = 0;
@@ -117,8 +118,14 @@ export class TextInterner {
     return this.prefixHashesOf(text)[interned.length] === interned.hash;
   }
 
-  // prefixHashesOf caches, per op value, the hash of each of its prefixes (index = length).
-  private prefixHashesOf(text: string): Int32Array {
+  /** mayPrefixOf is mayPrefix for a text whose prefixHashesOf the caller kept (no lookup by text). */
+  mayPrefixOf(interned: InternedText, prefixHashes: Int32Array): boolean {
+    if (interned.length >= prefixHashes.length) return false;
+    return interned.length === 0 || prefixHashes[interned.length] === interned.hash;
+  }
+
+  /** prefixHashesOf caches, per op value, the hash of each of its prefixes (index = length). */
+  prefixHashesOf(text: string): Int32Array {
     let known = this.prefixHashes.get(text);
     if (known === undefined) {
       known = new Int32Array(text.length + 1);
@@ -129,7 +136,7 @@ export class TextInterner {
   }
 
   private bucket(hash: number): InternedText[] {
-    const map = this.buckets[hash & 0xff];
+    const map = (this.buckets[hash & 0xff] ??= new Map<number, InternedText[]>());
     const slot = (hash >>> 8) & 0x3fffff;
     let bucket = map.get(slot);
     if (bucket === undefined) {

@@ -3,46 +3,50 @@
 // Each node is two containers. A small "net" container owns the node's network namespace: it
 // sits on the run's internal bridge network (fixed address, the only way nodes reach each
 // other) and on a second, non-internal "api" bridge whose inter-container traffic is disabled
-// (enable_icc=false), where the node's HTTP port is published for the control node. The node
-// container joins that namespace (NetworkMode container:<net>) and runs
-// `node --import tsx rsm/node/main.ts`. Because the namespace outlives the node process,
+// (enable_icc=false), where the node's client ports are published for the control node. The node
+// container joins that namespace (NetworkMode container:<net>) and runs the NodeProgram's
+// command for that node. Because the namespace outlives the node process,
 // iptables rules (partitions) survive kill/start and can be changed while the node is paused,
 // and the published port never changes. Only the net container has CAP_NET_ADMIN.
 //
 // Faults: partition = iptables DROP rules in INPUT (Jepsen's grudge: a node drops packets from
 // the sources it holds a grudge against); with spec.partitionClients each node also publishes
-// one port per client side (8001+k, redirected to 8000 by a nat rule) and a partition drops the
+// one port per client side (SIDE_PORT_BASE+k, redirected to the main client port by a nat rule) and a partition drops the
 // ports of the sides the grudge separates from it (mangle PREROUTING, before the redirect); kill = SIGKILL, start = start the same container (its
 // data dir lives in the container's filesystem); pause = docker pause (cgroup freezer); clock =
-// the libfaketime offset file, copied in through the archive API.
-import { spawnSync } from 'node:child_process';
+// the libfaketime offset file, copied in through the archive API; lose-unsynced (spec.lazyDisk) =
+// each node's data directory is a lazyfs mount on the control node (cluster/lazy-disks.ts),
+// bind-mounted into its container: the filesystem process outlives the container's SIGKILL and
+// is told to crash from here while the node is down; corrupt-file (spec.dataFiles) = the data
+// directory is a plain host directory bound in the same way. Both need the engine on this machine.
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
-import type { NodeStatus } from '../types.ts';
 import { registerCleanup } from '../cleanup.ts';
+import { LazyDisks } from '../lazy-disks.ts';
 import { pairCut, validateGrudge } from '../grudge.ts';
-import { allNodeIds, nodeIds } from '../node-ids.ts';
 import { currentOwner, formatOwner } from '../owner.ts';
 import { faketimeEnv, formatOffset } from '../local/faketime.ts';
-import type { Cluster, ClusterSpec, Endpoint, Grudge } from '../types.ts';
-import { containerLogs, dockerClient, dockerReachable, publishTarget, type PublishTarget } from './engine.ts';
+import { giveDirTo } from '../local/lifeline.ts';
+import { type ClockSkew, type Cluster, type ClusterSpec, type DataFiles, type LazyDisk, type LostUnsynced, endpoint, type Endpoint, type Grudge, mainClientPort, type NodeProbe, type NodeProgram, type NodeSite, type NodeStatus, type PacketLink, type PacketShape, type PacketShaping, type PacketSupport, type PortSpec } from '../types.ts';
+import { containerLogs, dockerClient, engineOnThisMachine, execAll, execIn, execOk, dockerReachable, publishTarget, type PublishTarget } from './engine.ts';
 import { NodeFirewall, probeIptables } from './firewall.ts';
+import { PacketShaper, packetSupportBeforeProbe, probePacketKernel, type PacketExec, type ShapedNode } from '../packet-shaper.ts';
+import { nfqShaperBinary } from '../native-build.ts';
 import { ensureImage, IMAGE_PATHS } from './image.ts';
 import { followLogs, type LogFollower } from './log-follower.ts';
-import { OWNER_LABEL, removeDeadRuns, removeRun, ROLE_LABEL, RUN_LABEL } from './leftovers.ts';
+import { OWNER_LABEL, removeDeadRuns, removeRun, removeRunSync, ROLE_LABEL, RUN_LABEL } from './leftovers.ts';
 import { hostAddress, pickSubnet } from './subnet.ts';
-import { tarBuffer } from './tar.ts';
+import { tarBuffer, type TarEntry } from './tar.ts';
 
 export { RUN_LABEL } from './leftovers.ts';
-const HTTP_PORT = 8000;
-const PEER_PORT = 9000;
+/** SIDE_PORT_BASE: container ports SIDE_PORT_BASE+k carry clients on the side of node k (partitionClients). */
+const SIDE_PORT_BASE = 30_000;
 const CLOCK_FILE = 'faketime';
 const NETWORK_CREATE_TRIES_MAX = 8;
 const READY_POLL_MS = 100;
 const LOG_TAIL_CHARS = 2000;
-const READY_RE = /\bready id=\S+ .*http=\S+ peer=\S+/g;
 
 /** DockerClusterOptions: knobs of the docker backend that are not part of ClusterSpec. */
 export interface DockerClusterOptions {
@@ -52,10 +56,8 @@ export interface DockerClusterOptions {
   docker?: Docker;
   /** Run id used in names and the RUN_LABEL label. Default: random. */
   runId?: string;
-  /** How long a node may take to print its ready line. Default 30000. */
+  /** How long a node may take to become ready (program.ready). Default 30000. */
   readyTimeoutMs?: number;
-  /** Timeout of status(). Default 1000. */
-  statusTimeoutMs?: number;
 }
 
 type NodeState = 'stopped' | 'running' | 'paused';
@@ -67,7 +69,8 @@ interface NodeSlot {
   ip: string;
   net: Docker.Container;
   node: Docker.Container;
-  hostPort: number;
+  /** Host port of each published client port, by port name. */
+  hostPorts: Map<string, number>;
   state: NodeState;
   /** The node's iptables rules (set up once the image's iptables front end is known). */
   firewall: NodeFirewall | null;
@@ -78,7 +81,10 @@ interface NodeSlot {
 }
 
 /** DockerCluster implements Cluster on a Docker engine; see the file comment. */
-export class DockerCluster implements Cluster {
+export class DockerCluster implements Cluster, ClockSkew, PacketShaping, LazyDisk, DataFiles {
+  private readonly disks = new LazyDisks();
+  private packets: PacketShaper | null = null;
+  private iptablesBin: string | null = null;
   readonly nodes: string[];
   readonly allNodes: string[];
   readonly runId: string;
@@ -96,15 +102,18 @@ export class DockerCluster implements Cluster {
   /** imageBuilt tells, after setup, whether the default image had to be imported (false: cache hit or --image). */
   imageBuilt = false;
 
-  constructor(readonly spec: ClusterSpec, private readonly options: DockerClusterOptions = {}) {
-    this.nodes = nodeIds(spec.nodeCount);
-    this.allNodes = allNodeIds(spec.protocol, spec.nodeCount);
+  private readonly mainPort: PortSpec;
+
+  constructor(readonly spec: ClusterSpec, readonly program: NodeProgram, private readonly options: DockerClusterOptions = {}) {
+    this.nodes = [...program.nodes];
+    this.allNodes = [...program.allNodes];
+    this.mainPort = mainClientPort(program);
     if (this.allNodes.length > 200) throw new Error('docker cluster: at most 200 nodes');
     this.runId = options.runId ?? `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
     if (!/^[a-z0-9][a-z0-9-]*$/.test(this.runId)) throw new Error(`docker cluster: bad run id ${JSON.stringify(this.runId)}`);
     this.docker = options.docker ?? dockerClient();
     this.publish = publishTarget(process.env.DOCKER_HOST);
-    this.opts = { readyTimeoutMs: 30_000, statusTimeoutMs: 1000, ...stripUndefined(options) };
+    this.opts = { readyTimeoutMs: 30_000, ...stripUndefined(options) };
   }
 
   /** image is the image the nodes run (after setup). */
@@ -115,6 +124,8 @@ export class DockerCluster implements Cluster {
   /** setup builds or finds the image, creates networks and containers, starts every node. */
   async setup(): Promise<void> {
     if (this.setupStarted) throw new Error('DockerCluster: setup called twice');
+    const refusal = this.hostDirsRefusal();
+    if (refusal !== null) throw new Error(refusal);
     this.setupStarted = true;
     this.unregister = registerCleanup({ name: `docker-cluster ${this.runId}`, run: () => this.teardown(), sync: () => this.teardownSync() });
     try {
@@ -132,16 +143,29 @@ export class DockerCluster implements Cluster {
       if (preset !== undefined && preset !== '') {
         this.imageName = preset;
       } else {
-        const built = await ensureImage(this.docker);
+        if (this.program.image === undefined) throw new Error(`--cluster docker: ${this.program.name} does not say what its nodes need in a container (no image content); pass --image`);
+        const built = await ensureImage(this.docker, this.program.image());
         this.imageName = built.image;
         this.imageBuilt = built.built;
       }
       const { internal, api } = await this.createNetworks();
+      for (const id of this.allNodes) {
+        if (this.spec.lazyDisk === true) await this.disks.mount(id, this.hostDiskDir(id), this.hostDataDir(id));
+        else if (this.hostDirs) fs.mkdirSync(this.hostDataDir(id), { recursive: true });
+      }
       for (const [index, id] of this.allNodes.entries()) await this.createNode(id, index, internal, api);
+      // What the cluster installed before the first start (config files) survives any crash.
+      await this.disks.syncAll();
       await Promise.all([...this.slots.values()].map((s) => s.net.start()));
-      for (const slot of this.slots.values()) slot.hostPort = await this.publishedPort(slot, HTTP_PORT);
+      for (const slot of this.slots.values()) {
+        for (const port of this.program.ports.filter((p) => p.client)) slot.hostPorts.set(port.name, await this.publishedPort(slot, port.dockerPort));
+      }
       const iptables = await probeIptables(this.docker, this.slotOf(this.allNodes[0]).net);
       for (const slot of this.slots.values()) slot.firewall = new NodeFirewall(this.docker, slot.net, iptables);
+      this.iptablesBin = iptables;
+      // What the kernel offers for packet faults is probed once, in a node's own namespace.
+      const clientPortOf = this.spec.partitionClients === true ? (side: string) => sidePort(this.allNodes.indexOf(side)) : undefined;
+      this.packets = new PacketShaper(await probePacketKernel(this.execIn(this.slotOf(this.allNodes[0]).net), IMAGE_PATHS.tc, { path: IMAGE_PATHS.nfqShaper }), (n) => this.slotOf(n).ip, clientPortOf);
       if (this.spec.partitionClients === true) await Promise.all([...this.slots.values()].map((s) => this.setupSidePorts(s)));
       const started = await Promise.allSettled([...this.slots.values()].map((s) => this.startSlot(s)));
       const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -208,6 +232,34 @@ export class DockerCluster implements Cluster {
     await this.partition({});
   }
 
+  /** packetSupport: before setup, what the image's tools can do; after, what the probed kernel does. */
+  packetSupport(): PacketSupport {
+    return this.packets?.support ?? packetSupportBeforeProbe(nfqShaperBinary() !== null, IMAGE_PATHS.nfqShaper);
+  }
+
+  /** shapePackets: the seed drives the NFQUEUE shaper's draws; the kernel draws loss (iptables statistic) and netem's. */
+  async shapePackets(links: readonly PacketLink[], shape: PacketShape, seed: number): Promise<{ mechanism: string }> {
+    if (this.packets === null) throw new Error('docker cluster: packet faults before setup');
+    return { mechanism: await this.packets.apply(this.shapedNodes(), links, shape, seed) };
+  }
+
+  async unshapePackets(): Promise<void> {
+    await this.packets?.clear(this.shapedNodes());
+  }
+
+  private shapedNodes(): Map<string, ShapedNode> {
+    return new Map([...this.slots.values()].map((s) => [s.id, { id: s.id, ...this.execIn(s.net), tc: IMAGE_PATHS.tc, iptables: this.iptablesBin!, dev: 'eth0', nfqShaper: { path: IMAGE_PATHS.nfqShaper } }]));
+  }
+
+  /** execIn: commands run in a node's network container (its rules and qdiscs). */
+  private execIn(net: Docker.Container): PacketExec {
+    return {
+      run: (argv) => execOk(this.docker, net, argv),
+      tryRun: (argv) => execIn(this.docker, net, argv).catch((err: Error) => ({ exitCode: -1, output: err.message })),
+      runAll: (argvs) => execAll(this.docker, net, IMAGE_PATHS.node, argvs),
+    };
+  }
+
   /** grudge is the partition in force, read back from the rules this cluster installed. */
   get grudge(): Grudge {
     const byIp = new Map([...this.slots.values()].map((s) => [s.ip, s.id]));
@@ -217,6 +269,25 @@ export class DockerCluster implements Cluster {
       if (dropping.size > 0) out[slot.id] = [...dropping].map((ip) => byIp.get(ip)!).sort();
     }
     return out;
+  }
+
+  /** loseUnsynced drops what a stopped node wrote but did not fsync (its host lazyfs crashes); needs spec.lazyDisk. */
+  async loseUnsynced(node: string, options: { torn?: boolean | number } = {}): Promise<LostUnsynced> {
+    const slot = this.slotOf(node);
+    // Only a dead process can be "power-failed": a live one would go on from its own memory.
+    if (this.disks.has(node) && slot.state !== 'stopped') throw new Error(`loseUnsynced: node ${node} is ${slot.state}; kill it first`);
+    return this.disks.loseUnsynced(node, options);
+  }
+
+  /** dataFilesDir: the host directory holding the node's files as its disk has them (lazyfs's backing directory under spec.lazyDisk). */
+  dataFilesDir(node: string): string {
+    this.slotOf(node);
+    if (!this.hostDirs) throw new Error('dataFilesDir: the cluster was not started with dataFiles (the nodes\' files are inside their containers)');
+    return this.spec.lazyDisk === true ? this.hostDiskDir(node) : this.hostDataDir(node);
+  }
+
+  isStopped(node: string): boolean {
+    return this.slotOf(node).state === 'stopped';
   }
 
   /** setClockOffset rewrites the node's libfaketime offset file (works while paused or stopped); needs spec.fakeTime. */
@@ -234,20 +305,21 @@ export class DockerCluster implements Cluster {
     if (clientSide !== undefined && clientSide !== node && this.spec.partitionClients === true) {
       const port = slot.sidePorts.get(clientSide);
       if (port === undefined) throw new Error(`clientEndpoint: no client port ${clientSide}>${node} (setup not run?)`);
-      return { node, httpUrl: `http://${this.publish.urlHost}:${port}` };
+      return endpoint(node, `${this.publish.urlHost}:${port}`);
     }
-    return { node, httpUrl: `http://${this.publish.urlHost}:${slot.hostPort}` };
+    return endpoint(node, this.clientAddress(node, this.mainPort.name));
   }
 
+  clientAddress(node: string, port: string): string {
+    const hostPort = this.slotOf(node).hostPorts.get(port);
+    if (hostPort === undefined) throw new Error(`${this.program.name}: node ${node} publishes no client port ${JSON.stringify(port)} (setup not run?)`);
+    return `${this.publish.urlHost}:${hostPort}`;
+  }
+
+  /** status asks the program through the node's published ports; null when it has no status or no answer. */
   async status(node: string): Promise<NodeStatus | null> {
-    const { httpUrl } = this.clientEndpoint(node);
-    try {
-      const res = await fetch(`${httpUrl}/status`, { signal: AbortSignal.timeout(this.opts.statusTimeoutMs) });
-      if (!res.ok) return null;
-      return (await res.json()) as NodeStatus;
-    } catch {
-      return null;
-    }
+    if (this.program.status === undefined) return null;
+    return this.program.status(this.probeOf(this.slotOf(node), 0));
   }
 
   /**
@@ -275,9 +347,46 @@ export class DockerCluster implements Cluster {
     return this.slotOf(node).node;
   }
 
+  /** netContainer holds `node`'s network namespace, with NET_ADMIN for its rules and qdiscs (tests and diagnostics). */
+  netContainer(node: string): Docker.Container {
+    return this.slotOf(node).net;
+  }
+
   /** nodeAddress is the node's address on the internal network. */
   nodeAddress(node: string): string {
     return this.slotOf(node).ip;
+  }
+
+  /** hostDirs: the nodes' data directories are on the control node, bound into the containers (spec.lazyDisk or spec.dataFiles). */
+  private get hostDirs(): boolean {
+    return this.spec.lazyDisk === true || this.spec.dataFiles === true;
+  }
+
+  /** hostDirsRefusal: why the data directories cannot be on the host here; null when they can (or need not). */
+  private hostDirsRefusal(): string | null {
+    if (!this.hostDirs) return null;
+    const what = this.spec.lazyDisk === true ? 'lazyDisk (the lose-unsynced nemesis)' : 'dataFiles (the corrupt-file nemesis)';
+    if (this.spec.lazyDisk === true && LazyDisks.refusal() !== null) return LazyDisks.refusal();
+    if (!engineOnThisMachine(process.env.DOCKER_HOST)) return `${what}: --cluster docker binds the nodes' data directories from the control node into the containers, so the engine must run on this machine (DOCKER_HOST is ${process.env.DOCKER_HOST})`;
+    // The containers write their files as root; only root here can damage, and remove, them.
+    if (typeof process.getuid === 'function' && process.getuid() !== 0) return `${what}: --cluster docker needs the control node to run as root (the nodes' files in the bound directories are root's)`;
+    return null;
+  }
+
+  /** hostDataDir: with host dirs, the node's data directory on the control node (a lazyfs mount under spec.lazyDisk), bound into the container. */
+  private hostDataDir(node: string): string {
+    return path.join(this.spec.dataDir, node);
+  }
+
+  /** hostDiskDir: the lazyfs backing directory beside it, the node's files as its disk holds them. */
+  private hostDiskDir(node: string): string {
+    return path.join(this.spec.dataDir, `${node}.disk`);
+  }
+
+  /** removeHostDirs: the host data directories of spec.lazyDisk, once nothing mounts them. */
+  private removeHostDirs(): void {
+    if (!this.hostDirs) return;
+    for (const id of this.allNodes) for (const dir of [this.hostDataDir(id), this.hostDiskDir(id)]) fs.rmSync(dir, { recursive: true, force: true });
   }
 
   /** labels: what every container and network of this run carries (run id, owner: see leftovers.ts). */
@@ -326,7 +435,8 @@ export class DockerCluster implements Cluster {
     const ip = hostAddress(this.subnet!, 10 + index);
     const labels = { ...this.labels(), 'splitbrain.node': id };
     const binding = [{ HostIp: this.publish.bindIp, HostPort: '' }];
-    const ports = [HTTP_PORT, ...(this.spec.partitionClients === true ? this.allNodes.map((_, k) => sidePort(k)) : [])];
+    const clientPorts = this.program.ports.filter((p) => p.client).map((p) => p.dockerPort);
+    const ports = [...clientPorts, ...(this.spec.partitionClients === true ? this.allNodes.map((_, k) => sidePort(k)) : [])];
     const net = await this.docker.createContainer({
       name: `splitbrain-${this.runId}-${id}-net`,
       Image: image,
@@ -336,47 +446,84 @@ export class DockerCluster implements Cluster {
       HostConfig: {
         NetworkMode: api,
         CapAdd: ['NET_ADMIN'],
+        // docker-init as PID 1 reaps what exec'd commands leave (the NFQUEUE shaper runs detached here).
+        Init: true,
         PortBindings: Object.fromEntries(ports.map((p) => [`${p}/tcp`, binding])),
       },
     });
     await this.docker.getNetwork(internal).connect({ Container: net.id, EndpointConfig: { IPAMConfig: { IPv4Address: ip } } });
     const fake = this.spec.fakeTime === true;
-    const env = { ESBUILD_BINARY_PATH: IMAGE_PATHS.esbuild, ...(fake ? faketimeEnv(IMAGE_PATHS.libfaketime, `${IMAGE_PATHS.clockDir}/${CLOCK_FILE}`) : {}) };
+    const site = this.siteOf(id, index, ip);
+    const launch = this.program.launch(site);
+    const env = { ...(launch.env ?? {}), ...(fake ? faketimeEnv(IMAGE_PATHS.libfaketime, `${IMAGE_PATHS.clockDir}/${CLOCK_FILE}`) : {}) };
     const node = await this.docker.createContainer({
       name: `splitbrain-${this.runId}-${id}`,
       Image: image,
-      Cmd: [IMAGE_PATHS.node, '--import', 'tsx', 'rsm/node/main.ts', ...this.nodeArgs(id, index, ip)],
-      WorkingDir: IMAGE_PATHS.app,
+      Cmd: [launch.command, ...launch.args],
+      WorkingDir: launch.cwd ?? '/',
+      // The image's /etc/passwd names the user (ImageContent.users) and its data dir is theirs.
+      ...(launch.userWhenRoot !== undefined ? { User: launch.userWhenRoot } : {}),
       Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
       Labels: { ...labels, [ROLE_LABEL]: 'node' },
-      HostConfig: { NetworkMode: `container:${net.id}` },
+      HostConfig: {
+        NetworkMode: `container:${net.id}`,
+        ...(this.hostDirs ? { Binds: [`${this.hostDataDir(id)}:${site.dataDir}`] } : {}),
+      },
     });
     if (fake) await this.writeClockFile(node, 0);
-    this.slots.set(id, { id, index, ip, net, node, hostPort: 0, state: 'stopped', firewall: null, sidePorts: new Map(), follower: null });
+    await this.writeNodeFiles(node, site);
+    // A bound host directory is root's; a node that runs as its own user (postgres) gets it, as locally.
+    if (this.hostDirs) giveDirTo(launch.userWhenRoot, this.hostDataDir(id));
+    this.slots.set(id, { id, index, ip, net, node, hostPorts: new Map(), state: 'stopped', firewall: null, sidePorts: new Map(), follower: null });
   }
 
-  /** nodeArgs are rsm/node/main.ts's flags for one node (as cluster/local passes them). */
-  private nodeArgs(id: string, index: number, ip: string): string[] {
-    const spec = this.spec;
-    const isViewServer = id === 'vs';
+  /**
+   * siteOf: a node's place in the container network. Client ports listen on every interface
+   * (the api network publishes them), peer-only ports on the internal address; peers dial each
+   * other's internal address directly (the partition is each node's iptables).
+   */
+  private siteOf(id: string, index: number, ip: string): NodeSite {
     const ipOf = (other: string): string => hostAddress(this.subnet!, 10 + this.allNodes.indexOf(other));
-    const peers = this.allNodes.filter((n) => n !== id && n !== 'vs').map((n) => `${n}=${ipOf(n)}:${PEER_PORT}`).join(',');
-    const args = [
-      '--id', id,
-      '--protocol', isViewServer ? 'viewserver' : spec.protocol,
-      '--listen', `0.0.0.0:${HTTP_PORT}`,
-      '--peer-listen', `${ip}:${PEER_PORT}`,
-      '--data-dir', `${IMAGE_PATHS.data}/${id}`,
-    ];
-    if (peers !== '') args.push('--peers', peers);
-    if (!isViewServer && this.allNodes.includes('vs')) args.push('--viewserver', `vs=${ipOf('vs')}:${PEER_PORT}`);
-    if (spec.tickMs !== undefined) args.push('--tick-ms', String(spec.tickMs));
-    if (spec.fsync !== undefined) args.push('--fsync', spec.fsync);
-    if (spec.reads !== undefined && !isViewServer) args.push('--reads', spec.reads);
-    for (const bug of spec.bugs) args.push('--bug', bug);
-    for (const [k, v] of Object.entries(spec.options)) args.push('--option', `${k}=${v}`);
-    if (spec.seed !== undefined) args.push('--seed', String(spec.seed + index));
-    return args;
+    const portOf = (port: string): PortSpec => {
+      const spec = this.program.ports.find((p) => p.name === port);
+      if (spec === undefined) throw new Error(`${this.program.name}: no port ${JSON.stringify(port)}`);
+      return spec;
+    };
+    return {
+      kind: 'docker',
+      node: id,
+      index,
+      allNodes: this.allNodes,
+      dataDir: `${IMAGE_PATHS.data}/${id}`,
+      listen: (port) => `${portOf(port).client ? '0.0.0.0' : ip}:${portOf(port).dockerPort}`,
+      advertise: (port) => `${ip}:${portOf(port).dockerPort}`,
+      dial: (other, port) => `${ipOf(other)}:${portOf(port).dockerPort}`,
+    };
+  }
+
+  /** probeOf: what program.ready/status look at; the container log from character `logOffset` on. */
+  private probeOf(slot: NodeSlot, logOffset: number): NodeProbe {
+    return {
+      node: slot.id,
+      logSinceStart: async () => (await containerLogs(slot.node)).slice(logOffset),
+      address: (port) => this.clientAddress(slot.id, port),
+    };
+  }
+
+  /** writeNodeFiles puts the program's files for a node into its data directory, before its first start. */
+  private async writeNodeFiles(container: Docker.Container, site: NodeSite): Promise<void> {
+    const files = this.program.files?.(site) ?? [];
+    if (files.length === 0) return;
+    const dirs = new Set<string>([site.node]);
+    const entries: TarEntry[] = [];
+    for (const f of files) {
+      const rel = path.posix.normalize(f.path);
+      if (rel.startsWith('..') || path.posix.isAbsolute(rel)) throw new Error(`${this.program.name}: file ${f.path} lies outside the data directory`);
+      for (let d = path.posix.dirname(rel); d !== '.'; d = path.posix.dirname(d)) dirs.add(`${site.node}/${d}`);
+      entries.push({ kind: 'file', path: `${site.node}/${rel}`, data: Buffer.from(f.data), mode: f.mode ?? 0o644 });
+    }
+    const dirEntries: TarEntry[] = [...dirs].sort().map((d) => ({ kind: 'dir', path: d, mode: 0o755 }));
+    await container.putArchive(tarBuffer([...dirEntries, ...entries]), { path: IMAGE_PATHS.data });
   }
 
   private async publishedPort(slot: NodeSlot, containerPort: number): Promise<number> {
@@ -391,7 +538,7 @@ export class DockerCluster implements Cluster {
   private async setupSidePorts(slot: NodeSlot): Promise<void> {
     for (const [k, side] of this.allNodes.entries()) {
       if (side === slot.id) continue;
-      await this.firewallOf(slot).redirect(sidePort(k), HTTP_PORT);
+      await this.firewallOf(slot).redirect(sidePort(k), this.mainPort.dockerPort);
       slot.sidePorts.set(side, await this.publishedPort(slot, sidePort(k)));
     }
   }
@@ -406,25 +553,26 @@ export class DockerCluster implements Cluster {
     await container.putArchive(archive, { path: IMAGE_PATHS.clockDir });
   }
 
-  /** startSlot starts the node container and waits for a new ready line in its log. */
+  /** startSlot starts the node container and waits until the program calls it ready. */
   private async startSlot(slot: NodeSlot): Promise<void> {
-    const before = countReady(await containerLogs(slot.node));
+    const before = (await containerLogs(slot.node)).length;
     await this.stopFollower(slot);
     slot.follower = await followLogs(this.docker, slot.node, path.join(this.spec.logDir, `${slot.id}.log`));
     await slot.node.start();
     slot.state = 'running';
     const deadline = Date.now() + this.opts.readyTimeoutMs;
     for (let polls = 0; ; polls++) {
-      const logs = await containerLogs(slot.node);
-      if (countReady(logs) > before) return;
+      if (await this.program.ready(this.probeOf(slot, before))) return;
       const info = await slot.node.inspect();
+      const logs = async (): Promise<string> => tail((await containerLogs(slot.node)).slice(before));
       if (!info.State.Running) {
         slot.state = 'stopped';
-        throw new Error(`node ${slot.id} exited (code ${info.State.ExitCode}) before ready; log:\n${tail(logs)}`);
+        throw new Error(`node ${slot.id} exited (code ${info.State.ExitCode}) before ready; log:\n${await logs()}`);
       }
       if (Date.now() > deadline) {
+        const text = await logs();
         await this.kill(slot.id).catch(() => undefined);
-        throw new Error(`node ${slot.id} not ready after ${this.opts.readyTimeoutMs} ms (${polls} polls); log:\n${tail(logs)}`);
+        throw new Error(`node ${slot.id} not ready after ${this.opts.readyTimeoutMs} ms (${polls} polls); log:\n${text}`);
       }
       await new Promise((r) => setTimeout(r, READY_POLL_MS));
     }
@@ -442,6 +590,9 @@ export class DockerCluster implements Cluster {
       if (this.slots.size > 0) await this.collectLogs(this.spec.logDir).catch(() => undefined);
       await removeRun(this.docker, this.runId);
     } finally {
+      // The containers binding them are gone (or never were): unmount, then remove what was under them.
+      await this.disks.unmountAll();
+      this.removeHostDirs();
       await Promise.all([...this.slots.values()].map((slot) => this.stopFollower(slot).catch(() => undefined)));
       for (const slot of this.slots.values()) slot.state = 'stopped';
       this.unregister?.();
@@ -451,15 +602,9 @@ export class DockerCluster implements Cluster {
 
   /** teardownSync is the 'exit' fallback: the docker CLI removes whatever carries this run's label. */
   private teardownSync(): void {
-    const filter = `label=${RUN_LABEL}=${this.runId}`;
-    const run = (args: string[]): string => {
-      const res = spawnSync('docker', args, { encoding: 'utf8', timeout: 15_000 });
-      return res.status === 0 ? res.stdout : '';
-    };
-    const ids = run(['ps', '-aq', '--filter', filter]).split('\n').filter((s) => s !== '');
-    if (ids.length > 0) run(['rm', '-f', '-v', ...ids]);
-    const nets = run(['network', 'ls', '-q', '--filter', filter]).split('\n').filter((s) => s !== '');
-    if (nets.length > 0) run(['network', 'rm', ...nets]);
+    removeRunSync(this.runId);
+    this.disks.unmountAllSync();
+    this.removeHostDirs();
   }
 
   private slotOf(node: string): NodeSlot {
@@ -474,11 +619,7 @@ export class DockerCluster implements Cluster {
 
 /** sidePort is the container port clients on the side of node number k dial (partitionClients). */
 function sidePort(k: number): number {
-  return HTTP_PORT + 1 + k;
-}
-
-function countReady(logs: string): number {
-  return logs.match(READY_RE)?.length ?? 0;
+  return SIDE_PORT_BASE + k;
 }
 
 function tail(text: string): string {

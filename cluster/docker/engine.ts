@@ -5,6 +5,7 @@
 // there (tcp://HOST:PORT or ssh://USER@HOST), or on 127.0.0.1 for a local socket.
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
+import type { BatchResult } from '../packet-shaper.ts';
 
 /** PublishTarget: where a container's published port is bound, and the host clients dial. */
 export interface PublishTarget {
@@ -30,6 +31,11 @@ export function publishTarget(dockerHost: string | undefined): PublishTarget {
   const loopback = host === 'localhost' || host.startsWith('127.') || host === '::1';
   // A remote engine's loopback is not ours: the ports must listen where the control node can dial.
   return loopback ? { bindIp: '127.0.0.1', urlHost: '127.0.0.1' } : { bindIp: '0.0.0.0', urlHost: host.includes(':') ? `[${host}]` : host };
+}
+
+/** engineOnThisMachine: whether the engine shares the control node's filesystem (a unix socket), so host paths can be bind-mounted. */
+export function engineOnThisMachine(dockerHost: string | undefined): boolean {
+  return dockerHost === undefined || dockerHost === '' || dockerHost.startsWith('unix://');
 }
 
 /** dockerClient makes a client configured from DOCKER_HOST / DOCKER_CERT_PATH like the docker CLI. */
@@ -108,4 +114,23 @@ export async function execOk(docker: Docker, container: Docker.Container, cmd: s
   const res = await execIn(docker, container, cmd);
   if (res.exitCode !== 0) throw new Error(`exec ${cmd.join(' ')}: exit ${res.exitCode}: ${res.output.trim()}`);
   return res.output;
+}
+
+// Run by the container's own node (IMAGE_PATHS.node), so a batch costs one exec round trip, not one per command.
+const RUN_ALL_SCRIPT = `const { spawnSync } = require('node:child_process');
+let completed = 0, error;
+for (const argv of JSON.parse(process.argv[1])) {
+  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });
+  if (r.status !== 0) { error = argv.join(' ') + ': exit ' + (r.status ?? r.signal ?? r.error) + ': ' + (r.stdout + r.stderr).trim(); break; }
+  completed++;
+}
+process.stdout.write('\\n' + JSON.stringify({ completed, error }) + '\\n');`;
+
+/** execAll runs the commands `argvs` in order inside a running container in one exec (by its `node` at `nodeBin`), stopping at the first failure. */
+export async function execAll(docker: Docker, container: Docker.Container, nodeBin: string, argvs: readonly string[][]): Promise<BatchResult> {
+  if (argvs.length === 0) return { completed: 0 };
+  const res = await execIn(docker, container, [nodeBin, '-e', RUN_ALL_SCRIPT, JSON.stringify(argvs)]);
+  const last = res.output.trim().split('\n').pop() ?? '';
+  if (res.exitCode !== 0 || !last.startsWith('{')) return { completed: 0, error: `exec ${nodeBin} (a batch of ${argvs.length}): exit ${res.exitCode}: ${res.output.trim()}` };
+  return JSON.parse(last) as BatchResult;
 }

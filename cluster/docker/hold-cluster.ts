@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { createRsmDb } from '../../db/rsm.ts';
 import { DockerCluster } from './docker-cluster.ts';
 
 const HOLD_MS_MAX = 10 * 60_000;
@@ -21,7 +22,8 @@ const dir = path.join(os.tmpdir(), `splitbrain-hold-${runId}`);
 // removes them: a holder is for interrupt tests and poking at nodes, not for keeping records.
 process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
 const cluster = new DockerCluster(
-  { protocol: 'raft', nodeCount: Number(nodesText ?? '3'), bugs: [], options: {}, dataDir: path.join(dir, 'data'), logDir: path.join(dir, 'logs') },
+  { dataDir: path.join(dir, 'data'), logDir: path.join(dir, 'logs') },
+  createRsmDb({ protocol: 'raft', nodeCount: Number(nodesText ?? '3') }),
   { runId },
 );
 await cluster.setup();

@@ -5,6 +5,7 @@
 // was SIGKILLed cannot tear down; the next docker run and `npm run jepsen -- clean` do it for
 // it — but only for owners known dead: a run whose owner is alive (another run going on right
 // now) or cannot be judged (another host, no owner label) is never touched.
+import { spawnSync } from 'node:child_process';
 import type Docker from 'dockerode';
 import { ownerState, parseOwner, type OwnerState } from '../owner.ts';
 
@@ -68,4 +69,17 @@ export async function removeDeadRuns(docker: Docker): Promise<{ removed: Leftove
 function ignoreGone(err: Error & { statusCode?: number }): void {
   if (err.statusCode === 404 || err.statusCode === 409) return;
   throw err;
+}
+
+/** removeRunSync is the process-'exit' fallback: the docker CLI removes whatever carries the run's label, synchronously. */
+export function removeRunSync(runId: string): void {
+  const filter = `label=${RUN_LABEL}=${runId}`;
+  const run = (args: string[]): string => {
+    const res = spawnSync('docker', args, { encoding: 'utf8', timeout: 15_000 });
+    return res.status === 0 ? res.stdout : '';
+  };
+  const ids = run(['ps', '-aq', '--filter', filter]).split('\n').filter((s) => s !== '');
+  if (ids.length > 0) run(['rm', '-f', '-v', ...ids]);
+  const nets = run(['network', 'ls', '-q', '--filter', filter]).split('\n').filter((s) => s !== '');
+  if (nets.length > 0) run(['network', 'rm', ...nets]);
 }

@@ -1,14 +1,21 @@
 // cluster/docker/tar.ts — a minimal ustar writer: the root filesystem and single files for the Docker API.
 //
 // Docker takes images (import) and files (put archive) as tar streams. Only what those need
-// is written: regular files, directories and symlinks, owned by root, with POSIX ustar
-// headers (names split into prefix/name when longer than 100 bytes).
+// is written: regular files, directories and symlinks, with POSIX ustar
+// headers (names split into prefix/name when longer than 100 bytes); owned by root unless an
+// entry names a numeric owner.
 
 /** TarEntry: one member of an archive. Paths are relative (no leading '/'). */
 export type TarEntry =
-  | { kind: 'dir'; path: string; mode?: number }
-  | { kind: 'file'; path: string; data: Buffer; mode?: number }
+  | { kind: 'dir'; path: string; mode?: number; owner?: TarOwner }
+  | { kind: 'file'; path: string; data: Buffer; mode?: number; owner?: TarOwner }
   | { kind: 'symlink'; path: string; target: string };
+
+/** TarOwner: numeric owner of a member (root when absent), e.g. a DB's data directory. */
+export interface TarOwner {
+  uid: number;
+  gid: number;
+}
 
 const BLOCK = 512;
 const NAME_MAX = 100;
@@ -44,8 +51,9 @@ export function tarHeader(entry: TarEntry, mtimeS: number): Buffer {
   const type = entry.kind === 'file' ? '0' : entry.kind === 'dir' ? '5' : '2';
   buf.write(name, 0, NAME_MAX, 'utf8');
   buf.write(octal(mode, 8), 100, 'ascii');
-  buf.write(octal(0, 8), 108, 'ascii');
-  buf.write(octal(0, 8), 116, 'ascii');
+  const owner = entry.kind === 'symlink' ? undefined : entry.owner;
+  buf.write(octal(owner?.uid ?? 0, 8), 108, 'ascii');
+  buf.write(octal(owner?.gid ?? 0, 8), 116, 'ascii');
   buf.write(octal(size, 12), 124, 'ascii');
   buf.write(octal(Math.floor(mtimeS), 12), 136, 'ascii');
   buf.write('        ', 148, 'ascii');
@@ -56,8 +64,11 @@ export function tarHeader(entry: TarEntry, mtimeS: number): Buffer {
   }
   buf.write('ustar\0', 257, 'ascii');
   buf.write('00', 263, 'ascii');
-  buf.write('root', 265, 'ascii');
-  buf.write('root', 297, 'ascii');
+  // Names only for root: other owners are numeric (the image's /etc/passwd names them).
+  if (owner === undefined) {
+    buf.write('root', 265, 'ascii');
+    buf.write('root', 297, 'ascii');
+  }
   buf.write(prefix, 345, PREFIX_MAX, 'utf8');
   let sum = 0;
   for (const byte of buf) sum += byte;

@@ -5,7 +5,12 @@
 // bytes stop in both directions and the senders' buffers fill as on a dead network; new
 // connections are accepted but never forwarded. restore() destroys the stalled and hanging
 // connections (the peers see a reset and reconnect) and lets new connections through.
+// shape() puts a packet fault on either direction: chunks are delayed, jittered, throttled or
+// let through early (reordering against other connections) by a DelayLine (link-shaper.ts).
 import * as net from 'node:net';
+import type { Rng } from '../../lib/rng.ts';
+import type { PacketShape } from '../types.ts';
+import { DelayLine } from './link-shaper.ts';
 
 /** Target: where the proxy forwards to; null when the target is not known or not running. */
 export type ProxyTarget = { host: string; port: number } | null;
@@ -17,12 +22,25 @@ export interface LinkProxyStats {
   reset: number;
 }
 
-/** Pair: one proxied connection (upstream is null while it hangs). */
+/** Shaping: a packet fault on one direction of the link, with its seeded source of choices. */
+export interface Shaping {
+  shape: PacketShape;
+  rng: Rng;
+}
+
+/** Direction: forward is what the connecting side sends (downstream → upstream), backward the replies. */
+type Direction = 'forward' | 'backward';
+
+/** Pair: one proxied connection (upstream is null while it hangs); lines hold shaped chunks per direction. */
 interface Pair {
   downstream: net.Socket;
   upstream: net.Socket | null;
   stalled: boolean;
+  lines: Partial<Record<Direction, DelayLine>>;
 }
+
+/** NO_RNG: the source of an unshaped line, which draws nothing. */
+const NO_RNG: Rng = { next: () => 0, int: () => 0 };
 
 /** LinkProxy: listen() once, cut()/restore() any number of times, close() at the end. */
 export class LinkProxy {
@@ -30,6 +48,7 @@ export class LinkProxy {
   private server: net.Server | null = null;
   private readonly pairs = new Set<Pair>();
   private cutNow = false;
+  private readonly shaping: Partial<Record<Direction, Shaping>> = {};
   private closed = false;
   private boundPort = 0;
 
@@ -72,6 +91,23 @@ export class LinkProxy {
     for (const pair of this.pairs) this.stall(pair);
   }
 
+  /**
+   * shape sets (or, with null, clears) the packet fault on each direction. Chunks already held
+   * are still delivered at their times, so a stream never loses its order.
+   */
+  shape(forward: Shaping | null, backward: Shaping | null): void {
+    for (const [dir, s] of [['forward', forward], ['backward', backward]] as const) {
+      if (s === null) delete this.shaping[dir];
+      else this.shaping[dir] = s;
+      for (const pair of this.pairs) pair.lines[dir]?.reshape(s?.shape ?? {}, s?.rng ?? NO_RNG);
+    }
+  }
+
+  /** isShaped: some direction has a packet fault. */
+  get isShaped(): boolean {
+    return this.shaping.forward !== undefined || this.shaping.backward !== undefined;
+  }
+
   /** restore heals the link, resetting every connection that stalled or hung meanwhile. */
   restore(): void {
     this.cutNow = false;
@@ -96,7 +132,7 @@ export class LinkProxy {
 
   private accept(downstream: net.Socket): void {
     this.stats.accepted += 1;
-    const pair: Pair = { downstream, upstream: null, stalled: false };
+    const pair: Pair = { downstream, upstream: null, stalled: false, lines: {} };
     this.pairs.add(pair);
     downstream.on('error', () => {});
     downstream.on('close', () => this.onClose(pair));
@@ -124,16 +160,26 @@ export class LinkProxy {
     upstream.on('connect', () => {
       if (pair.stalled) return;
       this.stats.forwarded += 1;
-      this.pipe(pair, downstream, upstream);
-      this.pipe(pair, upstream, downstream);
+      this.pipe(pair, downstream, upstream, 'forward');
+      this.pipe(pair, upstream, downstream, 'backward');
     });
   }
 
-  /** pipe copies from → to with backpressure, unless the pair is stalled. */
-  private pipe(pair: Pair, from: net.Socket, to: net.Socket): void {
+  /** pipe copies from → to with backpressure, unless the pair is stalled; shaped chunks go through a DelayLine. */
+  private pipe(pair: Pair, from: net.Socket, to: net.Socket, dir: Direction): void {
     from.on('data', (chunk: Buffer) => {
       if (pair.stalled) return;
-      if (!to.write(chunk)) from.pause();
+      const shaping = this.shaping[dir];
+      let line = pair.lines[dir];
+      if (line === undefined && shaping !== undefined) {
+        line = new DelayLine(shaping.shape, shaping.rng, (c) => {
+          if (!pair.stalled && !to.write(c)) from.pause();
+        }, (full) => (full ? from.pause() : from.resume()));
+        pair.lines[dir] = line;
+      }
+      // An unshaped link still drains what its line holds first, keeping the stream in order.
+      if (line !== undefined && (shaping !== undefined || line.heldCount > 0)) line.push(chunk);
+      else if (!to.write(chunk)) from.pause();
     });
     to.on('drain', () => {
       if (!pair.stalled) from.resume();
@@ -146,6 +192,8 @@ export class LinkProxy {
 
   private stall(pair: Pair): void {
     pair.stalled = true;
+    // A cut link black-holes what it held too.
+    for (const line of Object.values(pair.lines)) line.drop();
     pair.downstream.pause();
     pair.upstream?.pause();
   }
@@ -159,6 +207,7 @@ export class LinkProxy {
   private reset(pair: Pair): void {
     if (!this.pairs.delete(pair)) return;
     this.stats.reset += 1;
+    for (const line of Object.values(pair.lines)) line.drop();
     pair.downstream.destroy();
     pair.upstream?.destroy();
   }

@@ -1,21 +1,26 @@
 // cluster/local/node-process.ts — one node as a child process: spawn, wait ready, kill, pause.
 //
-// The child's stderr goes straight to its log file (appended, so restarts accumulate), which
-// keeps logs complete even if the control node stalls or dies. Readiness is read back from
-// that file: the node prints "ready ... http=HOST:PORT peer=HOST:PORT" once both sockets listen.
+// The child's stdout and stderr go straight to its log file (appended, so restarts accumulate),
+// which keeps logs complete even if the control node stalls or dies. Readiness is the
+// program's to judge (`ready`, polled with the log offset of this start).
 // Every child is started with a lifeline (lifeline.ts): it dies with the control node.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import { withLifeline } from './lifeline.ts';
+import { signalTree } from './process-tree.ts';
 
-/** NodeLaunch: how to run one node. */
-export interface NodeLaunch {
+/** ProcessLaunch: how to run one node and tell it is up. */
+export interface ProcessLaunch {
   id: string;
   command: string;
   args: string[];
   env: Record<string, string>;
   cwd: string;
   logPath: string;
+  /** The user to run as when the control node is root (lifeline.ts). */
+  userWhenRoot?: string;
+  /** ready: whether the node is up, given the log offset where this start's output begins. */
+  ready(logOffset: number): Promise<boolean>;
 }
 
 export type NodeProcessState = 'stopped' | 'running' | 'paused';
@@ -29,7 +34,7 @@ export class NodeProcess {
   private exited: Promise<void> = Promise.resolve();
   private stateNow: NodeProcessState = 'stopped';
 
-  constructor(readonly launch: NodeLaunch) {}
+  constructor(readonly launch: ProcessLaunch) {}
 
   get state(): NodeProcessState {
     return this.stateNow;
@@ -39,7 +44,7 @@ export class NodeProcess {
     return this.child?.pid ?? null;
   }
 
-  /** start spawns the node and resolves once it printed its ready line; throws with the log tail otherwise. */
+  /** start spawns the node and resolves once launch.ready says so; throws with the log tail otherwise. */
   async start(readyTimeoutMs: number): Promise<void> {
     if (this.stateNow !== 'stopped') return;
     const { launch } = this;
@@ -79,7 +84,7 @@ export class NodeProcess {
     });
     const deadline = Date.now() + readyTimeoutMs;
     while (true) {
-      if (readyLine(launch.logPath, offset)) return;
+      if (exitInfo === null && (await launch.ready(offset))) return;
       if (exitInfo !== null) throw new Error(`node ${launch.id} failed to start (${exitInfo}); log ${launch.logPath}:\n${logTail(launch.logPath, offset)}`);
       if (Date.now() > deadline) {
         await this.kill();
@@ -89,25 +94,26 @@ export class NodeProcess {
     }
   }
 
-  /** kill sends SIGKILL and waits for the exit: no cleanup, no flush. */
+  /** kill sends SIGKILL to the node's whole process tree (process-tree.ts) and waits for the exit: no cleanup, no flush. */
   async kill(): Promise<void> {
     const child = this.child;
     if (child === null) return;
-    child.kill('SIGKILL');
+    if (child.pid === undefined) child.kill('SIGKILL');
+    else signalTree(child.pid, 'SIGKILL');
     await this.exited;
   }
 
-  /** pause stops the process with SIGSTOP. */
+  /** pause stops the node's whole process tree with SIGSTOP. */
   pause(): void {
-    if (this.stateNow !== 'running' || this.child === null) return;
-    this.child.kill('SIGSTOP');
+    if (this.stateNow !== 'running' || this.child?.pid === undefined) return;
+    signalTree(this.child.pid, 'SIGSTOP');
     this.stateNow = 'paused';
   }
 
-  /** resume continues a paused process with SIGCONT. */
+  /** resume continues a paused process tree with SIGCONT. */
   resume(): void {
-    if (this.stateNow !== 'paused' || this.child === null) return;
-    this.child.kill('SIGCONT');
+    if (this.stateNow !== 'paused' || this.child?.pid === undefined) return;
+    signalTree(this.child.pid, 'SIGCONT');
     this.stateNow = 'running';
   }
 
@@ -125,20 +131,12 @@ export class NodeProcess {
   killSync(): void {
     const pid = this.child?.pid;
     if (pid === undefined) return;
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
+    signalTree(pid, 'SIGKILL');
   }
 }
 
-/** readyLine tells whether the log, from `offset`, holds the node's ready line. */
-function readyLine(logPath: string, offset: number): boolean {
-  return /\bready id=\S+ .*http=\S+ peer=\S+/.test(readFrom(logPath, offset));
-}
-
-function readFrom(logPath: string, offset: number): string {
+/** readFrom reads a log file from byte `offset` on ('' when it cannot be read). */
+export function readFrom(logPath: string, offset: number): string {
   try {
     const fd = fs.openSync(logPath, 'r');
     try {

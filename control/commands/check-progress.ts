@@ -3,7 +3,7 @@ import type { SearchProgress } from '../../checker/linearizable/interleave.ts';
 import type { Op } from '../../history/op.ts';
 import { isRegularFile, readJsonlBatches } from '../../history/jsonl.ts';
 import { sourceName } from '../../history/lines.ts';
-import { locatedFrom, type LocatedHistory } from '../../history/located.ts';
+import { locatedFrom, readLocatedOperations, type LocatedHistory, type LocatedOperations, type ReadPairedOptions } from '../../history/located.ts';
 import { detectFormat, parseHistoryFormat, streamHistory, type HistoryFormat, type HistoryReadOptions } from '../../history/read.ts';
 import { ProgressLine, type ProgressOutput } from '../progress.ts';
 
@@ -49,6 +49,22 @@ export class CheckProgress {
       }
     }
     return { located: locatedFrom(sourceName(file), ops, lines), format: format ?? 'jsonl' };
+  }
+
+  /**
+   * readPaired reads and pairs a history in one pass (readLocatedOperations), showing the ops
+   * read so far: what a model check needs, without holding every op.
+   */
+  async readPaired(file: string, opts: Omit<ReadPairedOptions, 'onOp' | 'onFormat'>): Promise<LocatedOperations & { format: HistoryFormat }> {
+    let format = opts.format === undefined ? undefined : parseHistoryFormat(opts.format);
+    const onFormat = (detected: HistoryFormat): void => {
+      format = detected;
+    };
+    const onOp = (count: number): void => {
+      if (count % OFFER_EVERY === 0) this.line.offer(() => `[check] ${this.elapsed()} | reading ${file}: ${count} ops`);
+    };
+    const located = await readLocatedOperations(sourceName(file), file, { ...opts, onFormat, onOp });
+    return { ...located, format: format ?? 'jsonl' };
   }
 
   /** search is an onProgress for checkLinearizable. */

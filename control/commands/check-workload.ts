@@ -1,4 +1,5 @@
 // control/commands/check-workload.ts — `check FILE|DIR --workload W`: a workload's own checker on a history.
+import { faultRoles } from '../../nemesis/faults/registry.ts';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -110,7 +111,7 @@ export async function checkWorkloadHistory(request: WorkloadCheckRequest): Promi
   if (format === undefined) checkFormat(request, formatRead);
   const history = located.ops;
   const timeoutMs = request.timeoutS === undefined ? undefined : request.timeoutS * 1000;
-  const checker: WorkloadResult = await withLocatedErrors(located, () => getWorkload(request.workload).check(history, { timeoutMs, consistencyModel: request.consistencyModel }));
+  const checker: WorkloadResult = await withLocatedErrors(located, () => getWorkload(request.workload).check(history, { timeoutMs, consistencyModel: request.consistencyModel, faultRoles: faultRoles() }));
   // A history without one successful operation is no evidence (the same rule as a run's).
   const verdict = runVerdict(checker.valid, opStats(history));
   const results: Record<string, unknown> = { ...previous, ...verdict, anomalies: checker.anomalies, checker, recheckedAt: new Date().toISOString() };

@@ -8,7 +8,7 @@ import { STDIN_PATH } from '../../history/lines.ts';
 import { withLocatedErrors } from '../../history/located.ts';
 import { getModel, MODEL_NAMES, MODEL_SEMANTICS, supportsSemantics } from '../../checker/models/index.ts';
 import type { ModelSemantics } from '../../checker/types.ts';
-import { checkLinearizable } from '../../checker/linearizable/index.ts';
+import { checkPaired } from '../../checker/linearizable/index.ts';
 import { formatLinearizabilityResult } from '../../checker/linearizable/format.ts';
 import { exitCodeFor, UsageError } from '../exit-codes.ts';
 import { checkWorkloadHistory, outFlag, toJson, TXN_WORKLOADS } from './check-workload.ts';
@@ -108,9 +108,9 @@ async function runCheck(input: string, flags: CheckFlags): Promise<void> {
   if (resultsPath !== undefined) checkWritableFile(outFlag(flags.out), resultsPath);
   const init = flags.init !== undefined ? flags.init : target.test?.init;
   const progress = new CheckProgress();
-  const { located, format } = await progress.read(target.historyPath, { format: flags.format });
+  const { paired, locator, format } = await progress.readPaired(target.historyPath, { format: flags.format });
   const model = getModel(modelName, init, resolveSemantics(flags.semantics, modelName, format));
-  const result = await withLocatedErrors(located, () => checkLinearizable(located.ops, model, {
+  const result = await withLocatedErrors(locator, () => checkPaired(paired, model, {
     timeoutMs: flags.timeout === undefined ? undefined : flags.timeout * 1000,
     strategy: flags.strategy,
     onProgress: progress.search,

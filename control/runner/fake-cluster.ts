@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { withLifeline } from '../../cluster/local/lifeline.ts';
-import type { Cluster, Endpoint, Grudge } from '../../cluster/types.ts';
+import { endpoint, type ClockSkew, type Cluster, type Endpoint, type Grudge } from '../../cluster/types.ts';
 import type { NodeStatus } from '../../cluster/types.ts';
 import type { Completion, KvClientLike } from '../../workloads/types.ts';
 import type { ClientFactory } from './interpreter.ts';
@@ -26,7 +26,7 @@ server.listen(0, '127.0.0.1', () => process.stdout.write(String(server.address()
  * and logs every call, so tests can see what the runner did. With spawnProcesses each node is
  * a real child process bound to a port, to show that teardown leaves nothing behind.
  */
-export class FakeCluster implements Cluster {
+export class FakeCluster implements Cluster, ClockSkew {
   readonly nodes: string[];
   readonly allNodes: string[];
   readonly calls: string[] = [];
@@ -101,7 +101,11 @@ export class FakeCluster implements Cluster {
 
   clientEndpoint(node: string): Endpoint {
     const child = [...this.spawned].reverse().find((s) => s.node === node);
-    return { node, httpUrl: `http://127.0.0.1:${child?.port ?? 0}` };
+    return endpoint(node, `127.0.0.1:${child?.port ?? 0}`);
+  }
+
+  clientAddress(node: string): string {
+    return this.clientEndpoint(node).address;
   }
 
   async status(node: string): Promise<NodeStatus | null> {

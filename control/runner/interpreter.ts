@@ -1,5 +1,6 @@
 // control/runner/interpreter.ts — Jepsen's process model: client threads and the nemesis timeline.
 import { setMaxListeners } from 'node:events';
+import { REAL_TIMERS, sleepOn, type TimerId, type Timers } from '../../lib/timers.ts';
 import type { NemesisOp, ScheduledNemesisOp } from '../../nemesis/types.ts';
 import type { Completion, KvClientLike, OpGenerator, OpSpec, Workload } from '../../workloads/types.ts';
 import type { NemesisDriver } from './nemesis-driver.ts';
@@ -15,10 +16,14 @@ export interface ClientFactory {
   open(node: string, process: number): KvClientLike | Promise<KvClientLike>;
 }
 
-/** ClientThread: one logical thread; `process` grows by concurrency after each info. */
+/**
+ * ClientThread: one logical thread; `process` grows by `stride` (the run's thread count) after
+ * each info, so process mod stride is the thread and no two threads ever share a process.
+ */
 export interface ClientThread {
   readonly thread: number;
   readonly node: string;
+  readonly stride: number;
   process: number;
   client: KvClientLike | undefined;
 }
@@ -28,21 +33,23 @@ export interface PhaseContext {
   recorder: Recorder;
   workload: Workload;
   clients: ClientFactory;
-  concurrency: number;
   limiter: RateLimiter;
   opTimeoutMs: number;
   signal: AbortSignal;
+  /** timers: real time, or a simulator's virtual time (--cluster sim). */
+  timers: Timers;
 }
 
 /** OPS_PER_THREAD_MAX bounds a thread's loop whatever the rate and time limit. */
 export const OPS_PER_THREAD_MAX = 100_000_000;
 
-/** makeThreads spreads `concurrency` threads over the nodes: thread i talks to node i mod N. */
-export function makeThreads(concurrency: number, nodes: readonly string[]): ClientThread[] {
+/** makeThreads spreads `count` threads over the nodes: thread i talks to node i mod N. */
+export function makeThreads(count: number, nodes: readonly string[]): ClientThread[] {
   if (nodes.length === 0) throw new Error('makeThreads: no nodes');
-  return Array.from({ length: concurrency }, (_, thread) => ({
+  return Array.from({ length: count }, (_, thread) => ({
     thread,
     node: nodes[thread % nodes.length],
+    stride: count,
     process: thread,
     client: undefined,
   }));
@@ -50,7 +57,7 @@ export function makeThreads(concurrency: number, nodes: readonly string[]): Clie
 
 /**
  * runClientPhase runs every thread's generator until it is exhausted, `deadlineMs`
- * (performance.now clock) passes, `opsPerThreadMax` ops were done, or the signal aborts.
+ * (on ctx.timers) passes, `opsPerThreadMax` ops were done, or the signal aborts.
  * No op is invoked after the deadline; ops in flight at the deadline are awaited (bounded
  * by opTimeoutMs) so the history ends with every op completed.
  */
@@ -69,7 +76,7 @@ export async function runClientPhase(
 
 async function runThread(ctx: PhaseContext, t: ClientThread, gen: OpGenerator, deadlineMs: number, opsMax: number): Promise<void> {
   for (let n = 0; n < opsMax; n += 1) {
-    if (ctx.signal.aborted || performance.now() >= deadlineMs) return;
+    if (ctx.signal.aborted || ctx.timers.nowMs() >= deadlineMs) return;
     const spec = gen.next();
     if (spec === null) return;
     if (!(await ctx.limiter.take(deadlineMs, ctx.signal))) return;
@@ -82,7 +89,7 @@ async function runThread(ctx: PhaseContext, t: ClientThread, gen: OpGenerator, d
       // and the thread continues as a new process with a new client.
       const old = t.client;
       t.client = undefined;
-      t.process += ctx.concurrency;
+      t.process += t.stride;
       void Promise.resolve().then(() => old.close?.()).catch(() => undefined);
     }
   }
@@ -93,10 +100,10 @@ async function runThread(ctx: PhaseContext, t: ClientThread, gen: OpGenerator, d
  * the runner's timeout and an abort are all `info` (the op may have happened).
  */
 async function invokeBounded(ctx: PhaseContext, client: KvClientLike, spec: OpSpec): Promise<Completion> {
-  let timer: NodeJS.Timeout | undefined;
+  let timer: TimerId | undefined;
   let onAbort: (() => void) | undefined;
   const bound = new Promise<Completion>((resolve) => {
-    timer = setTimeout(() => resolve({ type: 'info', error: `runner timeout after ${ctx.opTimeoutMs} ms` }), ctx.opTimeoutMs);
+    timer = ctx.timers.setTimer(() => resolve({ type: 'info', error: `runner timeout after ${ctx.opTimeoutMs} ms` }), ctx.opTimeoutMs);
     onAbort = () => resolve({ type: 'info', error: 'interrupted' });
     ctx.signal.addEventListener('abort', onAbort, { once: true });
   });
@@ -107,7 +114,7 @@ async function invokeBounded(ctx: PhaseContext, client: KvClientLike, spec: OpSp
     );
     return await Promise.race([call, bound]);
   } finally {
-    clearTimeout(timer);
+    if (timer !== undefined) ctx.timers.clearTimer(timer);
     if (onAbort !== undefined) ctx.signal.removeEventListener('abort', onAbort);
   }
 }
@@ -143,28 +150,18 @@ export async function runNemesisTimeline(
   startMs: number,
   deadlineMs: number,
   signal: AbortSignal,
+  timers: Timers = REAL_TIMERS,
 ): Promise<void> {
   for (const scheduled of schedule) {
     const dueMs = startMs + scheduled.atMs;
     if (dueMs >= deadlineMs || signal.aborted) return;
-    const waitMs = dueMs - performance.now();
-    if (waitMs > 0 && !(await sleepUnlessAborted(waitMs, signal))) return;
+    const waitMs = dueMs - timers.nowMs();
+    if (waitMs > 0 && !(await sleepUnlessAborted(waitMs, signal, timers))) return;
     await applyNemesisOp(recorder, driver, scheduled);
   }
 }
 
-/** sleepUnlessAborted waits `ms`; false if the signal aborted first. */
-export function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, Math.max(0, ms));
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+/** sleepUnlessAborted waits `ms` on `timers`; false if the signal aborted first. */
+export function sleepUnlessAborted(ms: number, signal: AbortSignal, timers: Timers = REAL_TIMERS): Promise<boolean> {
+  return sleepOn(timers, ms, signal);
 }

@@ -1,11 +1,13 @@
 // control/runner/nemesis-driver.ts — what the runner needs from a nemesis, and the schedule of a run.
-import type { Cluster } from '../../cluster/types.ts';
+import { canShapePackets, type Cluster, type PacketShape, type PacketShaping } from '../../cluster/types.ts';
+import { unsupported } from '../../nemesis/faults/packet.ts';
 import { Nemesis } from '../../nemesis/nemesis.ts';
-import { TOPOLOGIES } from '../../nemesis/ops.ts';
+import { DRAWN_TOPOLOGIES } from '../../nemesis/ops.ts';
 import { generateCombinedSchedule } from '../../nemesis/schedule.ts';
 import { loadScheduleFile } from '../../nemesis/schedule-file.ts';
 import type { NemesisOp, PartitionTopology, ScheduledNemesisOp } from '../../nemesis/types.ts';
 import type { SeededRng } from '../../lib/rng.ts';
+import { sleepOn, type Timers } from '../../lib/timers.ts';
 import type { TestOptions } from '../config.ts';
 
 /**
@@ -20,15 +22,23 @@ export interface NemesisDriver {
 }
 
 /**
- * ClusterNemesis adapts nemesis/ Nemesis to the runner. Its heal ops are those of
- * Nemesis.healAll (always stop-partition, since a failed partition op may have half-applied),
- * listed rather than performed so each lands in the history.
+ * ClusterNemesis adapts nemesis/ Nemesis to the runner. Its heal ops are Nemesis.healOps
+ * (each kind's undo, in heal order), listed rather than performed so each lands in the history.
  */
 export class ClusterNemesis implements NemesisDriver {
   readonly nemesis: Nemesis;
 
-  constructor(cluster: Cluster, rng: SeededRng) {
-    this.nemesis = new Nemesis(cluster, { rng });
+  /**
+   * timers: a simulator's virtual time for waits inside a fault (default real time); findPrimary:
+   * who the `primary` target hits (default asks the nodes' /status, nemesis/primary.ts).
+   */
+  constructor(cluster: Cluster, rng: SeededRng, extra: { timers?: Timers; findPrimary?: (cluster: Cluster) => Promise<string | null> } = {}) {
+    const { timers, findPrimary } = extra;
+    this.nemesis = new Nemesis(cluster, {
+      rng,
+      ...(timers === undefined ? {} : { sleepMs: (ms: number) => sleepOn(timers, ms) }),
+      ...(findPrimary === undefined ? {} : { findPrimary }),
+    });
   }
 
   apply(op: NemesisOp): Promise<unknown> {
@@ -36,12 +46,7 @@ export class ClusterNemesis implements NemesisDriver {
   }
 
   healOps(): NemesisOp[] {
-    const faults = this.nemesis.faults();
-    const ops: NemesisOp[] = [{ f: 'stop-partition' }];
-    if (faults.paused.length > 0) ops.push({ f: 'resume' });
-    if (faults.killed.length > 0) ops.push({ f: 'start' });
-    if (Object.keys(faults.clockOffsetsMs).length > 0) ops.push({ f: 'reset-clock' });
-    return ops;
+    return this.nemesis.healOps();
   }
 
   faultsInForce(): string[] {
@@ -54,7 +59,7 @@ export class ClusterNemesis implements NemesisDriver {
  * the --nemesis kinds over the main phase. The schedule's seed is drawn from `rng` (the
  * run's schedule fork), so one run seed fixes the whole timeline.
  */
-export function runSchedule(opts: TestOptions, cluster: Pick<Cluster, 'nodes' | 'allNodes'>, rng: SeededRng): ScheduledNemesisOp[] {
+export function runSchedule(opts: TestOptions, cluster: Pick<Cluster, 'nodes' | 'allNodes'> & Partial<Pick<PacketShaping, 'packetSupport'>>, rng: SeededRng): ScheduledNemesisOp[] {
   const seed = rng.int(2 ** 31 - 1);
   if (opts.nemesisSchedule !== undefined) return loadScheduleFile(opts.nemesisSchedule, { nodes: cluster.allNodes });
   if (opts.nemesis.length === 0) return [];
@@ -66,10 +71,29 @@ export function runSchedule(opts: TestOptions, cluster: Pick<Cluster, 'nodes' | 
     nodes: cluster.nodes,
     partitionNodes: cluster.allNodes,
     topologies: topologiesFor(cluster.allNodes.length),
+    // Draw only the packet behaviours this cluster can do (see packetNotes for what it cannot).
+    packetBehaviours: cluster.packetSupport?.().behaviours,
   });
 }
 
-/** topologiesFor: the partition shapes a cluster of `count` nodes has (a ring or bridge needs 3). */
+/** topologiesFor: the partition shapes random schedules draw for a cluster of `count` nodes (a ring or bridge needs 3). */
 export function topologiesFor(count: number): PartitionTopology[] {
-  return TOPOLOGIES.filter((t) => count >= 3 || (t !== 'majorities-ring' && t !== 'bridge'));
+  return DRAWN_TOPOLOGIES.filter((t) => count >= 3 || (t !== 'majorities-ring' && t !== 'bridge'));
+}
+
+/**
+ * packetNotes: what a run tells the user about its packet faults: the mechanism, and the
+ * behaviours this cluster cannot do (draws leave them out; a schedule asking for them fails).
+ */
+export function packetNotes(opts: TestOptions, cluster: Cluster, schedule: readonly ScheduledNemesisOp[]): string[] {
+  if (!schedule.some((op) => op.f === 'start-packet') || !canShapePackets(cluster)) return [];
+  const support = cluster.packetSupport();
+  for (const op of schedule) {
+    if (op.f !== 'start-packet') continue;
+    const refusal = unsupported(op.value as PacketShape, cluster);
+    if (refusal !== null) throw new Error(`--nemesis-schedule: at ${op.atMs} ms: ${refusal}`);
+  }
+  const notes = [`packet faults by ${support.mechanism}`];
+  if (support.missing !== undefined && opts.nemesisSchedule === undefined) notes.push(`packet faults: ${support.missing}; drawing only ${support.behaviours.join(', ')}`);
+  return notes;
 }

@@ -1,14 +1,19 @@
-// control/runner/parts.ts — builds the cluster, clients and nemesis a run uses, by --cluster kind.
+// control/runner/parts.ts — builds the Db, cluster, clients and nemesis a run uses, by --cluster kind.
 import type { Cluster, ClusterSpec } from '../../cluster/types.ts';
 import { DockerCluster } from '../../cluster/docker/docker-cluster.ts';
 import { LocalCluster } from '../../cluster/local/local-cluster.ts';
-import { usesClock } from '../../nemesis/ops.ts';
+import { SimCluster } from '../../cluster/sim/sim-cluster.ts';
+import { SshCluster } from '../../cluster/ssh/ssh-cluster.ts';
+import { clientMode } from '../../db/rsm.ts';
+import type { Db } from '../../db/types.ts';
+import { KvClient } from '../../rsm/client/client.ts';
+import { clusterNeeds, kindsNeeds, type ClusterNeeds } from '../../nemesis/faults/registry.ts';
 import { loadScheduleFile } from '../../nemesis/schedule-file.ts';
 import type { TestOptions } from '../config.ts';
 import { FakeCluster, MemoryKvClients } from './fake-cluster.ts';
 import type { ClientFactory } from './interpreter.ts';
-import { kvClients } from './kv-clients.ts';
 import { ClusterNemesis } from './nemesis-driver.ts';
+import { dbClients, openRunDb } from './run-db.ts';
 import type { PartsEnv, PartsFactory, RunnerParts } from './run-test.ts';
 
 /** FAKE_LATENCY_MS: the fake client's answer delay, so the fake run interleaves like a real one. */
@@ -27,54 +32,94 @@ export async function fakeParts(opts: TestOptions, env: PartsEnv): Promise<Runne
   };
 }
 
-/** needsClock: the clock fault is on, or the schedule file skews a clock. */
-function needsClock(opts: TestOptions): boolean {
-  if (opts.nemesis.includes('clock')) return true;
-  if (opts.nemesisSchedule === undefined) return false;
-  return usesClock(loadScheduleFile(opts.nemesisSchedule));
+/** needsOf: what the chosen fault kinds, or the schedule file, need the cluster started with. */
+function needsOf(opts: TestOptions): ClusterNeeds {
+  const kinds = kindsNeeds(opts.nemesis);
+  if (opts.nemesisSchedule === undefined) return kinds;
+  const file = clusterNeeds(loadScheduleFile(opts.nemesisSchedule));
+  return { fakeTime: kinds.fakeTime || file.fakeTime, lazyDisk: kinds.lazyDisk || file.lazyDisk, dataFiles: kinds.dataFiles || file.dataFiles };
 }
 
-/** clusterSpec: what to run, the same for every backend. */
+/** clusterSpec: where files go and what fault machinery to prepare, the same for every backend. */
 export function clusterSpec(opts: TestOptions, env: PartsEnv): ClusterSpec {
+  const needs = needsOf(opts);
   return {
-    protocol: opts.db,
-    nodeCount: opts.nodes,
-    reads: opts.reads,
-    bugs: opts.bugs,
-    options: {},
     dataDir: env.dataDir,
     logDir: env.logDir,
     // The clock nemesis needs libfaketime; only ask for it then (LocalCluster fails fast without it).
-    fakeTime: needsClock(opts),
+    fakeTime: needs.fakeTime,
+    // lose-unsynced needs every data directory on lazyfs (root, /dev/fuse; LocalCluster refuses without them).
+    lazyDisk: needs.lazyDisk,
+    // corrupt-file damages the nodes' files from here (docker then keeps them on the host, bound in).
+    dataFiles: needs.dataFiles,
     partitionClients: opts.partitionClients,
-    seed: opts.seed,
   };
 }
 
-/** localCluster: the rsm nodes as child processes on 127.0.0.1 (cluster/local). */
-export function localCluster(opts: TestOptions, env: PartsEnv): LocalCluster {
-  return new LocalCluster(clusterSpec(opts, env));
+/** dbNemesis: the nemesis of a Db's cluster; its `primary` target is whom the Db names primary when the Db can tell. */
+function dbNemesis(db: Db, cluster: Cluster, env: PartsEnv): ClusterNemesis {
+  const primary = db.primary;
+  return new ClusterNemesis(cluster, env.nemesisRng, primary === undefined ? {} : { findPrimary: (c) => primary.call(db, c) });
+}
+
+/** localCluster: the Db's nodes as child processes on 127.0.0.1 (cluster/local). */
+export function localCluster(opts: TestOptions, env: PartsEnv, db: Db): LocalCluster {
+  return new LocalCluster(clusterSpec(opts, env), db);
 }
 
 /**
- * localParts: LocalCluster with the rsm client library; `clients` replaces the client (tests
- * of cleanup with real nodes and an in-memory client).
+ * localParts: LocalCluster with the Db's clients; `clients` replaces them (tests of cleanup
+ * with real nodes and an in-memory client).
  */
-export function localParts(clients: (cluster: Cluster, opts: TestOptions) => ClientFactory = kvClients): PartsFactory {
+export function localParts(clients?: (cluster: Cluster, opts: TestOptions) => ClientFactory): PartsFactory {
   return async (opts, env) => {
-    const cluster = localCluster(opts, env);
-    return { cluster, clients: clients(cluster, opts), nemesis: new ClusterNemesis(cluster, env.nemesisRng) };
+    const db = await openRunDb(opts);
+    const cluster = localCluster(opts, env, db);
+    return { db, cluster, clients: clients?.(cluster, opts) ?? dbClients(db, cluster, opts), nemesis: dbNemesis(db, cluster, env), quietPeriodMs: db.quietPeriodMs };
   };
 }
 
-/** dockerParts: one container per node (cluster/docker), iptables partitions, the rsm client. */
+/** dockerParts: one container per node (cluster/docker), iptables partitions, the Db's clients. */
 export const dockerParts: PartsFactory = async (opts, env) => {
-  // libfaketime is in the image anyway and costs an idle node nothing, so clocks are always skewable.
-  const cluster = new DockerCluster({ ...clusterSpec(opts, env), fakeTime: true }, { image: opts.image });
-  return { cluster, clients: kvClients(cluster, opts), nemesis: new ClusterNemesis(cluster, env.nemesisRng) };
+  const db = await openRunDb(opts);
+  // libfaketime is preloaded only when a clock fault is asked for, as locally: some programs (redis) break under it.
+  const cluster = new DockerCluster(clusterSpec(opts, env), db, { image: opts.image });
+  return { db, cluster, clients: dbClients(db, cluster, opts), nemesis: dbNemesis(db, cluster, env), quietPeriodMs: db.quietPeriodMs };
 };
 
-/** partsFactory picks the parts for --cluster. */
+/** sshParts: one machine per node over SSH (cluster/ssh), the hosts of --hosts; the Db's clients. */
+export const sshParts: PartsFactory = async (opts, env) => {
+  const db = await openRunDb(opts);
+  if (opts.hosts === undefined) throw new Error('--cluster ssh: no --hosts');
+  const cluster = new SshCluster(clusterSpec(opts, env), db, { hosts: opts.hosts, insecureIgnoreHostKeys: opts.insecureIgnoreHostKeys });
+  return { db, cluster, clients: dbClients(db, cluster, opts), nemesis: dbNemesis(db, cluster, env), quietPeriodMs: db.quietPeriodMs };
+};
+
+/**
+ * simParts: every node of an rsm protocol in this process on one seeded world (cluster/sim);
+ * the rsm client library, routed as the rsm Db routes it, over the simulated network; the real
+ * nemesis on virtual time.
+ */
+export const simParts: PartsFactory = async (opts, env) => {
+  // The Db is loaded for its refusals (an rsm protocol only, faults it supports); its setup and teardown are for real nodes.
+  const db = await openRunDb(opts);
+  const cluster = new SimCluster({
+    protocol: opts.db, nodeCount: opts.nodes, viewServerReplicas: opts.viewserverReplicas, reads: opts.reads, bugs: opts.bugs, options: {}, seed: opts.seed,
+    reactions: { kinds: opts.simReact ?? [], untilMs: opts.timeLimitS * 1000 },
+  });
+  const simulation = cluster.simulation();
+  const mode = clientMode(opts.db);
+  const clients: ClientFactory = {
+    open: (node, proc) => {
+      const endpoints = Object.fromEntries(cluster.nodes.map((n) => [n, cluster.clientEndpoint(n).httpUrl]));
+      const transport = cluster.clientTransport(opts.partitionClients ? node : undefined);
+      return new KvClient({ endpoints, preferred: node, mode, clientId: `p${proc}-${opts.seed}`, transport });
+    },
+  };
+  return { cluster, clients, nemesis: new ClusterNemesis(cluster, env.nemesisRng, { timers: simulation.timers }), simulation, quietPeriodMs: db.quietPeriodMs };
+};
+
+/** partsFactory picks the parts for --db and --cluster. */
 export function partsFactory(opts: TestOptions): PartsFactory {
   switch (opts.cluster) {
     case 'fake':
@@ -83,6 +128,10 @@ export function partsFactory(opts: TestOptions): PartsFactory {
       return localParts();
     case 'docker':
       return dockerParts;
+    case 'sim':
+      return simParts;
+    case 'ssh':
+      return sshParts;
     default: {
       const never: never = opts.cluster;
       throw new Error(`--cluster: unknown kind ${String(never)}`);

@@ -1,7 +1,8 @@
 // control/runner/phases.ts — the phases of a run: main (workload + nemesis) → heal → recovery → final.
 import type { ScheduledNemesisOp } from '../../nemesis/types.ts';
 import type { SeededRng } from '../../lib/rng.ts';
-import type { OpGenerator, OpSpec, Workload, WorkloadContext } from '../../workloads/types.ts';
+import type { Timers } from '../../lib/timers.ts';
+import { finalThreadCount, type OpGenerator, type OpSpec, type Workload, type WorkloadContext } from '../../workloads/types.ts';
 import type { TestOptions } from '../config.ts';
 import { applyNemesisOp, makeThreads, runClientPhase, runNemesisTimeline, sleepUnlessAborted, type PhaseContext } from './interpreter.ts';
 import { RateLimiter } from './rate-limiter.ts';
@@ -30,6 +31,8 @@ export interface PhaseRun {
   state: { phase: string; startMs: number; mainDeadlineMs: number };
   phases: PhaseTimes;
   opsPerThreadMax?: number;
+  /** timers: real time, or the simulator's virtual time. */
+  timers: Timers;
 }
 
 /**
@@ -37,17 +40,20 @@ export interface PhaseRun {
  * the rest (teardown undoes every fault anyway). Threads keep their processes across phases.
  */
 export async function runPhases(r: PhaseRun): Promise<void> {
-  const { opts, workload, parts, recorder, signal } = r;
+  const { opts, workload, parts, recorder, signal, timers } = r;
   const nodes = parts.cluster.nodes;
   const txn = { keyDistribution: opts.keyDistribution, txnLengthMin: opts.txnLengthMin, txnLengthMax: opts.txnLengthMax, writesPerKeyMax: opts.writesPerKeyMax };
   const wctx: WorkloadContext = { concurrency: opts.concurrency, keyCount: opts.keyCount, nodes, txn };
-  const threads = makeThreads(opts.concurrency, nodes);
+  // The final phase may need a thread on every node (finalThreadCount); those past --concurrency
+  // run only then. All share one process stride, so no two threads ever share a process.
+  const allThreads = makeThreads(finalThreadCount(opts.concurrency, nodes.length), nodes);
+  const threads = allThreads.slice(0, opts.concurrency);
   // One fork per thread, in thread order, before anything runs: timing cannot shift choices.
   const drawn: OpSpec[][] = threads.map(() => []);
   const generators = threads.map((t, i) => recordDrawn(workload.generator(t.thread, r.generatorRng.fork(), wctx), drawn[i]));
   const ctx: PhaseContext = {
-    recorder, workload, clients: parts.clients, concurrency: opts.concurrency,
-    limiter: new RateLimiter(opts.rate), opTimeoutMs: opts.opTimeoutS * 1000, signal,
+    recorder, workload, clients: parts.clients,
+    limiter: new RateLimiter(opts.rate, 1, timers), opTimeoutMs: opts.opTimeoutS * 1000, signal, timers,
   };
   const timed = async (name: PhaseName, body: () => Promise<void>): Promise<void> => {
     if (signal.aborted) return;
@@ -58,11 +64,11 @@ export async function runPhases(r: PhaseRun): Promise<void> {
   };
   try {
     await timed('main', async () => {
-      const startMs = performance.now();
+      const startMs = timers.nowMs();
       r.state.mainDeadlineMs = startMs + opts.timeLimitS * 1000;
       await Promise.all([
         runClientPhase(ctx, threads, generators, r.state.mainDeadlineMs, r.opsPerThreadMax),
-        runNemesisTimeline(recorder, parts.nemesis, r.schedule, startMs, r.state.mainDeadlineMs, signal),
+        runNemesisTimeline(recorder, parts.nemesis, r.schedule, startMs, r.state.mainDeadlineMs, signal, timers),
       ]);
     });
     await timed('heal', async () => {
@@ -71,21 +77,24 @@ export async function runPhases(r: PhaseRun): Promise<void> {
       for (const op of parts.nemesis.healOps()) await applyNemesisOp(recorder, parts.nemesis, op);
     });
     await timed('recovery', async () => {
-      await sleepUnlessAborted(opts.recoveryS * 1000, signal);
+      // At least the Db's quiet period (gossip's anti-entropy rounds), whatever --recovery-s says.
+      await sleepUnlessAborted(Math.max(opts.recoveryS * 1000, parts.quietPeriodMs ?? 0), signal, timers);
+      // A system that settles on its own schedule (Sentinel's demotion of an old primary) is waited for.
+      if (!signal.aborted) await parts.db?.converged?.(parts.cluster, signal);
     });
     const finalGenerator = workload.finalGenerator;
     if (finalGenerator === undefined) return;
     await timed('final', async () => {
       // Declared, not read from the history: what the generators drew, in thread order.
       const mainDrawn = drawn.flat();
-      const finals: OpGenerator[] = threads.map((t) => finalGenerator(t.thread, wctx, mainDrawn));
-      const finalCtx = { ...ctx, limiter: new RateLimiter(0) };
-      const deadlineMs = performance.now() + Math.max(FINAL_PHASE_MS_MIN, 2 * ctx.opTimeoutMs);
-      await runClientPhase(finalCtx, threads, finals, deadlineMs);
+      const finals: OpGenerator[] = allThreads.map((t) => finalGenerator(t.thread, wctx, mainDrawn));
+      const finalCtx = { ...ctx, limiter: new RateLimiter(0, 1, timers) };
+      const deadlineMs = timers.nowMs() + Math.max(FINAL_PHASE_MS_MIN, 2 * ctx.opTimeoutMs);
+      await runClientPhase(finalCtx, allThreads, finals, deadlineMs);
     });
   } finally {
     r.state.phase = 'done';
-    await Promise.all(threads.map(async (t) => {
+    await Promise.all(allThreads.map(async (t) => {
       const client = t.client;
       t.client = undefined;
       await client?.close?.();

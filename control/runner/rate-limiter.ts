@@ -1,5 +1,5 @@
 // control/runner/rate-limiter.ts — one token bucket shared by every client thread (the --rate cap).
-import { setTimeout as sleep } from 'node:timers/promises';
+import { REAL_TIMERS, sleepOn, type Timers } from '../../lib/timers.ts';
 
 /**
  * RateLimiter hands out at most `ratePerS` tokens a second over all callers, with a burst of
@@ -13,7 +13,7 @@ export class RateLimiter {
   /** arrivalMs: GCRA's theoretical arrival time of the next token. */
   private arrivalMs = -Infinity;
 
-  constructor(readonly ratePerS: number, readonly burst = 1, private readonly nowMs: () => number = () => performance.now()) {
+  constructor(readonly ratePerS: number, readonly burst = 1, private readonly timers: Timers = REAL_TIMERS) {
     if (!(ratePerS >= 0)) throw new Error(`RateLimiter: rate must be >= 0, got ${ratePerS}`);
     if (!(Number.isSafeInteger(burst) && burst >= 1)) throw new Error(`RateLimiter: burst must be a positive integer, got ${burst}`);
     this.intervalMs = ratePerS === 0 || ratePerS === Infinity ? 0 : 1000 / ratePerS;
@@ -27,22 +27,16 @@ export class RateLimiter {
 
   /**
    * take waits for a token. It returns false, without consuming one, if the token would come
-   * after `deadlineMs` (on the nowMs clock) or the signal aborts first.
+   * after `deadlineMs` (on the timers' clock) or the signal aborts first.
    */
   async take(deadlineMs = Infinity, signal?: AbortSignal): Promise<boolean> {
     if (this.intervalMs === 0) return signal?.aborted !== true;
-    const now = this.nowMs();
+    const now = this.timers.nowMs();
     const grantMs = Math.max(now, this.arrivalMs - this.burstMs);
     if (grantMs > deadlineMs) return false;
     this.arrivalMs = Math.max(this.arrivalMs, grantMs) + this.intervalMs;
     const waitMs = grantMs - now;
-    if (waitMs >= 1) {
-      try {
-        await sleep(waitMs, undefined, { signal });
-      } catch {
-        return false;
-      }
-    }
+    if (waitMs >= 1 && !(await sleepOn(this.timers, waitMs, signal))) return false;
     return signal?.aborted !== true;
   }
 }

@@ -17,7 +17,8 @@ export interface OutcomeTally {
 
 /**
  * Recorder is the single writer of the history: it gives each op the next index and its time
- * in nanoseconds since `startNs` (process.hrtime.bigint, monotonic), and checks the process
+ * in nanoseconds since `startNs` (on `nowNs`: process.hrtime.bigint, monotonic, or a
+ * simulator's virtual clock), and checks the process
  * model as it goes: a process has at most one op in flight, and a process that got an info
  * never invokes again.
  */
@@ -27,7 +28,11 @@ export class Recorder {
   private readonly inFlight = new Map<Process, Op>();
   private readonly crashed = new Set<Process>();
 
-  constructor(private readonly sink: HistorySink, readonly startNs: bigint = process.hrtime.bigint()) {}
+  constructor(
+    private readonly sink: HistorySink,
+    private readonly nowNs: () => bigint = () => process.hrtime.bigint(),
+    readonly startNs: bigint = nowNs(),
+  ) {}
 
   /** count is the number of ops recorded. */
   get count(): number {
@@ -36,7 +41,7 @@ export class Recorder {
 
   /** elapsedNs is the time since the start, in nanoseconds (the history's clock). */
   elapsedNs(): number {
-    return Number(process.hrtime.bigint() - this.startNs);
+    return Number(this.nowNs() - this.startNs);
   }
 
   /** invoke records the start of `spec` by `proc` against `node` and returns the invoke op. */
@@ -68,6 +73,7 @@ export class Recorder {
       value: completion.value === undefined ? invoke.value : completion.value,
       node: completion.node ?? invoke.node,
       error: completion.error,
+      stamp: completion.stamp,
     });
   }
 
@@ -78,7 +84,7 @@ export class Recorder {
 
   private record(fields: Omit<Op, 'index' | 'time'>): Op {
     const op: Op = { index: this.index, time: this.elapsedNs(), ...fields };
-    for (const name of ['key', 'value', 'node', 'error'] as const) {
+    for (const name of ['key', 'value', 'node', 'error', 'stamp'] as const) {
       if (op[name] === undefined) delete op[name];
     }
     this.index += 1;

@@ -1,16 +1,19 @@
 // control/runner/run-test.ts — one test run: cluster up, phases, history, check, store, teardown.
+import { faultRoles } from '../../nemesis/faults/registry.ts';
 import { createReadStream, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { registerCleanup } from '../../cluster/cleanup.ts';
 import { removeDeadOwnersDirs, TEMP_DIR_PREFIX, writeOwnerFile } from '../../cluster/owner.ts';
-import type { Cluster } from '../../cluster/types.ts';
+import { type Cluster, hasMachineryHealth } from '../../cluster/types.ts';
+import type { Db } from '../../db/types.ts';
 import type { Verdict } from '../../checker/types.ts';
 import { HistoryWriter } from '../../history/jsonl.ts';
 import type { Op } from '../../history/op.ts';
 import type { ScheduledNemesisOp } from '../../nemesis/types.ts';
-import { SeededRng } from '../../lib/rng.ts';
+import type { SeededRng } from '../../lib/rng.ts';
+import { REAL_TIMERS, type Timers } from '../../lib/timers.ts';
 import { getWorkload } from '../../workloads/index.ts';
 import { opStats, type OpStats } from '../../history/stats.ts';
 import type { Workload, WorkloadResult } from '../../workloads/types.ts';
@@ -22,19 +25,38 @@ import { fsErrorText, isFsError, OutputError } from '../files.ts';
 import { verdictLines } from '../verdict-lines.ts';
 import { BoundedAnalysis, type AnalysisLimits } from './bounded-analysis.ts';
 import type { ClientFactory } from './interpreter.ts';
-import { runSchedule, type NemesisDriver } from './nemesis-driver.ts';
-import { runPhases, type PhaseTimes } from './phases.ts';
-import { Recorder, type HistorySink } from './recorder.ts';
+import { packetNotes, type NemesisDriver } from './nemesis-driver.ts';
+import type { PhaseTimes } from './phases.ts';
+import type { HistorySink, Recorder } from './recorder.ts';
+import { caseSchedule, caseSeeds, runCase } from './run-case.ts';
+import { RoleSampler } from './roles.ts';
 import { runVerdict } from './verdict.ts';
 import { composeVerdicts } from '../../checker/types.ts';
 
-/** RunnerParts: the pluggable pieces of a run (real: LocalCluster, KvClient, nemesis/). */
+/** RunnerParts: the pluggable pieces of a run (real: a Db on a LocalCluster, its clients, nemesis/). */
 export interface RunnerParts {
+  /** The Db the cluster runs (absent for the fake cluster): its setup runs after the cluster's, its teardown before. */
+  db?: Db;
   cluster: Cluster;
   clients: ClientFactory;
   nemesis: NemesisDriver;
   /** schedule replaces the seeded combined schedule (a --nemesis-schedule file). */
   schedule?: ScheduledNemesisOp[];
+  /** simulation: the cluster is simulated; the phases run on its virtual time (--cluster sim). */
+  simulation?: Simulation;
+  /** quietPeriodMs: the Db's (Db.quietPeriodMs), set by every factory — the simulator's Db is not in `db`. */
+  quietPeriodMs?: number;
+}
+
+/**
+ * Simulation: what a simulated cluster gives the runner: its virtual timers, `drive` (runs the
+ * world's events until a task settles) and every knob the seed chose, printed first and
+ * stored in test.json.
+ */
+export interface Simulation {
+  timers: Timers;
+  drive<T>(task: Promise<T>): Promise<T>;
+  knobs: Record<string, unknown>;
 }
 
 /** PartsEnv: what a parts factory gets: temp directories and its own fork of the seed. */
@@ -122,10 +144,7 @@ export async function runTest(opts: TestOptions, makeParts: PartsFactory, io: Ru
   const signal = controller.signal;
   if (io.signal?.aborted === true) controller.abort();
   io.signal?.addEventListener('abort', () => controller.abort(), { once: true });
-  const rng = new SeededRng(opts.seed);
-  const generatorRng = rng.fork();
-  const scheduleRng = rng.fork();
-  const nemesisRng = rng.fork();
+  const seeds = caseSeeds(opts.seed);
   const workload = getWorkload(opts.workload);
   const run = await createRunDir(opts.store, opts.name);
   log(`${opts.name} seed ${opts.seed} -> ${run.dir}`);
@@ -148,23 +167,41 @@ export async function runTest(opts: TestOptions, makeParts: PartsFactory, io: Ru
   let parts: RunnerParts | undefined;
   let crash: unknown;
   let progress: RunProgress | undefined;
+  let roles: RoleSampler | undefined;
   try {
     // Node logs are written straight into the store, so they survive even a SIGKILLed control node.
-    const env: PartsEnv = { dataDir: path.join(tempDir, 'data'), logDir: run.logsDir, nemesisRng };
-    parts = await makeParts(opts, env);
-    const schedule = parts.schedule ?? runSchedule(opts, parts.cluster, scheduleRng);
-    await writeJson(run.testJson, testJson(opts, workload, schedule));
-    await parts.cluster.setup();
-    // Time 0 of the history is the start of the main phase, as in Jepsen (setup is not timed).
-    const recorder = new Recorder(writer);
-    const state = { phase: 'main', startMs: performance.now(), mainDeadlineMs: Infinity };
-    if (io.progressOut !== undefined) progress = startProgress(io.progressOut, parts.nemesis, recorder, state);
-    await runPhases({ opts, workload, parts, recorder, generatorRng, schedule, signal, state, phases, opsPerThreadMax: io.opsPerThreadMax });
+    const env: PartsEnv = { dataDir: path.join(tempDir, 'data'), logDir: run.logsDir, nemesisRng: seeds.nemesisRng };
+    const p = await makeParts(opts, env);
+    parts = p;
+    const schedule = caseSchedule(opts, p, seeds);
+    for (const note of packetNotes(opts, p.cluster, schedule)) log(`${opts.name} seed ${opts.seed}: ${note}`);
+    const sim = p.simulation;
+    if (sim !== undefined) log(`${opts.name} seed ${opts.seed}: simulated: ${knobsLine(sim.knobs)}`);
+    await writeJson(run.testJson, testJson(opts, workload, schedule, sim?.knobs));
+    const state = { phase: 'main', startMs: 0, mainDeadlineMs: Infinity };
+    const timers = sim?.timers ?? REAL_TIMERS;
+    await runCase({
+      opts, workload, parts: p, seeds, schedule, sink, signal, phases, state, opsPerThreadMax: io.opsPerThreadMax,
+      onRecorder: (recorder) => {
+        // Roles are sampled on real time from real nodes; a simulated world has no such clock to sample on.
+        if (sim === undefined) {
+          roles = new RoleSampler(p.cluster, run.rolesJsonl, () => recorder.elapsedNs());
+          roles.start();
+        }
+        if (io.progressOut !== undefined) progress = startProgress(io.progressOut, p.nemesis, recorder, state, timers);
+      },
+    });
+    // A host the cluster lost (--cluster ssh) makes the run crashed: its history says nothing about the system.
+    const broken = machineryFault(p.cluster);
+    if (broken !== null) throw broken;
   } catch (error) {
-    crash = error;
+    crash = (parts !== undefined ? machineryFault(parts.cluster) : null) ?? error;
   } finally {
     progress?.stop();
+    roles?.stop();
     crash = await cleanup(run, writer, parts, tempDir, crash, log, historyFailure !== undefined);
+    // The report reads roles.jsonl: it must be complete (a sample in flight ends within its status timeout).
+    await roles?.closed;
   }
   let results: RunResults;
   try {
@@ -186,6 +223,17 @@ export async function runTest(opts: TestOptions, makeParts: PartsFactory, io: Ru
   // A short verdict, one example per anomaly type; the full text is in results.json and the report.
   for (const line of verdictLines(results, { title: `${opts.name} seed ${opts.seed}`, storeDir: run.dir })) log(line);
   return { valid: results.valid, exitCode: exitCodeFor(results.valid), run, results };
+}
+
+/** machineryFault: what broke in the cluster's own machinery (a lost ssh host), or null. */
+function machineryFault(cluster: Cluster): Error | null {
+  return hasMachineryHealth(cluster) ? cluster.machineryFault() : null;
+}
+
+/** knobsLine prints a simulation's knobs on one line: k=v, nested objects as JSON. */
+export function knobsLine(knobs: Record<string, unknown>): string {
+  // The per-link table is in test.json; the line gives its summary.
+  return Object.entries(knobs).filter(([k]) => k !== 'linkLatency').map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(' ');
 }
 
 /**
@@ -233,11 +281,11 @@ function registerRun(name: string, controller: AbortController, tempDir: string)
 }
 
 /** startProgress shows the run's progress on `out` until stopped. */
-function startProgress(out: ProgressOutput, nemesis: NemesisDriver, recorder: Recorder, state: { phase: string; startMs: number; mainDeadlineMs: number }): RunProgress {
+function startProgress(out: ProgressOutput, nemesis: NemesisDriver, recorder: Recorder, state: { phase: string; startMs: number; mainDeadlineMs: number }, timers: Timers): RunProgress {
   const progress = new RunProgress(() => ({
     phase: state.phase,
-    elapsedMs: performance.now() - state.startMs,
-    remainingMs: Math.max(0, state.mainDeadlineMs - performance.now()),
+    elapsedMs: timers.nowMs() - state.startMs,
+    remainingMs: Math.max(0, state.mainDeadlineMs - timers.nowMs()),
     tally: recorder.tally,
     faults: nemesis.faultsInForce(),
   }), out);
@@ -263,6 +311,8 @@ async function cleanup(run: RunDir, writer: HistoryWriter, parts: RunnerParts | 
   await attempt('closing the history', () => writer.close(), true);
   if (parts !== undefined) {
     const cluster = parts.cluster;
+    const db = parts.db;
+    if (db?.teardown !== undefined) await attempt(`${db.name} teardown`, () => db.teardown!(cluster));
     await attempt('collecting node logs', () => cluster.collectLogs(run.logsDir), true);
     await attempt('teardown', () => cluster.teardown());
   }
@@ -315,7 +365,7 @@ async function analyze(analysis: BoundedAnalysis, opts: TestOptions, run: RunDir
   const stopped = crash !== undefined || interrupted;
   const base = { kind: 'run' as const, testName: opts.name, seed: opts.seed, interrupted, phases };
   const error = !stopped ? undefined : crash === undefined ? 'interrupted' : crash instanceof Error ? (crash.stack ?? crash.message) : String(crash);
-  const checkOptions = { timeoutMs: opts.checkTimeoutS * 1000, consistencyModel: opts.consistencyModel };
+  const checkOptions = { timeoutMs: opts.checkTimeoutS * 1000, consistencyModel: opts.consistencyModel, faultRoles: faultRoles() };
   const outcome = await analysis.run({ kind: 'analysis', historyPath: run.historyJsonl, workload: stopped ? undefined : opts.workload, checkOptions });
   if (outcome.status === 'failed' || outcome.answer.kind !== 'analysis') {
     const reason = outcome.status === 'failed' ? outcome.reason : 'analysis answered with a report';
@@ -341,10 +391,11 @@ async function countLines(file: string): Promise<number> {
 }
 
 /** testJson: every option, the seed, versions, the reproducing command and the model for `check DIR`. */
-function testJson(opts: TestOptions, workload: Workload, schedule: ScheduledNemesisOp[] | undefined): unknown {
+function testJson(opts: TestOptions, workload: Workload, schedule: ScheduledNemesisOp[] | undefined, simulation?: Record<string, unknown>): unknown {
   return {
     name: opts.name,
     seed: opts.seed,
+    ...(simulation === undefined ? {} : { simulated: true, simulation }),
     options: opts,
     model: workload.checkModel?.name,
     init: workload.checkModel?.init,

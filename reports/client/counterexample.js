@@ -64,7 +64,8 @@
       const stroke = op.failing ? '#d64545' : op.outcome === 'info' ? '#e0a526' : '#2e9e5b';
       g.appendChild(svg('rect', { x: a, y: y, width: b - a, height: 22, rx: 3, fill: fill, stroke: stroke, 'stroke-width': op.failing ? 3 : 1, 'stroke-dasharray': op.endS === null ? '5 3' : 'none' }));
       const weight = op.failing ? 700 : 400;
-      const full = (op.failing ? '✗ ' : '') + (op.inMinimalSet ? '◆ ' : '') + op.text;
+      // The node each op went to is part of its text: a split brain shows as ops answered by two primaries.
+      const full = (op.failing ? '✗ ' : '') + (op.inMinimalSet ? '◆ ' : '') + op.text + (op.node ? ' @' + op.node : '');
       const room = Math.min(nextStart[op.id], W - 10) - (a + 5) - 4;
       const label = fitText(full.length > 60 ? full.slice(0, 60) + '…' : full, room, 12, weight);
       if (label !== null && fits({ x1: a + 5, x2: a + 5 + textWidth(label, 12, weight), y1: y + 2, y2: y + 19 })) {
@@ -79,7 +80,7 @@
           g.appendChild(svg('text', { x: a, y: y - 1, 'font-size': 10, 'font-weight': 700, fill: op.failing ? '#a82a2a' : '#5c7080', class: 'cx-label cx-key' }, tag));
         }
       }
-      g.appendChild(svg('title', {}, 'op ' + op.id + ' (process ' + op.process + '): ' + op.text + '\ninput ' + op.input + '\noutput ' + op.output + '\nhistory ' + op.invokeIndex + '…' + (op.returnIndex === null ? 'never returned' : op.returnIndex)));
+      g.appendChild(svg('title', {}, 'op ' + op.id + ' (process ' + op.process + (op.node ? ', node ' + op.node : '') + '): ' + op.text + '\ninput ' + op.input + '\noutput ' + op.output + '\nhistory ' + op.invokeIndex + '…' + (op.returnIndex === null ? 'never returned' : op.returnIndex)));
       s.appendChild(g);
     });
     let path = '';
@@ -115,7 +116,7 @@
     s.appendChild(svg('text', { x: W - 60, y: axisY + 26, 'font-size': 11, fill: '#5c7080' }, data.axis.hasTime ? 'seconds' : 'index'));
     if (keyed.length === 0) return s;
     // The numbered key: ops whose bars are too close together to carry their text.
-    const key = el('ol', { class: 'cx-key-list lines' }, keyed.map(function (op) { return el('li', { class: 'mono', text: 'op ' + op.id + ' (process ' + op.process + '): ' + op.text }); }));
+    const key = el('ol', { class: 'cx-key-list lines' }, keyed.map(function (op) { return el('li', { class: 'mono', text: 'op ' + op.id + ' (process ' + op.process + (op.node ? ', node ' + op.node : '') + '): ' + op.text }); }));
     return el('div', null, [s, el('div', { class: 'sub', text: 'Numbered bars (too close together to carry their text; hover for details):' }), key]);
   }
 

@@ -14,6 +14,7 @@
     facts.push(data.faults.length + ' fault intervals');
     if (data.header.seed !== undefined) facts.push('seed ' + json(data.header.seed));
     head.appendChild(el('div', { class: 'sub', text: facts.join(' · ') }));
+    if (data.header.consistency) head.appendChild(el('p', { class: 'consistency', id: 'consistency', text: data.header.consistency }));
     if (data.header.anomalies.length > 0) {
       head.appendChild(el('ul', { class: 'anomalies' }, data.header.anomalies.map(function (a) { return el('li', { text: a }); })));
     }
@@ -49,7 +50,9 @@
       head.appendChild(el('details', null, [el('summary', { text: 'Options' }), table]));
     }
     const toc = el('nav', { class: 'toc' });
-    [['faults', 'Faults'], ['charts', 'Charts'], ['timeline', 'Timeline'], ['counterexamples', 'Counterexamples']].concat(data.elle.length > 0 ? [['elle', 'Transactions (Elle)']] : [], [['elements', 'Element tables'], ['other', 'Other results']]).forEach(function (p) {
+    const parts = [['faults', 'Faults'], ['charts', 'Charts']].concat(data.roles !== null ? [['roles', 'Roles']] : [], [['timeline', 'Timeline'], ['counterexamples', 'Counterexamples']],
+      data.elle.length > 0 ? [['elle', 'Transactions (Elle)']] : [], [['elements', 'Element tables'], ['other', 'Other results']]);
+    parts.forEach(function (p) {
       toc.appendChild(el('a', { href: '#' + p[0], text: p[1] }));
     });
     head.appendChild(toc);
@@ -92,8 +95,10 @@
   }
 
   header();
+  SB.shrink();
   SB.faults();
   SB.charts();
+  SB.roles();
   SB.timeline();
   SB.counterexamples();
   SB.elle();

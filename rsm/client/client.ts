@@ -17,11 +17,11 @@
 // machine deduplicates (clientId, seq), so resending the same seq after a reject is safe.
 import * as http from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { KvCommand, MicroOp } from '../core/types.ts';
+import type { KvCommand, MicroOp, Stamp } from '../core/types.ts';
 
 /** ClientResult: the Jepsen-style completion of one operation; `node` is who answered last. */
 export type ClientResult =
-  | { type: 'ok'; value?: unknown; node?: string }
+  | { type: 'ok'; value?: unknown; node?: string; stamp?: Stamp | null }
   | { type: 'fail'; error: string; node?: string }
   | { type: 'info'; error: string; node?: string };
 
@@ -48,10 +48,22 @@ export interface KvClientOptions {
   hopsMax?: number;
   /** agent lets several clients share keep-alive sockets; one is made otherwise. */
   agent?: http.Agent;
+  /** transport replaces HTTP (the simulator delivers requests over its own network). */
+  transport?: ClientTransport;
 }
 
-/** Attempt: what one HTTP exchange with one node told us. */
-type Attempt =
+/**
+ * ClientTransport: one exchange with one node, and the client's own waits. The default is
+ * HTTP (httpTransport); cluster/sim gives one that runs on the simulated network and clock.
+ */
+export interface ClientTransport {
+  attempt(node: string, body: { clientId: string; seq: number; cmd: KvCommand }): Promise<Attempt>;
+  sleepMs(ms: number): Promise<void>;
+  close(): void;
+}
+
+/** Attempt: what one exchange with one node told us. */
+export type Attempt =
   | { kind: 'done'; result: ClientResult }
   | { kind: 'reject'; error: string; redirect: string | null }
   | { kind: 'not-sent'; error: string };
@@ -62,9 +74,7 @@ export class KvClient {
   private seq = 0;
   private preferred: string;
   private readonly ids: string[];
-  private readonly agent: http.Agent;
-  private readonly ownsAgent: boolean;
-  private readonly timeoutMs: number;
+  private readonly transport: ClientTransport;
   private readonly mode: ClientMode;
   private readonly hopsMax: number;
 
@@ -74,11 +84,9 @@ export class KvClient {
     this.preferred = options.preferred ?? this.ids[0];
     if (!this.ids.includes(this.preferred)) throw new Error(`KvClient: preferred ${this.preferred} is not an endpoint`);
     this.clientId = options.clientId ?? `c-${randomUUID()}`;
-    this.timeoutMs = options.requestTimeoutMs ?? 2000;
     this.mode = options.mode ?? 'follow-redirect';
     this.hopsMax = options.hopsMax ?? 2 * this.ids.length + 2;
-    this.ownsAgent = options.agent === undefined;
-    this.agent = options.agent ?? new http.Agent({ keepAlive: true, maxSockets: 4 });
+    this.transport = options.transport ?? httpTransport(options.endpoints, options.requestTimeoutMs ?? 2000, options.agent);
   }
 
   /** node is the endpoint the next request goes to first. */
@@ -104,7 +112,7 @@ export class KvClient {
 
   /** close frees the keep-alive sockets (when the agent is the client's own). */
   close(): void {
-    if (this.ownsAgent) this.agent.destroy();
+    this.transport.close();
   }
 
   /** run executes one command with a fresh seq, routed by mode. */
@@ -122,7 +130,7 @@ export class KvClient {
     let lastError = 'no attempt made';
     const roams = this.mode === 'follow-redirect' || this.mode === 'failover-on-timeout';
     for (let hop = 0; hop <= this.hopsMax; hop += 1) {
-      const attempt = await this.attempt(target, cmd, seq);
+      const attempt = await this.transport.attempt(target, { clientId: this.clientId, seq, cmd });
       if (attempt.kind === 'done') {
         if (attempt.result.type === 'info' && this.mode === 'failover-on-timeout') this.preferred = this.nextAfter(target);
         else if (roams && attempt.result.type === 'ok') this.preferred = target;
@@ -133,7 +141,7 @@ export class KvClient {
       const redirect = attempt.kind === 'reject' ? attempt.redirect : null;
       target = redirect !== null && redirect !== target && this.ids.includes(redirect) ? redirect : this.nextAfter(target);
       // Nodes that all reject (e.g. mid-election) would be hammered otherwise.
-      if (hop >= this.ids.length - 1) await sleepMs(Math.min(50 * (hop - this.ids.length + 2), 200));
+      if (hop >= this.ids.length - 1) await this.transport.sleepMs(Math.min(50 * (hop - this.ids.length + 2), 200));
     }
     return { type: 'fail', error: lastError, node: target };
   }
@@ -147,7 +155,7 @@ export class KvClient {
     const start = Math.max(0, this.ids.indexOf(this.preferred));
     const order = [...this.ids.slice(start), ...this.ids.slice(0, start)];
     const attempts: Attempt[] = [];
-    for (const id of order) attempts.push(await this.attempt(id, cmd, seq));
+    for (const id of order) attempts.push(await this.transport.attempt(id, { clientId: this.clientId, seq, cmd }));
     const done = attempts.filter((a): a is Extract<Attempt, { kind: 'done' }> => a.kind === 'done');
     const notApplied = attempts.length - done.length;
     if (notApplied === attempts.length) return { type: 'fail', error: 'no replica accepted the write', node: this.preferred };
@@ -166,51 +174,61 @@ export class KvClient {
     const i = this.ids.indexOf(id);
     return this.ids[(i + 1) % this.ids.length];
   }
+}
 
-  /** attempt is one HTTP exchange with node `id`. */
-  private attempt(id: string, cmd: KvCommand, seq: number): Promise<Attempt> {
-    const base = this.options.endpoints[id];
-    const body = JSON.stringify({ clientId: this.clientId, seq, cmd });
-    return new Promise((resolve) => {
-      let settled = false;
-      let sent = false;
-      const finish = (a: Attempt): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        resolve(a);
-      };
-      const req = http.request(new URL('/kv', base), {
-        method: 'POST',
-        agent: this.agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      });
-      const timer = setTimeout(() => {
-        req.destroy();
-        finish(sent
-          ? { kind: 'done', result: { type: 'info', error: `timeout after ${this.timeoutMs} ms`, node: id } }
-          : { kind: 'not-sent', error: `timeout before the request was sent` });
-      }, this.timeoutMs);
-      req.on('finish', () => {
-        sent = true;
-      });
-      req.on('error', (err: NodeJS.ErrnoException) => {
-        if (err.code === 'ECONNREFUSED' || !sent) finish({ kind: 'not-sent', error: err.code ?? err.message });
-        else finish({ kind: 'done', result: { type: 'info', error: err.code ?? err.message, node: id } });
-      });
-      req.on('response', (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', () => finish({ kind: 'done', result: { type: 'info', error: 'response interrupted', node: id } }));
-        res.on('end', () => finish(interpret(id, res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'))));
-      });
-      req.end(body);
+/** httpTransport: one HTTP POST /kv per attempt, bounded by timeoutMs, over a keep-alive agent. */
+export function httpTransport(endpoints: Record<string, string>, timeoutMs: number, sharedAgent?: http.Agent): ClientTransport {
+  const agent = sharedAgent ?? new http.Agent({ keepAlive: true, maxSockets: 4 });
+  return {
+    attempt: (id, request) => httpAttempt(agent, id, endpoints[id], JSON.stringify(request), timeoutMs),
+    sleepMs,
+    close: () => {
+      if (sharedAgent === undefined) agent.destroy();
+    },
+  };
+}
+
+/** httpAttempt is one HTTP exchange with node `id`. */
+function httpAttempt(agent: http.Agent, id: string, base: string, body: string, timeoutMs: number): Promise<Attempt> {
+  return new Promise((resolve) => {
+    let settled = false;
+    let sent = false;
+    const finish = (a: Attempt): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(a);
+    };
+    const req = http.request(new URL('/kv', base), {
+      method: 'POST',
+      agent,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
     });
-  }
+    const timer = setTimeout(() => {
+      req.destroy();
+      finish(sent
+        ? { kind: 'done', result: { type: 'info', error: `timeout after ${timeoutMs} ms`, node: id } }
+        : { kind: 'not-sent', error: `timeout before the request was sent` });
+    }, timeoutMs);
+    req.on('finish', () => {
+      sent = true;
+    });
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ECONNREFUSED' || !sent) finish({ kind: 'not-sent', error: err.code ?? err.message });
+      else finish({ kind: 'done', result: { type: 'info', error: err.code ?? err.message, node: id } });
+    });
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', () => finish({ kind: 'done', result: { type: 'info', error: 'response interrupted', node: id } }));
+      res.on('end', () => finish(interpret(id, res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'))));
+    });
+    req.end(body);
+  });
 }
 
 /** interpret maps one HTTP answer to an Attempt (see the table at the top of the file). */
-function interpret(node: string, status: number, text: string): Attempt {
+export function interpret(node: string, status: number, text: string): Attempt {
   let body: Record<string, unknown> = {};
   try {
     body = JSON.parse(text) as Record<string, unknown>;
@@ -219,9 +237,13 @@ function interpret(node: string, status: number, text: string): Attempt {
   }
   const error = typeof body.error === 'string' ? body.error : `HTTP ${status}`;
   if (status === 200 && body.outcome === 'ok') {
-    const result = body.result as { type?: string; value?: unknown; error?: string } | undefined;
+    const result = body.result as { type?: string; value?: unknown; error?: string; stamp?: Stamp | null } | undefined;
     if (result?.type === 'fail') return { kind: 'done', result: { type: 'fail', error: result.error ?? 'failed', node } };
-    if (result?.type === 'ok') return { kind: 'done', result: { type: 'ok', value: result.value, node } };
+    if (result?.type === 'ok') {
+      // A gossip replica says which version it wrote or read; the history keeps it for the convergence checker.
+      if (result.stamp !== undefined) return { kind: 'done', result: { type: 'ok', value: result.value, node, stamp: result.stamp } };
+      return { kind: 'done', result: { type: 'ok', value: result.value, node } };
+    }
   }
   if (status === 409) {
     const redirect = typeof body.redirect === 'string' ? body.redirect : null;

@@ -35,11 +35,16 @@ export interface ClientCommand {
   cmd: KvCommand;
 }
 
+/** Stamp: a Lamport stamp (clock, node id) that orders writes last-writer-wins (rsm/gossip). */
+export type Stamp = [number, NodeId];
+
 /**
  * KvResult: what the state machine answered. `fail` means applied-without-effect and
- * definite (cas compare failed); the client maps it to a Jepsen `fail`.
+ * definite (cas compare failed); the client maps it to a Jepsen `fail`. `stamp`: the version
+ * of the value a gossip replica wrote or read (null: the key was never written); other
+ * protocols order writes by their log and give none.
  */
-export type KvResult = { type: 'ok'; value?: unknown } | { type: 'fail'; error: string };
+export type KvResult = { type: 'ok'; value?: unknown; stamp?: Stamp | null } | { type: 'fail'; error: string };
 
 /** ClientRequest: a client command as handed to a core; reqId is the runtime's handle. */
 export interface ClientRequest {
@@ -69,6 +74,16 @@ export interface Effects<M> {
   reply: ClientReply[];
 }
 
+/**
+ * ProtocolEvent: what one outgoing peer message says its sender just did, as an observer of the
+ * wire reads it (rsm/protocols.ts eventOf): `voted` — granted a vote in `term`; `leads` — acts as
+ * the leader of `term`. The simulator's reactive nemesis times faults to these.
+ */
+export interface ProtocolEvent {
+  kind: 'voted' | 'leads';
+  term: number;
+}
+
 /** NodeStatus: what GET /status shows. */
 export interface NodeStatus {
   id: NodeId;
@@ -90,12 +105,23 @@ export interface CoreConfig {
   peers: NodeId[];
   /** The view server's id, for the viewservice protocol. */
   viewServer?: NodeId;
+  /**
+   * Every view-server node when the view server is replicated (--viewserver-replicas N), in a
+   * fixed order; absent means the one viewServer.
+   */
+  viewServers?: NodeId[];
   clock: Clock;
   rng: Rng;
   /** Protocol options (e.g. reads: 'log' | 'readindex' | 'lease' | 'any'). */
   options: Record<string, string>;
   /** Named bugs switched on with --bug. */
   bugs: ReadonlySet<string>;
+}
+
+/** MembershipChange: add or remove one server of the group (Raft thesis §4.1: one at a time). */
+export interface MembershipChange {
+  op: 'add' | 'remove';
+  node: NodeId;
 }
 
 /** ProtocolCore: the sans-I/O state machine of one replica (or of the view server). */
@@ -108,6 +134,8 @@ export interface ProtocolCore<M = unknown> {
   /** request handles one client request. */
   request(req: ClientRequest): Effects<M>;
   status(): NodeStatus;
+  /** changeMembership (optional, raft): start a membership change; answered by a ClientReply with reqId. */
+  changeMembership?(reqId: number, change: MembershipChange): Effects<M>;
 }
 
 /** CoreFactory builds a core from its config and the records replayed from its durable log. */

@@ -3,6 +3,7 @@
 //   tsx rsm/node/main.ts --id n1 --protocol viewservice --listen 127.0.0.1:8001 \
 //     --peer-listen 127.0.0.1:9001 --peers n2=127.0.0.1:9002,n3=127.0.0.1:9003 \
 //     --viewserver vs=127.0.0.1:9000 --data-dir /tmp/n1
+//   (a replicated view server: --viewserver vs1=...,vs2=...,vs3=..., given to its nodes too)
 //
 // Logs go to stderr, one line each: "<ISO time> <id> <message>". Once both sockets listen it
 // prints "<time> <id> ready id=<id> http=<host:port> peer=<host:port>" (ports resolved when 0).
@@ -13,9 +14,9 @@ import { randomInt } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { SeededRng } from '../../lib/rng.ts';
 import type { CoreConfig } from '../core/types.ts';
+import { TICK_MS_DEFAULT } from '../core/support.ts';
 import type { Clock } from '../../lib/clock.ts';
-import { PROTOCOLS, PROTOCOL_NAMES, bugError, isProtocolName, loadCoreFactory } from '../protocols.ts';
-import { RAFT_REPLIES_EARLY, raftSendsEarly } from '../raft/early-sends.ts';
+import { PROTOCOLS, PROTOCOL_NAMES, bugError, earlySendsOf, isProtocolName, loadCoreFactory } from '../protocols.ts';
 import { READ_MODES } from '../raft/options.ts';
 import { DurableLog, type FsyncMode } from '../runtime/durable-log.ts';
 import { createHttpApi } from '../runtime/http-api.ts';
@@ -34,7 +35,8 @@ export interface NodeArgs {
   listen: string;
   peerListen: string;
   peers: Map<string, string>;
-  viewServer: { id: string; addr: string } | null;
+  /** viewServers: the view-server nodes, id → address (one, or a replicated view server's group); empty when none. */
+  viewServers: Map<string, string>;
   dataDir: string;
   tickMs: number;
   requestTimeoutMs: number;
@@ -96,9 +98,9 @@ export function parseNodeArgs(argv: string[]): NodeArgs {
     .requiredOption('--listen <host:port>', 'client HTTP address (port 0 picks one)')
     .requiredOption('--peer-listen <host:port>', 'peer TCP address (port 0 picks one)')
     .option('--peers <list>', 'other replicas: id=host:port,...', '')
-    .option('--viewserver <id=host:port>', 'the view server (viewservice)')
+    .option('--viewserver <list>', 'the view server (viewservice): id=host:port, or its nodes id=host:port,... when replicated (view-server nodes list their group, themselves included)')
     .requiredOption('--data-dir <dir>', 'directory of the durable log')
-    .option('--tick-ms <ms>', 'tick period', '10')
+    .option('--tick-ms <ms>', 'tick period', String(TICK_MS_DEFAULT))
     .option('--request-timeout-ms <ms>', 'how long a client request waits for its reply', '1000')
     .option('--fsync <mode>', 'always | never (never is unsafe)', 'always')
     .option('--reads <mode>', `read path: ${READ_MODES.join(' | ')}`)
@@ -114,14 +116,12 @@ export function parseNodeArgs(argv: string[]): NodeArgs {
   checkAddr('--listen', o.listen as string);
   checkAddr('--peer-listen', o.peerListen as string);
   const peers = parseIdAddrList('--peers', o.peers as string);
-  let viewServer: NodeArgs['viewServer'] = null;
-  if (o.viewserver !== undefined) {
-    const vs = parseIdAddrList('--viewserver', o.viewserver as string);
-    if (vs.size !== 1) throw new ArgError('--viewserver: expected exactly one id=host:port');
-    const [[id, addr]] = [...vs];
-    viewServer = { id, addr };
+  const viewServers = o.viewserver === undefined ? new Map<string, string>() : parseIdAddrList('--viewserver', o.viewserver as string);
+  if (o.viewserver !== undefined && viewServers.size === 0) throw new ArgError('--viewserver: expected id=host:port,...');
+  if (protocol === 'viewservice' && viewServers.size === 0) throw new ArgError('--viewserver: required by --protocol viewservice');
+  if (protocol === 'viewserver' && viewServers.size > 0 && !viewServers.has(o.id as string)) {
+    throw new ArgError(`--viewserver: a view-server node lists its group, itself included; ${JSON.stringify(o.id)} is missing`);
   }
-  if (protocol === 'viewservice' && viewServer === null) throw new ArgError('--viewserver: required by --protocol viewservice');
   const fsync = o.fsync as string;
   if (fsync !== 'always' && fsync !== 'never') throw new ArgError(`--fsync: expected always or never, got ${JSON.stringify(fsync)}`);
   const options: Record<string, string> = {};
@@ -147,7 +147,7 @@ export function parseNodeArgs(argv: string[]): NodeArgs {
     listen: o.listen as string,
     peerListen: o.peerListen as string,
     peers,
-    viewServer,
+    viewServers,
     dataDir: o.dataDir as string,
     tickMs: positiveInt('--tick-ms', o.tickMs as string),
     requestTimeoutMs: positiveInt('--request-timeout-ms', o.requestTimeoutMs as string),
@@ -181,10 +181,12 @@ export async function runNode(args: NodeArgs, logLine: (line: string) => void): 
   logLine(`replayed ${records.length} records from ${args.dataDir} (fsync ${args.fsync}, seed ${args.seed})`);
   const clock = new SkewableClock();
   const replicas = isViewServer ? naturalSort(args.peers.keys()) : naturalSort([args.id, ...args.peers.keys()]);
+  const group = naturalSort(args.viewServers.keys());
   const config: CoreConfig = {
     id: args.id,
     peers: replicas,
-    viewServer: args.viewServer?.id ?? (isViewServer ? args.id : undefined),
+    viewServer: group[0] ?? (isViewServer ? args.id : undefined),
+    viewServers: group.length > 1 ? group : undefined,
     clock,
     rng: new SeededRng(args.seed),
     options: coreOptions(args),
@@ -192,7 +194,7 @@ export async function runNode(args: NodeArgs, logLine: (line: string) => void): 
   };
   const core = factory(config, records);
   const addressBook = new Map(args.peers);
-  if (args.viewServer !== null && args.viewServer.id !== args.id) addressBook.set(args.viewServer.id, args.viewServer.addr);
+  for (const [id, addr] of args.viewServers) addressBook.set(id, addr);
   addressBook.delete(args.id);
   let runtime: NodeRuntime | null = null;
   const guard = messageGuardOf(args.protocol, config.peers);
@@ -207,8 +209,7 @@ export async function runNode(args: NodeArgs, logLine: (line: string) => void): 
   });
   runtime = new NodeRuntime({
     core, log, sender: transport, tickMs: args.tickMs, requestTimeoutMs: args.requestTimeoutMs, logLine,
-    sendsEarly: args.protocol === 'raft' ? raftSendsEarly : undefined,
-    repliesEarly: args.protocol === 'raft' && RAFT_REPLIES_EARLY,
+    ...earlySendsOf(args.protocol),
     // A node that cannot persist must not keep running on promises it cannot keep: crash.
     onFatal: () => setTimeout(() => process.exit(1), 50),
   });
@@ -217,6 +218,7 @@ export async function runNode(args: NodeArgs, logLine: (line: string) => void): 
   const http = createHttpApi({
     request: (c) => rt.request(c),
     status: () => rt.status(),
+    changeMembership: (change) => rt.changeMembership(change),
     setClockOffsetMs: (ms) => {
       clock.offsetMs = ms;
       logLine(`clock offset set to ${ms} ms`);

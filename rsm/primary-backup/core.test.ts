@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { SimNetwork } from '../../test/support/network.ts';
 import type { ClientCommand } from '../core/types.ts';
-import { createPrimaryBackupCore, type PrimaryBackupMessage } from './core.ts';
+import { ACTING_PRIMARY_TICKS, createPrimaryBackupCore, type PrimaryBackupMessage } from './core.ts';
 
 type Net = SimNetwork<PrimaryBackupMessage>;
 const write = (clientId: string, seq: number, key: string, value: unknown): ClientCommand =>
@@ -41,6 +41,19 @@ describe('primary-backup (attempt 2)', () => {
     net.deliverAll();
     expect(net.replies[0]).toMatchObject({ reqId: 1, outcome: 'ok', node: 's1' });
     expect(valueAt(net, 's2', 2, 'x')).toBe(1);
+  });
+
+  it('a backup that coordinates a write reports itself primary while it acts as one, then backup again', () => {
+    const net = cluster();
+    const role = (id: string): string => net.node(id).core.status().role;
+    expect([role('s1'), role('s2')]).toEqual(['primary', 'backup']);
+    net.cut('s1', 's2');
+    net.request('s2', { reqId: 1, command: write('C2', 1, 'x', 2) });
+    runUntilReply(net, 1);
+    // Both act as primary: the split brain a roles lane shows.
+    expect([role('s1'), role('s2')]).toEqual(['primary', 'primary']);
+    net.run(ACTING_PRIMARY_TICKS + 1);
+    expect(role('s2')).toBe('backup');
   });
 
   it('splits the brain under a partition: two clients failing over complete conflicting writes', () => {

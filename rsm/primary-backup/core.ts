@@ -27,6 +27,11 @@ export type PrimaryBackupMessage =
 
 /** FORWARD_TIMEOUT_TICKS_DEFAULT: ticks to wait for backups' acks (option `forwardTimeoutTicks`). */
 export const FORWARD_TIMEOUT_TICKS_DEFAULT = 20;
+/**
+ * ACTING_PRIMARY_TICKS: a backup that coordinated a client write this recently reports itself as
+ * primary in its status (it is acting as one). Status only: no rule reads it.
+ */
+export const ACTING_PRIMARY_TICKS = 100;
 /** PENDING_MAX: client requests waiting for acks at once; more are rejected. */
 const PENDING_MAX = 10_000;
 
@@ -45,6 +50,8 @@ class PrimaryBackupCore implements ProtocolCore<PrimaryBackupMessage> {
   private nowTick = 0;
   private forwardIdNext = 1;
   private readonly intendedPrimary: NodeId;
+  /** The tick of the last client write this node coordinated (acted as primary for); -Infinity: none. */
+  private coordinatedTick = -Infinity;
 
   constructor(id: NodeId, peers: NodeId[], private readonly forwardTimeoutTicks: number, snapshotEvery: number,
     restored: unknown[]) {
@@ -99,10 +106,12 @@ class PrimaryBackupCore implements ProtocolCore<PrimaryBackupMessage> {
     }
     const result = this.kv.apply(req.command, effects.persist);
     if (this.others.length === 0) {
+      this.coordinatedTick = this.nowTick;
       effects.reply.push({ reqId: req.reqId, outcome: 'ok', result });
       return effects;
     }
     // Rule: apply, forward to the other replica(s), wait for the ack or the forward timeout.
+    this.coordinatedTick = this.nowTick;
     const forwardId = this.forwardIdNext++;
     this.pending.set(forwardId, {
       reqId: req.reqId, result, waitingFor: new Set(this.others), deadlineTick: this.nowTick + this.forwardTimeoutTicks,
@@ -112,9 +121,12 @@ class PrimaryBackupCore implements ProtocolCore<PrimaryBackupMessage> {
   }
 
   status(): NodeStatus {
+    // Every replica acts as primary for the writes it receives; peers[0] is only the intended one.
+    // So the role is what the node does: the intended primary, or a backup that coordinated a
+    // write within ACTING_PRIMARY_TICKS (the roles lane shows a split brain as two primaries).
+    const acting = this.id === this.intendedPrimary || this.nowTick - this.coordinatedTick <= ACTING_PRIMARY_TICKS;
     return {
-      // Every replica acts as primary for the requests it receives; peers[0] is only the intended one.
-      id: this.id, protocol: 'primary-backup', role: this.id === this.intendedPrimary ? 'primary' : 'backup',
+      id: this.id, protocol: 'primary-backup', role: acting ? 'primary' : 'backup',
       primary: this.intendedPrimary, appliedIndex: this.kv.sm.appliedIndex, pending: this.pending.size,
     };
   }

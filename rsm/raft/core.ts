@@ -14,6 +14,10 @@ import { assert } from '../../lib/assert.ts';
 import { ignoresVoteRequest, startElection } from './election.ts';
 import type { RaftLog } from './log.ts';
 import { checkRaftBugs, parseRaftOptions } from './options.ts';
+import {
+  catchUpRounds, ChangeState, configurationApplied, handleMembershipRequest, isVoter, stepDownIfRemoved, tickCatchUp,
+  type MembershipChange,
+} from './membership.ts';
 import { FollowerProgress, ProgressTracker } from './progress.ts';
 import { Proposals } from './proposals.ts';
 import { ReadState } from './read-state.ts';
@@ -43,9 +47,8 @@ interface RoleHandler {
  */
 export class RaftCore implements ProtocolCore<RaftMessage> {
   readonly id: NodeId;
-  /** others: every peer except this node. */
+  /** others: every server of the group except this node, voting or not (CoreConfig.peers). */
   readonly others: NodeId[];
-  readonly quorum: number;
   readonly opts: RaftOptions;
   readonly bugs: ReadonlySet<string>;
   readonly config: CoreConfig;
@@ -57,6 +60,8 @@ export class RaftCore implements ProtocolCore<RaftMessage> {
   readonly timers: RaftTimers;
   /** proposals: client requests waiting for their entries to apply (leader only). */
   readonly proposals = new Proposals();
+  /** changes: the leader's membership change in progress (membership.ts). */
+  readonly changes = new ChangeState();
 
   private readonly termState: TermState;
   private observer: RaftObserver | null = null;
@@ -80,15 +85,14 @@ export class RaftCore implements ProtocolCore<RaftMessage> {
     this.id = config.id;
     this.config = config;
     this.others = config.peers.filter((p) => p !== config.id);
-    this.quorum = Math.floor(config.peers.length / 2) + 1;
     this.opts = parseRaftOptions(config.options);
     this.bugs = config.bugs;
-    const state = restoreState(restored);
+    const state = restoreState(restored, config.peers);
     this.recordCount = restored.length;
     // A node that acked a leader has persisted that leader's term, so a node with no records
     // never acked anyone: it needs no post-restart wait before voting.
     this.timers = new RaftTimers(this.opts, config.rng, restored.length === 0);
-    this.termState = new TermState(this.id, this.quorum, state.term, state.vote);
+    this.termState = new TermState(this.id, state.term, state.vote);
     // Raft Figure 2: commitIndex and lastApplied are volatile; the snapshot is known committed
     // (RaftLog.compactTo raised both to the snapshot's index while restoring).
     this.log = state.log;
@@ -102,6 +106,16 @@ export class RaftCore implements ProtocolCore<RaftMessage> {
   }
 
   // ---- read-only state ----
+
+  /** voters: the latest configuration in this node's log, committed or not (Raft thesis §4.1). */
+  get voters(): readonly NodeId[] {
+    return this.log.configs.voters();
+  }
+
+  /** quorum: a majority of the current voters. */
+  get quorum(): number {
+    return Math.floor(this.voters.length / 2) + 1;
+  }
 
   get role(): Role {
     return this.termState.role;
@@ -164,6 +178,11 @@ export class RaftCore implements ProtocolCore<RaftMessage> {
     return this.run(() => handleRequest(this, req));
   }
 
+  /** changeMembership adds or removes one server (membership.ts; Raft thesis §4.1). */
+  changeMembership(reqId: number, change: MembershipChange): Effects<RaftMessage> {
+    return this.run(() => handleMembershipRequest(this, reqId, change));
+  }
+
   /** observe installs hooks for tests and tracing, once, before the first call. */
   observe(observer: RaftObserver): void {
     assert(this.observer === null, 'observer installed twice');
@@ -185,6 +204,8 @@ export class RaftCore implements ProtocolCore<RaftMessage> {
       reads: this.opts.reads,
       snapshotsInstalled: this.snapshotsInstalled,
       snapshotsSent: this.snapshotsSent,
+      voters: [...this.voters],
+      learner: this.changes.learner,
     };
   }
 
@@ -206,7 +227,7 @@ export class RaftCore implements ProtocolCore<RaftMessage> {
 
   /** becomeLeader: only a candidate holding a majority of votes of its term. */
   becomeLeader(): void {
-    this.termState.toLeader();
+    this.termState.toLeader(this.quorum);
     this.timers.resetHeartbeat();
     this.durability.startLeadership();
     this.tracker.reset(this.others, this.log.lastIndex() + 1);
@@ -221,6 +242,7 @@ export class RaftCore implements ProtocolCore<RaftMessage> {
   private abandonLeadership(): void {
     this.fx.reply.push(...this.proposals.abandon());
     failPendingReads(this, 'leadership lost before the read was confirmed');
+    this.fx.reply.push(...this.changes.abandon());
     this.tracker.clear();
   }
 
@@ -229,6 +251,8 @@ export class RaftCore implements ProtocolCore<RaftMessage> {
   /** recordVote: Raft §5.2, a candidate counts each granted vote of its term once. */
   recordVote(from: NodeId): void {
     assert(this.others.includes(from), `vote from unknown node ${from}`);
+    // Only the votes of the candidate's latest configuration count (Raft thesis §4.1).
+    if (!this.voters.includes(from)) return;
     this.termState.recordVote(from);
   }
 
@@ -246,7 +270,7 @@ export class RaftCore implements ProtocolCore<RaftMessage> {
   /** compactLog: Raft §7, our own snapshot at an applied index replaces the log up to it. */
   compactLog(snap: SnapshotRecord): void {
     assert(snap.index <= this.lastApplied, `snapshot at ${snap.index} beyond applied ${this.lastApplied}`);
-    this.log.compactTo(snap.index, snap.term);
+    this.log.compactTo(snap.index, snap.term, snap.conf ?? this.config.peers);
     this.snapshotValue = snap;
     this.persist(compactionOp(snap, this.term, this.votedFor, this.log, this.bugs));
   }
@@ -254,7 +278,7 @@ export class RaftCore implements ProtocolCore<RaftMessage> {
   /** installSnapshot: Raft §7, a leader's snapshot past our commit index replaces our state. */
   installSnapshot(snap: SnapshotRecord): void {
     assert(snap.index > this.commitIndex, `installing snapshot ${snap.index} at commit ${this.commitIndex}`);
-    this.log.compactTo(snap.index, snap.term);
+    this.log.compactTo(snap.index, snap.term, snap.conf ?? this.config.peers);
     this.snapshotValue = snap;
     this.smValue = KvStateMachine.restore(snap.data);
     this.snapshotsInstalled += 1;
@@ -270,13 +294,16 @@ export class RaftCore implements ProtocolCore<RaftMessage> {
   // ---- per-role handlers ----
 
   private tickElection(): void {
-    if (this.timers.tickElection()) startElection(this);
+    // A server outside its own latest configuration never campaigns (Raft thesis §4.2.2).
+    if (this.timers.tickElection() && isVoter(this)) startElection(this);
   }
 
   private tickLeader(): void {
+    this.tracker.countSilence();
     if (!this.timers.tickHeartbeat()) return;
     // A self-ack the network lost (possible in simulations) is sent again by run().
     this.durability.resendLost();
+    tickCatchUp(this);
     startRound(this);
   }
 
@@ -334,6 +361,7 @@ export class RaftCore implements ProtocolCore<RaftMessage> {
       this.log.markApplied(index);
       this.observer?.onApply?.(index, entry, this.term);
       this.fx.reply.push(...this.proposals.applied(index, entry, result));
+      if (entry.conf !== undefined) configurationApplied(this, index, entry.conf);
     }
   }
 
@@ -378,8 +406,10 @@ export class RaftCore implements ProtocolCore<RaftMessage> {
     this.fx = noEffects();
     body();
     this.sendSelfAck();
+    catchUpRounds(this);
     if (this.role === 'leader') advanceCommit(this);
     this.applyCommitted();
+    stepDownIfRemoved(this);
     if (this.role === 'leader') servePendingReads(this);
     maybeSnapshot(this);
     this.boundRecords();

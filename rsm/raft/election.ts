@@ -2,6 +2,7 @@
 import type { NodeId } from '../core/types.ts';
 import { assert } from '../../lib/assert.ts';
 import type { RaftCore } from './core.ts';
+import { ignoresDisruptiveVote } from './membership.ts';
 import type { RequestVote, RequestVoteReply } from './types.ts';
 
 /** startElection: Raft §5.2, a node whose election timer fired votes for itself in a new term. */
@@ -13,7 +14,9 @@ export function startElection(core: RaftCore): void {
   }
   const lastIndex = core.log.lastIndex();
   const lastTerm = core.log.lastTerm();
-  for (const peer of core.others) {
+  // Raft thesis §4.1: a candidate asks the voters of its latest configuration.
+  for (const peer of core.voters) {
+    if (peer === core.id) continue;
     core.send(peer, { type: 'RequestVote', term: core.term, lastIndex, lastTerm });
   }
 }
@@ -55,7 +58,7 @@ export function handleVoteReply(core: RaftCore, from: NodeId, msg: RequestVoteRe
  * Without leases we skip the rule, which keeps elections quicker after partitions.
  */
 export function ignoresVoteRequest(core: RaftCore): boolean {
-  if (core.opts.reads !== 'lease') return false;
+  if (core.opts.reads !== 'lease') return ignoresDisruptiveVote(core);
   if (core.role === 'leader') return true;
   if (core.timers.ticksSinceStart < core.opts.electionTicksMin) return true;
   return core.leaderId !== null && core.timers.electionElapsed < core.opts.electionTicksMin;

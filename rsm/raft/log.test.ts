@@ -10,7 +10,7 @@ const e = (term: number): Entry => ({ term, cmd: null });
 
 describe('RaftLog', () => {
   it('indexes from 1, truncates, and keeps the suffix when compacting onto a matching entry', () => {
-    const log = new RaftLog();
+    const log = new RaftLog(['n1', 'n2', 'n3']);
     expect(log.lastIndex()).toBe(0);
     expect(log.term(0)).toBe(0);
     log.append([e(1), e(1), e(2), e(2), e(3)]);
@@ -20,16 +20,16 @@ describe('RaftLog', () => {
     expect(log.lastIndexOfTerm(4)).toBe(0);
     log.truncateFrom(5);
     expect(log.lastIndex()).toBe(4);
-    log.compactTo(3, 2);
+    log.compactTo(3, 2, ['n1', 'n2', 'n3']);
     expect([log.firstIndex(), log.lastIndex(), log.term(3), log.term(2)]).toEqual([4, 4, 2, undefined]);
-    log.compactTo(6, 5);
+    log.compactTo(6, 5, ['n1', 'n2', 'n3']);
     expect([log.firstIndex(), log.lastIndex(), log.lastTerm()]).toEqual([7, 6, 5]);
     expect(() => log.truncateFrom(6)).toThrow(/snapshot/);
     expect(() => log.append([e(4)])).toThrow(/term/);
   });
 
   it('§5.4.1 up-to-date comparison: last term first, then length', () => {
-    const log = new RaftLog();
+    const log = new RaftLog(['n1', 'n2', 'n3']);
     log.append([e(1), e(2)]);
     expect(log.isUpToDate(1, 3)).toBe(true);
     expect(log.isUpToDate(5, 1)).toBe(false);
@@ -62,12 +62,12 @@ describe('raft options and records', () => {
     add(hardStateOp(2, 'n1', bugs));
     add(entriesOp(1, [e(1), e(2), e(2)]));
     add(entriesOp(3, [e(3)]));
-    let state = restoreState(records);
+    let state = restoreState(records, ['n1', 'n2', 'n3']);
     expect([state.term, state.vote, state.log.lastIndex(), state.log.term(3)]).toEqual([2, 'n1', 3, 3]);
-    const snap = snapshotRecord(2, 2, new KvStateMachine().snapshot());
-    state.log.compactTo(2, 2);
+    const snap = snapshotRecord(2, 2, new KvStateMachine().snapshot(), ['n1', 'n2', 'n3']);
+    state.log.compactTo(2, 2, ['n1', 'n2', 'n3']);
     add(compactionOp(snap, 4, null, state.log, bugs));
-    state = restoreState(records);
+    state = restoreState(records, ['n1', 'n2', 'n3']);
     expect([state.term, state.vote, state.log.snapshotIndex, state.log.lastIndex(), state.snapshot?.index]).toEqual([4, null, 2, 3, 2]);
     expect(hardStateOp(5, 'n3', new Set(['no-persist-vote']))).toEqual({ kind: 'append', record: { t: 'hs', term: 5, vote: null } });
   });

@@ -1,6 +1,8 @@
 // rsm/raft/log.ts — RaftLog: the in-memory log after the last snapshot, indexed from 1, with its commit and apply marks.
+import type { NodeId } from '../core/types.ts';
 import type { Entry } from './types.ts';
 import { assert } from '../../lib/assert.ts';
+import { ConfigLog } from './config-log.ts';
 
 /**
  * RaftLog holds entries snapshotIndex+1..lastIndex; the entry at snapshotIndex is known only by
@@ -14,6 +16,13 @@ export class RaftLog {
   private entries: Entry[] = [];
   private committed = 0;
   private applied = 0;
+  /** configs: the voters the log's configuration entries name (Raft thesis §4.1). */
+  readonly configs: ConfigLog;
+
+  /** A new log's configuration is `initialVoters`, every server of the group. */
+  constructor(initialVoters: readonly NodeId[]) {
+    this.configs = new ConfigLog(initialVoters);
+  }
 
   get snapshotIndex(): number {
     return this.snapshotIndexValue;
@@ -80,6 +89,7 @@ export class RaftLog {
 
   /** append adds entries; terms never decrease along a log unless a bug broke it (checkTerms false). */
   append(entries: readonly Entry[], checkTerms = true): void {
+    this.configs.appended(this.lastIndex() + 1, entries);
     for (const e of entries) {
       assert(Number.isSafeInteger(e.term), `append term ${e.term}`);
       assert(!checkTerms || e.term >= this.lastTerm(), `append term ${e.term} after ${this.lastTerm()}`);
@@ -92,6 +102,7 @@ export class RaftLog {
     assert(index > this.snapshotIndex, `truncate at ${index} would cut into the snapshot ${this.snapshotIndex}`);
     assert(index > this.committed, `conflict at committed index ${index} (commit ${this.committed})`);
     if (index > this.lastIndex()) return;
+    this.configs.truncated(index);
     this.entries.length = index - this.snapshotIndex - 1;
   }
 
@@ -100,11 +111,14 @@ export class RaftLog {
    * the log holds that same entry (Raft §7: "if existing log entry has same index and term as
    * snapshot's last included entry, retain log entries following it"); otherwise all go.
    * A snapshot holds only committed, applied state, so commitIndex and appliedIndex rise to
-   * index if they were below it (an InstallSnapshot, or a restart: Raft Figure 2).
+   * index if they were below it (an InstallSnapshot, or a restart: Raft Figure 2). `voters` is the
+ * configuration at index, which the snapshot carries (Raft thesis §4.1, §5.1).
    */
-  compactTo(index: number, term: number): void {
+  compactTo(index: number, term: number, voters: readonly NodeId[]): void {
     assert(index >= this.snapshotIndex, `compact to ${index} behind the snapshot ${this.snapshotIndex}`);
-    if (this.term(index) === term) {
+    const kept = this.term(index) === term;
+    this.configs.compacted(index, voters, kept);
+    if (kept) {
       this.entries = this.entries.slice(index - this.snapshotIndex);
     } else {
       this.entries = [];

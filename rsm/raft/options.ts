@@ -1,5 +1,6 @@
 // rsm/raft/options.ts — parses Raft's protocol options and bug names, with their defaults.
 import type { RaftOptions, ReadMode } from './types.ts';
+import { checkKnownBugs, positiveInt, ticksRange } from '../core/support.ts';
 
 /**
  * RAFT_BUGS: the bugs `--bug` can switch on for raft. Each is a real alternative code path:
@@ -9,9 +10,11 @@ import type { RaftOptions, ReadMode } from './types.ts';
  *   (rsm/raft/replication.ts), the mistake Raft Figure 8 shows;
  * - no-fsync: handled by the runtime, which maps it to "never fsync"; the core ignores it;
  * - no-truncate: a follower skips incoming entries at indexes it already holds instead of
- *   deleting a conflicting suffix (rsm/raft/replication.ts), so logs diverge.
+ *   deleting a conflicting suffix (rsm/raft/replication.ts), so logs diverge;
+ * - two-changes: a leader starts a membership change before the previous one committed
+ *   (rsm/raft/membership.ts oneChangeAtATime, Raft thesis §4.1), so majorities need not overlap.
  */
-export const RAFT_BUGS: readonly string[] = ['no-persist-vote', 'commit-old-term', 'no-fsync', 'no-truncate'];
+export const RAFT_BUGS: readonly string[] = ['no-persist-vote', 'commit-old-term', 'no-fsync', 'no-truncate', 'two-changes'];
 
 /** READ_MODES: Raft's read paths (--reads), the one list every flag and config check uses. */
 export const READ_MODES: readonly ReadMode[] = ['log', 'readindex', 'lease', 'any'];
@@ -27,8 +30,8 @@ export const READ_MODES: readonly ReadMode[] = ['log', 'readindex', 'lease', 'an
  * - leaseMs: default floor(0.9 × electionTicksMin × tickMs).
  */
 export function parseRaftOptions(options: Record<string, string>): RaftOptions {
-  const [electionTicksMin, electionTicksMax] = parseRange(options.electionTicks ?? '15..30');
-  const heartbeatTicks = parseCount('heartbeatTicks', options.heartbeatTicks ?? '3');
+  const [electionTicksMin, electionTicksMax] = ticksRange('raft', 'electionTicks', options.electionTicks ?? '15..30');
+  const heartbeatTicks = positiveInt('raft', 'heartbeatTicks', options.heartbeatTicks ?? '3');
   if (heartbeatTicks >= electionTicksMin) {
     throw new Error(`raft: heartbeatTicks ${heartbeatTicks} must be below the election timeout ${electionTicksMin}`);
   }
@@ -36,45 +39,22 @@ export function parseRaftOptions(options: Record<string, string>): RaftOptions {
   if (!READ_MODES.includes(reads)) {
     throw new Error(`raft: reads must be one of ${READ_MODES.join(', ')}, got ${JSON.stringify(options.reads)}`);
   }
-  const tickMs = parseCount('tickMs', options.tickMs ?? '10');
+  const tickMs = positiveInt('raft', 'tickMs', options.tickMs ?? '10');
   const leaseDefault = Math.floor(0.9 * electionTicksMin * tickMs);
   return {
     electionTicksMin,
     electionTicksMax,
     heartbeatTicks,
-    snapshotEntries: parseCount('snapshotEntries', options.snapshotEntries ?? '1000'),
-    maxAppendEntries: parseCount('maxAppendEntries', options.maxAppendEntries ?? '64'),
-    maxInflight: parseCount('maxInflight', options.maxInflight ?? '4'),
+    snapshotEntries: positiveInt('raft', 'snapshotEntries', options.snapshotEntries ?? '1000'),
+    maxAppendEntries: positiveInt('raft', 'maxAppendEntries', options.maxAppendEntries ?? '64'),
+    maxInflight: positiveInt('raft', 'maxInflight', options.maxInflight ?? '4'),
     reads,
     tickMs,
-    leaseMs: parseCount('leaseMs', options.leaseMs ?? String(leaseDefault)),
+    leaseMs: positiveInt('raft', 'leaseMs', options.leaseMs ?? String(leaseDefault)),
   };
 }
 
 /** checkRaftBugs rejects bug names raft does not know, so a typo does not test nothing. */
 export function checkRaftBugs(bugs: ReadonlySet<string>): void {
-  for (const bug of bugs) {
-    if (!RAFT_BUGS.includes(bug)) {
-      throw new Error(`raft: unknown bug ${JSON.stringify(bug)}; expected one of ${RAFT_BUGS.join(', ')}`);
-    }
-  }
-}
-
-function parseRange(text: string): [number, number] {
-  const parts = text.split('..');
-  if (parts.length === 1) {
-    const n = parseCount('electionTicks', parts[0]);
-    return [n, 2 * n];
-  }
-  if (parts.length !== 2) throw new Error(`raft: electionTicks must be "MIN..MAX" or "N", got ${JSON.stringify(text)}`);
-  const min = parseCount('electionTicks', parts[0]);
-  const max = parseCount('electionTicks', parts[1]);
-  if (max < min) throw new Error(`raft: electionTicks ${text}: MAX is below MIN`);
-  return [min, max];
-}
-
-function parseCount(name: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`raft: ${name} must be a positive integer, got ${JSON.stringify(text)}`);
-  return n;
+  checkKnownBugs('raft', RAFT_BUGS, bugs);
 }

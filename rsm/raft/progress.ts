@@ -23,6 +23,8 @@ export class FollowerProgress {
   private nextIndex: number;
   private matchIndex = 0;
   private ackedRoundValue = 0;
+  /** silentTicks: leader ticks since this follower last answered in this term (never: Infinity). */
+  private silentTicksValue = Number.POSITIVE_INFINITY;
   private stateValue: ReplicationState = 'probe';
   /** inflight: the last index of each unanswered AppendEntries carrying entries (replicate). */
   private inflight: number[] = [];
@@ -51,6 +53,11 @@ export class FollowerProgress {
   /** ackedRound: the highest heartbeat round this follower has answered in this term. */
   get ackedRound(): number {
     return this.ackedRoundValue;
+  }
+
+  /** silentTicks: how many leader ticks ago this follower last answered (Infinity: not in this term). */
+  get silentTicks(): number {
+    return this.silentTicksValue;
   }
 
   /** probeSent: a probe is unanswered; further probes wait for its reply or the heartbeat. */
@@ -113,6 +120,16 @@ export class FollowerProgress {
     return lostMatch;
   }
 
+  /** heard: the follower answered just now. */
+  heard(): void {
+    this.silentTicksValue = 0;
+  }
+
+  /** countSilence: one more leader tick passed. */
+  countSilence(): void {
+    this.silentTicksValue += 1;
+  }
+
   /** ackRound records an answer to heartbeat round `round`; false when it says nothing new. */
   ackRound(round: number): boolean {
     if (round <= this.ackedRoundValue) return false;
@@ -138,8 +155,19 @@ export class ProgressTracker {
     for (const peer of peers) this.byPeer.set(peer, new FollowerProgress(peer, nextIndex));
   }
 
+  /** restart: a server joining as a learner is probed afresh from nextIndex (Raft thesis §4.2.1). */
+  restart(peer: NodeId, nextIndex: number): void {
+    assert(this.byPeer.has(peer), `no progress for ${peer}`);
+    this.byPeer.set(peer, new FollowerProgress(peer, nextIndex));
+  }
+
   clear(): void {
     this.byPeer.clear();
+  }
+
+  /** countSilence: one leader tick passed for every follower. */
+  countSilence(): void {
+    for (const pr of this.byPeer.values()) pr.countSilence();
   }
 
   /** of returns a follower's progress; asking for one this leader does not track is a bug. */
@@ -155,20 +183,16 @@ export class ProgressTracker {
   }
 
   /**
-   * quorumMatch: the highest index held by a quorum, counting the leader with selfIndex
-   * (how far its own log is durable, see RaftCore.durableIndex).
+   * quorumMatch: the highest index held by a quorum of `voters`, counting the leader (when it
+   * is a voter) with selfIndex (how far its own log is durable, see RaftCore.durableIndex).
    */
-  quorumMatch(selfIndex: number, quorum: number): number {
-    const matches = [selfIndex];
-    for (const pr of this.byPeer.values()) matches.push(pr.match);
-    return kthLargest(matches, quorum);
+  quorumMatch(voters: readonly NodeId[], self: NodeId, selfIndex: number, quorum: number): number {
+    return kthLargest(voters.map((v) => (v === self ? selfIndex : this.of(v).match)), quorum);
   }
 
-  /** quorumRound: the highest heartbeat round a quorum answered, the leader (at selfRound) included. */
-  quorumRound(selfRound: number, quorum: number): number {
-    const rounds = [selfRound];
-    for (const pr of this.byPeer.values()) rounds.push(pr.ackedRound);
-    return kthLargest(rounds, quorum);
+  /** quorumRound: the highest heartbeat round a quorum of `voters` answered, the leader (at selfRound) included. */
+  quorumRound(voters: readonly NodeId[], self: NodeId, selfRound: number, quorum: number): number {
+    return kthLargest(voters.map((v) => (v === self ? selfRound : this.of(v).ackedRound)), quorum);
   }
 }
 

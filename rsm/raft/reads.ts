@@ -41,7 +41,7 @@ export function noteAck(core: RaftCore, from: NodeId, round: number): void {
 
 /** confirmedRound: the highest round a majority (this leader included) has answered. */
 function confirmedRound(core: RaftCore): number {
-  return core.tracker.quorumRound(core.reads.round, core.quorum);
+  return core.tracker.quorumRound(core.voters, core.id, core.reads.round, core.quorum);
 }
 
 /** leaseHolds: reads=lease and this leader's wall clock is still before the lease expiry. */

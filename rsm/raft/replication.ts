@@ -2,6 +2,7 @@
 import type { NodeId } from '../core/types.ts';
 import { assert } from '../../lib/assert.ts';
 import type { RaftCore } from './core.ts';
+import { replicationPeers } from './membership.ts';
 import { sendSnapshot } from './snapshot.ts';
 import { entriesOp } from './storage.ts';
 import type { AppendEntries, AppendEntriesReply, Entry, InstallSnapshotReply } from './types.ts';
@@ -19,7 +20,7 @@ export function startRound(core: RaftCore): void {
  * unanswered or a full pipeline are skipped — their entries go with the next reply or round.
  */
 export function broadcastAppend(core: RaftCore, heartbeat = false): void {
-  for (const peer of core.others) sendAppend(core, peer, heartbeat);
+  for (const peer of replicationPeers(core)) sendAppend(core, peer, heartbeat);
 }
 
 /**
@@ -154,6 +155,8 @@ export function handleAppendReply(core: RaftCore, from: NodeId, msg: AppendEntri
     if (pr.state === 'probe' && msg.matchIndex >= pr.next - 1) pr.become('replicate');
     pr.matched(msg.matchIndex);
     pr.freeInflight();
+    // A server removed from the configuration (a late reply) is not sent more (Raft thesis §4.2.2).
+    if (!replicationPeers(core).includes(from)) return;
     // Send more only when something is new or room opened up; bounded by the log, so no ping-pong.
     sendAppend(core, from);
     return;
@@ -192,6 +195,7 @@ export function handleSnapshotReply(core: RaftCore, from: NodeId, msg: InstallSn
   const pr = core.tracker.of(from);
   pr.matched(msg.matchIndex);
   if (pr.state === 'snapshot' && pr.next > core.log.snapshotIndex) pr.become('replicate');
+  if (!replicationPeers(core).includes(from)) return;
   sendAppend(core, from);
 }
 
@@ -201,7 +205,8 @@ export function handleSnapshotReply(core: RaftCore, from: NodeId, msg: InstallSn
  */
 export function advanceCommit(core: RaftCore): void {
   // The leader counts itself only as far as its own log is durable (see RaftCore.durableIndex).
-  const majorityIndex = core.tracker.quorumMatch(core.durableIndex, core.quorum);
+  // Raft thesis §4.2.2: a leader outside the configuration it leads does not count itself.
+  const majorityIndex = core.tracker.quorumMatch(core.voters, core.id, core.durableIndex, core.quorum);
   if (majorityIndex <= core.commitIndex) return;
   if (core.bugs.has('commit-old-term')) {
     // Bug commit-old-term: "a majority has it, so it is committed" — true of entries of the

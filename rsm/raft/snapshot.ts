@@ -15,7 +15,7 @@ export function maybeSnapshot(core: RaftCore): void {
   const index = core.lastApplied;
   const term = core.log.term(index);
   assert(term !== undefined, `no term at applied index ${index}`);
-  core.compactLog(snapshotRecord(index, term, core.sm.snapshot()));
+  core.compactLog(snapshotRecord(index, term, core.sm.snapshot(), core.log.configs.votersAt(index)));
 }
 
 /** sendSnapshot: the whole snapshot in one message, which is fine for our state sizes. */
@@ -24,7 +24,7 @@ export function sendSnapshot(core: RaftCore, peer: NodeId): void {
   assert(snap !== null && snap.index === core.log.snapshotIndex, 'a compacted log has its snapshot');
   core.countSnapshotSent();
   core.send(peer, {
-    type: 'InstallSnapshot', term: core.term, index: snap.index, snapTerm: snap.term, data: snap.data, round: core.reads.round,
+    type: 'InstallSnapshot', term: core.term, index: snap.index, snapTerm: snap.term, data: snap.data, conf: snap.conf, round: core.reads.round,
   });
 }
 
@@ -37,7 +37,7 @@ export function handleInstallSnapshot(core: RaftCore, from: NodeId, msg: Install
   assert(core.role === 'follower' && msg.term === core.term, 'InstallSnapshot reaches a follower of its term');
   core.heardFromLeader(from);
   if (msg.index > core.commitIndex) {
-    core.installSnapshot(snapshotRecord(msg.index, msg.snapTerm, structuredClone(msg.data)));
+    core.installSnapshot(snapshotRecord(msg.index, msg.snapTerm, structuredClone(msg.data), msg.conf ?? core.config.peers));
   }
   // Either way we now hold every entry up to msg.index: it is committed, hence the leader's.
   core.send(from, { type: 'InstallSnapshotReply', term: core.term, matchIndex: msg.index, round: msg.round });

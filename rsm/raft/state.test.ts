@@ -11,7 +11,7 @@ const e = (term: number): Entry => ({ term, cmd: null });
 
 describe('RaftLog commit and apply marks', () => {
   it('commitIndex never decreases, never passes the log end, and guards committed entries from truncation', () => {
-    const log = new RaftLog();
+    const log = new RaftLog(['n1', 'n2', 'n3']);
     log.append([e(1), e(1), e(2)]);
     log.commitTo(2);
     expect(log.commitIndex).toBe(2);
@@ -23,14 +23,14 @@ describe('RaftLog commit and apply marks', () => {
   });
 
   it('applies in order and only what is committed; a snapshot raises both marks', () => {
-    const log = new RaftLog();
+    const log = new RaftLog(['n1', 'n2', 'n3']);
     log.append([e(1), e(1), e(1)]);
     log.commitTo(2);
     expect(() => log.markApplied(2)).toThrow(/in order/);
     log.markApplied(1);
     log.markApplied(2);
     expect(() => log.markApplied(3)).toThrow(/beyond commit/);
-    log.compactTo(5, 3);
+    log.compactTo(5, 3, ['n1', 'n2', 'n3']);
     expect([log.commitIndex, log.appliedIndex, log.snapshotIndex]).toEqual([5, 5, 5]);
   });
 });
@@ -77,24 +77,26 @@ describe('FollowerProgress (etcd-io/raft tracker.Progress)', () => {
     tracker.reset(['n2', 'n3', 'n4', 'n5'], 10);
     tracker.of('n2').matched(8);
     tracker.of('n3').matched(6);
-    expect(tracker.quorumMatch(9, 3)).toBe(6);
-    expect(tracker.quorumMatch(0, 3)).toBe(0);
+    expect(tracker.quorumMatch(['n1', 'n2', 'n3', 'n4', 'n5'], 'n1', 9, 3)).toBe(6);
+    expect(tracker.quorumMatch(['n1', 'n2', 'n3', 'n4', 'n5'], 'n1', 0, 3)).toBe(0);
     tracker.of('n4').ackRound(3);
     tracker.of('n5').ackRound(2);
     expect(tracker.of('n5').ackRound(1)).toBe(false);
-    expect(tracker.quorumRound(4, 3)).toBe(2);
+    expect(tracker.quorumRound(['n1', 'n2', 'n3', 'n4', 'n5'], 'n1', 4, 3)).toBe(2);
     expect(() => tracker.of('n9')).toThrow(/no progress for n9/);
+    // Raft thesis §4.2.2: a leader outside the configuration is not counted.
+    expect(tracker.quorumMatch(['n2', 'n3', 'n4'], 'n1', 9, 2)).toBe(6);
   });
 });
 
 describe('TermState: roles change only along Raft Figure 4', () => {
   it('refuses follower → leader, leader → candidate and a leader without a quorum', () => {
-    const ts = new TermState('n1', 2, 0, null);
-    expect(() => ts.toLeader()).toThrow(/quorum|illegal/);
+    const ts = new TermState('n1', 0, null);
+    expect(() => ts.toLeader(2)).toThrow(/quorum|illegal/);
     ts.toCandidate();
-    expect(() => ts.toLeader()).toThrow(/1 votes, quorum 2/);
+    expect(() => ts.toLeader(2)).toThrow(/1 votes, quorum 2/);
     ts.recordVote('n2');
-    ts.toLeader();
+    ts.toLeader(2);
     expect([ts.role, ts.term, ts.leaderId]).toEqual(['leader', 1, 'n1']);
     expect(() => ts.toCandidate()).toThrow(/illegal role change leader → candidate/);
     expect(() => ts.toFollower(0, null)).toThrow(/below/);
@@ -104,7 +106,7 @@ describe('TermState: roles change only along Raft Figure 4', () => {
   });
 
   it('grants one vote per term', () => {
-    const ts = new TermState('n1', 2, 4, null);
+    const ts = new TermState('n1', 4, null);
     expect(ts.voteFor('n2')).toBe(true);
     expect(ts.voteFor('n2')).toBe(false);
     expect(() => ts.voteFor('n3')).toThrow(/second vote in term 4/);

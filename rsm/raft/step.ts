@@ -50,9 +50,11 @@ export function stepLeader(core: RaftCore, from: NodeId, msg: RaftMessage): void
     core.becomeFollower(msg.term, from);
     stepFollower(core, from, msg);
   } else if (msg.type === 'AppendEntriesReply') {
+    core.tracker.of(from).heard();
     noteAck(core, from, msg.round);
     handleAppendReply(core, from, msg);
   } else if (msg.type === 'InstallSnapshotReply') {
+    core.tracker.of(from).heard();
     noteAck(core, from, msg.round);
     handleSnapshotReply(core, from, msg);
   } else if (msg.type === 'RequestVote') {

@@ -51,8 +51,8 @@ export interface RestoredState {
 }
 
 /** restoreState replays records in order; a record of unknown shape is a broken disk: throw. */
-export function restoreState(records: readonly unknown[]): RestoredState {
-  const state: RestoredState = { term: 0, vote: null, log: new RaftLog(), snapshot: null };
+export function restoreState(records: readonly unknown[], peers: readonly NodeId[]): RestoredState {
+  const state: RestoredState = { term: 0, vote: null, log: new RaftLog(peers), snapshot: null };
   for (const raw of records) {
     const record = raw as RaftRecord;
     assert(typeof record === 'object' && record !== null, `bad record ${JSON.stringify(raw)}`);
@@ -66,7 +66,7 @@ export function restoreState(records: readonly unknown[]): RestoredState {
       // Replaying what was persisted: a bug may have written decreasing terms, keep them as written.
       state.log.append(record.entries, false);
     } else if (record.t === 'snap') {
-      state.log.compactTo(record.index, record.term);
+      state.log.compactTo(record.index, record.term, record.conf ?? peers);
       state.snapshot = record;
     } else {
       throw new Error(`raft storage: unknown record ${JSON.stringify(raw)}`);
@@ -76,7 +76,7 @@ export function restoreState(records: readonly unknown[]): RestoredState {
 }
 
 /** snapshotRecord builds the record for a state machine snapshot at (index, term). */
-export function snapshotRecord(index: number, term: number, data: KvSnapshot): SnapshotRecord {
+export function snapshotRecord(index: number, term: number, data: KvSnapshot, conf: readonly NodeId[]): SnapshotRecord {
   assert(Number.isSafeInteger(index) && index >= 1, `snapshot index ${index}`);
-  return { t: 'snap', index, term, data };
+  return { t: 'snap', index, term, data, conf: [...conf] };
 }

@@ -26,7 +26,7 @@ export class TermState {
   private leaderIdValue: NodeId | null = null;
   private readonly votes = new Set<NodeId>();
 
-  constructor(private readonly id: NodeId, private readonly quorum: number, term: number, votedFor: NodeId | null) {
+  constructor(private readonly id: NodeId, term: number, votedFor: NodeId | null) {
     assert(Number.isSafeInteger(term) && term >= 0, `term ${term}`);
     this.termValue = term;
     this.votedForValue = votedFor;
@@ -79,8 +79,8 @@ export class TermState {
   }
 
   /** toLeader: only a candidate holding a quorum of its term's votes (Raft §5.2). */
-  toLeader(): void {
-    assert(this.votes.size >= this.quorum, `becomeLeader with ${this.votes.size} votes, quorum ${this.quorum}`);
+  toLeader(quorum: number): void {
+    assert(this.votes.size >= quorum, `becomeLeader with ${this.votes.size} votes, quorum ${quorum}`);
     this.become('leader');
     this.leaderIdValue = this.id;
   }

@@ -14,10 +14,14 @@ import type { KvSnapshot } from '../kv/state-machine.ts';
 
 export type Role = 'follower' | 'candidate' | 'leader';
 
-/** Entry: one log entry; its index is implied by its position. cmd null is a leader's no-op. */
+/**
+ * Entry: one log entry; its index is implied by its position. cmd null is a leader's no-op, or,
+ * with `conf`, a configuration entry: the voters from this index on (Raft thesis §4.1).
+ */
 export interface Entry {
   term: number;
   cmd: ClientCommand | null;
+  conf?: NodeId[];
 }
 
 /** RequestVote: Raft §5.2, with the candidate's last log position for §5.4.1. */
@@ -71,6 +75,8 @@ export interface InstallSnapshot {
   index: number;
   snapTerm: number;
   data: KvSnapshot;
+  /** conf: the voters at `index` (Raft thesis §4.1); absent means the initial peers. */
+  conf?: NodeId[];
   round: number;
 }
 
@@ -104,6 +110,8 @@ export interface SnapshotRecord {
   index: number;
   term: number;
   data: KvSnapshot;
+  /** conf: the voters at `index`; records written before membership changes lack it (the initial peers). */
+  conf?: NodeId[];
 }
 
 export type RaftRecord = HardStateRecord | EntriesRecord | SnapshotRecord;

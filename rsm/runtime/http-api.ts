@@ -5,6 +5,7 @@
 //   PUT  /kv/:key       ?clientId=&seq=         a write; body is the JSON value (or raw text)
 //   GET  /status                                 the core's status
 //   POST /admin/clock-offset {offsetMs}          skew the wall clock the core sees (nemesis)
+//   POST /admin/membership {op, node}            add or remove one server (raft; the membership nemesis)
 //
 // Answers: 200 {outcome:'ok', result} (result may be a definite {type:'fail'} cas mismatch);
 // 409 {outcome:'reject', error, redirect} — certainly not applied; 503 {outcome:'unknown'} —
@@ -15,7 +16,7 @@
 // client sees the answer rather than a reset (past BODY_DISCARD_BYTES_MAX the connection closes).
 import * as http from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { ClientCommand, KvCommand, MicroOp, NodeStatus } from '../core/types.ts';
+import type { ClientCommand, KvCommand, MembershipChange, MicroOp, NodeStatus } from '../core/types.ts';
 import { JsonLimitError, jsonDepth, parseBoundedJson, REQUEST_DEPTH_MAX } from './json-limits.ts';
 import type { RequestOutcome } from './node-runtime.ts';
 
@@ -29,6 +30,7 @@ export interface HttpApiHandlers {
   request(command: ClientCommand): Promise<RequestOutcome>;
   status(): NodeStatus;
   setClockOffsetMs?(offsetMs: number): void;
+  changeMembership?(change: MembershipChange): Promise<RequestOutcome>;
 }
 
 /** BadRequest: a client error; the message names the offending field. */
@@ -165,7 +167,8 @@ export function statusFor(outcome: RequestOutcome): number {
   return outcome.timedOut === true ? 504 : 503;
 }
 
-function publicBody(outcome: RequestOutcome): unknown {
+/** publicBody: the JSON body answering an outcome (the simulator answers with the same bodies). */
+export function publicBody(outcome: RequestOutcome): unknown {
   if (outcome.outcome === 'ok') return { outcome: 'ok', result: outcome.result };
   if (outcome.outcome === 'reject') return { outcome: 'reject', error: outcome.error, redirect: outcome.redirect ?? null };
   return { outcome: 'unknown', error: outcome.error };
@@ -196,6 +199,13 @@ async function route(h: HttpApiHandlers, req: http.IncomingMessage, res: http.Se
     }
     h.setClockOffsetMs(body.offsetMs);
     return send(res, 200, { ok: true, offsetMs: body.offsetMs });
+  }
+  if (url.pathname === '/admin/membership' && method === 'POST' && h.changeMembership !== undefined) {
+    const body = parseJson(await readBody(req));
+    if (!isObject(body) || (body.op !== 'add' && body.op !== 'remove')) throw new BadRequest('op must be "add" or "remove"');
+    if (typeof body.node !== 'string' || body.node.length === 0) throw new BadRequest('node must be a non-empty string');
+    const outcome = await h.changeMembership({ op: body.op, node: body.node });
+    return send(res, statusFor(outcome), publicBody(outcome));
   }
   send(res, 404, { error: `no route ${method} ${url.pathname}` });
 }

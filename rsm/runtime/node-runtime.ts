@@ -1,15 +1,14 @@
 // rsm/runtime/node-runtime.ts — drives one sans-I/O protocol core with real time, disk and sockets.
 //
 // The runtime ticks the core on a timer, feeds it peer messages and client requests, and
-// carries out each Effects value in order: persist (await durable) → send → reply. Effects are
-// processed strictly FIFO: a later batch's sends and replies wait for every earlier batch's
-// persist, so nothing leaves the node that depends on state not yet on disk (messages that
-// options.sendsEarly names depend on none and go at once). Persists of successive batches are
-// group-committed by the durable log.
+// carries out each Effects value through the EffectsQueue (effects-queue.ts): persist (await
+// durable) → send → reply, strictly FIFO. Persists of successive batches are group-committed
+// by the durable log.
 import type {
-  ClientCommand, ClientReply, Effects, KvResult, NodeStatus, PersistOp, ProtocolCore,
+  ClientCommand, ClientReply, Effects, KvResult, MembershipChange, NodeStatus, PersistOp, ProtocolCore,
 } from '../core/types.ts';
 import type { DurableLog } from './durable-log.ts';
+import { EffectsQueue } from './effects-queue.ts';
 
 /** RequestOutcome: a core's reply without the runtime's handle, or a runtime timeout. */
 export type RequestOutcome =
@@ -44,11 +43,6 @@ export interface NodeRuntimeOptions {
   repliesEarly?: boolean;
 }
 
-interface Batch {
-  effects: Effects<unknown>;
-  durable: boolean;
-}
-
 interface Pending {
   resolve: (outcome: RequestOutcome) => void;
   timer: NodeJS.Timeout;
@@ -58,7 +52,7 @@ interface Pending {
 export class NodeRuntime {
   private readonly core: ProtocolCore;
   private readonly pending = new Map<number, Pending>();
-  private readonly batches: Batch[] = [];
+  private readonly queue: EffectsQueue;
   private nextReqId = 1;
   private lastRole = 'none';
   private tickTimer: NodeJS.Timeout | null = null;
@@ -74,6 +68,20 @@ export class NodeRuntime {
     this.core = options.core;
     this.logLine = options.logLine ?? (() => {});
     this.pendingMax = options.pendingMax ?? 10_000;
+    this.queue = new EffectsQueue({
+      selfId: this.core.id,
+      send: (to, msg) => options.sender.send(to, msg),
+      // A message to itself loops back through step, later, as the network would deliver it.
+      sendSelf: (msg) => setImmediate(() => this.onMessage(this.core.id, msg)),
+      reply: (reply) => this.deliverReply(reply),
+      persist: (ops, done) => {
+        this.persist(ops).then(() => {
+          if (this.fatal === null) done();
+        }, (err: Error) => this.fail(err));
+      },
+      sendsEarly: options.sendsEarly,
+      repliesEarly: options.repliesEarly,
+    });
   }
 
   /** start begins the tick timer. */
@@ -101,6 +109,18 @@ export class NodeRuntime {
 
   /** request hands one client command to the core and resolves with its reply or a timeout. */
   request(command: ClientCommand): Promise<RequestOutcome> {
+    return this.ask((reqId) => this.core.request({ reqId, command }));
+  }
+
+  /** changeMembership hands a membership change to a core that has them (raft), like a request. */
+  changeMembership(change: MembershipChange): Promise<RequestOutcome> {
+    const core = this.core;
+    if (core.changeMembership === undefined) return Promise.resolve({ outcome: 'reject', error: 'this protocol has no membership changes' });
+    return this.ask((reqId) => core.changeMembership!(reqId, change));
+  }
+
+  /** ask gives the core a request under a fresh reqId and resolves with its reply or a timeout. */
+  private ask(hand: (reqId: number) => Effects<unknown>): Promise<RequestOutcome> {
     if (this.stopped) return Promise.resolve({ outcome: 'reject', error: 'node is shutting down' });
     if (this.pending.size >= this.pendingMax) {
       // Not handed to the core, so it certainly was not applied.
@@ -113,7 +133,7 @@ export class NodeRuntime {
         resolve({ outcome: 'unknown', error: `no reply within ${this.options.requestTimeoutMs} ms`, timedOut: true });
       }, this.options.requestTimeoutMs);
       this.pending.set(reqId, { resolve, timer });
-      this.absorb(this.core.request({ reqId, command }));
+      this.absorb(hand(reqId));
     });
   }
 
@@ -139,35 +159,10 @@ export class NodeRuntime {
     }
   }
 
-  /** absorb queues one Effects value and starts its persist; sends/replies follow in order. */
+  /** absorb hands one Effects value to the queue (persist → send → reply, FIFO). */
   private absorb(effects: Effects<unknown>): void {
     if (this.fatal !== null) return;
-    const early = this.options.sendsEarly;
-    if (early !== undefined && effects.send.length > 0) {
-      const later: Effects<unknown>['send'] = [];
-      for (const s of effects.send) {
-        if (s.to !== this.core.id && early(s.msg)) this.options.sender.send(s.to, s.msg);
-        else later.push(s);
-      }
-      effects = { ...effects, send: later };
-    }
-    if (this.options.repliesEarly === true && effects.reply.length > 0) {
-      for (const reply of effects.reply) this.deliverReply(reply);
-      effects = { ...effects, reply: [] };
-    }
-    if (effects.persist.length === 0 && effects.send.length === 0 && effects.reply.length === 0) return;
-    const batch: Batch = { effects, durable: effects.persist.length === 0 };
-    this.batches.push(batch);
-    if (!batch.durable) {
-      this.persist(effects.persist).then(
-        () => {
-          batch.durable = true;
-          this.release();
-        },
-        (err: Error) => this.fail(err),
-      );
-    }
-    this.release();
+    this.queue.absorb(effects);
   }
 
   /** persist issues the ops in order and resolves when the last one is durable. */
@@ -188,19 +183,6 @@ export class NodeRuntime {
     return last;
   }
 
-  /** release carries out sends and replies of the durable batches at the head of the queue. */
-  private release(): void {
-    while (this.batches.length > 0 && this.batches[0].durable) {
-      const { effects } = this.batches.shift()!;
-      for (const { to, msg } of effects.send) {
-        // A message to itself loops back through step, later, as the network would deliver it.
-        if (to === this.core.id) setImmediate(() => this.onMessage(to, msg));
-        else this.options.sender.send(to, msg);
-      }
-      for (const reply of effects.reply) this.deliverReply(reply);
-    }
-  }
-
   private deliverReply(reply: ClientReply): void {
     const p = this.pending.get(reply.reqId);
     // A reply after the request timed out is dropped: the client was already told 'unknown'.
@@ -219,7 +201,7 @@ export class NodeRuntime {
     this.logLine(`runtime: persist failed, node stops serving: ${err.message}`);
     if (this.tickTimer !== null) clearInterval(this.tickTimer);
     this.tickTimer = null;
-    this.batches.length = 0;
+    this.queue.clear();
     for (const [reqId, p] of this.pending) {
       clearTimeout(p.timer);
       p.resolve({ outcome: 'unknown', error: `persist failed: ${err.message}` });

@@ -11,7 +11,10 @@ import type { KvResult, NodeId } from '../core/types.ts';
 import type { KvSnapshot } from '../kv/state-machine.ts';
 import type { AsyncBackupMessage, ReplicatedUpdate as AsyncBackupEntry } from '../async-backup/core.ts';
 import type { PrimaryBackupMessage } from '../primary-backup/core.ts';
+import type { AcceptedProposal, Ballot, PaxosMessage, SlotValue, SnapshotData } from '../paxos/types.ts';
 import type { Entry as RaftEntry, RaftMessage } from '../raft/types.ts';
+import type { GossipMessage } from '../gossip/core.ts';
+import type { Entry as GossipEntry } from '../gossip/store.ts';
 import type { View, ViewServiceMessage } from '../viewservice/messages.ts';
 import { PROTOCOL_NAMES, isProtocolName } from '../protocols.ts';
 import { parseClientCommand } from './http-api.ts';
@@ -33,7 +36,10 @@ const clientCommand: Check = (v, at) => {
   }
 };
 
-const kvResult = oneOf<KvResult>({ ok: { value: optional(anyJson) }, fail: { error: str } });
+/** stamp: a Lamport stamp [clock, node id] (rsm/gossip). */
+const stamp = tuple(count, str);
+
+const kvResult = oneOf<KvResult>({ ok: { value: optional(anyJson), stamp: optional(nullable(stamp)) }, fail: { error: str } });
 
 const kvSnapshot = fields<KvSnapshot>({
   data: arrayOf(tuple(str, anyJson)),
@@ -41,7 +47,7 @@ const kvSnapshot = fields<KvSnapshot>({
   appliedIndex: count,
 });
 
-const raftEntry = fields<RaftEntry>({ term: count, cmd: nullable(clientCommand) });
+const raftEntry = fields<RaftEntry>({ term: count, cmd: nullable(clientCommand), conf: optional(arrayOf(replicaId)) });
 
 const RAFT = {
   RequestVote: { term: count, lastIndex: count, lastTerm: count },
@@ -50,9 +56,27 @@ const RAFT = {
   AppendEntriesReply: {
     term: count, success: bool, prevIndex: count, matchIndex: count, conflictIndex: count, conflictTerm: nullable(count), round: count,
   },
-  InstallSnapshot: { term: count, index: count, snapTerm: count, data: kvSnapshot, round: count },
+  InstallSnapshot: { term: count, index: count, snapTerm: count, data: kvSnapshot, conf: optional(arrayOf(replicaId)), round: count },
   InstallSnapshotReply: { term: count, matchIndex: count, round: count },
 } satisfies VariantChecks<RaftMessage>;
+
+const ballot = fields<Ballot>({ round: count, node: replicaId });
+const paxosValue = nullable(clientCommand);
+const PAXOS = {
+  Prepare: { ballot, fromSlot: count },
+  Promise: {
+    ballot,
+    snapshot: nullable(fields<SnapshotData>({ slot: count, data: kvSnapshot })),
+    accepted: arrayOf(fields<AcceptedProposal>({ slot: count, ballot, value: paxosValue })),
+  },
+  Accept: { ballot, slot: count, value: paxosValue },
+  Accepted: { ballot, slot: count },
+  Nack: { ballot, promised: ballot },
+  Learn: { entries: arrayOf(fields<SlotValue>({ slot: count, value: paxosValue })) },
+  Heartbeat: { ballot },
+  HeartbeatReply: { ballot, learnedThrough: count },
+  Snapshot: { snapshot: fields<SnapshotData>({ slot: count, data: kvSnapshot }) },
+} satisfies VariantChecks<PaxosMessage>;
 
 const PRIMARY_BACKUP = {
   forward: { forwardId: count, command: clientCommand },
@@ -65,16 +89,26 @@ const ASYNC_BACKUP = {
   snapshot: { epoch: count, seq: count, snapshot: kvSnapshot },
 } satisfies VariantChecks<AsyncBackupMessage>;
 
+/** versionVector: per origin replica, the highest sequence number covered. */
+const versionVector = arrayOf(tuple(replicaId, count));
+
+const GOSSIP = {
+  digest: { vv: versionVector },
+  updates: { entries: arrayOf(fields<GossipEntry>({ key: str, value: anyJson, stamp, seq: count })), vv: versionVector, replyWanted: bool },
+} satisfies VariantChecks<GossipMessage>;
+
 /** view: what the view server decides — a primary of the group unless none yet, and a different backup. */
 const view = fields<View>({ viewnum: count, primary: nullable(replicaId), backup: nullable(replicaId) }, (v) => {
   if (v.primary === null) return v.backup === null ? null : 'a view with a backup has a primary';
   return v.primary === v.backup ? 'the primary is not also the backup' : null;
 });
 
-/** VIEW_SERVICE: both roles speak it (the view server drops what is not a ping). */
+/** VIEW_SERVICE: both roles speak it (the view server drops what is not a ping or its group's Raft). */
 const VIEW_SERVICE = {
   ping: { viewnum: count, synced: bool },
   view: { view },
+  'not-leader': { leader: nullable(str) },
+  raft: { msg: oneOf<RaftMessage>(RAFT) },
   transfer: { viewnum: count, stream: str, snapshot: kvSnapshot },
   'transfer-ack': { viewnum: count, stream: str },
   forward: { viewnum: count, stream: str, index: count, command: clientCommand },
@@ -91,6 +125,8 @@ const MESSAGES: Readonly<Record<string, Check>> = {
   viewservice: oneOf<ViewServiceMessage>(VIEW_SERVICE),
   viewserver: oneOf<ViewServiceMessage>(VIEW_SERVICE),
   raft: oneOf<RaftMessage>(RAFT),
+  gossip: oneOf<GossipMessage>(GOSSIP),
+  paxos: oneOf<PaxosMessage>(PAXOS),
 };
 
 /**

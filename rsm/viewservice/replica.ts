@@ -1,7 +1,9 @@
 // rsm/viewservice/replica.ts — a replica server of attempt 3 (lab 2): primary/backup driven by the view server.
 //
 // Design: the server pings the view server every PingInterval ticks with the view it knows and
-// acts on every newer view it learns (from the view server, or from a peer's rejection). The
+// acts on every newer view it learns (from the view server, or from a peer's rejection). A
+// replicated view server is pinged through its leader: a not-leader answer names it, and a
+// silent node is left for the next one at the next ping. The
 // primary of a view first transfers its FULL state to that view's backup, then forwards every
 // client command — reads too, which proves it is still primary — to the backup, one at a
 // time, and replies to the client only after the backup acknowledged. The backup applies a
@@ -38,6 +40,12 @@ class ViewServiceReplicaCore implements ProtocolCore<Msg> {
   private view: View = { viewnum: 0, primary: null, backup: null };
   private nowTick = 0;
   private lastPingTick = -Infinity;
+  /** viewServerAt: which view-server node we ping (the leader, as far as we know). */
+  private viewServerAt = 0;
+  /** answered: the node we ping answered with a view since our last regular ping. */
+  private answered = true;
+  /** redirected: we followed a not-leader hint since our last regular ping (one per interval). */
+  private redirected = false;
   private streamCount = 0;
   // As primary: the transfer stream to this view's backup and whether it was acknowledged.
   private stream = '';
@@ -51,7 +59,7 @@ class ViewServiceReplicaCore implements ProtocolCore<Msg> {
   private backupIndex = 0;
   private backupLast: Extract<Msg, { type: 'forward-ack' }> | null = null;
 
-  constructor(id: NodeId, private readonly viewServer: NodeId, private readonly tunables: Tunables,
+  constructor(id: NodeId, private readonly viewServers: readonly NodeId[], private readonly tunables: Tunables,
     snapshotEvery: number, restored: unknown[], persistAtStart: PersistOp[]) {
     this.id = id;
     this.kv = new DurableKv(snapshotEvery, restored);
@@ -74,7 +82,13 @@ class ViewServiceReplicaCore implements ProtocolCore<Msg> {
     this.nowTick += 1;
     const effects = noEffects<Msg>();
     // Rule: ping the view server every PingInterval ticks with the view we know.
-    if (this.nowTick - this.lastPingTick >= this.tunables.pingIntervalTicks) this.ping(effects);
+    if (this.nowTick - this.lastPingTick >= this.tunables.pingIntervalTicks) {
+      // A replicated view server whose node we ping stays silent: try the next node.
+      if (!this.answered) this.viewServerAt = (this.viewServerAt + 1) % this.viewServers.length;
+      this.answered = false;
+      this.redirected = false;
+      this.ping(effects);
+    }
     if (this.role !== 'primary' || this.view.backup === null) return effects;
     const resendTick = this.nowTick - this.tunables.forwardTimeoutTicks;
     if (!this.transferAcked && this.transferSentTick <= resendTick) this.sendTransfer(effects);
@@ -84,14 +98,30 @@ class ViewServiceReplicaCore implements ProtocolCore<Msg> {
 
   private ping(effects: Effects<Msg>): void {
     this.lastPingTick = this.nowTick;
-    effects.send.push({ to: this.viewServer, msg: { type: 'ping', viewnum: this.view.viewnum, synced: this.synced } });
+    effects.send.push({ to: this.viewServers[this.viewServerAt], msg: { type: 'ping', viewnum: this.view.viewnum, synced: this.synced } });
+  }
+
+  /** onNotLeader: a view-server node that does not hold the table points at its leader; ask there, once per interval. */
+  private onNotLeader(from: NodeId, leader: NodeId | null, effects: Effects<Msg>): void {
+    if (from !== this.viewServers[this.viewServerAt]) return;
+    const at = leader === null ? -1 : this.viewServers.indexOf(leader);
+    this.viewServerAt = at >= 0 ? at : (this.viewServerAt + 1) % this.viewServers.length;
+    this.answered = true; // the new node gets a full interval before we move on
+    if (this.redirected) return;
+    this.redirected = true;
+    this.ping(effects);
   }
 
   step(from: NodeId, msg: Msg): Effects<Msg> {
     const effects = noEffects<Msg>();
     switch (msg.type) {
       case 'view':
-        if (from === this.viewServer) this.learnView(msg.view, effects);
+        if (!this.viewServers.includes(from)) break;
+        if (from === this.viewServers[this.viewServerAt]) this.answered = true;
+        this.learnView(msg.view, effects);
+        break;
+      case 'not-leader':
+        this.onNotLeader(from, msg.leader, effects);
         break;
       case 'transfer':
         this.onTransfer(from, msg, effects);
@@ -113,7 +143,8 @@ class ViewServiceReplicaCore implements ProtocolCore<Msg> {
         this.onForwardReject(msg, effects);
         break;
       case 'ping':
-        break; // pings are for the view server
+      case 'raft':
+        break; // pings and the view-server group's Raft are for the view server
       default: {
         const never: never = msg;
         throw new Error(`unknown message ${JSON.stringify(never)}`);
@@ -299,13 +330,15 @@ class ViewServiceReplicaCore implements ProtocolCore<Msg> {
 
 /**
  * createViewServiceReplicaCore builds a replica server; config.viewServer names the view
- * server. Options: `pingIntervalTicks` (default 10), `forwardTimeoutTicks` (default 20),
+ * server, or config.viewServers its nodes when it is replicated (pings go to the node that
+ * answers, following not-leader hints). Options: `pingIntervalTicks` (default 10), `forwardTimeoutTicks` (default 20),
  * `snapshotEvery` (default 1000). The start-up incarnation record is persisted on the first tick.
  */
 export const createViewServiceReplicaCore: CoreFactory<ViewServiceMessage> = (config, restored) => {
   if (config.viewServer === undefined) throw new Error('viewservice replica: config.viewServer is required');
   const persistAtStart: PersistOp[] = [];
-  const core = new ViewServiceReplicaCore(config.id, config.viewServer, readTunables(config),
+  const viewServers = config.viewServers ?? [config.viewServer];
+  const core = new ViewServiceReplicaCore(config.id, viewServers, readTunables(config),
     intOption(config, 'snapshotEvery', SNAPSHOT_EVERY_DEFAULT), restored, persistAtStart);
   return withPendingPersist(core, persistAtStart);
 };

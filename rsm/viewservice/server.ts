@@ -10,75 +10,103 @@
 // design. Idle servers are recruited as backups.
 // Right: at most one primary can complete operations (its backup enforces the view); views
 // never skip the acknowledgement, so no acknowledged write is lost on failover.
-// Wrong (by design): the view server is a single point of failure; a dead primary with no
-// usable backup stops the service for good; the view server itself is not replicated.
-// Persisted: { t: 'vs', view, acked } after every change, so a restarted view server never
-// goes back to an older view.
+// Wrong (by design): a single view server is a single point of failure; a dead primary with no
+// usable backup stops the service for good.
+// Replicated (--viewserver-replicas N > 1, the lectures' "what if the VS fails?"): the table
+// {view, acked} is a Raft-replicated value; every change is committed before any server hears
+// it, and only the group's leader applies the rules, so a minority of view-server nodes may fail.
+// Persisted (table-store.ts): single, { t: 'vs', view, acked } after every change, so a restarted
+// view server never goes back to an older view; replicated, the Raft group's log.
 import {
-  noEffects, type ClientRequest, type CoreFactory, type Effects, type NodeId, type NodeStatus, type PersistOp, type ProtocolCore,
+  noEffects, type ClientRequest, type CoreFactory, type Effects, type NodeId, type NodeStatus, type ProtocolCore,
 } from '../core/types.ts';
 import { assert } from '../../lib/assert.ts';
 import { readTunables, type Tunables, type View, type ViewServiceMessage } from './messages.ts';
+import { RaftTableStore } from './replicated-table.ts';
+import { INITIAL_TABLE, LocalTableStore, type TableListener, type TableStore, type ViewTable } from './table-store.ts';
 
-/** ViewServerRecord: the view server's only durable record (the log is reset to the latest). */
-export interface ViewServerRecord {
-  t: 'vs';
-  view: View;
-  acked: boolean;
-}
-
-class ViewServerCore implements ProtocolCore<ViewServiceMessage> {
+class ViewServerCore implements ProtocolCore<ViewServiceMessage>, TableListener {
   readonly id: NodeId;
-  private view: View = { viewnum: 0, primary: null, backup: null };
-  /** acked: the primary of the current view pinged with its viewnum (view 0 needs no ack). */
-  private acked = true;
-  /** backupReady: the primary's latest ping for this view said the state transfer completed. */
-  private backupReady = false;
+  private readonly store: TableStore;
   private nowTick = 0;
   private readonly lastPingTick = new Map<NodeId, number>();
   private readonly restarted = new Set<NodeId>();
+  /** waiting: servers that pinged while a change was committing; they hear the new view at once. */
+  private readonly waiting = new Set<NodeId>();
 
-  constructor(id: NodeId, private readonly servers: NodeId[], private readonly tunables: Tunables, restored: unknown[]) {
+  constructor(id: NodeId, private readonly servers: NodeId[], private readonly tunables: Tunables,
+    makeStore: (listener: TableListener) => TableStore, private readonly bugs: ReadonlySet<string>) {
     this.id = id;
-    for (const record of restored) {
-      const r = record as Partial<ViewServerRecord>;
-      if (r.t !== 'vs' || r.view === undefined || typeof r.acked !== 'boolean') {
-        throw new Error(`view server: unknown record ${JSON.stringify(record)}`);
-      }
-      this.view = r.view;
-      this.acked = r.acked;
+    this.store = makeStore(this);
+    if (this.store.committed !== null) this.adopted(this.store.committed, true, noEffects());
+  }
+
+  /** view: the committed view (view 0 while this node does not serve). */
+  private get view(): View {
+    return this.store.committed?.view ?? INITIAL_TABLE.view;
+  }
+
+  /** acked: the primary of the committed view pinged with its viewnum (view 0 needs no ack). */
+  private get acked(): boolean {
+    return this.store.committed?.acked ?? false;
+  }
+
+  /** backupReady: the primary's latest ping for this view said the state transfer completed. */
+  private get backupReady(): boolean {
+    return this.store.committed?.backupReady ?? false;
+  }
+
+  adopted(table: ViewTable, fresh: boolean, effects: Effects<ViewServiceMessage>): void {
+    if (fresh) {
+      // After a restart or a change of leader the view's servers get a full DeadPings grace
+      // period before they are presumed dead: who pinged whom before is not known here.
+      this.lastPingTick.clear();
+      this.restarted.clear();
+      for (const s of [table.view.primary, table.view.backup]) if (s !== null) this.lastPingTick.set(s, this.nowTick);
     }
-    // After a restart the view's servers get a full DeadPings grace period before they are presumed dead.
-    for (const s of [this.view.primary, this.view.backup]) if (s !== null) this.lastPingTick.set(s, 0);
+    for (const to of this.waiting) effects.send.push({ to, msg: { type: 'view', view: { ...table.view } } });
+    this.waiting.clear();
   }
 
   tick(): Effects<ViewServiceMessage> {
     this.nowTick += 1;
     const effects = noEffects<ViewServiceMessage>();
-    this.maybeChangeView(effects.persist);
+    this.store.tick(effects);
+    this.maybeChangeView(effects);
     return effects;
   }
 
   step(from: NodeId, msg: ViewServiceMessage): Effects<ViewServiceMessage> {
     const effects = noEffects<ViewServiceMessage>();
+    if (this.store.step(from, msg, effects)) {
+      this.maybeChangeView(effects);
+      return effects;
+    }
     if (msg.type !== 'ping' || !this.servers.includes(from)) return effects;
+    if (this.store.committed === null) {
+      // Only the node holding the committed table answers pings; the others point at it.
+      effects.send.push({ to: from, msg: { type: 'not-leader', leader: this.store.leaderHint } });
+      return effects;
+    }
     this.lastPingTick.set(from, this.nowTick);
     if (msg.viewnum === 0 && this.view.viewnum > 0 && this.inView(from)) this.restarted.add(from);
     if (msg.viewnum !== 0) this.restarted.delete(from);
-    this.recordAck(from, msg.viewnum, msg.synced, effects.persist);
-    this.maybeChangeView(effects.persist);
+    this.recordAck(from, msg.viewnum, msg.synced, effects);
+    this.maybeChangeView(effects);
+    if (this.store.busy) this.waiting.add(from);
+    // The answer is always a committed view: a change still committing is sent once it lands.
     effects.send.push({ to: from, msg: { type: 'view', view: { ...this.view } } });
     return effects;
   }
 
   /** recordAck: Rule: the primary of view n acknowledges n by pinging with n; it reports the transfer. */
-  private recordAck(from: NodeId, viewnum: number, synced: boolean, persist: PersistOp[]): void {
+  private recordAck(from: NodeId, viewnum: number, synced: boolean, effects: Effects<ViewServiceMessage>): void {
     if (from !== this.view.primary || viewnum !== this.view.viewnum) return;
     // Rule: the view server learns that the state transfer completed from the primary's ping.
-    this.backupReady = synced && this.view.backup !== null;
-    if (this.acked) return;
-    this.acked = true;
-    this.persist(persist);
+    // It is part of the table, so a new leader of a replicated view server knows it too.
+    const backupReady = synced && this.view.backup !== null;
+    if ((this.acked && this.backupReady === backupReady) || this.store.busy) return;
+    this.store.commit({ view: { ...this.view }, acked: true, backupReady }, effects);
   }
 
   /** isDead: Rule: a server is dead after DeadPings missed ping intervals (or a restart ping). */
@@ -101,47 +129,42 @@ class ViewServerCore implements ProtocolCore<ViewServiceMessage> {
     return null;
   }
 
-  /** maybeChangeView decides the next view, if the rules allow one now. */
-  private maybeChangeView(persist: PersistOp[]): void {
+  /** maybeChangeView decides the next view, if the rules allow one now (and no change is committing). */
+  private maybeChangeView(effects: Effects<ViewServiceMessage>): void {
+    if (this.store.committed === null || this.store.busy) return;
     // Rule: do not move to view n+1 until the primary of view n acknowledged view n.
     if (!this.acked) return;
     const { primary, backup } = this.view;
     if (primary === null) {
       const first = this.servers.find((s) => !this.isDead(s));
-      if (first !== undefined) this.newView(first, null, persist);
+      if (first !== undefined) this.newView(first, null, effects);
       return;
     }
     if (this.isDead(primary)) {
       // Rule: the primary of view n+1 must be the primary or backup of view n.
       // Rule: a backup whose state transfer did not complete is never promoted.
       // Rule: a dead primary with no usable backup leaves the service stuck, by design.
-      if (backup !== null && !this.isDead(backup) && this.backupReady) this.newView(backup, this.pickIdle(primary), persist);
+      // (--bug promote-unsynced skips the last rule: the new primary may hold none of the data.)
+      const usable = this.backupReady || this.bugs.has('promote-unsynced');
+      if (backup !== null && !this.isDead(backup) && usable) this.newView(backup, this.pickIdle(primary), effects);
       return;
     }
     if (backup !== null && this.isDead(backup)) {
-      this.newView(primary, this.pickIdle(backup), persist);
+      this.newView(primary, this.pickIdle(backup), effects);
       return;
     }
     if (backup === null) {
       const idle = this.pickIdle(null);
-      if (idle !== null) this.newView(primary, idle, persist);
+      if (idle !== null) this.newView(primary, idle, effects);
     }
   }
 
-  private newView(primary: NodeId, backup: NodeId | null, persist: PersistOp[]): void {
+  private newView(primary: NodeId, backup: NodeId | null, effects: Effects<ViewServiceMessage>): void {
     assert(primary !== backup, 'primary and backup differ');
     assert(this.acked, 'a new view only after the ack of the current one');
     const old = this.view;
     assert(old.primary === null || primary === old.primary || primary === old.backup, 'primary of n+1 served in n');
-    this.view = { viewnum: old.viewnum + 1, primary, backup };
-    this.acked = false;
-    this.backupReady = false;
-    this.persist(persist);
-  }
-
-  private persist(persist: PersistOp[]): void {
-    const record: ViewServerRecord = { t: 'vs', view: { ...this.view }, acked: this.acked };
-    persist.push({ kind: 'reset', records: [record] });
+    this.store.commit({ view: { viewnum: old.viewnum + 1, primary, backup }, acked: false, backupReady: false }, effects);
   }
 
   /** request: the view server serves no data; it points clients at the primary. */
@@ -152,17 +175,28 @@ class ViewServerCore implements ProtocolCore<ViewServiceMessage> {
   }
 
   status(): NodeStatus {
+    const serving = this.store.committed !== null;
     return {
-      id: this.id, protocol: 'viewservice', role: 'viewserver', view: this.view.viewnum, primary: this.view.primary,
-      backup: this.view.backup, acked: this.acked, backupReady: this.backupReady, appliedIndex: 0,
+      id: this.id, protocol: 'viewservice', role: 'viewserver', view: this.view.viewnum,
+      primary: serving ? this.view.primary : null, backup: serving ? this.view.backup : null,
+      acked: this.acked, backupReady: this.backupReady, appliedIndex: 0, serving, ...this.store.status(),
     };
   }
 }
 
 /**
- * createViewServerCore builds the view server; config.peers lists the replica servers it may
- * recruit (its own id is ignored there). Options: `pingIntervalTicks` (default 10),
- * `deadPings` (default 5).
+ * createViewServerCore builds one view-server node; config.peers lists the replica servers it
+ * may recruit (its own id is ignored there). With config.viewServers naming more than one node
+ * (`--viewserver-replicas N`), the table of views is committed through a Raft group of those
+ * nodes (replicated-table.ts) and only its leader serves pings; otherwise it is the lectures'
+ * single view server on its own disk. Options: `pingIntervalTicks` (default 10), `deadPings`
+ * (default 5), and Raft's own options for the group (electionTicks, heartbeatTicks, ...).
  */
-export const createViewServerCore: CoreFactory<ViewServiceMessage> = (config, restored) =>
-  new ViewServerCore(config.id, config.peers.filter((p) => p !== config.id), readTunables(config), restored);
+export const createViewServerCore: CoreFactory<ViewServiceMessage> = (config, restored) => {
+  const group = config.viewServers ?? [config.id];
+  const servers = config.peers.filter((p) => p !== config.id && !group.includes(p));
+  const makeStore = group.length > 1
+    ? (listener: TableListener): TableStore => new RaftTableStore(listener, config, group, restored)
+    : (listener: TableListener): TableStore => new LocalTableStore(listener, restored);
+  return new ViewServerCore(config.id, servers, readTunables(config), makeStore, config.bugs);
+};

@@ -1,5 +1,5 @@
 // test/raft/support.ts — builds simulated Raft clusters and checks Raft's safety properties on them.
-import type { CoreFactory, KvCommand, NodeId } from '../../rsm/core/types.ts';
+import type { CoreFactory, NodeId } from '../../rsm/core/types.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { KvStateMachine } from '../../rsm/kv/state-machine.ts';
 import { createRaftCore, RaftCore } from '../../rsm/raft/core.ts';
@@ -156,29 +156,7 @@ export function campaign(net: RaftNet, id: NodeId): void {
   net.deliverAll();
 }
 
-/** runUntil runs whole ticks until cond holds; throws after maxTicks. */
-export function runUntil(net: RaftNet, cond: () => boolean, maxTicks: number, what: string): void {
-  for (let i = 0; i < maxTicks; i += 1) {
-    if (cond()) return;
-    net.run(1);
-  }
-  if (!cond()) throw new Error(`runUntil: ${what} did not happen within ${maxTicks} ticks`);
-}
-
-let nextReqId = 1;
-
-/** send hands a command to a node and returns its reqId. */
-export function send(net: RaftNet, id: NodeId, cmd: KvCommand, clientId = 'c1', seq?: number): number {
-  const reqId = nextReqId;
-  nextReqId += 1;
-  net.request(id, { reqId, command: { clientId, seq: seq ?? reqId, cmd } });
-  return reqId;
-}
-
-/** replyTo finds the reply to reqId, if any. */
-export function replyTo(net: RaftNet, reqId: number): RaftNet['replies'][number] | undefined {
-  return net.replies.find((r) => r.reqId === reqId);
-}
+export { replyTo, runUntil, send } from '../support/network.ts';
 
 /**
  * ReadChecker: a read is linearizable only if it returns the key's value at some committed

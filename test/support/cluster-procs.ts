@@ -8,10 +8,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { reservePorts } from '../../cluster/ports.ts';
+import type { NodeSite } from '../../cluster/types.ts';
+import { rsmNodeArgs } from '../../db/rsm.ts';
+import { RSM_NODE_FLAGS, rsmNodeBundle } from '../../db/rsm-bundle.ts';
 import { KvClient, type ClientMode } from '../../rsm/client/client.ts';
 import type { MicroOp } from '../../history/op.ts';
 
-/** REPO_ROOT: where `node --import tsx rsm/node/main.ts` runs from. */
+/** REPO_ROOT: where a node (the bundled rsm/node/main.ts, db/rsm-bundle.ts) runs from. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const READY_TIMEOUT_MS = 15_000;
 const EXIT_WAIT_MS = 5_000;
@@ -47,7 +50,7 @@ export interface NodeProc {
 
 /** startNodeProc spawns one node with the given arguments and waits for its ready line. */
 export async function startNodeProc(id: string, args: string[]): Promise<NodeProc> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'rsm/node/main.ts', ...args], {
+  const child = spawn(process.execPath, [...RSM_NODE_FLAGS, rsmNodeBundle().file, ...args], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -137,23 +140,23 @@ export class ProcCluster {
     return out;
   }
 
-  /** argsFor builds a node's command line. */
+  /** argsFor builds a node's command line: the rsm Db's (db/rsm.ts), with fixed ports and peers dialled directly. */
   argsFor(id: string): string[] {
-    const peerAddr = (n: string): string => `127.0.0.1:${this.peerPorts.get(n)}`;
-    const replicaPeers = this.options.replicas.filter((n) => n !== id).map((n) => `${n}=${peerAddr(n)}`).join(',');
-    const args = [
-      '--id', id,
-      '--listen', `127.0.0.1:${this.httpPorts.get(id)}`,
-      '--peer-listen', peerAddr(id),
-      '--data-dir', path.join(this.dataRoot, id),
-      '--tick-ms', String(this.options.tickMs ?? 10),
-      '--request-timeout-ms', String(this.options.requestTimeoutMs ?? 1000),
-      '--peers', replicaPeers,
-    ];
-    if (id === 'vs') return [...args, '--protocol', 'viewserver'];
-    args.push('--protocol', this.options.protocol, ...(this.options.extraArgs ?? []));
-    if (this.hasViewServer) args.push('--viewserver', `vs=${peerAddr('vs')}`);
-    return args;
+    const o = this.options;
+    const addr = (n: string, port: string): string => `127.0.0.1:${(port === 'http' ? this.httpPorts : this.peerPorts).get(n)}`;
+    const allNodes = this.hasViewServer ? [...o.replicas, 'vs'] : [...o.replicas];
+    const site: NodeSite = {
+      kind: 'local',
+      node: id,
+      index: allNodes.indexOf(id),
+      allNodes,
+      dataDir: path.join(this.dataRoot, id),
+      listen: (port) => addr(id, port),
+      advertise: (port) => addr(id, port),
+      dial: (other, port) => addr(other, port),
+    };
+    const rsm = { protocol: o.protocol, nodeCount: o.replicas.length, tickMs: o.tickMs ?? 10, requestTimeoutMs: o.requestTimeoutMs ?? 1000, extraArgs: o.extraArgs };
+    return rsmNodeArgs(rsm, site);
   }
 
   /** startNode (re)starts one node from its data directory. */

@@ -28,12 +28,18 @@ export const LAYERS: readonly Layer[] = [
   // The checker's worker bootstrap registers tsx to load its TypeScript entry in a worker thread.
   { name: 'checker', paths: ['checker/'], mayImport: ['history/', 'lib/'], packages: ['tsx'] },
   { name: 'rsm', paths: ['rsm/'], mayImport: ['lib/'], packages: ['commander'] },
-  // cluster/local launches the rsm node program and shares its lifeline env contract (until a db/ layer owns launching).
-  { name: 'cluster', paths: ['cluster/'], mayImport: ['lib/', 'rsm/node/lifeline.ts'], packages: ['dockerode'] },
+  // cluster/sim runs every protocol core in one process: it drives cores and the runtime's effect ordering, and serves the client library's transport.
+  { name: 'cluster/sim', paths: ['cluster/sim/'], mayImport: ['lib/', 'rsm/', 'cluster/types.ts', 'db/rsm.ts'], packages: [] },
+  // cluster/ launches whatever NodeProgram it is given; it shares the rsm node's lifeline env contract (cluster/local/lifeline.ts).
+  // Its two hold-cluster tools (interrupt tests, debugging) start an rsm Db.
+  { name: 'cluster', paths: ['cluster/'], mayImport: ['lib/', 'rsm/node/lifeline.ts', 'db/rsm.ts'], packages: ['dockerode', 'ssh2', 'yaml', 'zod'] },
+  // db/: what runs on a node. It implements cluster/'s NodeProgram and workloads' client interface; the rsm Db uses rsm/'s client and protocol list.
+  { name: 'db', paths: ['db/'], mayImport: ['cluster/types.ts', 'cluster/host-packages.ts', 'workloads/types.ts', 'history/', 'lib/', 'rsm/client/', 'rsm/protocols.ts'], packages: [NO_TEST_PACKAGE, '*'] },
   { name: 'nemesis', paths: ['nemesis/'], mayImport: ['cluster/types.ts', 'cluster/grudge.ts', 'lib/'], packages: ['yaml', 'zod'] },
   { name: 'workloads', paths: ['workloads/'], mayImport: ['history/', 'checker/', 'lib/'], packages: [] },
-  { name: 'reports', paths: ['reports/'], mayImport: ['history/', 'checker/', 'lib/'], packages: ['playwright-core', 'uplot'] },
-  { name: 'control', paths: ['control/'], mayImport: ['lib/', 'history/', 'checker/', 'rsm/', 'cluster/', 'nemesis/', 'workloads/', 'reports/'], packages: [NO_TEST_PACKAGE, '*'] },
+  // reports draw each fault kind with its own label, colour and words (its module, through the registry).
+  { name: 'reports', paths: ['reports/'], mayImport: ['history/', 'checker/', 'lib/', 'nemesis/faults/registry.ts'], packages: ['playwright-core', 'uplot'] },
+  { name: 'control', paths: ['control/'], mayImport: ['lib/', 'history/', 'checker/', 'rsm/', 'cluster/', 'db/', 'nemesis/', 'workloads/', 'reports/'], packages: [NO_TEST_PACKAGE, '*'] },
   { name: 'tools', paths: ['bench/', 'scripts/'], mayImport: ['*'], packages: [NO_TEST_PACKAGE, '*'] },
 ];
 
@@ -53,7 +59,7 @@ export const BANNED: ReadonlyArray<{ pattern: RegExp; what: string }> = [
  * entry points own the clock (deadlines) and worker threads, so they are the exceptions.
  */
 export const DETERMINISTIC = {
-  paths: ['lib/rng.ts', 'lib/assert.ts', 'rsm/core/', 'rsm/kv/state-machine.ts', 'rsm/naive/', 'rsm/primary-backup/', 'rsm/async-backup/', 'rsm/viewservice/', 'rsm/raft/', 'rsm/single/', 'checker/'],
+  paths: ['lib/rng.ts', 'lib/assert.ts', 'rsm/core/', 'rsm/kv/state-machine.ts', 'rsm/naive/', 'rsm/primary-backup/', 'rsm/async-backup/', 'rsm/viewservice/', 'rsm/raft/', 'rsm/paxos/', 'rsm/single/', 'rsm/gossip/', 'checker/'],
   except: ['checker/linearizable/check.ts', 'checker/linearizable/workers.ts', 'checker/linearizable/worker-main.ts', 'checker/linearizable/worker-bootstrap.mjs', 'checker/elle/check.ts'],
 };
 

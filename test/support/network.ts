@@ -6,7 +6,7 @@
 import { FakeClock } from '../../lib/clock.ts';
 import { SeededRng } from '../../lib/rng.ts';
 import type {
-  ClientReply, ClientRequest, CoreConfig, CoreFactory, Effects, NodeId, PersistOp, ProtocolCore,
+  ClientReply, ClientRequest, CoreConfig, CoreFactory, Effects, KvCommand, NodeId, PersistOp, ProtocolCore,
 } from '../../rsm/core/types.ts';
 
 /** Envelope: a message in flight. */
@@ -91,6 +91,12 @@ export class SimNetwork<M> {
   request(id: NodeId, req: ClientRequest): void {
     const node = this.node(id);
     if (node.up) this.absorb(node, node.core.request(req));
+  }
+
+  /** call hands an up node's core any other request (a membership change) and queues its effects. */
+  call(id: NodeId, f: (core: SimNode<M>['core']) => Effects<M>): void {
+    const node = this.node(id);
+    if (node.up) this.absorb(node, f(node.core));
   }
 
   /** deliverOne delivers the next message (random with reorder); false when the queue is empty. */
@@ -192,4 +198,28 @@ export class SimNetwork<M> {
     }
     for (const reply of effects.reply) this.replies.push({ ...reply, node: node.id });
   }
+}
+
+/** runUntil runs whole ticks until cond holds; throws after maxTicks. */
+export function runUntil<M>(net: SimNetwork<M>, cond: () => boolean, maxTicks: number, what: string): void {
+  for (let i = 0; i < maxTicks; i += 1) {
+    if (cond()) return;
+    net.run(1);
+  }
+  if (!cond()) throw new Error(`runUntil: ${what} did not happen within ${maxTicks} ticks`);
+}
+
+let nextReqId = 1;
+
+/** send hands a command to a node and returns its reqId. */
+export function send<M>(net: SimNetwork<M>, id: NodeId, cmd: KvCommand, clientId = 'c1', seq?: number): number {
+  const reqId = nextReqId;
+  nextReqId += 1;
+  net.request(id, { reqId, command: { clientId, seq: seq ?? reqId, cmd } });
+  return reqId;
+}
+
+/** replyTo finds the reply to reqId, if any. */
+export function replyTo<M>(net: SimNetwork<M>, reqId: number): SimNetwork<M>['replies'][number] | undefined {
+  return net.replies.find((r) => r.reqId === reqId);
 }

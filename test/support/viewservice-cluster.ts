@@ -29,6 +29,10 @@ export interface VsClusterOptions {
   start?: NodeId[];
   reorder?: boolean;
   options?: Record<string, string>;
+  /** viewServers: the view-server nodes (default the single `vs`; more make a replicated view server). */
+  viewServers?: NodeId[];
+  /** bugs: --bug names every node is built with (e.g. promote-unsynced). */
+  bugs?: string[];
 }
 
 /** TEST_TUNABLES: small timing options so tests run few ticks. */
@@ -42,7 +46,9 @@ export class VsCluster {
   /** monitors run after every tick, delivery and request, e.g. to check a safety property. */
   readonly monitors: Array<(cluster: VsCluster, newReplies: OpRecord[]) => void> = [];
   private readonly peers: NodeId[];
+  readonly viewServers: NodeId[];
   private readonly options: Record<string, string>;
+  private readonly bugs: ReadonlySet<string>;
   private seenReplies = 0;
   private reqIdNext = 1;
 
@@ -50,14 +56,31 @@ export class VsCluster {
     this.net = new SimNetwork<ViewServiceMessage>({ seed: opts.seed, reorder: opts.reorder ?? false });
     this.peers = opts.replicas;
     this.options = { ...TEST_TUNABLES, ...opts.options };
-    this.net.addNode('vs', createViewServerCore, { peers: this.peers, options: this.options, bugs: new Set() });
+    this.bugs = new Set(opts.bugs);
+    this.viewServers = opts.viewServers ?? ['vs'];
+    const group = this.viewServers.length > 1 ? this.viewServers : undefined;
+    for (const id of this.viewServers) {
+      this.net.addNode(id, createViewServerCore, { peers: this.peers, viewServers: group, options: this.options, bugs: this.bugs });
+    }
     for (const id of opts.start ?? opts.replicas) this.addReplica(id);
   }
 
   addReplica(id: NodeId): void {
     this.net.addNode(id, createViewServiceReplicaCore, {
-      peers: this.peers, viewServer: 'vs', options: this.options, bugs: new Set(),
+      peers: this.peers, viewServer: this.viewServers[0], viewServers: this.viewServers.length > 1 ? this.viewServers : undefined,
+      options: this.options, bugs: this.bugs,
     });
+  }
+
+  /** replace: the replace nemesis's open op — the server dies for good, its disk emptied. */
+  replace(id: NodeId): void {
+    this.net.crash(id);
+    this.net.node(id).records = [];
+  }
+
+  /** addFresh: the replace nemesis's close op — a fresh server (empty disk) starts in the dead one's place. */
+  addFresh(id: NodeId): void {
+    this.net.restart(id);
   }
 
   status(id: NodeId): NodeStatus {
@@ -124,9 +147,15 @@ export class VsCluster {
     return reply.result.value;
   }
 
-  /** primary asks the view server who the primary of its current view is. */
+  /** viewServerLeader: the view-server node that serves pings (holds the committed table), if any is up. */
+  viewServerLeader(): NodeId | null {
+    return this.viewServers.find((id) => this.net.node(id).up && this.status(id).serving === true) ?? null;
+  }
+
+  /** primary asks the view server (its serving node) who the primary of its current view is. */
   primary(): NodeId | null {
-    return (this.status('vs').primary as NodeId | null | undefined) ?? null;
+    const vs = this.viewServerLeader();
+    return vs === null ? null : ((this.status(vs).primary as NodeId | null | undefined) ?? null);
   }
 
   private afterAction(): void {

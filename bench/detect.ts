@@ -1,0 +1,42 @@
+// bench/detect.ts — the bug zoo on --cluster sim: per entry, the fraction of seeds caught and the time to catch; false alarms of the controls (npm run bench:detect).
+//
+//   SEEDS=200 ENTRY=raft-no-fsync npm run bench:detect
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { camelName, resolveOptions } from '../control/config.ts';
+import { runSweep, shardSeeds } from '../control/sim/sweep.ts';
+
+interface ZooEntry {
+  name: string;
+  expect: 'valid' | 'invalid';
+  why: string;
+  options: Record<string, unknown>;
+}
+
+const file = process.env.ZOO ?? 'examples/bug-zoo.yaml';
+const seedCount = Number(process.env.SEEDS ?? 50);
+const controlSeedCount = Number(process.env.CONTROL_SEEDS ?? seedCount);
+const only = process.env.ENTRY;
+const entries = (parse(readFileSync(file, 'utf8')) as { entries: ZooEntry[] }).entries.filter((e) => only === undefined || e.name === only);
+
+function median(xs: number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+console.log(`bug zoo (${file}) on --cluster sim, ${seedCount} seeds per weakness, ${controlSeedCount} per control, 30 s virtual runs`);
+console.log('entry                        expect   caught/seeds     %  median virtual s  median wall ms  false alarms');
+for (const entry of entries) {
+  const runs = entry.expect === 'valid' ? controlSeedCount : seedCount;
+  const flags = Object.fromEntries(Object.entries(entry.options).map(([k, v]) => [camelName(k), v]));
+  const opts = resolveOptions({ ...flags, cluster: 'sim', seed: 1, timeLimit: 30 });
+  const { outcomes } = await runSweep({ opts, seeds: shardSeeds(1, runs), seedFirst: 1, runs });
+  const caught = outcomes.filter((o) => o.valid === false);
+  const unknown = outcomes.filter((o) => o.valid === 'unknown');
+  const pct = ((100 * caught.length) / runs).toFixed(1);
+  const falseAlarms = entry.expect === 'valid' ? String(caught.length + unknown.length) : '-';
+  const virt = caught.length === 0 ? '-' : (median(caught.map((o) => o.virtualMs)) / 1000).toFixed(1);
+  const wall = caught.length === 0 ? '-' : median(caught.map((o) => o.wallMs)).toFixed(0);
+  console.log(`${entry.name.padEnd(28)} ${entry.expect.padEnd(8)} ${`${caught.length}/${runs}`.padStart(12)} ${pct.padStart(5)} ${virt.padStart(17)} ${wall.padStart(15)} ${falseAlarms.padStart(13)}${unknown.length > 0 ? `  (${unknown.length} unknown, first seed ${unknown[0].seed}: ${(unknown[0].error ?? unknown[0].unknownReason ?? '').slice(0, 80)})` : ''}`);
+}

@@ -1,0 +1,24 @@
+// bench/sim.ts — simulated runs per minute: raft, 5 nodes, register, partition+kill, 30 s virtual each, one worker per core (npm run bench:sim).
+//
+//   RUNS=40 npm run bench:sim
+import os from 'node:os';
+import { resolveOptions } from '../control/config.ts';
+import { runSweep, shardSeeds } from '../control/sim/sweep.ts';
+
+const GOAL_RUNS_PER_MIN = 1000;
+const runs = Number(process.env.RUNS ?? 40);
+const opts = resolveOptions({ cluster: 'sim', db: 'raft', nodes: 5, workload: 'register', nemesis: 'partition,kill', timeLimit: 30, seed: 1 });
+const cpuModel = os.cpus()[0]?.model ?? 'unknown cpu';
+const loadBefore = os.loadavg()[0];
+// CPU time of the whole process (the worker threads included): comparable across loads, unlike wall time.
+const cpuBefore = process.cpuUsage();
+const { summary, outcomes } = await runSweep({ opts, seeds: shardSeeds(1, runs), seedFirst: 1, runs });
+const cpu = process.cpuUsage(cpuBefore);
+const cpuSPerRun = (cpu.user + cpu.system) / 1e6 / runs;
+const perMin = (runs / summary.wallMs) * 60_000;
+const wallMsPerRun = outcomes.map((o) => o.wallMs).sort((a, b) => a - b)[Math.floor(outcomes.length / 2)];
+console.log(`machine: ${os.availableParallelism()} cores, ${cpuModel}; load average ${loadBefore.toFixed(1)} before, ${os.loadavg()[0].toFixed(1)} after`);
+console.log(`${runs} runs (raft, 5 nodes, register, partition+kill, 30 s virtual): ${(summary.wallMs / 1000).toFixed(1)} s wall over ${Math.min(os.availableParallelism(), runs)} workers`);
+console.log(`  ${perMin.toFixed(0)} runs/min (goal ${GOAL_RUNS_PER_MIN}), median ${wallMsPerRun.toFixed(0)} ms wall per run (checking included), ${(summary.virtualMsTotal / runs / 1000).toFixed(1)} virtual s per run`);
+console.log(`  ${cpuSPerRun.toFixed(2)} CPU-s per run (worker start-up included); at that cost ${os.availableParallelism()} idle cores would do ${((60 * os.availableParallelism()) / cpuSPerRun).toFixed(0)} runs/min`);
+console.log(`  verdicts: ${summary.counts.valid} valid, ${summary.counts.invalid} invalid, ${summary.counts.unknown} unknown`);

@@ -1,0 +1,75 @@
+// control/sim/run-seed.ts — one simulated run in memory: the same case as `test --cluster sim`, checked in this thread, nothing stored.
+//
+// A sweep runs thousands of these; a seed worth keeping is re-run by `test --cluster sim --seed N`,
+// which replays it exactly and stores it like any run.
+import { faultRoles } from '../../nemesis/faults/registry.ts';
+import type { Verdict } from '../../checker/types.ts';
+import type { Op } from '../../history/op.ts';
+import { opStats } from '../../history/stats.ts';
+import type { ScheduledNemesisOp } from '../../nemesis/types.ts';
+import { getWorkload } from '../../workloads/index.ts';
+import type { TestOptions } from '../config.ts';
+import { simParts } from '../runner/parts.ts';
+import type { PhaseTimes } from '../runner/phases.ts';
+import { caseSchedule, caseSeeds, runCase } from '../runner/run-case.ts';
+import type { RunnerParts } from '../runner/run-test.ts';
+import { runVerdict } from '../runner/verdict.ts';
+
+/** SeedOutcome: what a sweep keeps of one seed. */
+export interface SeedOutcome {
+  seed: number;
+  valid: Verdict;
+  anomalies: string[];
+  opCount: number;
+  /** faultCount: nemesis ops applied (invokes). */
+  faultCount: number;
+  /** virtualMs: simulated time the run took; wallMs: real time, checking included. */
+  virtualMs: number;
+  wallMs: number;
+  error?: string;
+  unknownReason?: string;
+}
+
+/** SeedRun: a SeedOutcome and, when asked for, the history. */
+export interface SeedRun {
+  outcome: SeedOutcome;
+  history: Op[];
+}
+
+/**
+ * simulateSeed runs opts (a --cluster sim run) in memory and checks its history here.
+ * `schedule` replaces the run's nemesis schedule (shrinking tries smaller ones).
+ */
+export async function simulateSeed(opts: TestOptions, schedule?: ScheduledNemesisOp[]): Promise<SeedRun> {
+  const wallStartMs = performance.now();
+  const seeds = caseSeeds(opts.seed);
+  const workload = getWorkload(opts.workload);
+  const history: Op[] = [];
+  let parts: RunnerParts | undefined;
+  let error: string | undefined;
+  let virtualMs = 0;
+  try {
+    parts = await simParts(opts, { dataDir: '', logDir: '', nemesisRng: seeds.nemesisRng });
+    if (schedule !== undefined) parts.schedule = schedule;
+    const caseOps = caseSchedule(opts, parts, seeds);
+    const phases: PhaseTimes = {};
+    const state = { phase: 'main', startMs: 0, mainDeadlineMs: Infinity };
+    await runCase({ opts, workload, parts, seeds, schedule: caseOps, sink: { append: (op) => history.push(op) }, signal: new AbortController().signal, phases, state });
+    virtualMs = parts.simulation?.timers.nowMs() ?? 0;
+  } catch (e) {
+    error = e instanceof Error ? e.message : String(e);
+  } finally {
+    await parts?.cluster.teardown();
+  }
+  const base = { seed: opts.seed, opCount: history.length, faultCount: history.filter((op) => op.process === 'nemesis' && op.type === 'invoke').length, virtualMs };
+  if (error !== undefined) {
+    return { outcome: { ...base, valid: 'unknown', anomalies: [], error, wallMs: performance.now() - wallStartMs }, history };
+  }
+  const stats = opStats(history);
+  const checker = await workload.check(history, { timeoutMs: opts.checkTimeoutS * 1000, consistencyModel: opts.consistencyModel, faultRoles: faultRoles() });
+  const verdict = runVerdict(checker.valid, stats);
+  return {
+    outcome: { ...base, valid: verdict.valid, anomalies: checker.anomalies, ...(verdict.unknownReason === undefined ? {} : { unknownReason: verdict.unknownReason }), wallMs: performance.now() - wallStartMs },
+    history,
+  };
+}

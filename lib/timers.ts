@@ -1,0 +1,169 @@
+// lib/timers.ts — the runner's time: real (performance.now + setTimeout) or virtual (a seeded simulation's event queue).
+
+/** TimerId: a handle returned by setTimer. */
+export type TimerId = number | NodeJS.Timeout;
+
+/**
+ * Timers: a monotonic clock in ms and one-shot timers on it. The runner (threads, nemesis
+ * timeline, rate limiter, op timeouts) takes time only from here, so the same runner works on
+ * real time and on a simulator's virtual time.
+ */
+export interface Timers {
+  nowMs(): number;
+  setTimer(fn: () => void, ms: number): TimerId;
+  clearTimer(id: TimerId): void;
+}
+
+/** REAL_TIMERS: performance.now and the event loop's timers. */
+export const REAL_TIMERS: Timers = {
+  nowMs: () => performance.now(),
+  setTimer: (fn, ms) => setTimeout(fn, Math.max(0, ms)),
+  clearTimer: (id) => clearTimeout(id as NodeJS.Timeout),
+};
+
+/** sleepOn waits `ms` on `timers`; false if the signal aborted first. */
+export function sleepOn(timers: Timers, ms: number, signal?: AbortSignal): Promise<boolean> {
+  if (signal?.aborted === true) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onAbort = (): void => {
+      timers.clearTimer(id);
+      resolve(false);
+    };
+    const id = timers.setTimer(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, Math.max(0, ms));
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** VirtualEvent: one entry of the event queue; ties on dueMs go in scheduling order. */
+interface VirtualEvent {
+  dueMs: number;
+  seq: number;
+  fn: () => void;
+  /** wakes: the event may resolve promises, so the microtask queue is drained after it. */
+  wakes: boolean;
+  cancelled: boolean;
+}
+
+/** DRIVE_EVENTS_MAX bounds one drive() (a runaway simulation ends with an error, not a hang). */
+const DRIVE_EVENTS_MAX = 200_000_000;
+
+/**
+ * VirtualTimers: a discrete-event clock. Time moves only when drive() takes the next event off
+ * the queue, so a run's order of events depends on nothing but what was scheduled and when
+ * (ties in scheduling order). Events that may resolve promises (every setTimer, and any
+ * event that calls wake()) are followed by a full drain of the microtask queue before time
+ * moves on, so async code awaiting virtual timers runs exactly as it would on real time.
+ */
+export class VirtualTimers implements Timers {
+  private now = 0;
+  private seq = 0;
+  private woken = false;
+  private readonly heap: VirtualEvent[] = [];
+  private readonly byId = new Map<number, VirtualEvent>();
+  /** eventCount: events run so far (for benchmarks and runaway bounds). */
+  eventCount = 0;
+
+  nowMs(): number {
+    return this.now;
+  }
+
+  setTimer(fn: () => void, ms: number): TimerId {
+    const event = this.push(ms, fn, true);
+    this.byId.set(event.seq, event);
+    return event.seq;
+  }
+
+  clearTimer(id: TimerId): void {
+    const event = this.byId.get(id as number);
+    if (event === undefined) return;
+    event.cancelled = true;
+    this.byId.delete(event.seq);
+  }
+
+  /** at schedules a simulator event `ms` from now; it does not drain unless it calls wake(). */
+  at(ms: number, fn: () => void): void {
+    this.push(ms, fn, false);
+  }
+
+  /** wake: the running event resolved a promise; drain microtasks before the next event. */
+  wake(): void {
+    this.woken = true;
+  }
+
+  /** pendingCount: events in the queue (cancelled ones included until they surface). */
+  get pendingCount(): number {
+    return this.heap.length;
+  }
+
+  /**
+   * drive runs events until `done` settles and returns its value. It throws if the queue runs
+   * dry while `done` is still pending (nothing could ever settle it).
+   */
+  async drive<T>(done: Promise<T>): Promise<T> {
+    let settled = false;
+    done.then(() => (settled = true), () => (settled = true));
+    await drain();
+    for (let n = 0; !settled; n += 1) {
+      if (n >= DRIVE_EVENTS_MAX) throw new Error(`VirtualTimers: more than ${DRIVE_EVENTS_MAX} events in one drive`);
+      const event = this.pop();
+      if (event === undefined) throw new Error(`VirtualTimers: nothing scheduled at ${this.now} ms and the driven task is still pending`);
+      if (event.cancelled) continue;
+      this.byId.delete(event.seq);
+      this.now = event.dueMs;
+      this.woken = false;
+      this.eventCount += 1;
+      event.fn();
+      if (event.wakes || this.woken) await drain();
+    }
+    return done;
+  }
+
+  private push(ms: number, fn: () => void, wakes: boolean): VirtualEvent {
+    if (!(ms >= 0) || !Number.isFinite(ms)) ms = 0;
+    const event: VirtualEvent = { dueMs: this.now + ms, seq: this.seq++, fn, wakes, cancelled: false };
+    const heap = this.heap;
+    heap.push(event);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(heap[i], heap[parent])) break;
+      [heap[i], heap[parent]] = [heap[parent], heap[i]];
+      i = parent;
+    }
+    return event;
+  }
+
+  private pop(): VirtualEvent | undefined {
+    const heap = this.heap;
+    if (heap.length === 0) return undefined;
+    const top = heap[0];
+    const last = heap.pop()!;
+    if (heap.length > 0) {
+      heap[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < heap.length && before(heap[l], heap[m])) m = l;
+        if (r < heap.length && before(heap[r], heap[m])) m = r;
+        if (m === i) break;
+        [heap[i], heap[m]] = [heap[m], heap[i]];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+function before(a: VirtualEvent, b: VirtualEvent): boolean {
+  return a.dueMs < b.dueMs || (a.dueMs === b.dueMs && a.seq < b.seq);
+}
+
+/** drain resolves after every queued microtask (and nextTick) has run. */
+function drain(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

@@ -1,0 +1,108 @@
+// test/cluster-lazy-disk.test.ts — LocalCluster with every data directory on lazyfs: a whole-cluster power
+// failure loses raft's acknowledged writes only when it skips fsync, and no mount outlives the cluster.
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { lazyFsMounts } from '../cluster/lazyfs.ts';
+import { LocalCluster } from '../cluster/local/local-cluster.ts';
+import { createRsmDb } from '../db/rsm.ts';
+import { KvClient } from '../rsm/client/client.ts';
+import { REPO_ROOT, waitWritable } from './support/cluster-procs.ts';
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-lazy-disk-test-'));
+let cluster: LocalCluster | null = null;
+afterEach(async () => {
+  await cluster?.teardown();
+  cluster = null;
+});
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+function mountsUnder(dir: string): string[] {
+  return lazyFsMounts().filter((m) => m.startsWith(dir));
+}
+
+function endpoints(c: LocalCluster): Record<string, string> {
+  return Object.fromEntries(c.nodes.map((n) => [n, c.clientEndpoint(n).httpUrl]));
+}
+
+/** crashedWrites: write keys, power-fail every node (kill + drop unsynced), restart, and read them back. */
+async function crashedWrites(fsync: 'always' | 'never', name: string): Promise<{ acked: number; found: number; lostBytes: number }> {
+  const dir = path.join(root, name);
+  cluster = new LocalCluster({ dataDir: `${dir}/data`, logDir: `${dir}/logs`, lazyDisk: true }, createRsmDb({ protocol: 'raft', nodeCount: 3, fsync }));
+  await cluster.setup();
+  expect(mountsUnder(dir)).toHaveLength(3);
+  await waitWritable(endpoints(cluster), 'follow-redirect');
+  const client = new KvClient({ endpoints: endpoints(cluster), mode: 'follow-redirect', requestTimeoutMs: 2000 });
+  let acked = 0;
+  for (let i = 0; i < 20; i++) if ((await client.write(`k${i}`, i)).type === 'ok') acked++;
+  client.close();
+  let lostBytes = 0;
+  for (const n of cluster.nodes) await cluster.kill(n);
+  for (const n of cluster.nodes) lostBytes += (await cluster.loseUnsynced(n)).unsyncedBytes;
+  for (const n of cluster.nodes) await cluster.start(n);
+  const reader = new KvClient({ endpoints: endpoints(cluster), mode: 'follow-redirect', requestTimeoutMs: 2000 });
+  let found = 0;
+  const deadline = Date.now() + 10_000;
+  let r = await reader.txn(Array.from({ length: 20 }, (_, i) => ['r', `k${i}`, null] as ['r', string, null]));
+  while (r.type !== 'ok' && Date.now() < deadline) r = await reader.txn(Array.from({ length: 20 }, (_, i) => ['r', `k${i}`, null] as ['r', string, null]));
+  reader.close();
+  expect(r.type).toBe('ok');
+  if (r.type === 'ok') for (const [, , v] of r.value as Array<[string, string, unknown]>) if (v !== null) found++;
+  return { acked, found, lostBytes };
+}
+
+describe('LocalCluster on lazyfs (spec.lazyDisk)', () => {
+  it('raft with fsync never: every acknowledged write is gone after a whole-cluster power failure', async () => {
+    const r = await crashedWrites('never', 'never');
+    expect(r.acked).toBe(20);
+    expect(r.lostBytes).toBeGreaterThan(0);
+    expect(r.found).toBe(0);
+  });
+
+  it('raft with fsync always: every acknowledged write survives the same power failure', async () => {
+    const r = await crashedWrites('always', 'always');
+    expect(r.acked).toBe(20);
+    expect(r.lostBytes).toBe(0);
+    expect(r.found).toBe(20);
+  });
+
+  it('loseUnsynced refuses a running node; teardown unmounts every disk and removes the data', async () => {
+    const dir = path.join(root, 'refuse');
+    cluster = new LocalCluster({ dataDir: `${dir}/data`, logDir: `${dir}/logs`, lazyDisk: true }, createRsmDb({ protocol: 'single', nodeCount: 1 }));
+    await cluster.setup();
+    await expect(cluster.loseUnsynced('n1')).rejects.toThrow(/node n1 is running; kill it first/);
+    await cluster.teardown();
+    expect(mountsUnder(dir)).toEqual([]);
+    expect(fs.existsSync(`${dir}/data`)).toBe(false);
+  });
+
+  it('a cluster without lazyDisk refuses loseUnsynced with the reason', async () => {
+    const dir = path.join(root, 'plain');
+    cluster = new LocalCluster({ dataDir: `${dir}/data`, logDir: `${dir}/logs` }, createRsmDb({ protocol: 'single', nodeCount: 1 }));
+    await cluster.setup();
+    await cluster.kill('n1');
+    await expect(cluster.loseUnsynced('n1')).rejects.toThrow(/not started with lazyDisk/);
+  });
+
+  for (const signal of ['SIGINT', 'SIGKILL'] as const) {
+    it(`${signal} of the control process leaves no lazyfs mounted`, async () => {
+      const dir = path.join(root, signal);
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'cluster/local/testdata/hold-cluster.ts'), dir, 'wait', 'lazy'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (d: Buffer) => { if (d.toString().includes('\n')) resolve(); });
+        void exited.then(() => reject(new Error('holder exited early')));
+      });
+      expect(mountsUnder(dir)).toHaveLength(2);
+      child.kill(signal);
+      await exited;
+      const deadline = Date.now() + 5000;
+      while (mountsUnder(dir).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(mountsUnder(dir)).toEqual([]);
+      // SIGINT runs the cleanups (the data goes too); SIGKILL cannot, but the mounts still went with their parent.
+      if (signal === 'SIGINT') expect(fs.existsSync(`${dir}/data`)).toBe(false);
+    });
+  }
+});

@@ -27,6 +27,26 @@ function endpoints(c: LocalCluster): Record<string, string> {
   return Object.fromEntries(c.nodes.map((n) => [n, c.clientEndpoint(n).httpUrl]));
 }
 
+/**
+ * waitQuiescent: every node holds the same last log index, unchanged for 500 ms. The leader acks
+ * once a majority has fsynced, so the third node may still be writing (or a commit index still
+ * travelling) when the last write returns; a power failure then would drop those in-flight bytes
+ * even with fsync always. The crash comes after the disks have gone quiet.
+ */
+async function waitQuiescent(c: LocalCluster): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  let last = '';
+  let sameSince = Date.now();
+  while (Date.now() < deadline) {
+    const indexes = await Promise.all(c.nodes.map(async (n) => (await c.status(n))?.logLastIndex ?? null));
+    const now = JSON.stringify(indexes);
+    if (now !== last) [last, sameSince] = [now, Date.now()];
+    else if (new Set(indexes).size === 1 && indexes[0] !== null && Date.now() - sameSince >= 500) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nodes did not settle on one last log index within 15 s: ${last}`);
+}
+
 /** crashedWrites: write keys, power-fail every node (kill + drop unsynced), restart, and read them back. */
 async function crashedWrites(fsync: 'always' | 'never', name: string): Promise<{ acked: number; found: number; lostBytes: number }> {
   const dir = path.join(root, name);
@@ -38,6 +58,7 @@ async function crashedWrites(fsync: 'always' | 'never', name: string): Promise<{
   let acked = 0;
   for (let i = 0; i < 20; i++) if ((await client.write(`k${i}`, i)).type === 'ok') acked++;
   client.close();
+  await waitQuiescent(cluster);
   let lostBytes = 0;
   for (const n of cluster.nodes) await cluster.kill(n);
   for (const n of cluster.nodes) lostBytes += (await cluster.loseUnsynced(n)).unsyncedBytes;

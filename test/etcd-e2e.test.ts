@@ -260,7 +260,7 @@ if (!hasEtcd) {
 
       it('set with n1 cut off, then the leader paused, keeps every acknowledged add with linearizable reads', async () => {
         // Three threads per member, so the cut-off and the paused member's clients each send ops that end within the fault.
-        const outcome = await run({ workload: 'set', cluster: 'docker', nemesisSchedule: ISOLATE_N1_PAUSE_LEADER, concurrency: '9', timeLimit: '8', seed: '3' });
+        const outcome = await run({ workload: 'set', cluster: 'docker', nemesisSchedule: ISOLATE_N1_PAUSE_LEADER, concurrency: '9', timeLimit: '10', seed: '3' });
         const history = await readHistory(outcome.run.historyJsonl);
         const pairs = pairOps(history);
         const [cut] = nemesisDone(history, 'start-partition');

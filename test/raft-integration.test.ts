@@ -55,6 +55,9 @@ async function leaderAmong(c: LocalCluster, nodes: string[]): Promise<string | n
 /** Writer: writes key→value with fresh clients until one is acknowledged; remembers what was acked. */
 class Writer {
   readonly acked = new Map<string, number>();
+  /** lastOk: the node that acknowledged last; the next write starts there, as a Jepsen client keeps its
+   * connection. Starting every write at the first endpoint would make each one wait out a dead or cut-off node. */
+  private lastOk = 0;
   constructor(private readonly endpoints: Record<string, string>) {}
 
   /** writeOk keeps trying (new client after an info, as a Jepsen process would) and returns the ms it took. */
@@ -62,13 +65,15 @@ class Writer {
     const start = Date.now();
     const ids = Object.keys(this.endpoints);
     for (let attempt = 0; Date.now() - start < withinMs; attempt += 1) {
+      const at = (this.lastOk + attempt) % ids.length;
       // Few hops per attempt, so one attempt cannot outlast the bound by much.
       const client = new KvClient({
-        endpoints: this.endpoints, agent, mode: 'follow-redirect', requestTimeoutMs: 800, hopsMax: 2, preferred: ids[attempt % ids.length],
+        endpoints: this.endpoints, agent, mode: 'follow-redirect', requestTimeoutMs: 800, hopsMax: 2, preferred: ids[at],
       });
       const r = await client.write(key, value);
       if (r.type === 'ok') {
         this.acked.set(key, value);
+        this.lastOk = at;
         return Date.now() - start;
       }
       await sleep(30);

@@ -160,6 +160,8 @@ export interface NodeProgram {
 export interface HostExecutable {
   path: string;
   package: string;
+  /** The oldest major version that works, read from the first number `path --version` prints (rsm: node 20). */
+  majorMin?: number;
 }
 
 /** ClusterSpec: where files go and which fault machinery to prepare (what runs is the NodeProgram). */

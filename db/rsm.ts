@@ -206,7 +206,7 @@ export function createRsmDb(o: RsmDbOptions): Db {
     image: rsmImage,
     remoteFiles: rsmRemoteFiles,
     // The bundle is uploaded; the host runs it with its own node (20 or later).
-    hostExecutables: [{ path: 'node', package: 'nodejs' }],
+    hostExecutables: [{ path: 'node', package: 'nodejs', majorMin: 20 }],
     client: (ctx: ClientContext) => {
       const endpoints: Record<string, string> = {};
       for (const target of ctx.nodes) endpoints[target] = `http://${ctx.address(target)}`;

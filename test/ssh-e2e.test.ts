@@ -312,9 +312,13 @@ if ((!reachable || !hasSshd) && inCi) {
         { file: hosts.writeHostsFile('not-root.yaml', top(`user: ${SUDO_USER}\nkey: client_key\n`)), message: new RegExp(`not-root\\.yaml:5: hosts\\[0\\]: ssh ${SUDO_USER}@${esc(h1)}:22 \\(node n1\\): user ${SUDO_USER} is not root \\(uid 1500\\): .*set sudo: true \\(passwordless sudo\\)$`) },
         // etcd is taken away from host 2 below.
         { file: hosts.writeHostsFile('no-etcd.yaml'), db: 'etcd', message: new RegExp(`no-etcd\\.yaml:6: hosts\\[1\\]: ssh root@${esc(h2)}:22 \\(node n2\\): --db etcd needs /usr/bin/etcd \\(package etcd-server\\); install it there \\(\`apt-get install etcd-server\`\\), or set apt-install: true in the hosts file$`) },
+        // Host 3's PATH finds an old node first (below).
+        { file: hosts.writeHostsFile('old-node.yaml'), message: new RegExp(`old-node\\.yaml:7: hosts\\[2\\]: ssh root@${esc(hosts.hosts[2].address)}:22 \\(node n3\\): --db raft needs node 20 or later \\(package nodejs\\); \`node --version\` there says "v18\\.19\\.0"$`) },
         { file: hosts.writeHostsFile('apt.yaml', top('user: root\nkey: client_key\napt-install: true\n')), db: 'etcd', message: /apt\.yaml:6: hosts\[0\]: .*apt-install: true, but the host has no apt-get \(not Debian or Ubuntu\?\): install etcd-server .*yourself and set apt-install: false$/ },
       ];
       await execIn(docker, hosts.hosts[1].container, ['/usr/bin/mv', '/usr/bin/etcd', '/usr/bin/etcd.away']);
+      const oldNode = '/usr/local/bin/node';
+      await execIn(docker, hosts.hosts[2].container, ['/usr/bin/sh', '-c', `/usr/bin/mkdir -p /usr/local/bin && printf '#!/bin/sh\\necho v18.19.0\\n' > ${oldNode} && /usr/bin/chmod 755 ${oldNode}`]);
       try {
         for (const c of cases) {
           const r = await cli(['test', '--cluster', 'ssh', '--hosts', c.file, '--db', c.db ?? 'raft', '--workload', 'register', '--nemesis', 'partition', '--time-limit', '2', '--store', store]);
@@ -323,6 +327,7 @@ if ((!reachable || !hasSshd) && inCi) {
         }
       } finally {
         await execIn(docker, hosts.hosts[1].container, ['/usr/bin/mv', '/usr/bin/etcd.away', '/usr/bin/etcd']);
+        await execIn(docker, hosts.hosts[2].container, ['/usr/bin/rm', '-f', oldNode]);
       }
       // No run began: no run directory in the store, nothing on the hosts.
       expect(fs.readdirSync(store)).toEqual([]);

@@ -117,9 +117,20 @@ async function hostProblem(conn: HostConnection, file: HostsFile, program: NodeP
     if (why !== null) return why;
   }
   const missing = await missingExecutables(conn, wanted);
-  if (missing.length === 0) return null;
+  if (missing.length === 0) return tooOld(conn, program.name, wanted);
   const hint = file.aptInstall ? ' (apt-install: true installed the packages, but these are still missing)' : ', or set apt-install: true in the hosts file';
   return `--db ${program.name} needs ${describeMissing(missing)}${hint}`;
+}
+
+/** tooOld: why one of `wanted` is older than its majorMin (from `--version`), or null. */
+async function tooOld(conn: HostConnection, db: string, wanted: readonly HostExecutable[]): Promise<string | null> {
+  for (const w of wanted) {
+    if (w.majorMin === undefined) continue;
+    const said = (await conn.exec(`${shq(w.path)} --version`)).stdout.trim().split('\n')[0] ?? '';
+    const major = Number(/\d+/.exec(said)?.[0]);
+    if (!(major >= w.majorMin)) return `--db ${db} needs ${w.path} ${w.majorMin} or later (package ${w.package}); \`${w.path} --version\` there says ${JSON.stringify(said)}`;
+  }
+  return null;
 }
 
 /** aptInstall installs `packages` with apt-get; null when it worked, else why, with apt's last words. */

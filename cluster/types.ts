@@ -152,6 +152,16 @@ export interface NodeProgram {
   remoteFiles?(): NodeFile[];
   /** hostPackages: the Debian packages a host needs (--cluster ssh installs them when the hosts file says apt-install: true). */
   readonly hostPackages?: readonly string[];
+  /** hostExecutables: what --cluster ssh checks each host has before a run starts (the launch's programs), each with its package. */
+  readonly hostExecutables?: readonly HostExecutable[];
+}
+
+/** HostExecutable: a program a node runs on an ssh host: an absolute path or a name on the PATH, and the Debian package holding it. */
+export interface HostExecutable {
+  path: string;
+  package: string;
+  /** The oldest major version that works, read from the first number `path --version` prints (rsm: node 20). */
+  majorMin?: number;
 }
 
 /** ClusterSpec: where files go and which fault machinery to prepare (what runs is the NodeProgram). */

@@ -205,6 +205,8 @@ export function createRsmDb(o: RsmDbOptions): Db {
     status: fetchStatus,
     image: rsmImage,
     remoteFiles: rsmRemoteFiles,
+    // The bundle is uploaded; the host runs it with its own node (20 or later).
+    hostExecutables: [{ path: 'node', package: 'nodejs', majorMin: 20 }],
     client: (ctx: ClientContext) => {
       const endpoints: Record<string, string> = {};
       for (const target of ctx.nodes) endpoints[target] = `http://${ctx.address(target)}`;

@@ -18,6 +18,17 @@ export function shq(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
+/** connectFailure: why a connection failed, with what to check (the key offered, sshd and the port). */
+function connectFailure(host: SshHost, err: Error & { level?: string; code?: string }): string {
+  if (err.level === 'client-authentication') {
+    const offered = host.keyFile === null ? "the ssh agent's keys ($SSH_AUTH_SOCK)" : `the key ${host.keyFile}`;
+    return `${err.message}: user ${host.user} was not let in with ${offered}; is its public key in the host's authorized_keys for that user?`;
+  }
+  if (err.code === 'ECONNREFUSED') return `cannot reach it (${err.message}): is sshd running there, on port ${host.port}?`;
+  if (err.level === 'client-timeout' || err.code === 'EHOSTUNREACH' || err.code === 'ETIMEDOUT' || err.code === 'ENETUNREACH') return `cannot reach it (${err.message}): is the address right and the host up?`;
+  return err.message;
+}
+
 /** ExecResult: what one remote script did. */
 export interface ExecResult {
   code: number;
@@ -87,7 +98,7 @@ export class HostConnection {
       const client = new Client();
       const fail = (err: Error): void => {
         client.end();
-        reject(new Error(`ssh ${where}: ${refused ?? err.message}`));
+        reject(new Error(`ssh ${where}: ${refused ?? connectFailure(host, err)}`));
       };
       client.once('error', fail);
       client.once('ready', () => {
@@ -106,9 +117,30 @@ export class HostConnection {
 
   /** exec runs a script; `stdin` is written to it and closed. */
   exec(script: string, stdin?: Buffer | string): Promise<ExecResult> {
+    return this.execLine(this.command(script), stdin);
+  }
+
+  /**
+   * sudoRefusal: null when the login may run commands as root (it is root, or `sudo -n` works
+   * without a password), else why not, in words naming the host's setting to change.
+   */
+  async sudoRefusal(): Promise<string | null> {
+    if (!this.host.sudo) {
+      const id = await this.execLine('id -u');
+      if (id.stdout.trim() === '0') return null;
+      return `user ${this.host.user} is not root (uid ${id.stdout.trim() || '?'}): partitions and packet faults need root; log in as root or set sudo: true (passwordless sudo)`;
+    }
+    const res = await this.execLine('sudo -n id -u');
+    if (res.code === 0 && res.stdout.trim() === '0') return null;
+    const why = (res.stderr || res.stdout).trim().split('\n').slice(-1)[0] || `exit ${res.code}`;
+    return `sudo: true, but \`sudo -n id -u\` as ${this.host.user} failed (${why}): the user needs passwordless sudo (a NOPASSWD line in sudoers)`;
+  }
+
+  /** execLine runs one command line as the login user sees it. */
+  private execLine(line: string, stdin?: Buffer | string): Promise<ExecResult> {
     if (this.lostError !== null) return Promise.reject(this.lostError);
     return new Promise((resolve, reject) => {
-      this.client.exec(this.command(script), (err, stream) => {
+      this.client.exec(line, (err, stream) => {
         if (err !== undefined && err !== null) {
           reject(this.lostError ?? new Error(`ssh ${this.where}: ${err.message}`));
           return;

@@ -22,10 +22,11 @@ describe('parseHostsFile', () => {
     const file = write('ok.yaml', 'user: admin\nkey: keys/id_ed25519\nsudo: true\nhosts:\n  - 10.0.0.1\n  - { address: db2.example, port: 2222, user: root, sudo: false }\n  - { address: 10.0.0.3, agent: true }\n');
     const parsed = parseHostsFile(file);
     expect(parsed.hosts).toEqual([
-      { address: '10.0.0.1', port: 22, user: 'admin', keyFile: path.join(dir, 'keys/id_ed25519'), sudo: true },
-      { address: 'db2.example', port: 2222, user: 'root', keyFile: path.join(dir, 'keys/id_ed25519'), sudo: false },
-      { address: '10.0.0.3', port: 22, user: 'admin', keyFile: null, sudo: true },
+      { address: '10.0.0.1', port: 22, user: 'admin', keyFile: path.join(dir, 'keys/id_ed25519'), sudo: true, origin: `${file}:5: hosts[0]` },
+      { address: 'db2.example', port: 2222, user: 'root', keyFile: path.join(dir, 'keys/id_ed25519'), sudo: false, origin: `${file}:6: hosts[1]` },
+      { address: '10.0.0.3', port: 22, user: 'admin', keyFile: null, sudo: true, origin: `${file}:7: hosts[2]` },
     ]);
+    expect(parsed.origin).toBe(`${file}:4: hosts`);
     expect(parsed.knownHosts).toBe(path.join(os.homedir(), '.ssh', 'known_hosts'));
     expect(parsed.aptInstall).toBe(false);
   });

@@ -20,6 +20,8 @@ export interface SshHost {
   keyFile: string | null;
   /** Prefix every command with `sudo -n` (a non-root user with passwordless sudo). */
   sudo: boolean;
+  /** Where the file lists this host (`hosts.yaml:5: hosts[1]`), for refusals; absent for a host not read from a file. */
+  origin?: string;
 }
 
 /** HostsFile: the parsed file: hosts in order (node k runs on host k). */
@@ -29,6 +31,8 @@ export interface HostsFile {
   knownHosts: string;
   /** Install the DB's Debian packages with apt-get on every host before the run. */
   aptInstall: boolean;
+  /** Where the file lists its hosts (`hosts.yaml:3: hosts`), for refusals about their number. */
+  origin?: string;
 }
 
 const HOST = z.strictObject({
@@ -112,6 +116,7 @@ export function parseHostsFile(file: string): HostsFile {
       user: entry.user ?? f.user ?? 'root',
       keyFile: agent ? null : resolvePath(file, key!),
       sudo: entry.sudo ?? f.sudo ?? false,
+      origin: `${file}:${lineOf(doc, counter, ['hosts', i])}: hosts[${i}]`,
     };
   });
   const seen = new Set<string>();
@@ -121,5 +126,5 @@ export function parseHostsFile(file: string): HostsFile {
     seen.add(id);
   }
   const knownHosts = f['known-hosts'] !== undefined ? resolvePath(file, f['known-hosts']) : path.join(os.homedir(), '.ssh', 'known_hosts');
-  return { hosts, knownHosts, aptInstall: f['apt-install'] ?? false };
+  return { hosts, knownHosts, aptInstall: f['apt-install'] ?? false, origin: `${file}:${lineOf(doc, counter, ['hosts'])}: hosts` };
 }

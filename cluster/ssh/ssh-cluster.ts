@@ -3,7 +3,8 @@
 // Node k runs on host k of the hosts file, over one ssh2 connection each. The program's
 // remoteFiles (rsm: its bundled node program) and config files are uploaded into the run's
 // directory on the host (remote-run.ts); third-party DBs' executables must be installed there
-// (or apt-get installs the program's Debian packages when the hosts file asks). Faults are the
+// (preflight.ts checks that before a run, and installs the Debian packages first when the hosts
+// file asks). Faults are the
 // docker cluster's, run on the hosts: partition = DROP rules in the run's INPUT chain (Jepsen's
 // grudge), packet faults = tc htb (+ netem where the kernel has it, else the NFQUEUE shaper,
 // native/nfq-shaper, uploaded into the run's dir: the host needs libnetfilter-queue1) on the
@@ -17,12 +18,13 @@ import { registerCleanup } from '../cleanup.ts';
 import { validateGrudge } from '../grudge.ts';
 import { faketimeEnv, formatOffset, LIBFAKETIME_PATHS } from '../local/faketime.ts';
 import { currentOwner, formatOwner, ownerState, parseOwner } from '../owner.ts';
-import { nativeBinary, NFQ_SHAPER_HOST_PACKAGES, nfqShaperBinary } from '../native-build.ts';
+import { nativeBinary, nfqShaperBinary } from '../native-build.ts';
 import { PacketShaper, packetSupportBeforeProbe, probePacketKernel, type NfqShaper, type PacketProbe, type ShapedNode } from '../packet-shaper.ts';
 import { type ClockSkew, type Cluster, type ClusterSpec, endpoint, type Endpoint, type Grudge, mainClientPort, type MachineryHealth, type NodeFile, type NodeProbe, type NodeProgram, type NodeSite, type NodeStatus, type PacketLink, type PacketShape, type PacketShaping, type PacketSupport, type PortSpec } from '../types.ts';
 import { tarBuffer, type TarEntry } from '../docker/tar.ts';
 import { HostConnection, type HostKeyPolicy, shq } from './connection.ts';
 import { parseHostsFile, type HostsFile, type SshHost } from './hosts-file.ts';
+import { findIptables, findLibfaketime, sshSpecRefusal } from './preflight.ts';
 import { IPTABLES_CANDIDATES, LEFTOVERS_SCRIPT, RemoteRun } from './remote-run.ts';
 
 const READY_POLL_MS = 100;
@@ -99,8 +101,9 @@ export class SshCluster implements Cluster, ClockSkew, PacketShaping, MachineryH
   async setup(): Promise<void> {
     if (this.setupStarted) throw new Error('SshCluster: setup called twice');
     this.setupStarted = true;
-    if (this.spec.lazyDisk === true) throw new Error('--nemesis lose-unsynced: --cluster ssh does not support it (unsynced writes are lost from a lazyfs mount, which only --cluster local makes); use --cluster local');
-    if (this.spec.partitionClients === true) throw new Error('--partition-clients: --cluster ssh does not support it yet (clients reach every node directly)');
+    // preflightHosts refuses these before a run; a cluster made without it still must not start.
+    const unsupported = sshSpecRefusal(this.spec);
+    if (unsupported !== null) throw new Error(unsupported);
     const file = typeof this.options.hosts === 'string' ? parseHostsFile(this.options.hosts) : this.options.hosts;
     this.hostsFile = file;
     if (file.hosts.length < this.allNodes.length) {
@@ -138,7 +141,8 @@ export class SshCluster implements Cluster, ClockSkew, PacketShaping, MachineryH
    * loss and rate only, naming the first host that lacks what the others have.
    */
   private async probePackets(): Promise<PacketProbe> {
-    const slots = [...this.slots.values()];
+    // In node order (hosts are prepared in parallel, so the map holds them as they finished).
+    const slots = [...this.slots.values()].sort((a, b) => a.index - b.index);
     const probes = await Promise.all(slots.map((s) => probePacketKernel(this.shapedNode(s), 'tc', this.shaperOn(s))));
     const odd = probes.findIndex((p) => p.kernel !== probes[0].kernel);
     if (odd < 0) return probes[0].shaperMissing === undefined ? probes[0] : { ...probes[0], shaperMissing: `${slots[0].conn.where}: ${probes[0].shaperMissing}` };
@@ -149,7 +153,8 @@ export class SshCluster implements Cluster, ClockSkew, PacketShaping, MachineryH
   /** prepareHost: leftovers of dead runs go, the run's dir, chains and watchdog come, the program's files are uploaded. */
   private async prepareHost(id: string, index: number, host: SshHost, conn: HostConnection): Promise<void> {
     await this.removeDeadRuns(conn);
-    const iptables = await this.probeIptables(conn);
+    const iptables = await findIptables(conn);
+    if (iptables === null) throw new Error(`ssh ${conn.where}: no working iptables (tried ${IPTABLES_CANDIDATES.join(', ')}; partitions need root or sudo: true)`);
     const peer = this.hostsFile!.hosts.find((h, i) => i !== index && i < this.allNodes.length)?.address ?? host.address;
     const route = await conn.run(`ip route get ${shq(peer)}`);
     const dev = /\bdev\s+(\S+)/.exec(route)?.[1];
@@ -159,11 +164,10 @@ export class SshCluster implements Cluster, ClockSkew, PacketShaping, MachineryH
     this.slots.set(id, slot);
     await conn.run(run.prepareScript(formatOwner(currentOwner())), run.cleanupText());
     await conn.hold(`[ -f ${shq(run.cleanupScript)} ] && sh ${shq(run.cleanupScript)}`);
-    if (this.hostsFile!.aptInstall) await this.aptInstall(conn);
     if (this.spec.fakeTime === true) {
-      const found = await conn.exec(`for f in ${LIBFAKETIME_PATHS.map(shq).join(' ')}; do [ -f "$f" ] && echo "$f" && exit 0; done; exit 1`);
-      if (found.code !== 0) throw new Error(`ssh ${conn.where}: clock faults need libfaketime on the host: \`apt-get install faketime\` there (looked in ${LIBFAKETIME_PATHS.join(', ')})`);
-      this.libfaketime = found.stdout.trim();
+      const found = await findLibfaketime(conn);
+      if (found === null) throw new Error(`ssh ${conn.where}: clock faults need libfaketime on the host: \`apt-get install faketime\` there (looked in ${LIBFAKETIME_PATHS.join(', ')})`);
+      this.libfaketime = found;
       await this.writeClockFile(slot, 0);
     }
     await this.upload(conn, run.programDir, this.program.remoteFiles?.() ?? []);
@@ -180,20 +184,6 @@ export class SshCluster implements Cluster, ClockSkew, PacketShaping, MachineryH
       await conn.run(`[ -f ${shq(`${dir}cleanup.sh`)} ] && sh ${shq(`${dir}cleanup.sh`)}; rm -rf ${shq(dir)}`);
       this.warn(`ssh cluster: removed ${dir} on ${conn.where}, left by a dead control node`);
     }
-  }
-
-  private async probeIptables(conn: HostConnection): Promise<string> {
-    for (const bin of IPTABLES_CANDIDATES) {
-      if ((await conn.exec(`${bin} -w -L INPUT -n >/dev/null 2>&1`)).code === 0) return bin;
-    }
-    throw new Error(`ssh ${conn.where}: no working iptables (tried ${IPTABLES_CANDIDATES.join(', ')}; partitions need root or sudo: true)`);
-  }
-
-  /** aptInstall installs the program's hostPackages and the shaper's library (the hosts file's apt-install: true). */
-  private async aptInstall(conn: HostConnection): Promise<void> {
-    const packages = [...(this.program.hostPackages ?? []), ...(this.shaper === null ? [] : NFQ_SHAPER_HOST_PACKAGES)];
-    if (packages.length === 0) return;
-    await conn.run(`DEBIAN_FRONTEND=noninteractive apt-get install -y -q ${packages.map(shq).join(' ')}`);
   }
 
   /** upload writes files under `dir` on the host: one tar through one exec's stdin. */

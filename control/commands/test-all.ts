@@ -5,7 +5,7 @@ import { checkWritableDir, checkWritableFile, writeFlagFile } from '../files.ts'
 import { junitXml, type JunitCase } from '../junit.ts';
 import { expandMatrix, type MatrixRun, type VerdictName } from '../matrix.ts';
 import { partsFactory } from '../runner/parts.ts';
-import { openRunDb } from '../runner/run-db.ts';
+import { refuseBeforeRun } from '../runner/pre-run.ts';
 import { runTest, type PartsFactory } from '../runner/run-test.ts';
 import { withTerminationAbort } from '../runner/signals.ts';
 
@@ -157,9 +157,9 @@ export function registerTestAllCommand(program: Command): void {
       // Where the results go is checked before the matrix runs, not after it ran for hours.
       if (typeof flags.junit === 'string') checkWritableFile('--junit', flags.junit);
       for (const store of new Set(runs.map((run) => run.opts.store))) checkWritableDir('--store', store);
-      // Every run's Db must be able to do it (cluster, faults, workload, packages) before the first starts.
+      // Every run's Db (and ssh hosts) must be able to do it (cluster, faults, workload, packages) before the first starts.
       for (const run of runs) {
-        await openRunDb(run.opts).catch((error: Error) => {
+        await refuseBeforeRun(run.opts).catch((error: Error) => {
           throw new UsageError(`${flags.config as string}: runs[${run.rowIndex}]: ${error.message}`);
         });
       }

@@ -4,7 +4,7 @@ import { optionSpecs, resolveOptions, type TestOptions } from '../config.ts';
 import { exitCodeFor } from '../exit-codes.ts';
 import { checkWritableDir } from '../files.ts';
 import { partsFactory } from '../runner/parts.ts';
-import { openRunDb } from '../runner/run-db.ts';
+import { refuseBeforeRun } from '../runner/pre-run.ts';
 import { runTest, type PartsFactory, type RunOutcome } from '../runner/run-test.ts';
 import { withTerminationAbort } from '../runner/signals.ts';
 import { composeVerdicts } from '../../checker/types.ts';
@@ -44,8 +44,8 @@ export function registerTestCommand(program: Command): void {
     .action(async (flags: Record<string, unknown>) => {
       const opts = resolveOptions(flags);
       checkWritableDir('--store', opts.store);
-      // A run the Db cannot do (cluster, faults, workload, packages) is refused before anything starts.
-      await openRunDb(opts);
+      // A run the Db or the hosts cannot do (cluster, faults, workload, packages, ssh hosts) is refused before anything starts.
+      await refuseBeforeRun(opts);
       const makeParts = partsFactory(opts);
       const log = (line: string): void => {
         process.stderr.write(`${line}\n`);

@@ -33,7 +33,7 @@ export async function fakeParts(opts: TestOptions, env: PartsEnv): Promise<Runne
 }
 
 /** needsOf: what the chosen fault kinds, or the schedule file, need the cluster started with. */
-function needsOf(opts: TestOptions): ClusterNeeds {
+export function needsOf(opts: TestOptions): ClusterNeeds {
   const kinds = kindsNeeds(opts.nemesis);
   if (opts.nemesisSchedule === undefined) return kinds;
   const file = clusterNeeds(loadScheduleFile(opts.nemesisSchedule));

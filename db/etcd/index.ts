@@ -69,6 +69,7 @@ export function etcdDbFactory(options: DbOptions): Db {
       await Promise.all(cluster.nodes.map((n) => waitServing(n, `http://${cluster.clientAddress(n, 'client')}`, SERVING_TIMEOUT_MS)));
     },
     hostPackages: ['etcd-server'],
+    hostExecutables: [{ path: ETCD_BINARY, package: 'etcd-server' }],
     // A static Go binary: no libraries to copy.
     image: () => ({ name: 'etcd', files: [{ target: ETCD_BINARY, source: findExecutable(ETCD) ?? ETCD_BINARY, mode: 0o755 }] }),
     client: (ctx: ClientContext) => new EtcdKvClient({ node: ctx.node, url: `http://${ctx.address(ctx.node)}`, reads, requestTimeoutMs: REQUEST_TIMEOUT_MS }),

@@ -131,6 +131,8 @@ export function createPostgresDb(o: PostgresDbOptions): Db {
     },
     missing: missingOn,
     hostPackages: PG_PACKAGES,
+    // setpriv drops a root login to the postgres user (remote-run.ts); the package makes that user.
+    hostExecutables: [{ path: `${BIN_DIR}/initdb`, package: PG_PACKAGES[0] }, { path: `${BIN_DIR}/postgres`, package: PG_PACKAGES[0] }, { path: '/bin/sh', package: SHELL_PACKAGE }, { path: 'setpriv', package: 'util-linux' }],
     launch: postgresLaunch,
     ready: async (probe) => (await probe.logSinceStart()).includes(READY_LINE),
     image: () => ({

@@ -128,6 +128,7 @@ export const redisSentinelDbFactory: DbFactory = (options: DbOptions): Db => {
     // On ssh the hosts hold the binaries (hostPackages), not this machine.
     missing: (kind: ClusterKind) => (kind === 'ssh' ? null : missingBinaries()),
     hostPackages: REDIS_PACKAGES,
+    hostExecutables: [{ path: IMAGE_BINARIES.server, package: 'redis-server' }, { path: IMAGE_BINARIES.sentinel, package: 'redis-sentinel' }, { path: '/bin/sh', package: SHELL_PACKAGE }],
     files,
     launch,
     ready: async (probe: NodeProbe) => {

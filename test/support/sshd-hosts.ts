@@ -2,9 +2,10 @@
 //
 // The image is built from host files as the docker cluster builds its node images
 // (cluster/docker/image.ts: node, iptables, tc, libfaketime), plus sshd, a POSIX shell and the
-// few tools a host has (setsid, ip, tail, ...), and etcd. Keys are made per fixture with
-// ssh-keygen: one client key (authorized for root) and one host key per container, written to a
-// known_hosts file beside hosts.yaml. inspect() reads back what a run could leave on a host.
+// few tools a host has (setsid, ip, tail, ...), etcd, and sudo for SUDO_USER, a login that is
+// not root with passwordless sudo. Keys are made per fixture with ssh-keygen: one client key
+// (authorized for root and SUDO_USER) and one host key per container, written to a known_hosts
+// file beside hosts.yaml. inspect() reads back what a run could leave on a host.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -18,6 +19,24 @@ import { currentOwner, formatOwner } from '../../cluster/owner.ts';
 
 const TOOLS = ['/usr/bin/cat', '/usr/bin/mkdir', '/usr/bin/rm', '/usr/bin/mv', '/usr/bin/chmod', '/usr/bin/chown', '/usr/bin/env', '/usr/bin/sleep', '/usr/bin/setsid',
   '/usr/bin/tail', '/usr/bin/wc', '/usr/bin/touch', '/usr/bin/grep', '/usr/bin/id', '/usr/bin/ps', '/usr/bin/ls', '/usr/sbin/ip', '/usr/bin/setpriv', '/usr/bin/tar', '/usr/bin/etcd'];
+
+/** SUDO_USER: a host login that is not root and may run anything under `sudo -n` (the hosts file's sudo: true). */
+export const SUDO_USER = 'sbadmin';
+const SUDO_UID = 1500;
+
+/**
+ * SUDO_FILES: sudo (setuid, from this machine: .ci/run installs it) with a sudoers that lets
+ * SUDO_USER in without a password, and a PAM stack of pam_permit only: the container has no
+ * PAM configuration, and no password is ever asked.
+ */
+const SUDO_FILES = [
+  { target: '/etc/sudoers', source: Buffer.from(`Defaults env_reset\nDefaults !syslog\nroot ALL=(ALL:ALL) ALL\n${SUDO_USER} ALL=(ALL:ALL) NOPASSWD: ALL\n`), mode: 0o440 },
+  { target: '/etc/pam.d/sudo', source: Buffer.from('auth required pam_permit.so\naccount required pam_permit.so\nsession required pam_permit.so\n') },
+  { target: '/etc/pam.d/other', source: Buffer.from('auth required pam_deny.so\naccount required pam_deny.so\nsession required pam_deny.so\n') },
+];
+/** PAM_DIR: this machine's PAM modules (Debian's multiarch path). */
+const PAM_DIR = `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu/security`;
+const SUDO_EXECUTABLES = ['/usr/bin/sudo', '/usr/libexec/sudo/sudoers.so', `${PAM_DIR}/pam_permit.so`, `${PAM_DIR}/pam_deny.so`];
 
 const SSHD_CONFIG = `Port 22
 ListenAddress 0.0.0.0
@@ -101,11 +120,12 @@ export class SshdHosts {
       name: 'sshd-host',
       packages: extra.packages,
       exclude: extra.exclude,
-      executables: [{ source: '/usr/sbin/sshd' }, { source: '/usr/bin/dash', target: '/usr/bin/sh' }, ...TOOLS.map((source) => ({ source }))],
+      executables: [{ source: '/usr/sbin/sshd' }, { source: '/usr/bin/dash', target: '/usr/bin/sh' }, ...[...TOOLS, ...SUDO_EXECUTABLES].map((source) => ({ source }))],
       files: [
         { target: '/etc/splitbrain/sshd_config', source: Buffer.from(SSHD_CONFIG) },
-        { target: '/etc/passwd', source: Buffer.from(`root:x:0:0:root:/root:/bin/sh\nsshd:x:100:65534::/run/sshd:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n${users.map((u) => u.passwd).join('')}`) },
-        { target: '/etc/group', source: Buffer.from(`root:x:0:\nnogroup:x:65534:\n${users.map((u) => u.group).join('')}`) },
+        { target: '/etc/passwd', source: Buffer.from(`root:x:0:0:root:/root:/bin/sh\nsshd:x:100:65534::/run/sshd:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n${SUDO_USER}:x:${SUDO_UID}:${SUDO_UID}::/tmp:/bin/sh\n${users.map((u) => u.passwd).join('')}`) },
+        { target: '/etc/group', source: Buffer.from(`root:x:0:\nnogroup:x:65534:\n${SUDO_USER}:x:${SUDO_UID}:\n${users.map((u) => u.group).join('')}`) },
+        ...SUDO_FILES,
       ],
       dirs: [{ path: '/run/sshd' }, { path: '/root', mode: 0o700 }, { path: '/var/tmp', mode: 0o1777 }],
     });
@@ -150,6 +170,17 @@ export class SshdHosts {
   /** writeHostsYaml: the hosts file a run uses (extra top-level lines go in first). */
   writeHostsYaml(extra = ''): void {
     fs.writeFileSync(this.hostsYaml, `${extra}user: root\nkey: client_key\nknown-hosts: known_hosts\nhosts:\n${this.hosts.map((h) => `  - ${h.address}\n`).join('')}`);
+  }
+
+  /**
+   * writeHostsFile: another hosts file beside hosts.yaml: `top` are its top-level lines (default:
+   * root with the client key and the fixture's known_hosts), `entries` its host lines (default:
+   * every host's address). Returns its path.
+   */
+  writeHostsFile(name: string, top = 'user: root\nkey: client_key\nknown-hosts: known_hosts\n', entries = this.hosts.map((h) => h.address)): string {
+    const file = path.join(this.dir, name);
+    fs.writeFileSync(file, `${top}hosts:\n${entries.map((e) => `  - ${e}\n`).join('')}`);
+    return file;
   }
 
   private async waitForSshd(): Promise<void> {

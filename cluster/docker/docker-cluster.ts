@@ -28,7 +28,7 @@ import { LazyDisks } from '../lazy-disks.ts';
 import { pairCut, validateGrudge } from '../grudge.ts';
 import { currentOwner, formatOwner } from '../owner.ts';
 import { faketimeEnv, formatOffset } from '../local/faketime.ts';
-import { giveDirTo } from '../local/lifeline.ts';
+import { giveDirTo } from '../node-user.ts';
 import { type ClockSkew, type Cluster, type ClusterSpec, type DataFiles, type LazyDisk, type LostUnsynced, endpoint, type Endpoint, type Grudge, mainClientPort, type NodeProbe, type NodeProgram, type NodeSite, type NodeStatus, type PacketLink, type PacketShape, type PacketShaping, type PacketSupport, type PortSpec } from '../types.ts';
 import { containerLogs, dockerClient, engineOnThisMachine, execAll, execIn, execOk, dockerReachable, publishTarget, type PublishTarget } from './engine.ts';
 import { NodeFirewall, probeIptables } from './firewall.ts';
@@ -366,7 +366,8 @@ export class DockerCluster implements Cluster, ClockSkew, PacketShaping, LazyDis
   private hostDirsRefusal(): string | null {
     if (!this.hostDirs) return null;
     const what = this.spec.lazyDisk === true ? 'lazyDisk (the lose-unsynced nemesis)' : 'dataFiles (the corrupt-file nemesis)';
-    if (this.spec.lazyDisk === true && LazyDisks.refusal() !== null) return LazyDisks.refusal();
+    const lazyRefusal = this.spec.lazyDisk === true ? LazyDisks.refusal() : null;
+    if (lazyRefusal !== null) return lazyRefusal;
     if (!engineOnThisMachine(process.env.DOCKER_HOST)) return `${what}: --cluster docker binds the nodes' data directories from the control node into the containers, so the engine must run on this machine (DOCKER_HOST is ${process.env.DOCKER_HOST})`;
     // The containers write their files as root; only root here can damage, and remove, them.
     if (typeof process.getuid === 'function' && process.getuid() !== 0) return `${what}: --cluster docker needs the control node to run as root (the nodes' files in the bound directories are root's)`;

@@ -18,7 +18,7 @@ import { LazyDisks } from '../lazy-disks.ts';
 import { type ClockSkew, type Cluster, type ClusterSpec, type DataFiles, endpoint, type Endpoint, type Grudge, type LazyDisk, type LostUnsynced, mainClientPort, type NodeProbe, type NodeProgram, type NodeSite, type NodeStatus, type PacketLink, type PacketShape, type PacketShaping, type PacketSupport, type PortSpec } from '../types.ts';
 import { faketimeEnv, requireLibfaketime, writeOffsetFile } from './faketime.ts';
 import { LinkProxy, type Shaping } from './link-proxy.ts';
-import { giveDirTo } from './lifeline.ts';
+import { giveDirTo } from '../node-user.ts';
 import { NodeProcess, readFrom, type NodeProcessState, type ProcessLaunch } from './node-process.ts';
 
 const HOST = '127.0.0.1';

@@ -1,5 +1,7 @@
 // db/rsm.test.ts — what each rsm protocol supports per cluster kind: the fault table, pinned.
 import { describe, expect, it } from 'vitest';
+import type { FaultModule } from '../nemesis/faults/fault.ts';
+import { FAULTS } from '../nemesis/faults/registry.ts';
 import { PROTOCOLS } from '../rsm/protocols.ts';
 import { createRsmDb } from './rsm.ts';
 
@@ -19,5 +21,13 @@ describe('the rsm Db', () => {
   it.each(replicaProtocols)('%s supports the same faults per cluster kind as the hand-written table did', (protocol) => {
     const db = createRsmDb({ protocol, nodeCount: 3 });
     expect(db.support.clusters).toEqual(EXPECTED[protocol] ?? OTHERS);
+  });
+
+  it('offers every protocol each registered kind that keeps the servers, on every cluster kind', () => {
+    const keeping = (FAULTS as readonly FaultModule[]).filter((m) => m.changesServers === undefined).map((m) => m.kind);
+    expect(keeping).toEqual(FIXED);
+    for (const protocol of replicaProtocols) {
+      for (const offered of Object.values(createRsmDb({ protocol, nodeCount: 3 }).support.clusters)) expect(offered).toEqual(expect.arrayContaining(keeping));
+    }
   });
 });

@@ -39,6 +39,7 @@ import { followLogs, type LogFollower } from './log-follower.ts';
 import { OWNER_LABEL, removeDeadRuns, removeRun, removeRunSync, ROLE_LABEL, RUN_LABEL } from './leftovers.ts';
 import { hostAddress, pickSubnet } from './subnet.ts';
 import { tarBuffer, type TarEntry } from './tar.ts';
+import { nodeSlot } from '../node-slots.ts';
 
 export { RUN_LABEL } from './leftovers.ts';
 /** SIDE_PORT_BASE: container ports SIDE_PORT_BASE+k carry clients on the side of node k (partitionClients). */
@@ -609,12 +610,7 @@ export class DockerCluster implements Cluster, ClockSkew, PacketShaping, LazyDis
   }
 
   private slotOf(node: string): NodeSlot {
-    const slot = this.slots.get(node);
-    if (slot === undefined) {
-      if (!this.allNodes.includes(node)) throw new Error(`unknown node ${JSON.stringify(node)}; expected one of ${this.allNodes.join(', ')}`);
-      throw new Error(`node ${node}: cluster not set up`);
-    }
-    return slot;
+    return nodeSlot(this.slots, this.allNodes, node);
   }
 }
 

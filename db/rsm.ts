@@ -2,7 +2,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ImageContent, NodeFile, NodeProbe, NodeSite, NodeStatus, PortSpec } from '../cluster/types.ts';
+import type { ClusterKind, ImageContent, NodeFile, NodeProbe, NodeSite, NodeStatus, PortSpec } from '../cluster/types.ts';
+import type { FaultModule, ServerSetCapability } from '../nemesis/faults/fault.ts';
+import { FAULTS } from '../nemesis/faults/registry.ts';
 import { KvClient, type ClientMode } from '../rsm/client/client.ts';
 import { PROTOCOLS, quietPeriodMsOf } from '../rsm/protocols.ts';
 import { BUNDLE_NAME, RSM_NODE_FLAGS, rsmNodeBundle } from './rsm-bundle.ts';
@@ -149,28 +151,33 @@ async function fetchStatus(probe: NodeProbe): Promise<NodeStatus | null> {
   }
 }
 
-/**
- * FIXED_MEMBERSHIP_FAULTS: every fault kind (nemesis/faults/registry.ts) but those that change
- * who the servers are: membership (raft's own changes) and replace (a server gone for good with
- * its disk, a fresh one in its place). The simulator has neither an admin endpoint nor data files.
- */
-const FIXED_MEMBERSHIP_FAULTS = ['partition', 'kill', 'pause', 'clock', 'packet', 'lose-unsynced', 'corrupt-file'];
+/** RSM_CLUSTER_KINDS: where an rsm node runs (every cluster kind). */
+const RSM_CLUSTER_KINDS: readonly ClusterKind[] = ['local', 'docker', 'sim', 'ssh'];
 
 /**
- * faultSupport: the fault kinds each cluster kind can inject into `protocol`. Raft changes its
- * membership (rsm/raft/membership.ts, through POST /admin/membership). Only the view service
- * takes a replaced server: its view server recruits the fresh one and its backup serves only
- * after a full state transfer; any other protocol would restart the server with amnesia (a raft
- * node that forgot its vote), which is not a fault it claims to survive. Replace empties a
- * data directory, which only --cluster local reaches.
+ * SERVER_SET_CAPABILITIES: the protocols that survive a change of who the servers are, and
+ * which. Raft changes its own membership (rsm/raft/membership.ts, through POST
+ * /admin/membership). Only the view service takes a replaced server: its view server recruits
+ * the fresh one and its backup serves only after a full state transfer; any other protocol
+ * would restart the server with amnesia (a raft node that forgot its vote).
+ */
+const SERVER_SET_CAPABILITIES: Readonly<Record<string, readonly ServerSetCapability[]>> = {
+  raft: ['reconfigure'],
+  viewservice: ['fresh-server'],
+};
+
+/**
+ * faultSupport: the fault kinds each cluster kind can inject into `protocol`: every registered
+ * kind that leaves the servers as they are, and those that change them where the protocol has
+ * the capability and the kind reaches that cluster kind (nemesis/faults/registry.ts).
  */
 function faultSupport(protocol: string): Db['support']['clusters'] {
-  if (protocol === 'raft') {
-    const raft = [...FIXED_MEMBERSHIP_FAULTS, 'membership'];
-    return { local: raft, docker: raft, sim: FIXED_MEMBERSHIP_FAULTS, ssh: FIXED_MEMBERSHIP_FAULTS };
-  }
-  const local = protocol === 'viewservice' ? [...FIXED_MEMBERSHIP_FAULTS, 'replace'] : FIXED_MEMBERSHIP_FAULTS;
-  return { local, docker: FIXED_MEMBERSHIP_FAULTS, sim: FIXED_MEMBERSHIP_FAULTS, ssh: FIXED_MEMBERSHIP_FAULTS };
+  const capabilities = SERVER_SET_CAPABILITIES[protocol] ?? [];
+  const offered = (cluster: ClusterKind): string[] => (FAULTS as readonly FaultModule[]).filter((m) => {
+    const change = m.changesServers;
+    return change === undefined || (capabilities.includes(change.needs) && change.clusters.includes(cluster));
+  }).map((m) => m.kind);
+  return Object.fromEntries(RSM_CLUSTER_KINDS.map((cluster) => [cluster, offered(cluster)]));
 }
 
 /** createRsmDb: one rsm protocol as a Db (tests build it directly with node switches such as tickMs). */

@@ -1,4 +1,5 @@
 // nemesis/schedule-file.test.ts — YAML schedules: parsing, the shipped example, and errors naming file, entry and key.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -6,7 +7,10 @@ import { parseNemesisOp, usesClock } from './ops.ts';
 import { loadScheduleFile, parseDurationMs, parseScheduleText } from './schedule-file.ts';
 
 const NODES = ['n1', 'n2', 'n3', 'vs'];
-const EXAMPLE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../examples/primary-cut-from-viewserver.yaml');
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const EXAMPLE = path.resolve(HERE, '../examples/primary-cut-from-viewserver.yaml');
+/** Each rewritten example's schedule as its flat file (one entry per op, before blocks) loaded: one op a line. */
+const FLAT = path.join(HERE, 'testdata', 'flat-schedules');
 
 function errorOf(text: string): string {
   try {
@@ -75,5 +79,54 @@ describe('schedule files', () => {
     expect(parseDurationMs(2)).toBe(2000);
     expect(parseDurationMs('-1s')).toBeNull();
     expect(parseDurationMs('5 parsecs')).toBeNull();
+  });
+
+  describe('repetition blocks', () => {
+    it('repeat the steps from each episode start, from `from` while before `until`', () => {
+      const ops = parseScheduleText(`
+- {at: 0.5s, do: heal}
+- every: 2s
+  from: 1s
+  until: 6s
+  steps:
+    - {at: 0s, do: kill, target: primary}
+    - {at: 1.5s, do: start}
+- {at: 7s, do: clock-reset}
+`, 'block.yaml', { nodes: NODES });
+      expect(ops.map((o) => [o.atMs, o.f])).toEqual([
+        [500, 'stop-partition'],
+        [1000, 'kill'], [2500, 'start'], [3000, 'kill'], [4500, 'start'], [5000, 'kill'], [6500, 'start'],
+        [7000, 'reset-clock'],
+      ]);
+      // Each episode's op is its own value: the Nemesis may keep or change one without touching another.
+      expect(ops[1].value).toEqual({ target: 'primary' });
+      expect(ops[1].value).not.toBe(ops[3].value);
+    });
+
+    it('rewritten examples expand to exactly the flat schedules they replaced', () => {
+      const files = fs.readdirSync(FLAT);
+      expect(files).toContain('zoo-paxos-freeze-leader-restart-others.jsonl');
+      for (const name of files) {
+        const example = path.resolve(HERE, '../examples', name.replace(/^zoo-/, 'zoo/').replace(/\.jsonl$/, '.yaml'));
+        const flat = fs.readFileSync(path.join(FLAT, name), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as unknown);
+        expect(loadScheduleFile(example, { nodes: NODES }), name).toEqual(flat);
+      }
+    });
+
+    it('errors name the file, the entry, the step and the key', () => {
+      const block = (keys: string, steps = '    - {at: 0s, do: heal}'): string => `- {at: 0s, do: heal}\n- ${keys.split('\n').join('\n  ')}\n  steps:\n${steps}`;
+      expect(errorOf(block('every: 0s\nuntil: 5s'))).toBe('sched.yaml:2: entry 1, key every: expected a duration above 0, like 50ms or 1s');
+      expect(errorOf(block('every: 1s'))).toMatch(/^sched\.yaml:2: entry 1, key until: missing; expected a duration/);
+      expect(errorOf(block('every: 1s\nfrom: 5s\nuntil: 5s'))).toBe('sched.yaml:4: entry 1, key until: expected a time after from (5000 ms)');
+      expect(errorOf(block('every: 1s\nuntil: 5s\ntimes: 3'))).toBe('sched.yaml:2: entry 1: unexpected key times; a repetition block takes every, from, until, steps');
+      expect(errorOf(block('every: 1s\nuntil: 5s', '    - {at: 0s, do: heal}\n    - {at: 0.5s, do: kill, target: everyone}'))).toBe('sched.yaml:6: entry 1, step 1, key target: expected one of one, minority, majority, primary, all');
+      expect(errorOf(block('every: 1s\nuntil: 5s', '    - {at: 0s, do: kill, nodes: [n9]}'))).toBe('sched.yaml:5: entry 1, step 0, key nodes: unknown node "n9"; expected one of n1, n2, n3, vs, primary');
+      expect(errorOf(block('every: 1s\nuntil: 5s', '    - {at: 0.5s, do: heal}\n    - {at: 0.2s, do: heal}'))).toBe("sched.yaml:6: entry 1, step 1, key at: expected a time at or after the previous step's (500 ms)");
+      expect(errorOf(block('every: 1s\nuntil: 5s', '    - {at: 1s, do: heal}'))).toBe('sched.yaml:5: entry 1, step 0, key at: expected a time before every (1000 ms), so that episodes do not overlap');
+      expect(errorOf(block('every: 1s\nuntil: 5s', '    - {every: 1s, until: 2s, steps: []}'))).toBe('sched.yaml:5: entry 1, step 0: blocks do not nest');
+      expect(errorOf(block('every: 1s\nuntil: 5s', '    []'))).toBe('sched.yaml:4: entry 1, key steps: expected at least one step');
+      expect(errorOf('- {at: 3s, do: heal}\n- {every: 1s, from: 2s, until: 5s, steps: [{at: 0s, do: heal}]}')).toBe("sched.yaml:2: entry 1, key from: expected a time at or after the previous entry's (3000 ms)");
+      expect(errorOf('- {every: 1ms, until: 1m, steps: [{at: 0s, do: heal}]}')).toBe('sched.yaml:1: entry 0, key every: the block expands to 60000 ops; at most 10000');
+    });
   });
 });

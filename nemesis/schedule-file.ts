@@ -6,6 +6,16 @@
 //   - at: 15s
 //     do: heal
 //
+// A block repeats an episode: its steps' times are from the start of each episode, and episodes
+// start at `from` (default 0), then every `every`, while the start is before `until`:
+//
+//   - every: 2.2s                  # one episode each 2.2 s: 1 s, 3.2 s, ... 27.4 s (before 29 s)
+//     from: 1s
+//     until: 29s
+//     steps:
+//       - {at: 0s, do: pause, target: primary}
+//       - {at: 1.3s, do: resume}   # every step before `every`: episodes do not overlap
+//
 // `primary` in any node list means the primary/leader when the op runs. Errors name the file
 // and line, the entry index and key, and what was expected; every op is also checked by the
 // Nemesis's own schema (parseNemesisOp), so nothing the Nemesis would refuse mid-run (a strobe
@@ -14,7 +24,7 @@ import * as fs from 'node:fs';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
 import { DO_NAMES, faultOfF, yamlEntryOf } from './faults/registry.ts';
-import { fileDuration, parseDurationMs, PRIMARY } from './faults/shapes.ts';
+import { fileDuration, filePositiveDuration, parseDurationMs, PRIMARY } from './faults/shapes.ts';
 import { parseNemesisOp } from './ops.ts';
 import type { NemesisOp, ScheduledNemesisOp } from './types.ts';
 
@@ -39,24 +49,34 @@ export function loadScheduleFile(file: string, options: LoadScheduleOptions = {}
   return parseScheduleText(text, file, options);
 }
 
+/** Where names, for an error, file:line, the entry (and step) and optionally a key. */
+type Where = (key?: string) => string;
+
 /** lineOf is the 1-based line where a YAML node starts (1 when it has no position). */
 function lineOf(node: YamlNode | null | undefined, lines: LineCounter): number {
   return node?.range === undefined || node.range === null ? 1 : lines.linePos(node.range[0]).line;
 }
 
-/** locator returns, for entry i, a function naming file:line, the entry and (optionally) a key. */
-function locator(file: string, root: unknown, lines: LineCounter): (i: number) => (key?: string) => string {
-  return (i) => (key) => {
-    const entry = isSeq(root) ? (root.items[i] as YamlNode | undefined) : undefined;
-    let node: YamlNode | null | undefined = entry;
-    if (key !== undefined && isMap(entry)) {
+/** whereIn names a map of the file (`node`, labelled `label`), at the line of `key` when it has one. */
+function whereIn(file: string, lines: LineCounter, node: unknown, label: string): Where {
+  return (key) => {
+    let at = node as YamlNode | undefined;
+    if (key !== undefined && isMap(node)) {
       const top = key.split('.')[0];
-      const pair = entry.items.find((p) => isScalar(p.key) && String(p.key.value) === top);
-      if (pair !== undefined) node = pair.key as YamlNode;
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === top);
+      if (pair !== undefined) at = pair.key as YamlNode;
     }
-    return `${file}:${lineOf(node, lines)}: entry ${i}${key === undefined ? '' : `, key ${key}`}`;
+    return `${file}:${lineOf(at, lines)}: ${label}${key === undefined ? '' : `, key ${key}`}`;
   };
 }
+
+/** seqItem: item i of a YAML sequence node (undefined when `node` is none). */
+function seqItem(node: unknown, i: number): unknown {
+  return isSeq(node) ? node.items[i] : undefined;
+}
+
+/** EXPANDED_OPS_MAX: the most ops a file may expand to (a block with a tiny `every` would otherwise have no end). */
+const EXPANDED_OPS_MAX = 10_000;
 
 /** parseScheduleText validates schedule YAML; `file` only labels errors. */
 export function parseScheduleText(text: string, file: string, options: LoadScheduleOptions = {}): ScheduledNemesisOp[] {
@@ -68,23 +88,83 @@ export function parseScheduleText(text: string, file: string, options: LoadSched
   }
   const doc: unknown = parsed.toJS();
   if (!Array.isArray(doc)) throw new ScheduleFileError(`${file}: expected a list of entries (- at: 5s / do: partition ...)`);
-  const locate = locator(file, parsed.contents, lines);
   const ops: ScheduledNemesisOp[] = [];
   doc.forEach((entry: unknown, i) => {
-    const where = locate(i);
-    const op = parseEntry(entry, where);
-    checkAgainstNemesis(op, where);
+    const node = seqItem(parsed.contents, i);
+    const where = whereIn(file, lines, node, `entry ${i}`);
+    const step = (raw: unknown, stepWhere: Where): ScheduledNemesisOp => {
+      const op = parseEntry(raw, stepWhere);
+      checkAgainstNemesis(op, stepWhere);
+      if (options.nodes !== undefined) checkNodeNames(op, options.nodes, stepWhere);
+      return op;
+    };
+    const block = isBlock(entry);
+    const expanded = block
+      ? parseBlock(entry as Record<string, unknown>, where, (j) => whereIn(file, lines, seqItem(isMap(node) ? node.get('steps', true) : undefined, j), `entry ${i}, step ${j}`), step)
+      : [step(entry, where)];
     const previous = ops[ops.length - 1];
-    if (previous !== undefined && op.atMs < previous.atMs) {
-      throw new ScheduleFileError(`${where('at')}: expected a time at or after the previous entry's (${previous.atMs} ms)`);
+    if (previous !== undefined && expanded[0].atMs < previous.atMs) {
+      throw new ScheduleFileError(`${where(block ? 'from' : 'at')}: expected a time at or after the previous entry's (${previous.atMs} ms)`);
     }
-    if (options.nodes !== undefined) checkNodeNames(op, options.nodes, where);
-    ops.push(op);
+    if (ops.length + expanded.length > EXPANDED_OPS_MAX) throw new ScheduleFileError(`${where(block ? 'every' : undefined)}: the file expands to more than ${EXPANDED_OPS_MAX} ops`);
+    ops.push(...expanded);
   });
   return ops;
 }
 
-function parseEntry(entry: unknown, where: (key?: string) => string): ScheduledNemesisOp {
+/** isBlock: the entry is a repetition block (every/steps), not one op. */
+function isBlock(entry: unknown): boolean {
+  return typeof entry === 'object' && entry !== null && !Array.isArray(entry) && ('every' in entry || 'steps' in entry);
+}
+
+const blockSchema = z.strictObject({
+  every: filePositiveDuration,
+  from: fileDuration.optional(),
+  until: fileDuration,
+  steps: z.array(z.unknown(), { message: 'expected a list of steps (- at: 0s / do: ...)' }).min(1, 'expected at least one step'),
+});
+
+/**
+ * parseBlock validates a repetition block and expands it: each step (parsed by `step`, times
+ * from the episode's start) once per episode, episodes at from, from + every, ... before until.
+ */
+function parseBlock(raw: Record<string, unknown>, where: Where, stepWhere: (j: number) => Where, step: (raw: unknown, where: Where) => ScheduledNemesisOp): ScheduledNemesisOp[] {
+  const block = checked(blockSchema, raw, where, 'a repetition block takes every, from, until, steps');
+  const everyMs = parseDurationMs(block.every)!;
+  const fromMs = block.from === undefined ? 0 : parseDurationMs(block.from)!;
+  const untilMs = parseDurationMs(block.until)!;
+  if (untilMs <= fromMs) throw new ScheduleFileError(`${where('until')}: expected a time after from (${fromMs} ms)`);
+  const episode: ScheduledNemesisOp[] = [];
+  block.steps.forEach((s, j) => {
+    const at = stepWhere(j);
+    if (isBlock(s)) throw new ScheduleFileError(`${at()}: blocks do not nest`);
+    const op = step(s, at);
+    const previous = episode[j - 1];
+    if (previous !== undefined && op.atMs < previous.atMs) throw new ScheduleFileError(`${at('at')}: expected a time at or after the previous step's (${previous.atMs} ms)`);
+    if (op.atMs >= everyMs) throw new ScheduleFileError(`${at('at')}: expected a time before every (${everyMs} ms), so that episodes do not overlap`);
+    episode.push(op);
+  });
+  const episodes = Math.ceil((untilMs - fromMs) / everyMs);
+  if (episodes * episode.length > EXPANDED_OPS_MAX) throw new ScheduleFileError(`${where('every')}: the block expands to ${episodes * episode.length} ops; at most ${EXPANDED_OPS_MAX}`);
+  const ops: ScheduledNemesisOp[] = [];
+  for (let k = 0; k < episodes; k++) {
+    for (const op of episode) ops.push({ ...structuredClone(op), atMs: fromMs + k * everyMs + op.atMs });
+  }
+  return ops;
+}
+
+/** checked parses `raw` with `schema`, turning the first issue into the file's error (`takes` words the allowed keys). */
+function checked<T>(schema: z.ZodType<T>, raw: Record<string, unknown>, where: Where, takes: string): T {
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  if (issue.code === 'unrecognized_keys') throw new ScheduleFileError(`${where()}: unexpected key ${issue.keys.join(', ')}; ${takes}`);
+  const key = issue.path.map(String).join('.');
+  const missing = issue.path.length === 1 && !(String(issue.path[0]) in raw);
+  throw new ScheduleFileError(`${where(key === '' ? undefined : key)}: ${missing ? `missing; ${issue.message}` : issue.message}`);
+}
+
+function parseEntry(entry: unknown, where: Where): ScheduledNemesisOp {
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new ScheduleFileError(`${where()}: expected a map with at and do`);
   const raw = entry as Record<string, unknown>;
   const found = typeof raw.do === 'string' ? yamlEntryOf(raw.do) : undefined;
@@ -92,19 +172,7 @@ function parseEntry(entry: unknown, where: (key?: string) => string): ScheduledN
   const name = raw.do as string;
   const { fields, toOp } = found.entry;
   const schema = z.strictObject({ at: fileDuration, do: z.literal(name), ...fields });
-  const result = schema.safeParse(raw);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    if (issue.code === 'unrecognized_keys') {
-      const allowed = ['at', 'do', ...Object.keys(fields)].join(', ');
-      throw new ScheduleFileError(`${where()}: unexpected key ${issue.keys.join(', ')}; do: ${name} takes ${allowed}`);
-    }
-    const key = issue.path.map(String).join('.');
-    const missing = issue.path.length === 1 && !(String(issue.path[0]) in raw);
-    const message = missing ? `missing; ${issue.message}` : issue.message;
-    throw new ScheduleFileError(`${where(key === '' ? undefined : key)}: ${message}`);
-  }
-  const e = result.data as Record<string, unknown>;
+  const e = checked(schema, raw, where, `do: ${name} takes ${['at', 'do', ...Object.keys(fields)].join(', ')}`) as Record<string, unknown>;
   const fail = (message: string): never => {
     throw new ScheduleFileError(`${where()}: ${message}`);
   };
@@ -112,7 +180,7 @@ function parseEntry(entry: unknown, where: (key?: string) => string): ScheduledN
 }
 
 /** checkAgainstNemesis runs the Nemesis's own validation now, naming the file's key on failure. */
-function checkAgainstNemesis(op: ScheduledNemesisOp, where: (key?: string) => string): void {
+function checkAgainstNemesis(op: ScheduledNemesisOp, where: Where): void {
   const { atMs: _atMs, ...nemesisOp } = op;
   try {
     parseNemesisOp(nemesisOp);
@@ -126,7 +194,7 @@ function checkAgainstNemesis(op: ScheduledNemesisOp, where: (key?: string) => st
 }
 
 /** checkNodeNames rejects node names the cluster does not have. */
-function checkNodeNames(op: NemesisOp, known: readonly string[], where: (key?: string) => string): void {
+function checkNodeNames(op: NemesisOp, known: readonly string[], where: Where): void {
   const v = (op.value ?? {}) as { nodes?: unknown };
   const named: Array<[string, string[]]> = Array.isArray(v.nodes) ? [['nodes', v.nodes as string[]]] : [];
   named.push(...(faultOfF(op.f)?.nodeNames?.(op.value) ?? []));

@@ -19,7 +19,7 @@ import { runTest, type RunOutcome } from '../control/runner/run-test.ts';
 import { PG_PACKAGES } from '../db/postgres/postgres.ts';
 import { readHistory } from '../history/read.ts';
 import type { ElleWorkloadResult } from '../workloads/elle-check.ts';
-import { expectDockerSigintLeavesNothing } from './support/interrupt-cli.ts';
+import { expectDockerSigintLeavesNothing, interruptCli } from './support/interrupt-cli.ts';
 import { expectWellFormed, tempStore } from './runner-support.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -110,29 +110,29 @@ if (missing.length > 0 && inCi) {
     }, 60_000);
 
     it('a SIGINT mid-run leaves no postgres process and no data dir', async () => {
-      const store = tempStore();
-      const child = spawn(process.execPath, ['--import', 'tsx', 'control/cli.ts', 'test', '--db', 'postgres', '--workload', 'list-append',
-        '--time-limit', '60', '--nemesis', 'none', '--store', store], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-      const exited = once(child, 'exit');
-      try {
-        // The postmaster's pid and data dir, once it accepts connections.
-        const log = await waitFor(() => findNodeLog(store), 30_000);
-        const postmaster = await waitFor(() => {
-          const m = /\[(\d+)\] LOG: {2}database system is ready to accept connections/.exec(fs.readFileSync(log, 'utf8'));
-          return m === null ? null : Number(m[1]);
-        }, 30_000);
-        const argv = fs.readFileSync(`/proc/${postmaster}/cmdline`, 'utf8').split('\0');
-        const dataDir = argv[argv.indexOf('-D') + 1];
-        expect(fs.existsSync(dataDir)).toBe(true);
-        child.kill('SIGINT');
-        const [code] = await exited;
-        expect(code).toBe(2);
-        expect(fs.existsSync(`/proc/${postmaster}`)).toBe(false);
-        expect(processesNaming(dataDir)).toEqual([]);
-        expect(fs.existsSync(dataDir)).toBe(false);
-      } finally {
-        if (child.exitCode === null) child.kill('SIGKILL');
-      }
+      // The postmaster's pid and data dir, once it accepts connections; interruptCli also waits for recorded ops.
+      let postmaster: number | null = null;
+      let dataDir: string | null = null;
+      const { code, stderr, results, tempLeft } = await interruptCli(['--db', 'postgres', '--workload', 'list-append', '--nemesis', 'none'], ({ store }) => {
+        const log = findNodeLog(store);
+        const m = log === null ? null : /\[(\d+)\] LOG: {2}database system is ready to accept connections/.exec(fs.readFileSync(log, 'utf8'));
+        if (m === null) return false;
+        postmaster = Number(m[1]);
+        try {
+          const argv = fs.readFileSync(`/proc/${postmaster}/cmdline`, 'utf8').split('\0');
+          dataDir = argv[argv.indexOf('-D') + 1];
+        } catch {
+          return false; // not there yet or gone: look again
+        }
+        return fs.existsSync(dataDir);
+      });
+      expect(code, stderr).toBe(2);
+      expect(results).toMatchObject({ interrupted: true, valid: 'unknown' });
+      expect(postmaster, 'the postmaster before SIGINT').not.toBeNull();
+      expect(fs.existsSync(`/proc/${postmaster}`)).toBe(false);
+      expect(processesNaming(dataDir!)).toEqual([]);
+      expect(fs.existsSync(dataDir!)).toBe(false);
+      expect(tempLeft, 'left in TMPDIR').toEqual([]);
     }, 90_000);
   });
 
@@ -179,12 +179,3 @@ function processesNaming(text: string): number[] {
   }).map(Number);
 }
 
-async function waitFor<T>(fn: () => T | null, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v !== null) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

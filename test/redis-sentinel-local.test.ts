@@ -9,6 +9,7 @@ import { LocalCluster } from '../cluster/local/local-cluster.ts';
 import { redisSentinelDbFactory } from '../db/redis-sentinel/index.ts';
 import { waitFor } from '../db/redis-sentinel/probe.ts';
 import type { KvClientLike } from '../workloads/types.ts';
+import { interruptCli } from './support/interrupt-cli.ts';
 import { isAlive, portRefuses } from './support/liveness.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -85,26 +86,25 @@ function redisPids(logsDir: string): number[] {
 
 describe('a redis-sentinel run interrupted by SIGINT', () => {
   it('stops every redis process, removes their data dirs, and exits 2', async () => {
-    const store = path.join(tempDir(), 'store');
-    const child = spawn(process.execPath, ['--import', 'tsx', 'control/cli.ts', 'test', '--db', 'redis-sentinel', '--workload', 'set', '--nemesis', 'kill',
-      '--nemesis-interval', '2', '--time-limit', '60', '--seed', '5', '--store', store], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = once(child, 'exit');
-    const history = path.join(store, 'latest', 'history.jsonl');
-    await waitFor('the main phase', async () => existsSync(history) && readFileSync(history, 'utf8').split('\n').length > 20, 60_000, 100);
-    const logs = path.join(store, 'latest', 'logs');
-    const pids = redisPids(logs).filter(isAlive);
-    // Each process runs in its node's data dir; SIGINT must remove those too.
-    const dataDirs = pids.map((pid) => readlinkSync(`/proc/${pid}/cwd`));
-    expect(pids.length).toBe(6);
-    expect(new Set(dataDirs).size).toBe(3);
-    child.kill('SIGINT');
-    const [code] = (await exited) as [number | null];
+    let pids: number[] = [];
+    let dataDirs: string[] = [];
+    const { code, stderr, results, tempLeft } = await interruptCli(['--db', 'redis-sentinel', '--workload', 'set', '--nemesis', 'kill', '--nemesis-interval', '2', '--seed', '5'], ({ store }) => {
+      const logs = path.join(store, 'latest', 'logs');
+      pids = existsSync(logs) ? redisPids(logs).filter(isAlive) : [];
+      try {
+        // Each process runs in its node's data dir; SIGINT must remove those too.
+        dataDirs = pids.map((pid) => readlinkSync(`/proc/${pid}/cwd`));
+      } catch {
+        return false; // a process the nemesis just killed: look again
+      }
+      return pids.length === 6 && new Set(dataDirs).size === 3;
+    });
     expect(code, stderr).toBe(2);
+    expect(results, stderr).toMatchObject({ interrupted: true, valid: 'unknown' });
+    expect(new Set(dataDirs).size, 'data dirs before SIGINT').toBe(3);
     for (const pid of pids) expect(isAlive(pid), `redis pid ${pid} still alive`).toBe(false);
     for (const dataDir of dataDirs) expect(existsSync(dataDir), dataDir).toBe(false);
-    expect(JSON.parse(readFileSync(path.join(store, 'latest', 'results.json'), 'utf8'))).toMatchObject({ interrupted: true, valid: 'unknown' });
+    expect(tempLeft, 'left in TMPDIR').toEqual([]);
   }, 90_000);
 
   it('refuses at once, exit 3, when redis is not installed, naming the packages', async () => {

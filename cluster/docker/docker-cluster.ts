@@ -28,7 +28,7 @@ import { LazyDisks } from '../lazy-disks.ts';
 import { pairCut, validateGrudge } from '../grudge.ts';
 import { currentOwner, formatOwner } from '../owner.ts';
 import { faketimeEnv, formatOffset } from '../local/faketime.ts';
-import { giveDirTo } from '../local/lifeline.ts';
+import { giveDirTo } from '../node-user.ts';
 import { type ClockSkew, type Cluster, type ClusterSpec, type DataFiles, type LazyDisk, type LostUnsynced, endpoint, type Endpoint, type Grudge, mainClientPort, type NodeProbe, type NodeProgram, type NodeSite, type NodeStatus, type PacketLink, type PacketShape, type PacketShaping, type PacketSupport, type PortSpec } from '../types.ts';
 import { containerLogs, dockerClient, engineOnThisMachine, execAll, execIn, execOk, dockerReachable, publishTarget, type PublishTarget } from './engine.ts';
 import { NodeFirewall, probeIptables } from './firewall.ts';
@@ -39,6 +39,7 @@ import { followLogs, type LogFollower } from './log-follower.ts';
 import { OWNER_LABEL, removeDeadRuns, removeRun, removeRunSync, ROLE_LABEL, RUN_LABEL } from './leftovers.ts';
 import { hostAddress, pickSubnet } from './subnet.ts';
 import { tarBuffer, type TarEntry } from './tar.ts';
+import { nodeSlot } from '../node-slots.ts';
 
 export { RUN_LABEL } from './leftovers.ts';
 /** SIDE_PORT_BASE: container ports SIDE_PORT_BASE+k carry clients on the side of node k (partitionClients). */
@@ -366,7 +367,8 @@ export class DockerCluster implements Cluster, ClockSkew, PacketShaping, LazyDis
   private hostDirsRefusal(): string | null {
     if (!this.hostDirs) return null;
     const what = this.spec.lazyDisk === true ? 'lazyDisk (the lose-unsynced nemesis)' : 'dataFiles (the corrupt-file nemesis)';
-    if (this.spec.lazyDisk === true && LazyDisks.refusal() !== null) return LazyDisks.refusal();
+    const lazyRefusal = this.spec.lazyDisk === true ? LazyDisks.refusal() : null;
+    if (lazyRefusal !== null) return lazyRefusal;
     if (!engineOnThisMachine(process.env.DOCKER_HOST)) return `${what}: --cluster docker binds the nodes' data directories from the control node into the containers, so the engine must run on this machine (DOCKER_HOST is ${process.env.DOCKER_HOST})`;
     // The containers write their files as root; only root here can damage, and remove, them.
     if (typeof process.getuid === 'function' && process.getuid() !== 0) return `${what}: --cluster docker needs the control node to run as root (the nodes' files in the bound directories are root's)`;
@@ -608,12 +610,7 @@ export class DockerCluster implements Cluster, ClockSkew, PacketShaping, LazyDis
   }
 
   private slotOf(node: string): NodeSlot {
-    const slot = this.slots.get(node);
-    if (slot === undefined) {
-      if (!this.allNodes.includes(node)) throw new Error(`unknown node ${JSON.stringify(node)}; expected one of ${this.allNodes.join(', ')}`);
-      throw new Error(`node ${node}: cluster not set up`);
-    }
-    return slot;
+    return nodeSlot(this.slots, this.allNodes, node);
   }
 }
 

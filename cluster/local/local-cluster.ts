@@ -18,8 +18,9 @@ import { LazyDisks } from '../lazy-disks.ts';
 import { type ClockSkew, type Cluster, type ClusterSpec, type DataFiles, endpoint, type Endpoint, type Grudge, type LazyDisk, type LostUnsynced, mainClientPort, type NodeProbe, type NodeProgram, type NodeSite, type NodeStatus, type PacketLink, type PacketShape, type PacketShaping, type PacketSupport, type PortSpec } from '../types.ts';
 import { faketimeEnv, requireLibfaketime, writeOffsetFile } from './faketime.ts';
 import { LinkProxy, type Shaping } from './link-proxy.ts';
-import { giveDirTo } from './lifeline.ts';
+import { giveDirTo } from '../node-user.ts';
 import { NodeProcess, readFrom, type NodeProcessState, type ProcessLaunch } from './node-process.ts';
+import { nodeSlot } from '../node-slots.ts';
 
 const HOST = '127.0.0.1';
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -437,12 +438,7 @@ export class LocalCluster implements Cluster, ClockSkew, PacketShaping, LazyDisk
   }
 
   private slotOf(node: string): NodeSlot {
-    const slot = this.slots.get(node);
-    if (slot === undefined) {
-      if (!this.allNodes.includes(node)) throw new Error(`unknown node ${JSON.stringify(node)}; expected one of ${this.allNodes.join(', ')}`);
-      throw new Error(`node ${node}: cluster not set up`);
-    }
-    return slot;
+    return nodeSlot(this.slots, this.allNodes, node);
   }
 
   private processOf(node: string): NodeProcess {

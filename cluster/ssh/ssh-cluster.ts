@@ -26,6 +26,7 @@ import { HostConnection, type HostKeyPolicy, shq } from './connection.ts';
 import { parseHostsFile, type HostsFile, type SshHost } from './hosts-file.ts';
 import { findIptables, findLibfaketime, sshSpecRefusal } from './preflight.ts';
 import { IPTABLES_CANDIDATES, LEFTOVERS_SCRIPT, RemoteRun } from './remote-run.ts';
+import { nodeSlot } from '../node-slots.ts';
 
 const READY_POLL_MS = 100;
 const KILL_WAIT_POLLS = 100;
@@ -425,12 +426,7 @@ export class SshCluster implements Cluster, ClockSkew, PacketShaping, MachineryH
   }
 
   private slotOf(node: string): HostSlot {
-    const slot = this.slots.get(node);
-    if (slot === undefined) {
-      if (!this.allNodes.includes(node)) throw new Error(`unknown node ${JSON.stringify(node)}; expected one of ${this.allNodes.join(', ')}`);
-      throw new Error(`node ${node}: cluster not set up`);
-    }
-    return slot;
+    return nodeSlot(this.slots, this.allNodes, node);
   }
 }
 

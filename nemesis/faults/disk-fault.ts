@@ -9,7 +9,7 @@ import type { Rng } from '../../lib/rng.ts';
 import type { NemesisOutcome } from '../ops.ts';
 import { pickTargets } from '../targets.ts';
 import type { NodeTarget } from '../types.ts';
-import type { FaultContext, FaultModule, FaultSession } from './fault.ts';
+import type { FaultContext, FaultModule, FaultSession, ServerSetChange } from './fault.ts';
 import { pick } from './pick.ts';
 import { fileNodes, fileSelector, nodesOf, nodesValue, oneSelector, optionalNodesOp, pickSelector, record, SELECTOR_MESSAGE, selector, selectorYaml, TARGETS, withPrimary } from './shapes.ts';
 
@@ -41,6 +41,8 @@ export interface DiskFaultSpec<K extends string, Opts extends Record<string, unk
   color: string;
   /** The Nemesis.faults() field listing nodes down under this fault. */
   field: string;
+  /** changesServers: see FaultModule (replace: a server gone for good). */
+  changesServers?: ServerSetChange;
   /** clusterNeed: what the cluster must be started with (lazyDisk: lazyfs under the nodes; dataFiles: their files reachable from here). */
   clusterNeed: 'lazyDisk' | 'dataFiles';
 }
@@ -126,6 +128,7 @@ export function diskFault<K extends string, Opts extends Record<string, unknown>
     // Nodes restart with the kill kind's restarts: after the network heals and paused ones resume.
     healRank: 2,
     clusterNeeds: (ops) => (ops.some((op) => op.f === openF) ? { [spec.clusterNeed]: true } : {}),
+    ...(spec.changesServers === undefined ? {} : { changesServers: spec.changesServers }),
     report: {
       label: spec.label,
       color: spec.color,

@@ -4,7 +4,7 @@
 // registry.ts. The schedule, the YAML loader, the Nemesis, the runner's heal phase and the
 // report all go through the registry, so none of them names a kind.
 import type { z } from 'zod';
-import type { Cluster, ClusterSpec, MemberChange, PacketBehaviour } from '../../cluster/types.ts';
+import type { Cluster, ClusterKind, ClusterSpec, MemberChange, PacketBehaviour } from '../../cluster/types.ts';
 import type { Rng } from '../../lib/rng.ts';
 import type { NemesisOutcome } from '../ops.ts';
 import type { NemesisOp, NodeTarget, PartitionTopology } from '../types.ts';
@@ -94,6 +94,22 @@ export interface FaultReport {
   words(f: string, invoke: unknown, outcome: unknown): string;
 }
 
+/**
+ * ServerSetCapability: what a system must do to survive a fault that changes who its servers
+ * are. `reconfigure`: the group changes its own membership on request (raft, POST
+ * /admin/membership). `fresh-server`: a server may come back with an empty disk and be
+ * recruited as new (the view service's state transfer); any other system would take it for a
+ * server with amnesia, a fault it does not claim to survive.
+ */
+export type ServerSetCapability = 'reconfigure' | 'fresh-server';
+
+/** ServerSetChange: a kind that changes who the servers are: what it asks of the system, and where it can be applied. */
+export interface ServerSetChange {
+  needs: ServerSetCapability;
+  /** The cluster kinds that can apply it (what the kind's cluster machinery reaches). */
+  clusters: readonly ClusterKind[];
+}
+
 /** FaultModule: one fault kind. `K` is its --nemesis name. */
 export interface FaultModule<K extends string = string> {
   kind: K;
@@ -117,5 +133,10 @@ export interface FaultModule<K extends string = string> {
   healRank: number;
   /** clusterNeeds: what the cluster must be started with when a schedule holds these ops of the kind. */
   clusterNeeds?(ops: readonly NemesisOp[]): Partial<Pick<ClusterSpec, 'fakeTime' | 'lazyDisk' | 'dataFiles'>>;
+  /**
+   * changesServers: set when the kind changes who the servers are (absent: every system takes
+   * it, on every cluster kind that has its machinery). A Db offers such a kind only if it has the capability.
+   */
+  changesServers?: ServerSetChange;
   report: FaultReport;
 }

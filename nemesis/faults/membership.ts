@@ -67,6 +67,8 @@ class MembershipSession implements FaultSession {
 /** membershipFault: Raft single-server membership changes as a nemesis (remove one server, add it back). */
 export const membershipFault: FaultModule<'membership'> = {
   kind: 'membership',
+  // Where the leader's admin endpoint is wired up: local and docker (the simulator has none).
+  changesServers: { needs: 'reconfigure', clusters: ['local', 'docker'] },
   summary: 'remove servers from the raft group one at a time (Raft thesis §4.1), add them back later (they catch up as learners first)',
   ops: {
     'remove-member': { schema: selectedValue, role: 'open' },

@@ -54,6 +54,15 @@ describe('the fault registry', () => {
       }
     });
 
+    it('either keeps the servers or names the capability it needs and the cluster kinds it reaches', () => {
+      const change = m.changesServers;
+      if (change === undefined) return;
+      expect(['reconfigure', 'fresh-server']).toContain(change.needs);
+      expect(change.clusters.length).toBeGreaterThan(0);
+      expect(new Set(change.clusters).size).toBe(change.clusters.length);
+      for (const c of change.clusters) expect(['local', 'docker', 'sim', 'ssh']).toContain(c);
+    });
+
     it('draws an opening op and the op that undoes it, both valid', () => {
       for (const [open, close] of drawn(m)) {
         expect(m.ops[open.f].role).toBe('open');

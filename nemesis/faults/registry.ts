@@ -2,7 +2,9 @@
 //
 // Adding a kind: write nemesis/faults/<kind>.ts exporting a FaultModule and add it to FAULTS.
 // Append new kinds at the end: each kind draws from the seed's fork at its position, so the
-// order keeps existing seeds' schedules unchanged.
+// order keeps existing seeds' schedules unchanged. A kind that changes who the servers are
+// (membership, replace) says so in changesServers, with the capability a system needs to survive
+// it; a Db offers every other kind without naming it (db/rsm.ts).
 import type { ClusterSpec } from '../../cluster/types.ts';
 import type { NemesisOp } from '../types.ts';
 import { clockFault } from './clock.ts';

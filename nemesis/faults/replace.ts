@@ -22,6 +22,8 @@ function wipeDir(dir: string): number {
 /** replaceFault: kill a server for good (its disk emptied), start a fresh one in its place later. */
 export const replaceFault = diskFault({
   kind: 'replace',
+  // Emptying a data directory needs the files on this machine: --cluster local only, for now.
+  changesServers: { needs: 'fresh-server', clusters: ['local'] },
   summary: 'SIGKILL a server and empty its data directory (it is gone for good), later start a fresh server with an empty disk in its place (viewservice)',
   openF: 'replace',
   closeF: 'add-fresh',

@@ -3,17 +3,11 @@ import type { CoreFactory, NodeId } from '../../rsm/core/types.ts';
 import { ballotText } from '../../rsm/paxos/ballot.ts';
 import { createPaxosCore, PaxosCore } from '../../rsm/paxos/core.ts';
 import type { Ballot, PaxosMessage, Value } from '../../rsm/paxos/types.ts';
-import { SimNetwork } from '../support/network.ts';
+import { simCluster, type SimClusterOptions, type SimNetwork } from '../support/network.ts';
 
 export type PaxosNet = SimNetwork<PaxosMessage>;
 
-export interface ClusterOptions {
-  nodes?: number;
-  seed?: number;
-  reorder?: boolean;
-  options?: Record<string, string>;
-  bugs?: string[];
-}
+export type ClusterOptions = SimClusterOptions;
 
 /** valueKey names a value by its full command; null is the no-op. */
 export function valueKey(v: Value): string {
@@ -76,10 +70,7 @@ export function paxosCore(core: unknown): PaxosCore {
 
 /** makeCluster builds n1..nN running Paxos, every core observed by one SafetyChecker. */
 export function makeCluster(opts: ClusterOptions = {}): { net: PaxosNet; ids: NodeId[]; checker: SafetyChecker } {
-  const n = opts.nodes ?? 3;
-  const ids = Array.from({ length: n }, (_, i) => `n${i + 1}`);
-  const net: PaxosNet = new SimNetwork<PaxosMessage>({ seed: opts.seed ?? 1, reorder: opts.reorder ?? false });
-  const checker = new SafetyChecker(Math.floor(n / 2) + 1);
+  const checker = new SafetyChecker(Math.floor((opts.nodes ?? 3) / 2) + 1);
   const factory: CoreFactory<PaxosMessage> = (config, restored) => {
     const core = paxosCore(createPaxosCore(config, restored));
     core.observe({
@@ -89,8 +80,7 @@ export function makeCluster(opts: ClusterOptions = {}): { net: PaxosNet; ids: No
     });
     return core;
   };
-  for (const id of ids) net.addNode(id, factory, { peers: ids, options: opts.options ?? {}, bugs: new Set(opts.bugs ?? []) });
-  return { net, ids, checker };
+  return { ...simCluster(opts, factory), checker };
 }
 
 export function core(net: PaxosNet, id: NodeId): PaxosCore {

@@ -4,16 +4,11 @@ import type { Clock } from '../../lib/clock.ts';
 import { KvStateMachine } from '../../rsm/kv/state-machine.ts';
 import { createRaftCore, RaftCore } from '../../rsm/raft/core.ts';
 import type { Entry, RaftMessage } from '../../rsm/raft/types.ts';
-import { SimNetwork } from '../support/network.ts';
+import { simCluster, type SimClusterOptions, type SimNetwork } from '../support/network.ts';
 
 export type RaftNet = SimNetwork<RaftMessage>;
 
-export interface ClusterOptions {
-  nodes?: number;
-  seed?: number;
-  reorder?: boolean;
-  options?: Record<string, string>;
-  bugs?: string[];
+export interface ClusterOptions extends SimClusterOptions {
   /** clockFor gives a node its own clock instead of the network's shared one. */
   clockFor?: (id: NodeId) => Clock;
 }
@@ -114,9 +109,6 @@ export function raftCore(core: unknown): RaftCore {
 
 /** makeCluster builds n1..nN running Raft, every core observed by one SafetyChecker. */
 export function makeCluster(opts: ClusterOptions = {}): { net: RaftNet; ids: NodeId[]; checker: SafetyChecker } {
-  const n = opts.nodes ?? 3;
-  const ids = Array.from({ length: n }, (_, i) => `n${i + 1}`);
-  const net: RaftNet = new SimNetwork<RaftMessage>({ seed: opts.seed ?? 1, reorder: opts.reorder ?? false });
   const checker = new SafetyChecker();
   const factory: CoreFactory<RaftMessage> = (config, restored) => {
     const clock = opts.clockFor?.(config.id) ?? config.clock;
@@ -127,10 +119,7 @@ export function makeCluster(opts: ClusterOptions = {}): { net: RaftNet; ids: Nod
     });
     return core;
   };
-  for (const id of ids) {
-    net.addNode(id, factory, { peers: ids, options: opts.options ?? {}, bugs: new Set(opts.bugs ?? []) });
-  }
-  return { net, ids, checker };
+  return { ...simCluster(opts, factory), checker };
 }
 
 export function core(net: RaftNet, id: NodeId): RaftCore {

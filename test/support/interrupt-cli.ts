@@ -19,10 +19,11 @@ const OPS_RECORDED = 20;
 const READY_TIMEOUT_MS = 60_000;
 const POLL_MS = 100;
 
-/** RunningCli: what a readiness probe may look at while the child runs. */
+/** RunningCli: what a readiness probe may look at while the child runs: its pid, TMPDIR and store. */
 export interface RunningCli {
   pid: number;
   tmp: string;
+  store: string;
 }
 
 /** Interrupted: how the interrupted run ended and what of it remains. */
@@ -55,7 +56,7 @@ export async function interruptCli(args: string[], ready: (run: RunningCli) => P
     const deadline = Date.now() + READY_TIMEOUT_MS;
     let isReady = false;
     while (!isReady && child.exitCode === null && Date.now() < deadline) {
-      isReady = fs.existsSync(history) && fs.readFileSync(history, 'utf8').split('\n').length > OPS_RECORDED && (await ready({ pid, tmp }));
+      isReady = fs.existsSync(history) && fs.readFileSync(history, 'utf8').split('\n').length > OPS_RECORDED && (await ready({ pid, tmp, store }));
       if (!isReady) await new Promise((r) => setTimeout(r, POLL_MS));
     }
     // Interrupt even when not ready, so nothing outlives the test.

@@ -33,8 +33,9 @@ export const LAYERS: readonly Layer[] = [
   // cluster/ launches whatever NodeProgram it is given; it shares the rsm node's lifeline env contract (cluster/local/lifeline.ts).
   // Its two hold-cluster tools (interrupt tests, debugging) start an rsm Db.
   { name: 'cluster', paths: ['cluster/'], mayImport: ['lib/', 'rsm/node/lifeline.ts', 'db/rsm.ts'], packages: ['dockerode', 'ssh2', 'yaml', 'zod'] },
-  // db/: what runs on a node. It implements cluster/'s NodeProgram and workloads' client interface; the rsm Db uses rsm/'s client and protocol list.
-  { name: 'db', paths: ['db/'], mayImport: ['cluster/types.ts', 'cluster/host-packages.ts', 'workloads/types.ts', 'history/', 'lib/', 'rsm/client/', 'rsm/protocols.ts'], packages: [NO_TEST_PACKAGE, '*'] },
+  // db/: what runs on a node. It implements cluster/'s NodeProgram and workloads' client interface; the rsm Db uses rsm/'s client and protocol list,
+  // and offers the registered fault kinds (those that change who the servers are where a protocol survives them).
+  { name: 'db', paths: ['db/'], mayImport: ['cluster/types.ts', 'cluster/host-packages.ts', 'workloads/types.ts', 'history/', 'lib/', 'rsm/client/', 'rsm/protocols.ts', 'nemesis/faults/registry.ts', 'nemesis/faults/fault.ts'], packages: [NO_TEST_PACKAGE, '*'] },
   { name: 'nemesis', paths: ['nemesis/'], mayImport: ['cluster/types.ts', 'cluster/grudge.ts', 'lib/'], packages: ['yaml', 'zod'] },
   { name: 'workloads', paths: ['workloads/'], mayImport: ['history/', 'checker/', 'lib/'], packages: [] },
   // reports draw each fault kind with its own label, colour and words (its module, through the registry).

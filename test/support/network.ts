@@ -223,3 +223,20 @@ export function send<M>(net: SimNetwork<M>, id: NodeId, cmd: KvCommand, clientId
 export function replyTo<M>(net: SimNetwork<M>, reqId: number): SimNetwork<M>['replies'][number] | undefined {
   return net.replies.find((r) => r.reqId === reqId);
 }
+
+/** SimClusterOptions: a cluster of n1..nN on one SimNetwork (3 nodes, seed 1, in order by default). */
+export interface SimClusterOptions {
+  nodes?: number;
+  seed?: number;
+  reorder?: boolean;
+  options?: Record<string, string>;
+  bugs?: string[];
+}
+
+/** simCluster builds n1..nN, each a core from `factory` (which may wrap or observe it), all peers of each other. */
+export function simCluster<M>(opts: SimClusterOptions, factory: CoreFactory<M>): { net: SimNetwork<M>; ids: NodeId[] } {
+  const ids = Array.from({ length: opts.nodes ?? 3 }, (_, i) => `n${i + 1}`);
+  const net = new SimNetwork<M>({ seed: opts.seed ?? 1, reorder: opts.reorder ?? false });
+  for (const id of ids) net.addNode(id, factory, { peers: ids, options: opts.options ?? {}, bugs: new Set(opts.bugs ?? []) });
+  return { net, ids };
+}

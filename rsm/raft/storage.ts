@@ -55,7 +55,8 @@ export function restoreState(records: readonly unknown[], peers: readonly NodeId
   const state: RestoredState = { term: 0, vote: null, log: new RaftLog(peers), snapshot: null };
   for (const raw of records) {
     const record = raw as RaftRecord;
-    assert(typeof record === 'object' && record !== null, `bad record ${JSON.stringify(raw)}`);
+    // String, not JSON.stringify: the message is built for every record replayed, valid or not.
+    assert(typeof record === 'object' && record !== null, `bad record ${String(raw)}`);
     if (record.t === 'hs') {
       assert(Number.isSafeInteger(record.term) && record.term >= state.term, `hard state term ${record.term} after ${state.term}`);
       state.term = record.term;

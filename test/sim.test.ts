@@ -56,7 +56,7 @@ describe('--cluster sim', () => {
     expect(shrunk.minimal.outcome.opCount).toBeLessThan(shrunk.original.outcome.opCount);
     expect(shrunk.minimal.schedule.length).toBeLessThanOrEqual(shrunk.original.schedule.length);
     // The minimal case replays: the same options and schedule fail again.
-    expect((await simulateSeed(shrunk.minimal.opts, shrunk.minimal.schedule)).outcome.valid).toBe(false);
+    expect((await simulateSeed(shrunk.minimal.opts, { schedule: shrunk.minimal.schedule })).outcome.valid).toBe(false);
   }, 180_000);
 
   it('stores the minimal case beside the original, and both reports show the two side by side', async () => {

@@ -61,6 +61,8 @@ export class SimNode {
   private paused = false;
   private stopped: Array<() => void> = [];
   private lastRole = 'none';
+  private lastRoleName: string | null = null;
+  private lastTerm: number | string | null = null;
 
   constructor(private readonly o: SimNodeOptions) {
     this.queue = this.makeQueue();
@@ -98,6 +100,8 @@ export class SimNode {
     const { lost, torn } = this.o.disk.crash();
     this.o.log(`crashed (${why}): ${lost} unsynced disk ops lost${torn ? ', the last written record torn' : ''}`);
     this.lastRole = 'none';
+    this.lastRoleName = null;
+    this.lastTerm = null;
     const answers = [...this.pending.values()];
     this.pending.clear();
     for (const answer of answers) answer({ outcome: 'unknown', error: 'connection reset: node crashed' });
@@ -178,9 +182,14 @@ export class SimNode {
     if (core === null) return;
     const s = this.call(() => core.status());
     if (s === null) return;
-    const now = `${s.role} term ${s.term ?? s.view ?? '-'}`;
-    if (now !== this.lastRole) this.o.log(`role ${now} (was ${this.lastRole})`);
+    // Checked every tick: the line is built only when the role or term changed.
+    const term = s.term ?? s.view ?? '-';
+    if (s.role === this.lastRoleName && term === this.lastTerm) return;
+    const now = `${s.role} term ${term}`;
+    this.o.log(`role ${now} (was ${this.lastRole})`);
     this.lastRole = now;
+    this.lastRoleName = s.role;
+    this.lastTerm = term;
   }
 
   /** call runs core code under the determinism guard; a throw (a failed assert) crashes the node. */

@@ -1,9 +1,9 @@
 // control/runner/parts.ts — builds the Db, cluster, clients and nemesis a run uses, by --cluster kind.
+// The real backends (and dockerode, ssh2 behind them) are imported when their parts are built,
+// not here: every sim sweep worker loads this module, and they cost it ~0.4 CPU-s at start.
 import type { Cluster, ClusterSpec } from '../../cluster/types.ts';
-import { DockerCluster } from '../../cluster/docker/docker-cluster.ts';
-import { LocalCluster } from '../../cluster/local/local-cluster.ts';
+import type { LocalCluster } from '../../cluster/local/local-cluster.ts';
 import { SimCluster } from '../../cluster/sim/sim-cluster.ts';
-import { SshCluster } from '../../cluster/ssh/ssh-cluster.ts';
 import { clientMode } from '../../db/rsm.ts';
 import type { Db } from '../../db/types.ts';
 import { KvClient } from '../../rsm/client/client.ts';
@@ -63,7 +63,8 @@ function dbNemesis(db: Db, cluster: Cluster, env: PartsEnv): ClusterNemesis {
 }
 
 /** localCluster: the Db's nodes as child processes on 127.0.0.1 (cluster/local). */
-export function localCluster(opts: TestOptions, env: PartsEnv, db: Db): LocalCluster {
+export async function localCluster(opts: TestOptions, env: PartsEnv, db: Db): Promise<LocalCluster> {
+  const { LocalCluster } = await import('../../cluster/local/local-cluster.ts');
   return new LocalCluster(clusterSpec(opts, env), db);
 }
 
@@ -74,7 +75,7 @@ export function localCluster(opts: TestOptions, env: PartsEnv, db: Db): LocalClu
 export function localParts(clients?: (cluster: Cluster, opts: TestOptions) => ClientFactory): PartsFactory {
   return async (opts, env) => {
     const db = await openRunDb(opts);
-    const cluster = localCluster(opts, env, db);
+    const cluster = await localCluster(opts, env, db);
     return { db, cluster, clients: clients?.(cluster, opts) ?? dbClients(db, cluster, opts), nemesis: dbNemesis(db, cluster, env), quietPeriodMs: db.quietPeriodMs };
   };
 }
@@ -83,6 +84,7 @@ export function localParts(clients?: (cluster: Cluster, opts: TestOptions) => Cl
 export const dockerParts: PartsFactory = async (opts, env) => {
   const db = await openRunDb(opts);
   // libfaketime is preloaded only when a clock fault is asked for, as locally: some programs (redis) break under it.
+  const { DockerCluster } = await import('../../cluster/docker/docker-cluster.ts');
   const cluster = new DockerCluster(clusterSpec(opts, env), db, { image: opts.image });
   return { db, cluster, clients: dbClients(db, cluster, opts), nemesis: dbNemesis(db, cluster, env), quietPeriodMs: db.quietPeriodMs };
 };
@@ -91,6 +93,7 @@ export const dockerParts: PartsFactory = async (opts, env) => {
 export const sshParts: PartsFactory = async (opts, env) => {
   const db = await openRunDb(opts);
   if (opts.hosts === undefined) throw new Error('--cluster ssh: no --hosts');
+  const { SshCluster } = await import('../../cluster/ssh/ssh-cluster.ts');
   const cluster = new SshCluster(clusterSpec(opts, env), db, { hosts: opts.hosts, insecureIgnoreHostKeys: opts.insecureIgnoreHostKeys });
   return { db, cluster, clients: dbClients(db, cluster, opts), nemesis: dbNemesis(db, cluster, env), quietPeriodMs: db.quietPeriodMs };
 };

@@ -14,6 +14,7 @@ import type { PhaseTimes } from '../runner/phases.ts';
 import { caseSchedule, caseSeeds, runCase } from '../runner/run-case.ts';
 import type { RunnerParts } from '../runner/run-test.ts';
 import { runVerdict } from '../runner/verdict.ts';
+import { firstInvalidPrefix } from './first-detection.ts';
 
 /** SeedOutcome: what a sweep keeps of one seed. */
 export interface SeedOutcome {
@@ -28,6 +29,19 @@ export interface SeedOutcome {
   wallMs: number;
   error?: string;
   unknownReason?: string;
+  /**
+   * firstDetection: asked for and invalid: the virtual time (ms since the test started) of the
+   * last op of the shortest prefix the checker already rejects, and that prefix's op count.
+   */
+  firstDetection?: { atMs: number; opCount: number };
+}
+
+/** SeedRunOptions: what else to work out about a run. */
+export interface SeedRunOptions {
+  /** schedule replaces the run's nemesis schedule (shrinking tries smaller ones). */
+  schedule?: ScheduledNemesisOp[];
+  /** firstDetection: for an invalid run, search for the shortest invalid prefix (bench:detect). */
+  firstDetection?: boolean;
 }
 
 /** SeedRun: a SeedOutcome and, when asked for, the history. */
@@ -36,11 +50,9 @@ export interface SeedRun {
   history: Op[];
 }
 
-/**
- * simulateSeed runs opts (a --cluster sim run) in memory and checks its history here.
- * `schedule` replaces the run's nemesis schedule (shrinking tries smaller ones).
- */
-export async function simulateSeed(opts: TestOptions, schedule?: ScheduledNemesisOp[]): Promise<SeedRun> {
+/** simulateSeed runs opts (a --cluster sim run) in memory and checks its history here. */
+export async function simulateSeed(opts: TestOptions, how: SeedRunOptions = {}): Promise<SeedRun> {
+  const { schedule } = how;
   const wallStartMs = performance.now();
   const seeds = caseSeeds(opts.seed);
   const workload = getWorkload(opts.workload);
@@ -66,10 +78,18 @@ export async function simulateSeed(opts: TestOptions, schedule?: ScheduledNemesi
     return { outcome: { ...base, valid: 'unknown', anomalies: [], error, wallMs: performance.now() - wallStartMs }, history };
   }
   const stats = opStats(history);
-  const checker = await workload.check(history, { timeoutMs: opts.checkTimeoutS * 1000, consistencyModel: opts.consistencyModel, faultRoles: faultRoles() });
+  const checkOptions = { timeoutMs: opts.checkTimeoutS * 1000, consistencyModel: opts.consistencyModel, faultRoles: faultRoles() };
+  const checker = await workload.check(history, checkOptions);
   const verdict = runVerdict(checker.valid, stats);
+  const wallMs = performance.now() - wallStartMs;
+  const found = verdict.valid === false && how.firstDetection === true
+    ? await firstInvalidPrefix(history, async (prefix) => (await workload.check(prefix, checkOptions)).valid)
+    : null;
   return {
-    outcome: { ...base, valid: verdict.valid, anomalies: checker.anomalies, ...(verdict.unknownReason === undefined ? {} : { unknownReason: verdict.unknownReason }), wallMs: performance.now() - wallStartMs },
+    outcome: {
+      ...base, valid: verdict.valid, anomalies: checker.anomalies, ...(verdict.unknownReason === undefined ? {} : { unknownReason: verdict.unknownReason }), wallMs,
+      ...(found === null ? {} : { firstDetection: { atMs: found.atMs, opCount: found.opCount } }),
+    },
     history,
   };
 }

@@ -45,7 +45,7 @@ export async function scheduleOf(opts: TestOptions): Promise<ScheduledNemesisOp[
  */
 export async function shrinkFailure(opts: TestOptions, runsMax = SHRINK_RUNS_MAX): Promise<ShrinkResult> {
   const schedule = await scheduleOf(opts);
-  const first = (await simulateSeed(opts, schedule)).outcome;
+  const first = (await simulateSeed(opts, { schedule })).outcome;
   if (first.valid !== false) throw new Error(`shrink: seed ${opts.seed} is not invalid (${String(first.valid)}); nothing to shrink`);
   let current: ShrinkCase & { outcome: SeedOutcome } = { opts, schedule, outcome: first };
   const steps: ShrinkStep[] = [];
@@ -53,7 +53,7 @@ export async function shrinkFailure(opts: TestOptions, runsMax = SHRINK_RUNS_MAX
   const attempt = async (what: string, candidate: ShrinkCase): Promise<boolean> => {
     if (runs >= runsMax) return false;
     runs += 1;
-    const { outcome } = await simulateSeed(candidate.opts, candidate.schedule);
+    const { outcome } = await simulateSeed(candidate.opts, { schedule: candidate.schedule });
     const kept = outcome.valid === false;
     steps.push({ what, kept, opCount: outcome.opCount, faultCount: outcome.faultCount });
     if (kept) current = { ...candidate, outcome };

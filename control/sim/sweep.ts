@@ -6,6 +6,7 @@ import type { TestOptions } from '../config.ts';
 import { reproduceCommand } from '../config.ts';
 import { EXIT_INVALID, EXIT_UNKNOWN, EXIT_VALID } from '../exit-codes.ts';
 import type { SeedOutcome } from './run-seed.ts';
+import type { SeedJob } from './sweep-worker.ts';
 
 const BOOTSTRAP = new URL('../../checker/linearizable/worker-bootstrap.mjs', import.meta.url);
 const ENTRY = new URL('./sweep-worker.ts', import.meta.url).href;
@@ -62,6 +63,8 @@ export interface SweepOptions {
   shard?: Shard;
   workers?: number;
   signal?: AbortSignal;
+  /** firstDetection: find each invalid seed's shortest invalid prefix (SeedOutcome.firstDetection). */
+  firstDetection?: boolean;
   onOutcome?: (outcome: SeedOutcome, done: number) => void;
 }
 
@@ -78,7 +81,8 @@ export async function runSweep(s: SweepOptions): Promise<{ summary: SweepSummary
         void worker.terminate().then(() => resolve());
         return;
       }
-      worker.postMessage({ ...s.opts, seed: s.seeds[next++], testCount: 1 });
+      const job: SeedJob = { opts: { ...s.opts, seed: s.seeds[next++], testCount: 1 }, firstDetection: s.firstDetection === true };
+      worker.postMessage(job);
     };
     worker.on('message', (m: { type: 'done'; outcome: SeedOutcome } | { type: 'threw'; seed: number; message: string }) => {
       const outcome: SeedOutcome = m.type === 'done' ? m.outcome

@@ -48,7 +48,8 @@ export function restoreState(records: readonly unknown[], bugs: ReadonlySet<stri
   const accepts: AcceptedProposal[] = [];
   for (const raw of records) {
     const record = raw as PaxosRecord;
-    assert(typeof record === 'object' && record !== null, `bad record ${JSON.stringify(raw)}`);
+    // String, not JSON.stringify: the message is built for every record replayed, valid or not.
+    assert(typeof record === 'object' && record !== null, `bad record ${String(raw)}`);
     if (record.t === 'promise') promised = record.ballot;
     else if (record.t === 'accept') accepts.push({ slot: record.slot, ballot: record.ballot, value: record.value });
     else if (record.t === 'snap') snapshot = { slot: record.slot, data: record.data };

@@ -27,7 +27,7 @@ export class ConfigLog {
 
   /** votersAt: the configuration in force at `index` (what a snapshot at index must carry). */
   votersAt(index: number): readonly NodeId[] {
-    assert(index >= this.baseIndex, `configuration at ${index} is before the snapshot at ${this.baseIndex}`);
+    assert(index >= this.baseIndex, () => `configuration at ${index} is before the snapshot at ${this.baseIndex}`);
     for (let k = this.entries.length - 1; k >= 0; k -= 1) if (this.entries[k].index <= index) return this.entries[k].voters;
     return this.baseValue;
   }
@@ -57,7 +57,7 @@ export class ConfigLog {
 
   /** compacted: the log now starts after `index`, where `voters` was the configuration. */
   compacted(index: number, voters: readonly NodeId[], kept: boolean): void {
-    assert(voters.length > 0, `snapshot at ${index} with no voters`);
+    assert(voters.length > 0, () => `snapshot at ${index} with no voters`);
     this.baseValue = voters;
     this.baseIndex = index;
     if (!kept) this.entries.length = 0;

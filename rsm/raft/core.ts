@@ -80,7 +80,7 @@ export class RaftCore implements ProtocolCore<RaftMessage> {
   private readonly handlers: Record<Role, RoleHandler>;
 
   constructor(config: CoreConfig, restored: readonly unknown[]) {
-    assert(config.peers.includes(config.id), `peers ${config.peers.join(',')} lack ${config.id}`);
+    assert(config.peers.includes(config.id), () => `peers ${config.peers.join(',')} lack ${config.id}`);
     checkRaftBugs(config.bugs);
     this.id = config.id;
     this.config = config;
@@ -250,7 +250,7 @@ export class RaftCore implements ProtocolCore<RaftMessage> {
 
   /** recordVote: Raft §5.2, a candidate counts each granted vote of its term once. */
   recordVote(from: NodeId): void {
-    assert(this.others.includes(from), `vote from unknown node ${from}`);
+    assert(this.others.includes(from), () => `vote from unknown node ${from}`);
     // Only the votes of the candidate's latest configuration count (Raft thesis §4.1).
     if (!this.voters.includes(from)) return;
     this.termState.recordVote(from);
@@ -269,7 +269,7 @@ export class RaftCore implements ProtocolCore<RaftMessage> {
 
   /** compactLog: Raft §7, our own snapshot at an applied index replaces the log up to it. */
   compactLog(snap: SnapshotRecord): void {
-    assert(snap.index <= this.lastApplied, `snapshot at ${snap.index} beyond applied ${this.lastApplied}`);
+    assert(snap.index <= this.lastApplied, () => `snapshot at ${snap.index} beyond applied ${this.lastApplied}`);
     this.log.compactTo(snap.index, snap.term, snap.conf ?? this.config.peers);
     this.snapshotValue = snap;
     this.persist(compactionOp(snap, this.term, this.votedFor, this.log, this.bugs));
@@ -277,7 +277,7 @@ export class RaftCore implements ProtocolCore<RaftMessage> {
 
   /** installSnapshot: Raft §7, a leader's snapshot past our commit index replaces our state. */
   installSnapshot(snap: SnapshotRecord): void {
-    assert(snap.index > this.commitIndex, `installing snapshot ${snap.index} at commit ${this.commitIndex}`);
+    assert(snap.index > this.commitIndex, () => `installing snapshot ${snap.index} at commit ${this.commitIndex}`);
     this.log.compactTo(snap.index, snap.term, snap.conf ?? this.config.peers);
     this.snapshotValue = snap;
     this.smValue = KvStateMachine.restore(snap.data);
@@ -313,7 +313,7 @@ export class RaftCore implements ProtocolCore<RaftMessage> {
       this.onSelfAck(msg);
       return;
     }
-    assert(this.others.includes(from), `message from unknown node ${from}`);
+    assert(this.others.includes(from), () => `message from unknown node ${from}`);
     if (msg.term > this.term) {
       if (msg.type === 'RequestVote' && ignoresVoteRequest(this)) return;
       // Raft §5.1: a server that sees a higher term adopts it and reverts to follower.
@@ -328,7 +328,7 @@ export class RaftCore implements ProtocolCore<RaftMessage> {
 
   /** onSelfAck: our own entries up to msg.matchIndex are durable (see durableIndex). */
   private onSelfAck(msg: RaftMessage): void {
-    assert(msg.type === 'AppendEntriesReply' && msg.success, `unexpected self message ${msg.type}`);
+    assert(msg.type === 'AppendEntriesReply' && msg.success, () => `unexpected self message ${msg.type}`);
     // A self-ack of an earlier term or role says nothing about this leadership's no-op.
     if (this.role !== 'leader' || msg.term !== this.term) return;
     this.durability.acked(msg.matchIndex, this.log.lastIndex());
@@ -353,7 +353,7 @@ export class RaftCore implements ProtocolCore<RaftMessage> {
 
   /** applyCommitted applies entries up to commitIndex and answers the clients waiting on them. */
   private applyCommitted(): void {
-    assert(this.commitIndex <= this.log.lastIndex(), `commit ${this.commitIndex} beyond log ${this.log.lastIndex()}`);
+    assert(this.commitIndex <= this.log.lastIndex(), () => `commit ${this.commitIndex} beyond log ${this.log.lastIndex()}`);
     while (this.lastApplied < this.commitIndex) {
       const index = this.lastApplied + 1;
       const entry = this.log.entry(index);
@@ -403,7 +403,8 @@ export class RaftCore implements ProtocolCore<RaftMessage> {
 
   /** run wraps one call: collect effects, then commit, apply, serve reads and compact. */
   private run(body: () => void): Effects<RaftMessage> {
-    this.fx = noEffects();
+    // A call that threw (a failed assert crashes the node) may have left effects behind.
+    if (!isEmpty(this.fx)) this.fx = noEffects();
     body();
     this.sendSelfAck();
     catchUpRounds(this);
@@ -413,10 +414,20 @@ export class RaftCore implements ProtocolCore<RaftMessage> {
     if (this.role === 'leader') servePendingReads(this);
     maybeSnapshot(this);
     this.boundRecords();
+    // Most calls (a follower's tick) do nothing: they share one frozen empty value instead of
+    // allocating four objects each (the simulator makes tens of thousands of calls a run).
     const fx = this.fx;
+    if (isEmpty(fx)) return NO_EFFECTS;
     this.fx = noEffects();
     return fx;
   }
+}
+
+/** NO_EFFECTS: what a call that did nothing returns, shared and frozen so no caller can fill it. */
+const NO_EFFECTS: Effects<RaftMessage> = Object.freeze({ persist: Object.freeze([]), send: Object.freeze([]), reply: Object.freeze([]) }) as unknown as Effects<RaftMessage>;
+
+function isEmpty(fx: Effects<RaftMessage>): boolean {
+  return fx.persist.length === 0 && fx.send.length === 0 && fx.reply.length === 0;
 }
 
 /** createRaftCore: the CoreFactory the runtime and the simulator call. */

@@ -27,7 +27,7 @@ export function startElection(core: RaftCore): void {
  * as the reply, and the runtime persists before it sends: durable before anyone relies on it.
  */
 export function handleRequestVote(core: RaftCore, from: NodeId, msg: RequestVote): void {
-  assert(msg.term === core.term, `vote request of term ${msg.term} reached term ${core.term}`);
+  assert(msg.term === core.term, () => `vote request of term ${msg.term} reached term ${core.term}`);
   const free = core.votedFor === null || core.votedFor === from;
   const upToDate = core.log.isUpToDate(msg.lastIndex, msg.lastTerm);
   const granted = free && upToDate;

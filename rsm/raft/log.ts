@@ -44,15 +44,15 @@ export class RaftLog {
 
   /** commitTo: Raft §5.3/§5.4.2, a committed entry stays committed, so the mark never decreases. */
   commitTo(index: number): void {
-    assert(index >= this.committed, `commit ${index} below commit ${this.committed}: commitIndex never decreases`);
-    assert(index <= this.lastIndex(), `commit ${index} beyond the log end ${this.lastIndex()}`);
+    assert(index >= this.committed, () => `commit ${index} below commit ${this.committed}: commitIndex never decreases`);
+    assert(index <= this.lastIndex(), () => `commit ${index} beyond the log end ${this.lastIndex()}`);
     this.committed = index;
   }
 
   /** markApplied: entries are applied one at a time, in order, and only once committed. */
   markApplied(index: number): void {
-    assert(index === this.applied + 1, `apply ${index} after ${this.applied}: entries apply in order`);
-    assert(index <= this.committed, `apply ${index} beyond commit ${this.committed}`);
+    assert(index === this.applied + 1, () => `apply ${index} after ${this.applied}: entries apply in order`);
+    assert(index <= this.committed, () => `apply ${index} beyond commit ${this.committed}`);
     this.applied = index;
   }
 
@@ -76,14 +76,14 @@ export class RaftLog {
   }
 
   entry(index: number): Entry {
-    assert(index > this.snapshotIndex && index <= this.lastIndex(), `entry ${index} outside ${this.firstIndex()}..${this.lastIndex()}`);
+    assert(index > this.snapshotIndex && index <= this.lastIndex(), () => `entry ${index} outside ${this.firstIndex()}..${this.lastIndex()}`);
     return this.entries[index - this.snapshotIndex - 1];
   }
 
   /** slice returns entries from..toExclusive (copies are made by whoever serialises them). */
   slice(from: number, toExclusive: number): Entry[] {
-    assert(from > this.snapshotIndex, `slice from ${from} is compacted (snapshot ${this.snapshotIndex})`);
-    assert(toExclusive <= this.lastIndex() + 1 && from <= toExclusive, `slice ${from}..${toExclusive} beyond ${this.lastIndex()}`);
+    assert(from > this.snapshotIndex, () => `slice from ${from} is compacted (snapshot ${this.snapshotIndex})`);
+    assert(toExclusive <= this.lastIndex() + 1 && from <= toExclusive, () => `slice ${from}..${toExclusive} beyond ${this.lastIndex()}`);
     return this.entries.slice(from - this.snapshotIndex - 1, toExclusive - this.snapshotIndex - 1);
   }
 
@@ -91,16 +91,16 @@ export class RaftLog {
   append(entries: readonly Entry[], checkTerms = true): void {
     this.configs.appended(this.lastIndex() + 1, entries);
     for (const e of entries) {
-      assert(Number.isSafeInteger(e.term), `append term ${e.term}`);
-      assert(!checkTerms || e.term >= this.lastTerm(), `append term ${e.term} after ${this.lastTerm()}`);
+      assert(Number.isSafeInteger(e.term), () => `append term ${e.term}`);
+      assert(!checkTerms || e.term >= this.lastTerm(), () => `append term ${e.term} after ${this.lastTerm()}`);
       this.entries.push(e);
     }
   }
 
   /** truncateFrom deletes entries at index and after; Raft §5.3: never a committed one. */
   truncateFrom(index: number): void {
-    assert(index > this.snapshotIndex, `truncate at ${index} would cut into the snapshot ${this.snapshotIndex}`);
-    assert(index > this.committed, `conflict at committed index ${index} (commit ${this.committed})`);
+    assert(index > this.snapshotIndex, () => `truncate at ${index} would cut into the snapshot ${this.snapshotIndex}`);
+    assert(index > this.committed, () => `conflict at committed index ${index} (commit ${this.committed})`);
     if (index > this.lastIndex()) return;
     this.configs.truncated(index);
     this.entries.length = index - this.snapshotIndex - 1;
@@ -115,7 +115,7 @@ export class RaftLog {
  * configuration at index, which the snapshot carries (Raft thesis §4.1, §5.1).
    */
   compactTo(index: number, term: number, voters: readonly NodeId[]): void {
-    assert(index >= this.snapshotIndex, `compact to ${index} behind the snapshot ${this.snapshotIndex}`);
+    assert(index >= this.snapshotIndex, () => `compact to ${index} behind the snapshot ${this.snapshotIndex}`);
     const kept = this.term(index) === term;
     this.configs.compacted(index, voters, kept);
     if (kept) {
@@ -131,7 +131,7 @@ export class RaftLog {
 
   /** firstIndexOfTerm finds where the run of `term` ending at `atIndex` starts. */
   firstIndexOfTerm(term: number, atIndex: number): number {
-    assert(this.term(atIndex) === term, `index ${atIndex} does not hold term ${term}`);
+    assert(this.term(atIndex) === term, () => `index ${atIndex} does not hold term ${term}`);
     let i = atIndex;
     while (i > this.firstIndex() && this.term(i - 1) === term) i -= 1;
     return i;

@@ -32,7 +32,7 @@ export class FollowerProgress {
 
   /** A new leader knows nothing of the follower: it probes from its own log end (Raft §5.3). */
   constructor(readonly peer: NodeId, nextIndex: number) {
-    assert(Number.isSafeInteger(nextIndex) && nextIndex >= 1, `progress of ${peer}: next ${nextIndex}`);
+    assert(Number.isSafeInteger(nextIndex) && nextIndex >= 1, () => `progress of ${peer}: next ${nextIndex}`);
     this.nextIndex = nextIndex;
   }
 
@@ -72,7 +72,7 @@ export class FollowerProgress {
 
   /** become moves to a replication state, forgetting what was in flight; asserts legality. */
   become(state: ReplicationState): void {
-    assert(LEGAL_FROM[state].includes(this.stateValue), `progress of ${this.peer}: ${this.stateValue} → ${state} is not a legal transition`);
+    assert(LEGAL_FROM[state].includes(this.stateValue), () => `progress of ${this.peer}: ${this.stateValue} → ${state} is not a legal transition`);
     this.stateValue = state;
     this.inflight = [];
     this.probeSentValue = false;
@@ -80,14 +80,14 @@ export class FollowerProgress {
 
   /** markProbeSent: in probe state one AppendEntries is outstanding until answered. */
   markProbeSent(): void {
-    assert(this.stateValue === 'probe', `progress of ${this.peer}: probe sent in ${this.stateValue}`);
+    assert(this.stateValue === 'probe', () => `progress of ${this.peer}: probe sent in ${this.stateValue}`);
     this.probeSentValue = true;
   }
 
   /** sentUpTo: in replicate state nextIndex moves past what was just sent (pipelining). */
   sentUpTo(lastIndex: number): void {
-    assert(this.stateValue === 'replicate', `progress of ${this.peer}: pipelined send in ${this.stateValue}`);
-    assert(lastIndex >= this.nextIndex, `progress of ${this.peer}: sent up to ${lastIndex}, next ${this.nextIndex}`);
+    assert(this.stateValue === 'replicate', () => `progress of ${this.peer}: pipelined send in ${this.stateValue}`);
+    assert(lastIndex >= this.nextIndex, () => `progress of ${this.peer}: sent up to ${lastIndex}, next ${this.nextIndex}`);
     this.inflight.push(lastIndex);
     this.nextIndex = lastIndex + 1;
     this.checkInvariant();
@@ -112,7 +112,7 @@ export class FollowerProgress {
    * (the runtime's no-fsync bug) — so match is forgotten down to next - 1 and this returns true.
    */
   backUpTo(next: number): boolean {
-    assert(Number.isSafeInteger(next) && next >= 1, `progress of ${this.peer}: back up to ${next}`);
+    assert(Number.isSafeInteger(next) && next >= 1, () => `progress of ${this.peer}: back up to ${next}`);
     this.nextIndex = next;
     const lostMatch = next <= this.matchIndex;
     if (lostMatch) this.matchIndex = next - 1;
@@ -138,7 +138,7 @@ export class FollowerProgress {
   }
 
   private checkInvariant(): void {
-    assert(this.matchIndex < this.nextIndex, `progress of ${this.peer}: match ${this.matchIndex} not below next ${this.nextIndex}`);
+    assert(this.matchIndex < this.nextIndex, () => `progress of ${this.peer}: match ${this.matchIndex} not below next ${this.nextIndex}`);
   }
 }
 
@@ -157,7 +157,7 @@ export class ProgressTracker {
 
   /** restart: a server joining as a learner is probed afresh from nextIndex (Raft thesis §4.2.1). */
   restart(peer: NodeId, nextIndex: number): void {
-    assert(this.byPeer.has(peer), `no progress for ${peer}`);
+    assert(this.byPeer.has(peer), () => `no progress for ${peer}`);
     this.byPeer.set(peer, new FollowerProgress(peer, nextIndex));
   }
 
@@ -173,7 +173,7 @@ export class ProgressTracker {
   /** of returns a follower's progress; asking for one this leader does not track is a bug. */
   of(peer: NodeId): FollowerProgress {
     const pr = this.byPeer.get(peer);
-    assert(pr !== undefined, `no progress for ${peer}`);
+    assert(pr !== undefined, () => `no progress for ${peer}`);
     return pr;
   }
 
@@ -196,8 +196,14 @@ export class ProgressTracker {
   }
 }
 
+/** kthLargest sorts `values` (a handful: one per voter) descending in place by insertion, cheaper than sort() with a comparator on every commit check. */
 function kthLargest(values: number[], k: number): number {
-  assert(k >= 1 && k <= values.length, `quorum ${k} of ${values.length}`);
-  values.sort((a, b) => b - a);
+  assert(k >= 1 && k <= values.length, () => `quorum ${k} of ${values.length}`);
+  for (let i = 1; i < values.length; i += 1) {
+    const v = values[i];
+    let j = i - 1;
+    for (; j >= 0 && values[j] < v; j -= 1) values[j + 1] = values[j];
+    values[j + 1] = v;
+  }
   return values[k - 1];
 }

@@ -26,7 +26,7 @@ export class Proposals {
   wait(index: number, reqId: number, command: ClientCommand): void {
     const key = keyOf(command);
     const known = this.indexByKey.get(key);
-    assert(known === undefined || known === index, `${key} waits at ${known}, not ${index}`);
+    assert(known === undefined || known === index, () => `${key} waits at ${known}, not ${index}`);
     this.indexByKey.set(key, index);
     const list = this.waiters.get(index) ?? [];
     list.push({ reqId, clientId: command.clientId, seq: command.seq });
@@ -41,7 +41,7 @@ export class Proposals {
     const replies: ClientReply[] = [];
     for (const w of list) {
       // A leader never rewrites its own log, so its waiters always find their own command.
-      assert(entry.cmd !== null && entry.cmd.clientId === w.clientId && entry.cmd.seq === w.seq, `entry ${index} is not the awaited command`);
+      assert(entry.cmd !== null && entry.cmd.clientId === w.clientId && entry.cmd.seq === w.seq, () => `entry ${index} is not the awaited command`);
       assert(result !== null, 'a client command has a result');
       replies.push({ reqId: w.reqId, outcome: 'ok', result });
       this.indexByKey.delete(keyOf(entry.cmd));

@@ -35,7 +35,7 @@ export class ReadState {
 
   /** startLeadership forgets the previous leadership's rounds and lease (Raft §8: a new no-op). */
   startLeadership(termStartIndex: number): void {
-    assert(this.pending.length === 0, `${this.pending.length} reads of an earlier leadership still wait`);
+    assert(this.pending.length === 0, () => `${this.pending.length} reads of an earlier leadership still wait`);
     this.roundValue = 0;
     this.roundSentAtMs.clear();
     this.leaseExpiryMsValue = 0;
@@ -54,7 +54,7 @@ export class ReadState {
    * leaseMs, if that is later. Rounds older than the confirmed one can no longer extend anything.
    */
   extendLease(quorumRound: number, leaseMs: number): void {
-    assert(quorumRound <= this.roundValue, `round ${quorumRound} confirmed before it was sent (latest ${this.roundValue})`);
+    assert(quorumRound <= this.roundValue, () => `round ${quorumRound} confirmed before it was sent (latest ${this.roundValue})`);
     const sentAtMs = this.roundSentAtMs.get(quorumRound);
     if (sentAtMs !== undefined) this.leaseExpiryMsValue = Math.max(this.leaseExpiryMsValue, sentAtMs + leaseMs);
     for (const r of this.roundSentAtMs.keys()) if (r < quorumRound) this.roundSentAtMs.delete(r);
@@ -67,8 +67,8 @@ export class ReadState {
 
   /** wait queues a read until its round is confirmed and its index applied. */
   wait(read: PendingRead): void {
-    assert(read.round >= 1 && read.round <= this.roundValue, `read waits on round ${read.round}, latest ${this.roundValue}`);
-    assert(read.readIndex >= this.termStartIndexValue, `read index ${read.readIndex} below the term start ${this.termStartIndexValue}`);
+    assert(read.round >= 1 && read.round <= this.roundValue, () => `read waits on round ${read.round}, latest ${this.roundValue}`);
+    assert(read.readIndex >= this.termStartIndexValue, () => `read index ${read.readIndex} below the term start ${this.termStartIndexValue}`);
     this.pending.push(read);
   }
 

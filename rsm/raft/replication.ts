@@ -52,7 +52,7 @@ export function sendAppend(core: RaftCore, peer: NodeId, heartbeat = false): voi
   }
   const prevIndex = pr.next - 1;
   const prevTerm = core.log.term(prevIndex);
-  assert(prevTerm !== undefined, `no term at ${prevIndex}`);
+  assert(prevTerm !== undefined, () => `no term at ${prevIndex}`);
   const to = Math.min(core.log.lastIndex() + 1, pr.next + entriesMax);
   const msg: AppendEntries = {
     type: 'AppendEntries', term: core.term, prevIndex, prevTerm,
@@ -149,7 +149,7 @@ export function handleAppendReply(core: RaftCore, from: NodeId, msg: AppendEntri
   if (msg.success) {
     if (msg.matchIndex > core.log.lastIndex()) {
       // Only a second leader in our term (a switched-on bug) can have sent what this answers.
-      assert(core.bugs.size > 0, `${from} matched ${msg.matchIndex} beyond our log`);
+      assert(core.bugs.size > 0, () => `${from} matched ${msg.matchIndex} beyond our log`);
       return;
     }
     if (pr.state === 'probe' && msg.matchIndex >= pr.next - 1) pr.become('replicate');

@@ -27,7 +27,7 @@ export function handleRequest(core: RaftCore, req: ClientRequest): void {
  * is already applied or already in the log; the request waits for its entry to apply.
  */
 function propose(core: RaftCore, reqId: number, command: ClientCommand): void {
-  assert(core.role === 'leader', `propose as ${core.role}`);
+  assert(core.role === 'leader', () => `propose as ${core.role}`);
   if (core.sm.isDuplicate(command)) {
     // Already applied: the state machine returns the remembered reply without applying again.
     core.reply({ reqId, outcome: 'ok', result: core.sm.apply(command) });

@@ -26,7 +26,7 @@ export class LeaderDurability {
 
   /** acked: the runtime says our log up to matchIndex is durable. */
   acked(matchIndex: number, lastIndex: number): void {
-    assert(matchIndex <= lastIndex, `self-ack ${matchIndex} beyond log ${lastIndex}`);
+    assert(matchIndex <= lastIndex, () => `self-ack ${matchIndex} beyond log ${lastIndex}`);
     if (matchIndex > this.durable) this.durable = matchIndex;
   }
 

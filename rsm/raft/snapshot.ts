@@ -14,7 +14,7 @@ export function maybeSnapshot(core: RaftCore): void {
   if (core.lastApplied - core.log.snapshotIndex <= core.opts.snapshotEntries) return;
   const index = core.lastApplied;
   const term = core.log.term(index);
-  assert(term !== undefined, `no term at applied index ${index}`);
+  assert(term !== undefined, () => `no term at applied index ${index}`);
   core.compactLog(snapshotRecord(index, term, core.sm.snapshot(), core.log.configs.votersAt(index)));
 }
 

@@ -46,7 +46,7 @@ export function stepLeader(core: RaftCore, from: NodeId, msg: RaftMessage): void
   if (msg.type === 'AppendEntries' || msg.type === 'InstallSnapshot') {
     // Election Safety says this cannot happen. Only a switched-on bug (e.g. no-persist-vote)
     // makes it possible; then step down and follow, so the damage shows in the history.
-    assert(core.bugs.size > 0, `two leaders in term ${core.term}: ${core.id} and ${from}`);
+    assert(core.bugs.size > 0, () => `two leaders in term ${core.term}: ${core.id} and ${from}`);
     core.becomeFollower(msg.term, from);
     stepFollower(core, from, msg);
   } else if (msg.type === 'AppendEntriesReply') {

@@ -21,7 +21,7 @@ export function hardStateOp(term: number, vote: NodeId | null, bugs: ReadonlySet
  * and copying every entry on the hot path cost measurable CPU.
  */
 export function entriesOp(from: number, entries: Entry[]): PersistOp {
-  assert(Number.isSafeInteger(from) && from >= 1, `entries record from ${from}`);
+  assert(Number.isSafeInteger(from) && from >= 1, () => `entries record from ${from}`);
   return { kind: 'append', record: { t: 'ents', from, entries: entries.slice() } satisfies RaftRecord };
 }
 
@@ -32,7 +32,7 @@ export function entriesOp(from: number, entries: Entry[]): PersistOp {
 export function compactionOp(
   snapshot: SnapshotRecord | null, term: number, vote: NodeId | null, log: RaftLog, bugs: ReadonlySet<string>,
 ): PersistOp {
-  assert(log.snapshotIndex === (snapshot?.index ?? 0), `log compacted to ${log.snapshotIndex}, snapshot at ${snapshot?.index ?? 0}`);
+  assert(log.snapshotIndex === (snapshot?.index ?? 0), () => `log compacted to ${log.snapshotIndex}, snapshot at ${snapshot?.index ?? 0}`);
   const hs = hardStateOp(term, vote, bugs);
   assert(hs.kind === 'append', 'hard state op appends');
   const records: RaftRecord[] = snapshot === null ? [hs.record as RaftRecord] : [snapshot, hs.record as RaftRecord];
@@ -55,13 +55,14 @@ export function restoreState(records: readonly unknown[], peers: readonly NodeId
   const state: RestoredState = { term: 0, vote: null, log: new RaftLog(peers), snapshot: null };
   for (const raw of records) {
     const record = raw as RaftRecord;
-    assert(typeof record === 'object' && record !== null, `bad record ${JSON.stringify(raw)}`);
+    // String, not JSON.stringify: the message is built for every record replayed, valid or not.
+    assert(typeof record === 'object' && record !== null, () => `bad record ${String(raw)}`);
     if (record.t === 'hs') {
-      assert(Number.isSafeInteger(record.term) && record.term >= state.term, `hard state term ${record.term} after ${state.term}`);
+      assert(Number.isSafeInteger(record.term) && record.term >= state.term, () => `hard state term ${record.term} after ${state.term}`);
       state.term = record.term;
       state.vote = record.vote;
     } else if (record.t === 'ents') {
-      assert(record.from > state.log.snapshotIndex && record.from <= state.log.lastIndex() + 1, `entries record from ${record.from} does not fit the log`);
+      assert(record.from > state.log.snapshotIndex && record.from <= state.log.lastIndex() + 1, () => `entries record from ${record.from} does not fit the log`);
       state.log.truncateFrom(record.from);
       // Replaying what was persisted: a bug may have written decreasing terms, keep them as written.
       state.log.append(record.entries, false);
@@ -77,6 +78,6 @@ export function restoreState(records: readonly unknown[], peers: readonly NodeId
 
 /** snapshotRecord builds the record for a state machine snapshot at (index, term). */
 export function snapshotRecord(index: number, term: number, data: KvSnapshot, conf: readonly NodeId[]): SnapshotRecord {
-  assert(Number.isSafeInteger(index) && index >= 1, `snapshot index ${index}`);
+  assert(Number.isSafeInteger(index) && index >= 1, () => `snapshot index ${index}`);
   return { t: 'snap', index, term, data, conf: [...conf] };
 }

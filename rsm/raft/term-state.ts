@@ -27,7 +27,7 @@ export class TermState {
   private readonly votes = new Set<NodeId>();
 
   constructor(private readonly id: NodeId, term: number, votedFor: NodeId | null) {
-    assert(Number.isSafeInteger(term) && term >= 0, `term ${term}`);
+    assert(Number.isSafeInteger(term) && term >= 0, () => `term ${term}`);
     this.termValue = term;
     this.votedForValue = votedFor;
   }
@@ -57,7 +57,7 @@ export class TermState {
    * Returns true when term or vote changed, which the caller must persist.
    */
   toFollower(term: number, leader: NodeId | null): boolean {
-    assert(term >= this.termValue, `becomeFollower to term ${term} below ${this.termValue}`);
+    assert(term >= this.termValue, () => `becomeFollower to term ${term} below ${this.termValue}`);
     const changed = term > this.termValue;
     if (changed) {
       this.termValue = term;
@@ -80,20 +80,20 @@ export class TermState {
 
   /** toLeader: only a candidate holding a quorum of its term's votes (Raft §5.2). */
   toLeader(quorum: number): void {
-    assert(this.votes.size >= quorum, `becomeLeader with ${this.votes.size} votes, quorum ${quorum}`);
+    assert(this.votes.size >= quorum, () => `becomeLeader with ${this.votes.size} votes, quorum ${quorum}`);
     this.become('leader');
     this.leaderIdValue = this.id;
   }
 
   /** recordVote: a candidate counts each granted vote of its term once. */
   recordVote(from: NodeId): void {
-    assert(this.roleValue === 'candidate', `vote recorded as ${this.roleValue}`);
+    assert(this.roleValue === 'candidate', () => `vote recorded as ${this.roleValue}`);
     this.votes.add(from);
   }
 
   /** voteFor: Raft §5.2, at most one vote per term. Returns true when the vote is new (persist it). */
   voteFor(candidate: NodeId): boolean {
-    assert(this.votedForValue === null || this.votedForValue === candidate, `second vote in term ${this.termValue}: ${this.votedForValue}, then ${candidate}`);
+    assert(this.votedForValue === null || this.votedForValue === candidate, () => `second vote in term ${this.termValue}: ${this.votedForValue}, then ${candidate}`);
     if (this.votedForValue === candidate) return false;
     this.votedForValue = candidate;
     return true;
@@ -101,13 +101,13 @@ export class TermState {
 
   /** follow: a follower heard from the leader of its term. */
   follow(leader: NodeId): void {
-    assert(this.roleValue === 'follower', `heard from leader ${leader} as ${this.roleValue}`);
+    assert(this.roleValue === 'follower', () => `heard from leader ${leader} as ${this.roleValue}`);
     this.leaderIdValue = leader;
   }
 
   /** become is the one place `role` changes; it asserts the change is legal (Raft Figure 4). */
   private become(role: Role): void {
-    assert(LEGAL_ROLE_CHANGES[this.roleValue].includes(role), `illegal role change ${this.roleValue} → ${role}`);
+    assert(LEGAL_ROLE_CHANGES[this.roleValue].includes(role), () => `illegal role change ${this.roleValue} → ${role}`);
     this.roleValue = role;
   }
 }

@@ -40,7 +40,7 @@ export class RaftTimers {
     const { electionTicksMin, electionTicksMax } = this.opts;
     this.electionElapsedValue = 0;
     this.electionTimeout = electionTicksMin + this.rng.int(electionTicksMax - electionTicksMin + 1);
-    assert(this.electionTimeout >= electionTicksMin && this.electionTimeout <= electionTicksMax, `election timeout ${this.electionTimeout}`);
+    assert(this.electionTimeout >= electionTicksMin && this.electionTimeout <= electionTicksMax, () => `election timeout ${this.electionTimeout}`);
   }
 
   /** tickElection: true when the election timeout has run out. */

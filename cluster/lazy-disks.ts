@@ -27,7 +27,15 @@ export class LazyDisks {
     return this.disks.has(node);
   }
 
-  /** syncAll makes every disk's contents durable (files a cluster installed before the first start). */
+  /**
+   * syncAll makes every disk's contents durable: the files a cluster installed and what each node
+   * wrote in its first start, once it is ready. lazyfs keeps a new name only at an fsync of its
+   * directory, which no Linux filesystem is that strict about for the directories a server makes
+   * as it bootstraps: etcd 3.4 never fsyncs `member/` or its data dir's entry, nor initdb the
+   * entry of `pgdata`, and without this the first power failure took back each whole data
+   * directory (etcd bootstrapped afresh and lost every write, 2026-12-02). The run's faults
+   * start after it, on a cluster as an installed system would be.
+   */
   async syncAll(): Promise<void> {
     await Promise.all([...this.disks.values()].map((d) => d.sync()));
   }

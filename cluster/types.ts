@@ -138,6 +138,12 @@ export interface NodeProgram {
   launch(site: NodeSite): NodeLaunch;
   /** files: written into the node's data directory before its first start (config files). */
   files?(site: NodeSite): NodeFile[];
+  /**
+   * dataFiles (optional): the paths, relative to a node's data directory, that hold what the
+   * program keeps durably (files or directories: etcd's `etcd/member/wal`); the corrupt-file
+   * fault damages only these, not the config files beside them. Without it every file there is data.
+   */
+  readonly dataFiles?: readonly string[];
   /** ready: whether a started node is up (polled until true or the cluster's ready timeout). */
   ready(probe: NodeProbe): Promise<boolean>;
   /** status: the node's own view of its role and whom it believes primary; null when it does not answer. Optional. */
@@ -366,6 +372,8 @@ export function hasLazyDisk(cluster: Cluster): cluster is Cluster & LazyDisk {
 export interface DataFiles {
   /** dataFilesDir: the host directory holding the node's durable files as they are on its disk. */
   dataFilesDir(node: string): string;
+  /** dataFilePaths: what under dataFilesDir is the program's data (NodeProgram.dataFiles), undefined for all of it. */
+  dataFilePaths(): readonly string[] | undefined;
   /** isStopped: the node's process is not running (files are only corrupted then). */
   isStopped(node: string): boolean;
 }

@@ -51,6 +51,8 @@ export interface TestOptions {
   etcdReads?: 'linearizable' | 'serializable';
   /** --db postgres: the isolation level of every txn; unset means serializable. */
   isolation?: string;
+  /** --db postgres: synchronous_commit (on, the default: a commit is acknowledged once its WAL is fsynced; off: before). */
+  synchronousCommit?: 'on' | 'off';
   /** --db viewservice: view-server nodes (1, the lectures' single view server, unless set; more replicate its table on Raft). */
   viewserverReplicas?: number;
   bugs: string[];
@@ -142,6 +144,7 @@ const OPTION_SPECS: readonly OptionSpec[] = [
   { name: 'insecure-ignore-host-keys', field: 'insecureIgnoreHostKeys', schema: z.preprocess(toBool, z.boolean()), expected: 'true or false', boolean: true, description: '--cluster ssh: do not check host keys against known_hosts (a man in the middle goes unnoticed)' },
   { name: 'store', field: 'store', schema: z.string().min(1), expected: 'a directory path', description: 'store directory (default store)' },
   { name: 'isolation', field: 'isolation', schema: z.enum(Object.keys(PG_ISOLATIONS) as [string, ...string[]]), expected: `one of ${Object.keys(PG_ISOLATIONS).join(', ')}`, description: 'isolation level of every txn (postgres; default serializable)' },
+  { name: 'synchronous-commit', field: 'synchronousCommit', schema: z.enum(['on', 'off']), expected: 'on or off', description: '--db postgres: synchronous_commit (default on: a commit is acknowledged after its WAL is fsynced; off acknowledges before, so a crash loses the last ones)' },
   { name: 'reads', field: 'reads', schema: z.enum(READ_MODES as [ReadMode, ...ReadMode[]]), expected: `one of ${READ_MODES.join(', ')}`, description: 'read path of the protocol (raft)' },
   { name: 'etcd-reads', field: 'etcdReads', schema: z.enum(['linearizable', 'serializable']), expected: 'one of linearizable, serializable', description: '--db etcd: linearizable reads (default) or serializable ones, which etcd documents as possibly stale' },
   { name: 'viewserver-replicas', field: 'viewserverReplicas', schema: number(1, 7, true), expected: 'an integer in [1, 7]', description: '--db viewservice: view-server nodes, vs1..vsN (default 1, the single view server vs; 3 replicates its table of views on Raft)' },

@@ -23,6 +23,17 @@ describe('corruptDataFiles', () => {
     expect(dataFiles(dir)).toEqual([path.join('sub', 'log.bin')]);
   });
 
+  it('keeps to the program\'s data paths when it names them (not its config files), skipping any not there yet', () => {
+    fs.writeFileSync(path.join(dir, 'redis.conf'), 'port 1');
+    fs.writeFileSync(path.join(dir, 'dump.rdb'), 'REDIS0011');
+    expect(dataFiles(dir, ['sub', 'dump.rdb', 'appendonlydir'])).toEqual(['dump.rdb', path.join('sub', 'log.bin')]);
+    expect(dataFiles(dir, ['nothing-yet'])).toEqual([]);
+    expect(() => dataFiles(dir, ['../elsewhere'])).toThrow(/outside the data directory/);
+    const c = corruptDataFiles(dir, { mode: 'zero' }, new SeededRng(3), ['dump.rdb']);
+    expect(c.file).toBe('dump.rdb');
+    expect(() => corruptDataFiles(dir, { mode: 'zero' }, new SeededRng(3), ['nothing-yet'])).toThrow(/no non-empty data file .* in nothing-yet/);
+  });
+
   it('bitflip changes every byte of the chunk by one bit and nothing else', () => {
     const c = corruptDataFiles(dir, { mode: 'bitflip', bytes: 16 }, new SeededRng(7));
     const now = fs.readFileSync(path.join(dir, c.file));

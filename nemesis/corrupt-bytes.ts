@@ -34,10 +34,21 @@ const FILES_MAX = 10_000;
 /** Names a lazyfs keeps for itself in its backing directory: not the DB's files. */
 const SKIPPED_PREFIX = '.lazyfs';
 
-/** dataFiles lists the non-empty regular files under dir (relative paths, sorted, bounded). */
-export function dataFiles(dir: string): string[] {
+/**
+ * dataFiles lists the non-empty regular files under dir (relative paths, sorted, bounded),
+ * within `roots` (paths relative to dir, files or directories: the program's data, e.g. etcd's
+ * `etcd/member/wal`; a root not there yet is skipped), or anywhere in dir without them.
+ */
+export function dataFiles(dir: string, roots: readonly string[] = ['.']): string[] {
   const out: string[] = [];
-  const stack = [''];
+  const stack: string[] = [];
+  for (const root of roots) {
+    const rel = path.normalize(root);
+    if (rel.startsWith('..') || path.isAbsolute(rel)) throw new Error(`corrupt: data path ${JSON.stringify(root)} is outside the data directory`);
+    const stat = fs.statSync(path.join(dir, rel), { throwIfNoEntry: false });
+    if (stat?.isDirectory() === true) stack.push(rel === '.' ? '' : rel);
+    else if (stat?.isFile() === true && stat.size > 0) out.push(rel);
+  }
   while (stack.length > 0 && out.length < FILES_MAX) {
     const rel = stack.pop()!;
     for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
@@ -47,15 +58,15 @@ export function dataFiles(dir: string): string[] {
       else if (e.isFile() && fs.statSync(path.join(dir, child)).size > 0) out.push(child);
     }
   }
-  return out.sort();
+  return [...new Set(out)].sort();
 }
 
-/** corruptDataFiles damages one chunk of one file under dir; throws when there is nothing to corrupt. */
-export function corruptDataFiles(dir: string, spec: CorruptSpec, rng: Rng): Corruption {
+/** corruptDataFiles damages one chunk of one file under dir (among `roots`, see dataFiles); throws when there is nothing to corrupt. */
+export function corruptDataFiles(dir: string, spec: CorruptSpec, rng: Rng, roots?: readonly string[]): Corruption {
   const chunk = spec.bytes ?? CHUNK_BYTES_DEFAULT;
   if (!Number.isSafeInteger(chunk) || chunk <= 0) throw new Error(`corrupt: bytes must be a whole number above 0, got ${chunk}`);
-  const files = spec.file !== undefined ? [spec.file] : dataFiles(dir);
-  if (files.length === 0) throw new Error(`corrupt: no non-empty data file under ${dir}`);
+  const files = spec.file !== undefined ? [spec.file] : dataFiles(dir, roots);
+  if (files.length === 0) throw new Error(`corrupt: no non-empty data file under ${dir}${roots === undefined ? '' : ` in ${roots.join(', ')}`}`);
   const file = files[rng.int(files.length)];
   const full = path.join(dir, file);
   if (path.relative(dir, full).startsWith('..')) throw new Error(`corrupt: file ${JSON.stringify(file)} is outside the data directory`);

@@ -3,12 +3,12 @@
 import * as fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lazyFsMounts } from '../cluster/lazyfs.ts';
 import { resolveOptions } from '../control/config.ts';
 import { localParts } from '../control/runner/parts.ts';
 import { runTest, type RunOutcome } from '../control/runner/run-test.ts';
 import { readHistory } from '../history/read.ts';
 import { expectWellFormed, tempStore } from './runner-support.ts';
+import { expectHealed, nemesisValues } from './support/disk-fault-runs.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -24,27 +24,8 @@ async function run(schedule: string, flags: Record<string, unknown>): Promise<Ru
   return outcome;
 }
 
-/** nemesisValues: the completed nemesis ops of f, with their outcomes. */
-async function nemesisValues(outcome: RunOutcome, f: string): Promise<Array<Record<string, unknown>>> {
-  const history = await readHistory(outcome.run.historyJsonl);
-  return history.filter((op) => op.process === 'nemesis' && op.type === 'info' && op.f === f).map((op) => {
-    expect(op.error, `${f}: ${op.error}`).toBeUndefined();
-    return op.value as Record<string, unknown>;
-  });
-}
-
-/** expectHealed: no lazyfs left mounted, and the nodes' data directories (with any damaged file) are gone. */
-function expectHealed(outcome: RunOutcome): void {
-  expect(lazyFsMounts()).toEqual([]);
-  const logs = fs.readdirSync(outcome.run.dir, { recursive: true }).map(String).filter((f) => /n\d\.log$/.test(f));
-  expect(logs.length).toBe(3);
-  for (const log of logs) {
-    const text = fs.readFileSync(path.join(outcome.run.dir, log), 'utf8');
-    const dataDir = /replayed \d+ records from (\S+)/.exec(text)?.[1];
-    expect(dataDir, log).toBeDefined();
-    expect(fs.existsSync(dataDir!), dataDir).toBe(false);
-  }
-}
+/** RAFT_DATA_DIR: where a raft node says it read its log from (its data directory). */
+const RAFT_DATA_DIR = /replayed \d+ records from (\S+)/;
 
 describe('disk faults end to end (root, /dev/fuse)', () => {
   it('raft --bug no-fsync under whole-cluster power failures loses acknowledged adds, named by the set checker', async () => {
@@ -59,7 +40,7 @@ describe('disk faults end to end (root, /dev/fuse)', () => {
     expect(outcome.valid).toBe(false);
     expect(outcome.exitCode).toBe(1);
     expect(outcome.results.anomalies.join('\n')).toMatch(/^lost \d+ element\(s\)( \([^)]*\))?: \d/m);
-    expectHealed(outcome);
+    expectHealed(outcome, 3, RAFT_DATA_DIR);
   }, 150_000);
 
   it('correct raft under the same power failures keeps every acknowledged add', async () => {
@@ -69,7 +50,7 @@ describe('disk faults end to end (root, /dev/fuse)', () => {
     expect(outcome.results.stats.all.ok).toBeGreaterThan(20);
     expect(outcome.results.anomalies).toEqual([]);
     expect(outcome.valid).toBe(true);
-    expectHealed(outcome);
+    expectHealed(outcome, 3, RAFT_DATA_DIR);
   }, 150_000);
 
   it('raft stays valid when one node at a time has its log bitflipped, zeroed or cut (CRC found, log cut, caught up)', async () => {
@@ -84,6 +65,6 @@ describe('disk faults end to end (root, /dev/fuse)', () => {
     expect(cuts.length).toBeGreaterThanOrEqual(2);
     expect(outcome.results.anomalies).toEqual([]);
     expect(outcome.valid).toBe(true);
-    expectHealed(outcome);
+    expectHealed(outcome, 3, RAFT_DATA_DIR);
   }, 150_000);
 });

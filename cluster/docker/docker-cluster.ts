@@ -171,6 +171,8 @@ export class DockerCluster implements Cluster, ClockSkew, PacketShaping, LazyDis
       const started = await Promise.allSettled([...this.slots.values()].map((s) => this.startSlot(s)));
       const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed !== undefined) throw failed.reason;
+      // The nodes' first start is durable too (see LazyDisks.syncAll).
+      await this.disks.syncAll();
     } catch (err) {
       await this.teardown();
       throw err;
@@ -285,6 +287,10 @@ export class DockerCluster implements Cluster, ClockSkew, PacketShaping, LazyDis
     this.slotOf(node);
     if (!this.hostDirs) throw new Error('dataFilesDir: the cluster was not started with dataFiles (the nodes\' files are inside their containers)');
     return this.spec.lazyDisk === true ? this.hostDiskDir(node) : this.hostDataDir(node);
+  }
+
+  dataFilePaths(): readonly string[] | undefined {
+    return this.program.dataFiles;
   }
 
   isStopped(node: string): boolean {

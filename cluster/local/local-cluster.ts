@@ -98,6 +98,7 @@ export class LocalCluster implements Cluster, ClockSkew, PacketShaping, LazyDisk
       const started = await Promise.allSettled(this.allNodes.map((id) => this.startFresh(id)));
       const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed !== undefined) throw failed.reason;
+      await this.disks.syncAll();
     } catch (err) {
       await this.teardown();
       throw err;
@@ -203,6 +204,10 @@ export class LocalCluster implements Cluster, ClockSkew, PacketShaping, LazyDisk
   dataFilesDir(node: string): string {
     const slot = this.slotOf(node);
     return slot.backingDir ?? slot.dataDir;
+  }
+
+  dataFilePaths(): readonly string[] | undefined {
+    return this.program.dataFiles;
   }
 
   isStopped(node: string): boolean {

@@ -22,6 +22,14 @@ const PORTS: readonly PortSpec[] = [
 const REQUEST_TIMEOUT_MS = 1500;
 const STATUS_TIMEOUT_MS = 1000;
 const SERVING_TIMEOUT_MS = 30_000;
+/** DISK_FAULTS: the faults done to a member's disk while it is down. */
+const DISK_FAULTS = ['lose-unsynced', 'corrupt-file'];
+/**
+ * ETCD_DATA_FILES: what a member keeps under its data dir (`etcd`, see launch): the raft log
+ * (member/wal, fsynced before etcd acknowledges) and the snapshots with the bbolt key space
+ * (member/snap/*.snap, member/snap/db). The corrupt-file fault damages one of these.
+ */
+const ETCD_DATA_FILES = ['etcd/member/wal', 'etcd/member/snap'];
 export const LOCAL_PARTITION_NOTE = 'etcd members advertise one peer URL to all peers, so links cannot be cut one by one; use --cluster docker for partitions';
 
 /** etcdReadsOf: the --etcd-reads setting (linearizable unless serializable was asked for). */
@@ -46,11 +54,13 @@ export function etcdDbFactory(options: DbOptions): Db {
     allNodes: nodes,
     ports: PORTS,
     support: {
-      clusters: { local: ['kill', 'pause'], docker: ['partition', 'kill', 'pause'], ssh: ['partition', 'kill', 'pause'] },
+      // Disk faults need the data directory on this machine (lazyfs, or files reached from here): local and docker.
+      clusters: { local: ['kill', 'pause', ...DISK_FAULTS], docker: ['partition', 'kill', 'pause', ...DISK_FAULTS], ssh: ['partition', 'kill', 'pause'] },
       notes: { local: LOCAL_PARTITION_NOTE, docker: 'etcd is a Go binary, which libfaketime cannot shift' },
       workloads: ['register', 'set', 'list-append', 'rw-register'],
       partitionClients: false,
     },
+    dataFiles: ETCD_DATA_FILES,
     missing: () => missingExecutable('etcd', ETCD),
     launch: (site) => {
       const member = (name: string): Member => {

@@ -32,15 +32,28 @@ const SOCKET_PATH_MAX = 100;
 const TXN_TIMEOUT_MS = 5000;
 const SCHEMA_TRIES_MAX = 20;
 
+/** DISK_FAULTS: the faults done to the node's disk while it is down. */
+const DISK_FAULTS = ['lose-unsynced', 'corrupt-file'];
+/**
+ * PG_DATA_FILES: what the server keeps under its data dir (`pgdata`, see postgresLaunch): the
+ * tables (base/, global/), the write-ahead log (pg_wal/) and the commit log (pg_xact/); not its
+ * config files. The corrupt-file fault damages one of these.
+ */
+const PG_DATA_FILES = ['pgdata/base', 'pgdata/global', 'pgdata/pg_wal', 'pgdata/pg_xact'];
+
 /** POSTGRES_PORTS: one SQL port, 5432 in a container. */
 export const POSTGRES_PORTS: readonly PortSpec[] = [{ name: 'sql', client: true, peer: false, dockerPort: 5432 }];
 
 /**
- * SETTINGS: the server's knobs. Durability stays the default (fsync, synchronous commit: an
- * acknowledged commit is on disk); JIT is off (its LLVM library is not in the image) and the
- * memory is small, for a test machine.
+ * SETTINGS: the server's knobs. Durability is the default (fsync on, and synchronous_commit as
+ * --synchronous-commit says, on unless asked: an acknowledged commit is on disk); JIT is off (its
+ * LLVM library is not in the image) and the memory is small, for a test machine.
  */
 const SETTINGS = ['jit=off', 'shared_buffers=32MB', 'max_connections=200', 'log_line_prefix=%m [%p] '];
+
+/** SYNCHRONOUS_COMMITS: the --synchronous-commit values (off: the WAL writer flushes within 3 × wal_writer_delay, 200 ms). */
+export const SYNCHRONOUS_COMMITS = ['on', 'off'] as const;
+export type SynchronousCommit = (typeof SYNCHRONOUS_COMMITS)[number];
 
 /** hostAndPort splits `HOST:PORT`. */
 function hostAndPort(address: string): { host: string; port: number } {
@@ -60,13 +73,15 @@ function binDirOf(site: NodeSite): string {
 }
 
 /** postgresLaunch: initdb when the data dir is empty, then exec postgres on the site's SQL port. */
-export function postgresLaunch(site: NodeSite): NodeLaunch {
+export function postgresLaunch(site: NodeSite, synchronousCommit: SynchronousCommit = 'on'): NodeLaunch {
   const bin = binDirOf(site);
   const pgdata = `${site.dataDir}/pgdata`;
   const { host, port } = hostAndPort(site.listen('sql'));
   const socketDir = `${pgdata}/.s.PGSQL.${port}`.length <= SOCKET_PATH_MAX ? pgdata : '';
-  const initdb = [`${bin}/initdb`, '-D', pgdata, '-U', PG_USER, '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C'];
-  const server = [`${bin}/postgres`, '-D', pgdata, '-p', String(port), '-k', socketDir, '-c', `listen_addresses=${host}`, ...SETTINGS.flatMap((s) => ['-c', s])];
+  // initdb fsyncs what it made (no --no-sync): on a lazyfs disk (lose-unsynced) an unsynced
+  // cluster directory would be taken back at the first crash.
+  const initdb = [`${bin}/initdb`, '-D', pgdata, '-U', PG_USER, '--auth=trust', '-E', 'UTF8', '--locale=C'];
+  const server = [`${bin}/postgres`, '-D', pgdata, '-p', String(port), '-k', socketDir, '-c', `listen_addresses=${host}`, ...[...SETTINGS, `synchronous_commit=${synchronousCommit}`].flatMap((s) => ['-c', s])];
   // initdb trusts loopback only; on docker and ssh the control node arrives from the bridge's
   // gateway or another host, so every host is trusted (a throwaway test database).
   const hba = `echo 'host all all all trust' >> ${shellQuote(`${pgdata}/pg_hba.conf`)}`;
@@ -107,33 +122,39 @@ async function createSchema(address: string): Promise<void> {
   }
 }
 
-/** PostgresDbOptions: the isolation level every txn runs at, and the workload whose tables clients use. */
+/** PostgresDbOptions: the isolation level every txn runs at, the workload whose tables clients use, and when a commit is acknowledged. */
 export interface PostgresDbOptions {
   isolation: PgIsolation;
   workload: PgWorkload;
+  /** Default on. */
+  synchronousCommit?: SynchronousCommit;
 }
 
 /** createPostgresDb: one PostgreSQL node as a Db. */
 export function createPostgresDb(o: PostgresDbOptions): Db {
   if (!isPgIsolation(o.isolation)) throw new Error(`--isolation: expected one of ${Object.keys(PG_ISOLATIONS).join(', ')}, got ${JSON.stringify(o.isolation)}`);
+  const synchronousCommit = o.synchronousCommit ?? 'on';
+  if (!SYNCHRONOUS_COMMITS.includes(synchronousCommit)) throw new Error(`--synchronous-commit: expected on or off, got ${JSON.stringify(synchronousCommit)}`);
   return {
     name: 'postgres',
-    description: `PostgreSQL ${PG_VERSION_MAJOR}, one node, txns at ${o.isolation}`,
+    description: `PostgreSQL ${PG_VERSION_MAJOR}, one node, txns at ${o.isolation}${synchronousCommit === 'off' ? ', synchronous_commit off' : ''}`,
     nodes: ['n1'],
     allNodes: ['n1'],
     ports: POSTGRES_PORTS,
     support: {
       // One node: there is no link to cut, and no clock the SQL workloads depend on.
-      clusters: { local: ['kill', 'pause'], docker: ['kill', 'pause'], ssh: ['kill', 'pause'] },
+      // Disk faults need the data directory on this machine (lazyfs, or files reached from here).
+      clusters: { local: ['kill', 'pause', ...DISK_FAULTS], docker: ['kill', 'pause', ...DISK_FAULTS], ssh: ['kill', 'pause'] },
       workloads: PG_WORKLOADS,
       partitionClients: false,
       notes: { local: 'one node: partitions have no link to cut', docker: 'one node: partitions have no link to cut' },
     },
+    dataFiles: PG_DATA_FILES,
     missing: missingOn,
     hostPackages: PG_PACKAGES,
     // setpriv drops a root login to the postgres user (remote-run.ts); the package makes that user.
     hostExecutables: [{ path: `${BIN_DIR}/initdb`, package: PG_PACKAGES[0] }, { path: `${BIN_DIR}/postgres`, package: PG_PACKAGES[0] }, { path: '/bin/sh', package: SHELL_PACKAGE }, { path: 'setpriv', package: 'util-linux' }],
-    launch: postgresLaunch,
+    launch: (site) => postgresLaunch(site, synchronousCommit),
     ready: async (probe) => (await probe.logSinceStart()).includes(READY_LINE),
     image: () => ({
       name: 'postgres',
@@ -162,5 +183,5 @@ export const postgresDbFactory: DbFactory = (options: DbOptions) => {
   const isolation = options.settings.isolation ?? 'serializable';
   if (!isPgIsolation(isolation)) throw new Error(`--isolation: expected one of ${Object.keys(PG_ISOLATIONS).join(', ')}, got ${JSON.stringify(isolation)}`);
   const workload = options.settings.workload === 'rw-register' ? 'rw-register' : 'list-append';
-  return createPostgresDb({ isolation, workload });
+  return createPostgresDb({ isolation, workload, synchronousCommit: options.settings.synchronousCommit as SynchronousCommit | undefined });
 };

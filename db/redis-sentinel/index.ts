@@ -36,6 +36,13 @@ export const REDIS_PORTS: readonly PortSpec[] = [
 export const REDIS_PACKAGES = ['redis-tools', 'redis-server', 'redis-sentinel', SHELL_PACKAGE];
 /** IMAGE_BINARIES: the Debian paths, in a node image or on an ssh host. */
 const IMAGE_BINARIES = { server: '/usr/bin/redis-server', sentinel: '/usr/bin/redis-sentinel' };
+/** DISK_FAULTS: the faults done to a node's disk while it is down. */
+const DISK_FAULTS = ['lose-unsynced', 'corrupt-file'];
+/**
+ * REDIS_DATA_FILES: what redis-server keeps in its dir (config.ts `dir`): the RDB snapshot and,
+ * with AOF on, the append-only files; not redis.conf and sentinel.conf beside them.
+ */
+const REDIS_DATA_FILES = ['dump.rdb', 'appendonlydir'];
 /** CONVERGE_TIMEOUT_MS: replicas sync and sentinels discover each other (hello messages every 2 s). */
 const CONVERGE_TIMEOUT_MS = 40_000;
 
@@ -120,7 +127,8 @@ export const redisSentinelDbFactory: DbFactory = (options: DbOptions): Db => {
     allNodes: nodes,
     ports: REDIS_PORTS,
     support: {
-      clusters: { local: ['kill', 'pause'], docker: ['kill', 'pause', 'partition'], ssh: ['kill', 'pause', 'partition'] },
+      // Disk faults need the data directory on this machine (lazyfs, or files reached from here).
+      clusters: { local: ['kill', 'pause', ...DISK_FAULTS], docker: ['kill', 'pause', 'partition', ...DISK_FAULTS], ssh: ['kill', 'pause', 'partition'] },
       workloads: ['set'],
       partitionClients: false,
       notes: { local: LOCAL_PARTITION_NOTE },
@@ -129,6 +137,7 @@ export const redisSentinelDbFactory: DbFactory = (options: DbOptions): Db => {
     missing: (kind: ClusterKind) => (kind === 'ssh' ? null : missingBinaries()),
     hostPackages: REDIS_PACKAGES,
     hostExecutables: [{ path: IMAGE_BINARIES.server, package: 'redis-server' }, { path: IMAGE_BINARIES.sentinel, package: 'redis-sentinel' }, { path: '/bin/sh', package: SHELL_PACKAGE }],
+    dataFiles: REDIS_DATA_FILES,
     files,
     launch,
     ready: async (probe: NodeProbe) => {

@@ -9,6 +9,7 @@
  *     directory holding the name (a rename: of both directories), as POSIX asks and careful
  *     databases do; fsync of a new file does not make its name durable;
  *   - mode, owner and times: durable at once (not modelled).
+ * A name made as root (lazyfs runs as root) is given to the calling user, as a kernel fs would.
  * The control file /.lazyfs-ctl (hidden from listings) takes one command a write:
  *   "crash"          take back every change not yet durable, newest first;
  *   "crash torn"     the same, then re-apply the first half of the newest unsynced write;
@@ -213,12 +214,23 @@ static int lz_truncate(const char *path, off_t size, struct fuse_file_info *fi) 
   return r;
 }
 
+/* own_by_caller gives a name just made to the calling process's user, as a kernel filesystem
+ * would: lazyfs runs as root, so without it every file would be root's and a server that runs as
+ * its own user (postgres checks that it owns its data directory) would refuse it. */
+static void own_by_caller(int dir_fd, const char *name) {
+  if (geteuid() != 0) return;
+  const struct fuse_context *ctx = fuse_get_context();
+  if (ctx == NULL || ctx->uid == 0) return;
+  (void)fchownat(dir_fd, name, ctx->uid, ctx->gid, AT_SYMLINK_NOFOLLOW);
+}
+
 static int open_file(int dir_fd, const char *name, int flags, mode_t mode, int create, struct fuse_file_info *fi) {
   struct stat st;
   int existed = fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
   int fd = openat(dir_fd, name, (flags & ~O_TRUNC) | O_CLOEXEC | (create ? O_CREAT : 0), mode);
   if (fd < 0) return -errno;
   if (!existed) {
+    own_by_caller(dir_fd, name);
     if (fstat(fd, &st) == 0) undo_record_create(dir_fd, name, st.st_ino, 0);
   } else if ((flags & O_TRUNC) && (flags & O_ACCMODE) != O_RDONLY) {
     int r = record_truncate(fd, 0);
@@ -377,6 +389,7 @@ static int lz_mkdir(const char *path, mode_t mode) {
   if (dir_fd < 0) return dir_fd;
   lock();
   int r = mkdirat(dir_fd, name, mode) == 0 ? 0 : -errno;
+  if (r == 0) own_by_caller(dir_fd, name);
   struct stat st;
   if (r == 0 && fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) undo_record_create(dir_fd, name, st.st_ino, 1);
   unlock();
@@ -391,6 +404,7 @@ static int lz_mknod(const char *path, mode_t mode, dev_t rdev) {
   if (dir_fd < 0) return dir_fd;
   lock();
   int r = mknodat(dir_fd, name, mode, rdev) == 0 ? 0 : -errno;
+  if (r == 0) own_by_caller(dir_fd, name);
   struct stat st;
   if (r == 0 && fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) undo_record_create(dir_fd, name, st.st_ino, 0);
   unlock();
@@ -428,6 +442,7 @@ static int lz_symlink(const char *target, const char *path) {
   if (dir_fd < 0) return dir_fd;
   lock();
   int r = symlinkat(target, dir_fd, name) == 0 ? 0 : -errno;
+  if (r == 0) own_by_caller(dir_fd, name);
   struct stat st;
   if (r == 0 && fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) undo_record_create(dir_fd, name, st.st_ino, 0);
   unlock();

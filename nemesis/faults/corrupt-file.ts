@@ -32,7 +32,7 @@ export const corruptFileFault = diskFault({
   async damage(ctx, node, options: { mode: CorruptMode; bytes?: number; file?: string }) {
     const cluster = ctx.cluster;
     if (!hasDataFiles(cluster)) throw new Error('corrupt-file: no data files');
-    return { ...corruptDataFiles(cluster.dataFilesDir(node), options, ctx.rng) };
+    return { ...corruptDataFiles(cluster.dataFilesDir(node), options, ctx.rng, cluster.dataFilePaths()) };
   },
   resultField: 'corrupted',
   resultWords: (r) => (r.mode === 'truncate' ? `${String(r.length)} bytes cut off ${String(r.file)}` : `${String(r.mode)} ${String(r.length)} bytes at ${String(r.offset)} of ${String(r.file)}`),

@@ -57,6 +57,7 @@ export class RecordingCluster implements Cluster, ClockSkew, PacketShaping, Lazy
     return { node: n, undone: 1, unsyncedBytes: 8, tornBytes: 0 };
   }
   dataFilesDir(n: string): string { return nodeFilesDir(this.id, n); }
+  dataFilePaths(): undefined { return undefined; }
   isStopped(n: string): boolean { return this.down.has(n); }
   clientEndpoint(node: string): Endpoint { return { node, address: '127.0.0.1:1', httpUrl: 'http://127.0.0.1:1' }; }
   clientAddress(): string { return '127.0.0.1:1'; }

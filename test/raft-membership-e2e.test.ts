@@ -9,27 +9,16 @@
 // last change finished at 36 s of a 14 s workload). What the group does after the last change is
 // therefore read from the final phase, which always runs after the heal: every key is read again
 // through the log (--reads log, the default), and each such read is a log entry committed by a
-// majority of the final configuration — as much a commit as a write.
+// majority of the final configuration — as much a commit as a write (test/support/example-run.ts).
 import { describe, expect, it } from 'vitest';
-import { resolveOptions } from '../control/config.ts';
-import { localParts } from '../control/runner/parts.ts';
-import { runTest } from '../control/runner/run-test.ts';
 import type { Op } from '../history/op.ts';
-import { readHistory } from '../history/read.ts';
-import { expectWellFormed, tempStore } from './runner-support.ts';
+import { expectEveryKeyReadAfter, runLocalExample } from './support/example-run.ts';
 
 /** RUN_TIMEOUT_MS: a hang guard; a loaded machine stretched one run to 57 s (each change may take 30 s). */
 const RUN_TIMEOUT_MS = 150_000;
 
 async function runMembership(schedule: string, timeLimit: string): Promise<{ valid: unknown; history: Op[] }> {
-  const opts = resolveOptions({
-    db: 'raft', workload: 'register', nodes: '3', nemesisSchedule: `examples/${schedule}`,
-    timeLimit, seed: '3', store: tempStore(), checkTimeout: '20',
-  });
-  const outcome = await runTest(opts, localParts());
-  expect(outcome.results.error).toBeUndefined();
-  const history = await readHistory(outcome.run.historyJsonl);
-  expectWellFormed(history);
+  const { outcome, history } = await runLocalExample(schedule, { db: 'raft', timeLimit, seed: '3' });
   return { valid: outcome.valid, history };
 }
 
@@ -37,16 +26,6 @@ async function runMembership(schedule: string, timeLimit: string): Promise<{ val
 function memberChanges(history: Op[]): { changes: Op[]; summary: string } {
   const changes = history.filter((op) => op.process === 'nemesis' && op.type !== 'invoke' && /-member$/.test(op.f));
   return { changes, summary: changes.map((op) => `${op.f} ${JSON.stringify(op.value)} ${op.error ?? ''}`.trim()).join('\n') };
-}
-
-/** expectCommitsAfter: every key the clients used is read ok (through the log) after `lastChange` completed. */
-function expectCommitsAfter(history: Op[], lastChange: Op): void {
-  const keys = new Set(history.filter((op) => op.process !== 'nemesis' && op.key !== undefined).map((op) => op.key));
-  expect(keys.size).toBeGreaterThan(0);
-  const readAfter = new Set(history
-    .filter((op) => op.type === 'ok' && op.f === 'read' && (op.time ?? 0) > (lastChange.time ?? Infinity))
-    .map((op) => op.key));
-  expect([...keys].filter((k) => !readAfter.has(k)), 'keys not read ok after the last change').toEqual([]);
 }
 
 describe('--db raft under membership changes', () => {
@@ -62,7 +41,7 @@ describe('--db raft under membership changes', () => {
     expect(refused[0].error).toMatch(/remove-member n3 refused: voters n1,n2 would have n2 killed.*§4\.2\.4/);
     expect(changes[5].value).toMatchObject({ nodes: ['n3'], voters: ['n1', 'n2'] });
     expect(changes[6].value).toMatchObject({ nodes: ['n3'], voters: ['n1', 'n2', 'n3'] });
-    expectCommitsAfter(history, changes[6]);
+    expectEveryKeyReadAfter(history, changes[6]);
     expect(valid).toBe(true);
   }, RUN_TIMEOUT_MS);
 
@@ -79,7 +58,7 @@ describe('--db raft under membership changes', () => {
     const unshaped = history.find((op) => op.process === 'nemesis' && op.f === 'stop-packet');
     expect(changes.every((op) => (op.time ?? Infinity) < (unshaped?.time ?? 0)), summary).toBe(true);
     expect(changes[3].value).toMatchObject({ voters: ['n1', 'n2', 'n3'] });
-    expectCommitsAfter(history, changes[3]);
+    expectEveryKeyReadAfter(history, changes[3]);
     expect(valid).toBe(true);
   }, RUN_TIMEOUT_MS);
 });

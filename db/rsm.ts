@@ -173,6 +173,10 @@ function faultSupport(protocol: string): Db['support']['clusters'] {
   return { local, docker: FIXED_MEMBERSHIP_FAULTS, sim: FIXED_MEMBERSHIP_FAULTS, ssh: FIXED_MEMBERSHIP_FAULTS };
 }
 
+/** REPLACE_LOCAL_ONLY, VIEWSERVICE_NOTES: why the view service lacks a fault kind off --cluster local (worded for the refusal). */
+const REPLACE_LOCAL_ONLY = 'replace empties a dead server\'s data directory and starts a fresh one in its slot, done on --cluster local only so far; membership changes are raft\'s';
+const VIEWSERVICE_NOTES = { docker: REPLACE_LOCAL_ONLY, ssh: REPLACE_LOCAL_ONLY, sim: 'the simulator has no data directories to empty; membership changes are raft\'s' };
+
 /**
  * SINGLE_VIEW_SERVER_REFUSALS: the single view server's table of views is one record in its
  * log.bin, and no other node has a copy. Damaged, the durable log's CRC check drops it and the
@@ -206,6 +210,7 @@ export function createRsmDb(o: RsmDbOptions): Db {
       // Gossip keeps one last-writer-wins value per key: no transactions, no appends.
       workloads: o.protocol === 'gossip' ? ['register'] : ['register', 'set', 'counter', 'bank', 'list-append', 'rw-register'],
       partitionClients: true,
+      notes: o.protocol === 'viewservice' ? VIEWSERVICE_NOTES : undefined,
       refusedOn: viewServerReplicas === 1 && o.protocol === 'viewservice' ? SINGLE_VIEW_SERVER_REFUSALS : undefined,
     },
     launch: (site) => {

@@ -6,8 +6,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { RunOutcome } from '../control/runner/run-test.ts';
 import type { Op } from '../history/op.ts';
 import { expectEveryKeyReadAfter, nemesisDone, runLocalExample } from './support/example-run.ts';
+import { readRoles } from './support/viewserver-replicas-checks.ts';
 
 /** RUN_TIMEOUT_MS: a hang guard for one run (about 20 s on an idle machine, setup and check included). */
 const RUN_TIMEOUT_MS = 120_000;
@@ -24,34 +26,39 @@ function expectPacketOnEveryLink(history: Op[], nodes: string[]): void {
 }
 
 /**
- * expectFailovers: two primaries were killed, the second not the first — so /status named a new
- * primary after the first kill, a view change made on delayed, reordered messages — and every
- * key is read ok after the second failover's restart.
+ * expectFailovers: two primaries were killed and after each kill another server reported itself
+ * primary (roles.jsonl, each node's /status sampled) — a view change made on delayed, reordered
+ * messages — and every key is read ok after the second restart. Not "before the restart": on a
+ * loaded machine a slow failover is overtaken by the restarted primary resuming (see the schedule).
  */
-function expectFailovers(history: Op[]): void {
+function expectFailovers(outcome: RunOutcome, history: Op[]): void {
   const kills = nemesisDone(history, 'kill').filter((op) => (op.value as { primary?: string }).primary !== undefined);
-  const primaries = kills.map((op) => (op.value as { primary: string }).primary);
-  expect(primaries).toHaveLength(2);
-  expect(primaries[1], `primaries killed: ${primaries.join(', ')}`).not.toBe(primaries[0]);
+  expect(kills).toHaveLength(2);
+  const roles = readRoles(outcome.run.rolesJsonl);
+  for (const kill of kills) {
+    const killed = (kill.value as { primary: string }).primary;
+    const next = roles.find((r) => r.time > kill.time! && r.role === 'primary' && r.node !== killed);
+    expect(next, `a primary other than ${killed} after the kill at ${kill.time! / 1e9} s`).toBeDefined();
+  }
   const starts = nemesisDone(history, 'start');
   expect(starts).toHaveLength(2);
   expectEveryKeyReadAfter(history, starts[1]);
 }
 
 describe('--db viewservice under packet faults (local link proxies: delay, jitter, reorder)', () => {
-  it('the single view server: valid, and the primary changes at each of two kills while every link is slow', async () => {
+  it('the single view server: valid, and another server becomes primary after each of two kills while every link is slow', async () => {
     const { outcome, history } = await runLocalExample('viewservice-packet-failover.yaml', { db: 'viewservice', timeLimit: '11', seed: '1' });
     expectPacketOnEveryLink(history, ['n1', 'n2', 'n3', 'vs']);
-    expectFailovers(history);
+    expectFailovers(outcome, history);
     expect(outcome.results.anomalies).toEqual([]);
     expect(outcome.valid).toBe(true);
   }, RUN_TIMEOUT_MS);
 
-  it('the replicated view server (vs1..vs3 on Raft), vs1 killed: valid, and the primary changes at each kill', async () => {
-    const { outcome, history } = await runLocalExample('viewserver-replicas-packet-failover.yaml', { db: 'viewservice', viewserverReplicas: '3', timeLimit: '11', seed: '1' });
+  it('the replicated view server (vs1..vs3 on Raft), vs1 killed: valid, and another server becomes primary after each kill', async () => {
+    const { outcome, history } = await runLocalExample('viewserver-replicas-packet-failover.yaml', { db: 'viewservice', viewserverReplicas: '3', timeLimit: '14', seed: '1' });
     expectPacketOnEveryLink(history, ['n1', 'n2', 'n3', 'vs1', 'vs2', 'vs3']);
     expect(nemesisDone(history, 'kill').map((op) => (op.value as { nodes: string[] }).nodes[0])[0]).toBe('vs1');
-    expectFailovers(history);
+    expectFailovers(outcome, history);
     expect(outcome.results.anomalies).toEqual([]);
     expect(outcome.valid).toBe(true);
   }, RUN_TIMEOUT_MS);

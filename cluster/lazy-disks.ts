@@ -40,6 +40,11 @@ export class LazyDisks {
     await Promise.all([...this.disks.values()].map((d) => d.sync()));
   }
 
+  /** forgetUnsynced makes `node`'s disk durable as it is now (nothing left to take back); a no-op without a disk. */
+  async forgetUnsynced(node: string): Promise<void> {
+    await this.disks.get(node)?.sync();
+  }
+
   /** loseUnsynced crashes a stopped node's disk: every change it had not made durable is taken back. */
   async loseUnsynced(node: string, options: CrashOptions = {}): Promise<LostUnsynced> {
     const disk = this.disks.get(node);

@@ -361,6 +361,12 @@ export interface LostUnsynced {
 export interface LazyDisk {
   /** loseUnsynced drops every unsynced change of a stopped (killed) node's data directory. */
   loseUnsynced(node: string, options?: { torn?: boolean | number }): Promise<LostUnsynced>;
+  /**
+   * forgetUnsynced makes every change on a stopped node's disk durable at once, so no later crash
+   * takes any of it back: before its files are replaced behind the lazy disk's back (the replace
+   * fault's new disk). A no-op for a node without a lazy disk.
+   */
+  forgetUnsynced(node: string): Promise<void>;
 }
 
 /** hasLazyDisk: the type guard of LazyDisk. */

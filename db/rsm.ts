@@ -180,6 +180,23 @@ function faultSupport(protocol: string): Db['support']['clusters'] {
   return Object.fromEntries(RSM_CLUSTER_KINDS.map((cluster) => [cluster, offered(cluster)]));
 }
 
+/** REPLACE_LOCAL_ONLY, VIEWSERVICE_NOTES: why the view service lacks a fault kind off --cluster local (worded for the refusal). */
+const REPLACE_LOCAL_ONLY = 'replace empties a dead server\'s data directory and starts a fresh one in its slot, done on --cluster local only so far; membership changes are raft\'s';
+const VIEWSERVICE_NOTES = { docker: REPLACE_LOCAL_ONLY, ssh: REPLACE_LOCAL_ONLY, sim: 'the simulator has no data directories to empty; membership changes are raft\'s' };
+
+/**
+ * SINGLE_VIEW_SERVER_REFUSALS: the single view server's table of views is one record in its
+ * log.bin, and no other node has a copy. Damaged, the durable log's CRC check drops it and the
+ * view server restarts at view 0, so it can hand out a view number a second time with another
+ * primary (shown: a zeroed table came back at view 1 while the servers held view 2). The
+ * lectures assume the view server never fails; the replicated one keeps its table on Raft.
+ */
+const SINGLE_VIEW_SERVER_REFUSALS = {
+  'corrupt-file': {
+    [VIEW_SERVER_ID]: 'the single view server\'s table of views is the only copy (one record in its log.bin): damaged, it is dropped and the view server restarts at view 0, free to reuse view numbers; use --viewserver-replicas 3 (the table on Raft) to corrupt one view-server node\'s files',
+  },
+};
+
 /** createRsmDb: one rsm protocol as a Db (tests build it directly with node switches such as tickMs). */
 export function createRsmDb(o: RsmDbOptions): Db {
   if (!Object.prototype.hasOwnProperty.call(PROTOCOLS, o.protocol)) {
@@ -200,6 +217,8 @@ export function createRsmDb(o: RsmDbOptions): Db {
       // Gossip keeps one last-writer-wins value per key: no transactions, no appends.
       workloads: o.protocol === 'gossip' ? ['register'] : ['register', 'set', 'counter', 'bank', 'list-append', 'rw-register'],
       partitionClients: true,
+      notes: o.protocol === 'viewservice' ? VIEWSERVICE_NOTES : undefined,
+      refusedOn: viewServerReplicas === 1 && o.protocol === 'viewservice' ? SINGLE_VIEW_SERVER_REFUSALS : undefined,
     },
     launch: (site) => {
       // A remote site runs the bundle its image or program dir holds; a local node runs the cached one.

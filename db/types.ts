@@ -34,6 +34,12 @@ export interface DbSupport {
   partitionClients: boolean;
   /** Why a cluster kind or fault is missing, for the refusal (e.g. "etcd peers have one URL per member"). */
   notes?: Partial<Record<ClusterKind, string>>;
+  /**
+   * refusedOn: fault kinds this Db refuses on particular nodes, with why (kind → node → reason);
+   * a schedule file naming such a node is refused before the run. Draws never pick them: they
+   * target the client-facing nodes only.
+   */
+  refusedOn?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 /**

@@ -33,9 +33,13 @@ export { parseDurationMs };
 /** ScheduleFileError: a bad schedule file; the message names file, entry, key and expectation. */
 export class ScheduleFileError extends Error {}
 
-/** LoadScheduleOptions: the node names entries may use (besides `primary`); unchecked if absent. */
+/**
+ * LoadScheduleOptions: the node names entries may use (besides `primary`); unchecked if absent.
+ * `refusal` names why the system under test refuses a fault kind on a node (null: it does not).
+ */
 export interface LoadScheduleOptions {
   nodes?: readonly string[];
+  refusal?: (kind: string, node: string) => string | null;
 }
 
 /** loadScheduleFile reads and validates a YAML schedule file. */
@@ -96,6 +100,7 @@ export function parseScheduleText(text: string, file: string, options: LoadSched
       const op = parseEntry(raw, stepWhere);
       checkAgainstNemesis(op, stepWhere);
       if (options.nodes !== undefined) checkNodeNames(op, options.nodes, stepWhere);
+      if (options.refusal !== undefined) checkRefusals(op, options.refusal, stepWhere);
       return op;
     };
     const block = isBlock(entry);
@@ -193,11 +198,29 @@ function checkAgainstNemesis(op: ScheduledNemesisOp, where: Where): void {
   }
 }
 
-/** checkNodeNames rejects node names the cluster does not have. */
-function checkNodeNames(op: NemesisOp, known: readonly string[], where: Where): void {
+/** namedNodes: the nodes an op names, by the file's key they were given under. */
+function namedNodes(op: NemesisOp): Array<[string, string[]]> {
   const v = (op.value ?? {}) as { nodes?: unknown };
   const named: Array<[string, string[]]> = Array.isArray(v.nodes) ? [['nodes', v.nodes as string[]]] : [];
   named.push(...(faultOfF(op.f)?.nodeNames?.(op.value) ?? []));
+  return named;
+}
+
+/** checkRefusals rejects an op naming a node its fault kind may not touch in this system (the Db says why). */
+function checkRefusals(op: NemesisOp, refusal: (kind: string, node: string) => string | null, where: Where): void {
+  const kind = faultOfF(op.f)?.kind;
+  if (kind === undefined) return;
+  for (const [key, names] of namedNodes(op)) {
+    for (const n of names) {
+      const why = refusal(kind, n);
+      if (why !== null) throw new ScheduleFileError(`${where(key)}: ${kind} refused on ${n}: ${why}`);
+    }
+  }
+}
+
+/** checkNodeNames rejects node names the cluster does not have. */
+function checkNodeNames(op: NemesisOp, known: readonly string[], where: Where): void {
+  const named = namedNodes(op);
   for (const [key, names] of named) {
     for (const n of names) {
       if (n !== PRIMARY && !known.includes(n)) {

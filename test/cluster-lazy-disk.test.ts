@@ -8,6 +8,8 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { lazyFsMounts } from '../cluster/lazyfs.ts';
 import { LocalCluster } from '../cluster/local/local-cluster.ts';
 import { createRsmDb } from '../db/rsm.ts';
+import { SeededRng } from '../lib/rng.ts';
+import { Nemesis } from '../nemesis/nemesis.ts';
 import { KvClient } from '../rsm/client/client.ts';
 import { REPO_ROOT, waitWritable } from './support/cluster-procs.ts';
 
@@ -97,6 +99,29 @@ describe('LocalCluster on lazyfs (spec.lazyDisk)', () => {
     await cluster.teardown();
     expect(mountsUnder(dir)).toEqual([]);
     expect(fs.existsSync(`${dir}/data`)).toBe(false);
+  });
+
+  it('replace on a lazy disk gives the fresh server a new disk: nothing of the old one is left for a crash to take back', async () => {
+    const dir = path.join(root, 'replace');
+    cluster = new LocalCluster({ dataDir: `${dir}/data`, logDir: `${dir}/logs`, lazyDisk: true }, createRsmDb({ protocol: 'single', nodeCount: 1, fsync: 'never' }));
+    await cluster.setup();
+    const nemesis = new Nemesis(cluster, { rng: new SeededRng(1) });
+    const write = async (key: string): Promise<void> => {
+      await waitWritable(endpoints(cluster!), 'follow-redirect');
+      const client = new KvClient({ endpoints: endpoints(cluster!), mode: 'follow-redirect', requestTimeoutMs: 2000 });
+      expect((await client.write(key, 1)).type).toBe('ok');
+      client.close();
+    };
+    await write('old');
+    const replaced = await nemesis.perform({ f: 'replace', value: { nodes: ['n1'] } });
+    expect(replaced).toMatchObject({ nodes: ['n1'], wiped: [{ node: 'n1' }] });
+    // The old server never fsynced, yet a crash now finds nothing to undo: its changes were settled, then its files removed.
+    expect(await cluster.loseUnsynced('n1')).toMatchObject({ undone: 0, unsyncedBytes: 0 });
+    await nemesis.perform({ f: 'add-fresh' });
+    await write('fresh');
+    await cluster.kill('n1');
+    // The fresh server's own unsynced writes are still lost on a crash: the lazy disk works on.
+    expect((await cluster.loseUnsynced('n1')).unsyncedBytes).toBeGreaterThan(0);
   });
 
   it('a cluster without lazyDisk refuses loseUnsynced with the reason', async () => {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createRsmDb } from '../db/rsm.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const tempDir = mkdtempSync(path.join(os.tmpdir(), 'splitbrain-validation-'));
@@ -57,5 +58,16 @@ describe('schedule files are checked against the cluster before it starts (#19 i
     expectRefusedUpFront(await jepsenTest('vs', '--db', 'raft', '--nemesis-schedule', vs), /vs\.yaml:3: entry 0, key grudge: unknown node "vs"/);
     const strobe = schedule('strobe.yaml', '- at: 1s\n  do: clock-strobe\n  nodes: [n1]\n  ms: 200\n  period: 0ms\n  duration: 1s\n');
     expectRefusedUpFront(await jepsenTest('strobe', '--nemesis-schedule', strobe), /strobe\.yaml:5: entry 0, key period: expected a duration above 0/);
+  }, 60_000);
+
+  it('corrupt-file on the single view server, and replace on docker, are refused naming why; a replicated view server takes corrupt-file', async () => {
+    const vs = schedule('corrupt-vs.yaml', '- {at: 1s, do: corrupt, nodes: [vs], mode: zero}\n- {at: 2s, do: restart-corrupted}\n');
+    expectRefusedUpFront(await jepsenTest('corrupt-vs', '--db', 'viewservice', '--nemesis-schedule', vs),
+      /corrupt-vs\.yaml:1: entry 0, key nodes: corrupt-file refused on vs: the single view server's table of views is the only copy .* restarts at view 0, free to reuse view numbers; use --viewserver-replicas 3/);
+    // replace off --cluster local is refused naming why, before any container exists.
+    expectRefusedUpFront(await jepsenTest('replace-docker', '--db', 'viewservice', '--cluster', 'docker', '--nemesis', 'replace'),
+      /^splitbrain: --nemesis: replace cannot be applied to --db viewservice on --cluster docker \(replace empties a dead server's data directory and starts a fresh one in its slot, done on --cluster local only so far; .*\); supported there: /);
+    // A replicated view server keeps its table on Raft: its nodes' files may be corrupted one at a time.
+    expect(createRsmDb({ protocol: 'viewservice', nodeCount: 3, viewServerReplicas: 3 }).support.refusedOn).toBeUndefined();
   }, 60_000);
 });

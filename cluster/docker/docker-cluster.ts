@@ -282,6 +282,13 @@ export class DockerCluster implements Cluster, ClockSkew, PacketShaping, LazyDis
     return this.disks.loseUnsynced(node, options);
   }
 
+  /** forgetUnsynced makes a stopped node's host lazyfs durable as it is (see LazyDisk); a no-op without spec.lazyDisk. */
+  async forgetUnsynced(node: string): Promise<void> {
+    const slot = this.slotOf(node);
+    if (this.disks.has(node) && slot.state !== 'stopped') throw new Error(`forgetUnsynced: node ${node} is ${slot.state}; kill it first`);
+    await this.disks.forgetUnsynced(node);
+  }
+
   /** dataFilesDir: the host directory holding the node's files as its disk has them (lazyfs's backing directory under spec.lazyDisk). */
   dataFilesDir(node: string): string {
     this.slotOf(node);

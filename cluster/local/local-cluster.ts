@@ -200,6 +200,13 @@ export class LocalCluster implements Cluster, ClockSkew, PacketShaping, LazyDisk
     return this.disks.loseUnsynced(node, options);
   }
 
+  /** forgetUnsynced makes a stopped node's lazy disk durable as it is (see LazyDisk); a no-op without spec.lazyDisk. */
+  async forgetUnsynced(node: string): Promise<void> {
+    this.slotOf(node);
+    if (this.disks.has(node) && this.nodeState(node) !== 'stopped') throw new Error(`forgetUnsynced: node ${node} is ${this.nodeState(node)}; kill it first`);
+    await this.disks.forgetUnsynced(node);
+  }
+
   /** dataFilesDir: the host directory with the node's files as on its disk (lazyfs's backing directory when there is one). */
   dataFilesDir(node: string): string {
     const slot = this.slotOf(node);

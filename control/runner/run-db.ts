@@ -34,7 +34,8 @@ export async function openRunDb(opts: TestOptions): Promise<Db> {
   if (opts.nemesisSchedule !== undefined) {
     try {
       // Checked against this Db's node names now, not when an op names a node mid-run.
-      loadScheduleFile(opts.nemesisSchedule, { nodes: [...db.allNodes] });
+      const refusedOn = db.support.refusedOn ?? {};
+      loadScheduleFile(opts.nemesisSchedule, { nodes: [...db.allNodes], refusal: (kind, node) => refusedOn[kind]?.[node] ?? null });
     } catch (error) {
       throw new UsageError(`--nemesis-schedule: ${(error as Error).message}`);
     }

@@ -9,7 +9,7 @@
 // to the view server an idle server it has never heard from.
 import fs from 'node:fs';
 import path from 'node:path';
-import { hasDataFiles } from '../../cluster/types.ts';
+import { hasDataFiles, hasLazyDisk } from '../../cluster/types.ts';
 import { diskFault } from './disk-fault.ts';
 
 /** wipeDir removes everything under dir (the dir itself stays: the cluster owns it); returns how many entries went. */
@@ -36,10 +36,14 @@ export const replaceFault = diskFault({
   check(cluster) {
     if (!hasDataFiles(cluster)) throw new Error('replace: this cluster gives no access to its nodes\' data directories (--cluster local only for now)');
   },
-  damage(ctx, node) {
+  async damage(ctx, node) {
     const cluster = ctx.cluster;
     if (!hasDataFiles(cluster)) throw new Error('replace: no data files');
-    return Promise.resolve({ removed: wipeDir(cluster.dataFilesDir(node)) });
+    // A new disk owes nothing to the old one: on a lazy disk (lose-unsynced in the same run) the
+    // old server's unsynced changes are settled first, or a later crash of the fresh server would
+    // take them back over its files (unlinking its log, writing old bytes into it).
+    if (hasLazyDisk(cluster)) await cluster.forgetUnsynced(node);
+    return { removed: wipeDir(cluster.dataFilesDir(node)) };
   },
   resultField: 'wiped',
   resultWords: (r) => `gone for good, ${String(r.removed)} entries of its data directory removed`,

@@ -56,6 +56,10 @@ export class RecordingCluster implements Cluster, ClockSkew, PacketShaping, Lazy
     this.calls.push(`lose-unsynced ${n}`);
     return { node: n, undone: 1, unsyncedBytes: 8, tornBytes: 0 };
   }
+  async forgetUnsynced(n: string): Promise<void> {
+    if (!this.down.has(n)) throw new Error(`forgetUnsynced: node ${n} is running; kill it first`);
+    this.calls.push(`forget-unsynced ${n}`);
+  }
   dataFilesDir(n: string): string { return nodeFilesDir(this.id, n); }
   dataFilePaths(): undefined { return undefined; }
   isStopped(n: string): boolean { return this.down.has(n); }

@@ -37,7 +37,7 @@ export async function runExample(cluster: 'local' | 'sim', schedule: string, see
 }
 
 /** readRoles: a run's roles.jsonl (control/runner/roles.ts), each node's sampled /status; role null = no answer; [] when not sampled (sim). */
-function readRoles(file: string): RoleLine[] {
+export function readRoles(file: string): RoleLine[] {
   if (!existsSync(file)) return [];
   return readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as RoleLine);
 }

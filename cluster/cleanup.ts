@@ -13,8 +13,13 @@ export interface CleanupEntry {
   sync: () => void;
 }
 
-/** SIGNAL_CLEANUP_MS_MAX bounds how long a signal waits for async cleanups before exiting. */
-const SIGNAL_CLEANUP_MS_MAX = 5000;
+/**
+ * SIGNAL_CLEANUP_MS_MAX bounds how long a signal waits for async cleanups before exiting. An
+ * interrupted run still stops its clients, saves node logs, tears the cluster down and writes
+ * results.json; six redis processes on a loaded machine took longer than 5 s, and the run then
+ * ended without its results. A second signal does not wait (see onSignal).
+ */
+const SIGNAL_CLEANUP_MS_MAX = 15_000;
 // DESIGN.md: an interrupted run's verdict is unknown, exit 2 (not the shell's 128+signal).
 const EXIT_CODES: Record<'SIGINT' | 'SIGTERM', number> = { SIGINT: 2, SIGTERM: 2 };
 
@@ -33,9 +38,14 @@ function onExit(): void {
 }
 
 function onSignal(signal: 'SIGINT' | 'SIGTERM'): void {
-  if (signalled) return;
+  if (signalled) {
+    // A second Ctrl-C means "now": the synchronous undo (SIGKILL pids, remove dirs) still runs.
+    process.stderr.write(`splitbrain: second ${signal}: stopping now, without waiting for the cleanups\n`);
+    onExit();
+    process.exit(EXIT_CODES[signal]);
+  }
   signalled = true;
-  process.stderr.write(`splitbrain: ${signal}: cleaning up ${entries.size} resource(s)\n`);
+  process.stderr.write(`splitbrain: ${signal}: cleaning up ${entries.size} resource(s) (a second ${signal} stops at once)\n`);
   const deadline = new Promise<void>((resolve) => setTimeout(resolve, SIGNAL_CLEANUP_MS_MAX).unref());
   const all = Promise.allSettled([...entries].map((e) => e.run()));
   void Promise.race([all, deadline]).then(() => {

@@ -10,6 +10,7 @@ import { isAlive } from './support/liveness.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FIXTURE = path.join(REPO, 'cluster/local/testdata/hold-cluster.ts');
+const STUCK = path.join(REPO, 'cluster/testdata/stuck-cleanup.ts');
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-cleanup-test-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
@@ -47,4 +48,24 @@ describe('cleanup on exit and signals', () => {
       expect(fs.existsSync(path.join(r.dir, 'data'))).toBe(false);
     });
   }
+
+  it('a second SIGINT stops at once: the hung async cleanup is abandoned, the sync undo still runs', async () => {
+    const marker = path.join(root, 'stuck-marker');
+    const child = spawn(process.execPath, ['--import', 'tsx', STUCK, marker], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    child.kill('SIGINT');
+    // The first signal waits for the cleanup (up to its 15 s bound): still running after a moment.
+    while (!err.includes('cleaning up 1 resource')) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(child.exitCode).toBeNull();
+    const secondAt = performance.now();
+    child.kill('SIGINT');
+    expect(await exited, err).toBe(2);
+    expect(performance.now() - secondAt).toBeLessThan(5000);
+    expect(err).toMatch(/second SIGINT: stopping now/);
+    expect(fs.readFileSync(marker, 'utf8')).toBe('sync ran\n');
+  });
 });

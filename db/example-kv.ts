@@ -3,6 +3,7 @@
 // README "Testing your own system" walks through this file. Copy it next to it as db/<yours>.ts,
 // point `SERVER` at your program, change `launch` to your command line and `client` to your API,
 // and add one line to DBS in db/registry.ts.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PortSpec } from '../cluster/types.ts';
@@ -25,6 +26,8 @@ const PORTS: readonly PortSpec[] = [{ name: 'http', client: true, peer: false, d
 /** In the image: the server script, run by the image's node. */
 const IMAGE_SERVER = '/opt/example-kv/kv-server.mjs';
 const IMAGE_NODE = '/usr/bin/node';
+/** On an ssh host: the server script, uploaded into the run's program dir and run by the host's node. */
+const REMOTE_SERVER = 'kv-server.mjs';
 const REQUEST_TIMEOUT_MS = 1500;
 const PROBE_TIMEOUT_MS = 1000;
 
@@ -91,8 +94,8 @@ export function exampleKvDb(options: DbOptions): Db {
     ports: PORTS,
     support: {
       // One node: there is nothing to partition. Kills test its fsync, pauses its timeouts.
-      clusters: { local: ['kill', 'pause', 'clock'], docker: ['kill', 'pause', 'clock'] },
-      notes: { local: 'one node: nothing to partition', docker: 'one node: nothing to partition' },
+      clusters: { local: ['kill', 'pause', 'clock'], docker: ['kill', 'pause', 'clock'], ssh: ['kill', 'pause', 'clock'] },
+      notes: { local: 'one node: nothing to partition', docker: 'one node: nothing to partition', ssh: 'one node: nothing to partition' },
       workloads: ['register', 'set', 'counter', 'list-append', 'rw-register'],
       partitionClients: false,
     },
@@ -100,6 +103,7 @@ export function exampleKvDb(options: DbOptions): Db {
     launch: (site) => {
       const args = serverArgs(site.listen('http'), site.dataDir, site.node);
       if (site.kind === 'docker') return { command: IMAGE_NODE, args: [IMAGE_SERVER, ...args] };
+      if (site.kind === 'ssh') return { command: 'node', args: [REMOTE_SERVER, ...args], cwd: site.programDir! };
       const server = findExecutable(SERVER);
       if (server === null) throw new Error(missingExecutable('example-kv', SERVER)!);
       return { command: server, args };
@@ -114,6 +118,9 @@ export function exampleKvDb(options: DbOptions): Db {
       return (await res.json().catch(() => null)) as Awaited<ReturnType<NonNullable<Db['status']>>>;
     },
     image: () => ({ name: 'example-kv', files: [{ target: IMAGE_SERVER, source: findExecutable(SERVER) ?? SERVER.candidates[0] }] }),
+    // --cluster ssh: the script goes to each host (this machine must have it: `missing`); the host brings node.
+    remoteFiles: () => [{ path: REMOTE_SERVER, data: fs.readFileSync(findExecutable(SERVER) ?? SERVER.candidates[0]) }],
+    hostExecutables: [{ path: 'node', package: 'nodejs', majorMin: 20 }],
     client: (ctx: ClientContext) => new ExampleKvClient(`http://${ctx.address(ctx.node)}`, ctx.node),
   };
 }

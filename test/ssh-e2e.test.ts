@@ -360,7 +360,6 @@ if ((!reachable || !hasSshd) && inCi) {
       });
 
       // Linearizable protocols must be valid; the others (copies that may disagree) need only have run.
-      // (single, one node without replication, runs the same node program; left out for time.)
       const families = [
         { db: 'viewservice', linearizable: true },
         { db: 'paxos', linearizable: true },
@@ -386,6 +385,28 @@ if ((!reachable || !hasSshd) && inCi) {
           const faults = history.filter((op) => op.process === 'nemesis' && op.type === 'info');
           expect(faults.filter((op) => op.error !== undefined)).toEqual([]);
           expect(faults.map((op) => op.f)).toContain('start-partition');
+          await expectHostsClean();
+        }, 90_000);
+      }
+
+      // One-node DBs have nothing to cut: a kill and a restart instead. rsm's single node, and the README's
+      // own-DB example (examples/own-db/kv-server.mjs, uploaded to the host and run by its node).
+      for (const db of ['single', 'example-kv']) {
+        it(`${db} (one node) + register under a kill and a restart over ssh is linearizable, and leaves nothing on the hosts`, async () => {
+          const store = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-ssh-e2e-'));
+          stores.push(store);
+          const killStart = schedule('kill-start.yaml', '- {at: 300ms, do: kill, target: all}\n- {at: 800ms, do: start}\n');
+          const r = await cli(['test', '--db', db, '--nodes', '1', '--workload', 'register', '--cluster', 'ssh', '--hosts', file, '--nemesis-schedule', killStart,
+            '--time-limit', '1.5', '--recovery-s', '0.5', '--concurrency', '2', '--rate', '50', '--seed', '11', '--check-timeout', '20', '--store', store]);
+          expect(r.code, r.stderr).toBe(0);
+          const results = JSON.parse(fs.readFileSync(path.join(store, 'latest', 'results.json'), 'utf8')) as { error?: string; stats: { all: { ok: number } } };
+          expect(results.error, r.stderr).toBeUndefined();
+          expect(results.stats.all.ok).toBeGreaterThan(0);
+          const history = await readHistory(path.join(store, 'latest', 'history.jsonl'));
+          const faults = history.filter((op) => op.process === 'nemesis' && op.type === 'info');
+          expect(faults.filter((op) => op.error !== undefined)).toEqual([]);
+          // The kill and the restart took effect (then the run's closing heal).
+          expect(faults.map((op) => op.f).slice(0, 2)).toEqual(['kill', 'start']);
           await expectHostsClean();
         }, 90_000);
       }

@@ -224,6 +224,14 @@ static void own_by_caller(int dir_fd, const char *name) {
   (void)fchownat(dir_fd, name, ctx->uid, ctx->gid, AT_SYMLINK_NOFOLLOW);
 }
 
+/* name_made: a name mkdir, mknod or symlink just made goes to the caller and into the undo log
+ * (it is taken back at a crash unless its directory was fsynced). */
+static void name_made(int dir_fd, const char *name, int is_dir) {
+  own_by_caller(dir_fd, name);
+  struct stat st;
+  if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) undo_record_create(dir_fd, name, st.st_ino, is_dir);
+}
+
 static int open_file(int dir_fd, const char *name, int flags, mode_t mode, int create, struct fuse_file_info *fi) {
   struct stat st;
   int existed = fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
@@ -389,9 +397,7 @@ static int lz_mkdir(const char *path, mode_t mode) {
   if (dir_fd < 0) return dir_fd;
   lock();
   int r = mkdirat(dir_fd, name, mode) == 0 ? 0 : -errno;
-  if (r == 0) own_by_caller(dir_fd, name);
-  struct stat st;
-  if (r == 0 && fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) undo_record_create(dir_fd, name, st.st_ino, 1);
+  if (r == 0) name_made(dir_fd, name, 1);
   unlock();
   close(dir_fd);
   return r;
@@ -404,9 +410,7 @@ static int lz_mknod(const char *path, mode_t mode, dev_t rdev) {
   if (dir_fd < 0) return dir_fd;
   lock();
   int r = mknodat(dir_fd, name, mode, rdev) == 0 ? 0 : -errno;
-  if (r == 0) own_by_caller(dir_fd, name);
-  struct stat st;
-  if (r == 0 && fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) undo_record_create(dir_fd, name, st.st_ino, 0);
+  if (r == 0) name_made(dir_fd, name, 0);
   unlock();
   close(dir_fd);
   return r;
@@ -442,9 +446,7 @@ static int lz_symlink(const char *target, const char *path) {
   if (dir_fd < 0) return dir_fd;
   lock();
   int r = symlinkat(target, dir_fd, name) == 0 ? 0 : -errno;
-  if (r == 0) own_by_caller(dir_fd, name);
-  struct stat st;
-  if (r == 0 && fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) undo_record_create(dir_fd, name, st.st_ino, 0);
+  if (r == 0) name_made(dir_fd, name, 0);
   unlock();
   close(dir_fd);
   return r;

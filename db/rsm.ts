@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { ClusterKind, ImageContent, NodeFile, NodeProbe, NodeSite, NodeStatus, PortSpec } from '../cluster/types.ts';
 import type { FaultModule, ServerSetCapability } from '../nemesis/faults/fault.ts';
 import { FAULTS } from '../nemesis/faults/registry.ts';
-import { KvClient, type ClientMode } from '../rsm/client/client.ts';
+import { KvClient, WORKLOAD_REQUEST_TIMEOUT_MS, type ClientMode } from '../rsm/client/client.ts';
 import { PROTOCOLS, quietPeriodMsOf } from '../rsm/protocols.ts';
 import { BUNDLE_NAME, RSM_NODE_FLAGS, rsmNodeBundle } from './rsm-bundle.ts';
 import { type ClientContext, type Db, type DbFactory, type DbOptions } from './types.ts';
@@ -41,8 +41,6 @@ export const RSM_PORTS: readonly PortSpec[] = [
 const IMAGE_NODE = '/usr/bin/node';
 const IMAGE_APP = '/app';
 
-/** REQUEST_TIMEOUT_MS: one HTTP exchange of a workload client; past it the op is info (the runner bounds the whole op). */
-const REQUEST_TIMEOUT_MS = 1500;
 const STATUS_TIMEOUT_MS = 1000;
 const READY_RE = /\bready id=\S+ .*http=\S+ peer=\S+/;
 
@@ -236,7 +234,7 @@ export function createRsmDb(o: RsmDbOptions): Db {
     client: (ctx: ClientContext) => {
       const endpoints: Record<string, string> = {};
       for (const target of ctx.nodes) endpoints[target] = `http://${ctx.address(target)}`;
-      return new KvClient({ endpoints, preferred: ctx.node, mode, requestTimeoutMs: REQUEST_TIMEOUT_MS, clientId: ctx.clientId });
+      return new KvClient({ endpoints, preferred: ctx.node, mode, requestTimeoutMs: WORKLOAD_REQUEST_TIMEOUT_MS, clientId: ctx.clientId });
     },
   };
 }

@@ -1,5 +1,6 @@
 // cluster/sim/knobs.ts — every knob of a simulated world, drawn from the run's seed (TigerBeetle's swarm idea).
 import { SeededRng } from '../../lib/rng.ts';
+import { WORKLOAD_REQUEST_TIMEOUT_MS } from '../../rsm/client/client.ts';
 import { TICK_MS_DEFAULT } from '../../rsm/core/support.ts';
 
 /** LatencyKnob: a link's delay: `minMs` plus an exponential tail of mean `tailMeanMs`. */
@@ -35,7 +36,7 @@ export interface SimKnobs {
   clockDriftPpm: Record<string, number>;
   /** nodeRequestTimeoutMs: a node's own bound on a client request (--request-timeout-ms). */
   nodeRequestTimeoutMs: number;
-  /** clientRequestTimeoutMs: one client exchange, as the real client's (control/runner/kv-clients.ts). */
+  /** clientRequestTimeoutMs: one client exchange, as the real client's (WORKLOAD_REQUEST_TIMEOUT_MS). */
   clientRequestTimeoutMs: number;
 }
 
@@ -81,7 +82,7 @@ export function drawKnobs(seed: number, nodes: readonly string[]): SimKnobs {
     clockOffsetMs,
     clockDriftPpm,
     nodeRequestTimeoutMs: 1000,
-    clientRequestTimeoutMs: 1500,
+    clientRequestTimeoutMs: WORKLOAD_REQUEST_TIMEOUT_MS,
   };
 }
 

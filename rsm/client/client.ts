@@ -36,6 +36,13 @@ export type ClientResult =
  */
 export type ClientMode = 'single-node' | 'fanout' | 'failover-on-timeout' | 'follow-redirect';
 
+/**
+ * WORKLOAD_REQUEST_TIMEOUT_MS: one HTTP exchange of a workload client; past it the op is info (the
+ * runner bounds the whole op). The real runs' clients (db/rsm.ts) and the simulated ones
+ * (cluster/sim/knobs.ts) both wait this long.
+ */
+export const WORKLOAD_REQUEST_TIMEOUT_MS = 1500;
+
 /** KvClientOptions configures one client. */
 export interface KvClientOptions {
   /** endpoints maps node id → HTTP base URL, e.g. { n1: 'http://127.0.0.1:8001' }. */

@@ -31,6 +31,11 @@ const REMOTE_SERVER = 'kv-server.mjs';
 const REQUEST_TIMEOUT_MS = 1500;
 const PROBE_TIMEOUT_MS = 1000;
 
+/** serverScript: the server this machine has (copied into an image, uploaded to ssh hosts); `missing` refused a run without it. */
+function serverScript(): string {
+  return findExecutable(SERVER) ?? SERVER.candidates[0];
+}
+
 /** serverArgs: the command line after the program, the same locally and in a container. */
 function serverArgs(listen: string, dataDir: string, node: string): string[] {
   const colon = listen.lastIndexOf(':');
@@ -117,9 +122,9 @@ export function exampleKvDb(options: DbOptions): Db {
       if (res === null || !res.ok) return null;
       return (await res.json().catch(() => null)) as Awaited<ReturnType<NonNullable<Db['status']>>>;
     },
-    image: () => ({ name: 'example-kv', files: [{ target: IMAGE_SERVER, source: findExecutable(SERVER) ?? SERVER.candidates[0] }] }),
+    image: () => ({ name: 'example-kv', files: [{ target: IMAGE_SERVER, source: serverScript() }] }),
     // --cluster ssh: the script goes to each host (this machine must have it: `missing`); the host brings node.
-    remoteFiles: () => [{ path: REMOTE_SERVER, data: fs.readFileSync(findExecutable(SERVER) ?? SERVER.candidates[0]) }],
+    remoteFiles: () => [{ path: REMOTE_SERVER, data: fs.readFileSync(serverScript()) }],
     hostExecutables: [{ path: 'node', package: 'nodejs', majorMin: 20 }],
     client: (ctx: ClientContext) => new ExampleKvClient(`http://${ctx.address(ctx.node)}`, ctx.node),
   };

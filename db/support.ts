@@ -2,6 +2,12 @@
 import type { ClusterKind } from '../cluster/types.ts';
 import { ANY_FAULT, type Db } from './types.ts';
 
+/**
+ * DISK_FAULTS: the faults done to a node's disk while it is down (nemesis/faults/disk-fault.ts
+ * builds both); any Db whose data lives in its data dir takes them on local and docker.
+ */
+export const DISK_FAULTS: readonly string[] = ['lose-unsynced', 'corrupt-file'];
+
 /** RunShape: what a run asks of its Db. */
 export interface RunShape {
   cluster: ClusterKind;

@@ -12,6 +12,7 @@ import { findExecutable, missingExecutable, type Executable } from '../requireme
 import type { ClientContext, Db, DbOptions } from '../types.ts';
 import { ETCD_READ_MODES, EtcdKvClient, type EtcdReadMode } from './client.ts';
 import { ETCD_BINARY, etcdArgs, MEMBER_COUNTS, memberStatus, STARTED_RE, waitServing, type Member } from './members.ts';
+import { DISK_FAULTS } from '../support.ts';
 
 /** ETCD: the member program (SPLITBRAIN_ETCD_BIN points elsewhere). */
 export const ETCD: Executable = { name: 'etcd', candidates: [ETCD_BINARY], install: 'apt-get install etcd-server' };
@@ -22,8 +23,6 @@ const PORTS: readonly PortSpec[] = [
 const REQUEST_TIMEOUT_MS = 1500;
 const STATUS_TIMEOUT_MS = 1000;
 const SERVING_TIMEOUT_MS = 30_000;
-/** DISK_FAULTS: the faults done to a member's disk while it is down. */
-const DISK_FAULTS = ['lose-unsynced', 'corrupt-file'];
 /**
  * ETCD_DATA_FILES: what a member keeps under its data dir (`etcd`, see launch): the raft log
  * (member/wal, fsynced before etcd acknowledges) and the snapshots with the bbolt key space

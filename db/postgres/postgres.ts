@@ -14,6 +14,7 @@ import { SHELL_PACKAGE, shellLaunch, shellQuote } from '../shell-launch.ts';
 import type { ClientContext, Db, DbCluster, DbFactory, DbOptions } from '../types.ts';
 import { PgTxnClient } from './client.ts';
 import { isPgIsolation, PG_ISOLATIONS, PG_WORKLOADS, SCHEMA, type PgIsolation, type PgWorkload } from './sql.ts';
+import { DISK_FAULTS } from '../support.ts';
 
 /** PG_VERSION_MAJOR: the Debian 12 PostgreSQL this DB runs. */
 const PG_VERSION_MAJOR = 15;
@@ -32,8 +33,6 @@ const SOCKET_PATH_MAX = 100;
 const TXN_TIMEOUT_MS = 5000;
 const SCHEMA_TRIES_MAX = 20;
 
-/** DISK_FAULTS: the faults done to the node's disk while it is down. */
-const DISK_FAULTS = ['lose-unsynced', 'corrupt-file'];
 /**
  * PG_DATA_FILES: what the server keeps under its data dir (`pgdata`, see postgresLaunch): the
  * tables (base/, global/), the write-ahead log (pg_wal/) and the commit log (pg_xact/); not its

@@ -19,6 +19,7 @@ import { missingBinaries, requireRedisBinaries } from './binaries.ts';
 import { DEFAULT_TIMINGS, nodeNames, quorumOf, READY, sentinelConfig, serverConfig, type Address } from './config.ts';
 import { redisStatus, replicasSynced, sentinelsAcquainted, sentinelsPrimary, settled, SETTLE_TIMEOUT_MS, waitFor, waitUntil, type RedisAddressBook } from './probe.ts';
 import { RedisSetClient } from './set-client.ts';
+import { DISK_FAULTS } from '../support.ts';
 
 export { missingBinaries } from './binaries.ts';
 export { RedisSetClient } from './set-client.ts';
@@ -36,8 +37,6 @@ export const REDIS_PORTS: readonly PortSpec[] = [
 export const REDIS_PACKAGES = ['redis-tools', 'redis-server', 'redis-sentinel', SHELL_PACKAGE];
 /** IMAGE_BINARIES: the Debian paths, in a node image or on an ssh host. */
 const IMAGE_BINARIES = { server: '/usr/bin/redis-server', sentinel: '/usr/bin/redis-sentinel' };
-/** DISK_FAULTS: the faults done to a node's disk while it is down. */
-const DISK_FAULTS = ['lose-unsynced', 'corrupt-file'];
 /**
  * REDIS_DATA_FILES: what redis-server keeps in its dir (config.ts `dir`): the RDB snapshot and,
  * with AOF on, the append-only files; not redis.conf and sentinel.conf beside them.

@@ -13,7 +13,7 @@ import { expectWellFormed, tempStore } from './runner-support.ts';
 async function runReplace(bug?: string): Promise<{ valid: unknown; history: Awaited<ReturnType<typeof readHistory>> }> {
   const opts = resolveOptions({
     db: 'viewservice', workload: 'register', nodes: '3', nemesisSchedule: 'examples/viewservice-replace.yaml',
-    timeLimit: '8.5', seed: '4', store: tempStore(), checkTimeout: '20', ...(bug === undefined ? {} : { bug }),
+    timeLimit: '9.5', seed: '4', store: tempStore(), checkTimeout: '20', ...(bug === undefined ? {} : { bug }),
   });
   const outcome = await runTest(opts, localParts());
   expect(outcome.results.error).toBeUndefined();

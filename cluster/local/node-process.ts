@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import { withLifeline } from './lifeline.ts';
-import { signalTree } from './process-tree.ts';
+import { descendants, signalTree, waitGone } from './process-tree.ts';
 
 /** ProcessLaunch: how to run one node and tell it is up. */
 export interface ProcessLaunch {
@@ -98,9 +98,14 @@ export class NodeProcess {
   async kill(): Promise<void> {
     const child = this.child;
     if (child === null) return;
-    if (child.pid === undefined) child.kill('SIGKILL');
-    else signalTree(child.pid, 'SIGKILL');
+    if (child.pid === undefined) {
+      child.kill('SIGKILL');
+      await this.exited;
+      return;
+    }
+    const tree = signalTree(child.pid, 'SIGKILL');
     await this.exited;
+    await waitGone(tree, 0);
   }
 
   /** pause stops the node's whole process tree with SIGSTOP. */
@@ -122,9 +127,13 @@ export class NodeProcess {
     const child = this.child;
     if (child === null) return;
     if (this.stateNow === 'paused') this.resume();
+    // Whatever the node runs when asked to stop must be gone when stop returns, not just its root.
+    const tree = child.pid === undefined ? [] : [child.pid, ...descendants(child.pid)];
+    const deadline = Date.now() + graceMs;
     child.kill('SIGTERM');
     const timer = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), graceMs).unref());
     if ((await Promise.race([this.exited.then(() => 'done' as const), timer])) === 'late') await this.kill();
+    await waitGone(tree, Math.max(0, deadline - Date.now()));
   }
 
   /** killSync SIGKILLs without waiting (for process 'exit' handlers). */

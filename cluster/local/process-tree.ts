@@ -65,13 +65,59 @@ function signal(pid: number, sig: NodeJS.Signals): void {
  * first, so it forks no new child between the walk and the signal; SIGCONT wakes the
  * descendants first, so the root finds them running.
  */
-export function signalTree(pid: number, sig: 'SIGKILL' | 'SIGSTOP' | 'SIGCONT'): void {
+export function signalTree(pid: number, sig: 'SIGKILL' | 'SIGSTOP' | 'SIGCONT'): number[] {
   if (sig === 'SIGCONT') {
-    for (const child of descendants(pid)) signal(child, sig);
+    const children = descendants(pid);
+    for (const child of children) signal(child, sig);
     signal(pid, sig);
-    return;
+    return [pid, ...children];
   }
   signal(pid, 'SIGSTOP');
-  for (const child of descendants(pid)) signal(child, sig);
+  const children = descendants(pid);
+  for (const child of children) signal(child, sig);
   signal(pid, sig);
+  return [pid, ...children];
+}
+
+/**
+ * isGone: no such process, or a zombie (dead; only its pid waits for whoever adopted it to reap
+ * it). Without /proc, signal 0 answers, and a zombie then counts as alive.
+ */
+export function isGone(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    // no /proc entry: gone, or no /proc at all
+  }
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+const GONE_POLL_MS = 20;
+/** AFTER_KILL_MS bounds the wait for SIGKILLed processes to die (they cannot refuse; they may be slow under load). */
+const AFTER_KILL_MS = 5_000;
+
+/**
+ * waitGone resolves once every pid is gone. A node's root can exit before its children do (a
+ * shell whose trap forwarded SIGTERM; redis-server's save child): what is still there after
+ * graceMs is SIGKILLed, so a stopped node leaves no process behind.
+ */
+export async function waitGone(pids: readonly number[], graceMs: number): Promise<void> {
+  const until = async (deadline: number): Promise<number[]> => {
+    let left = pids.filter((p) => !isGone(p));
+    while (left.length > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, GONE_POLL_MS));
+      left = left.filter((p) => !isGone(p));
+    }
+    return left;
+  };
+  const stragglers = await until(Date.now() + graceMs);
+  if (stragglers.length === 0) return;
+  for (const p of stragglers) signal(p, 'SIGKILL');
+  await until(Date.now() + AFTER_KILL_MS);
 }

@@ -46,9 +46,12 @@ export const POSTGRES_PORTS: readonly PortSpec[] = [{ name: 'sql', client: true,
 /**
  * SETTINGS: the server's knobs. Durability is the default (fsync on, and synchronous_commit as
  * --synchronous-commit says, on unless asked: an acknowledged commit is on disk); JIT is off (its
- * LLVM library is not in the image) and the memory is small, for a test machine.
+ * LLVM library is not in the image) and the memory is small, for a test machine. deadlock_timeout is
+ * 100 ms, not 1 s: txns that append to keys in opposite orders deadlock often, and with the default
+ * every client could sit blocked for a second — long enough for the WAL writer to flush everything
+ * acknowledged, so a power failure in that second showed synchronous_commit off losing nothing.
  */
-const SETTINGS = ['jit=off', 'shared_buffers=32MB', 'max_connections=200', 'log_line_prefix=%m [%p] '];
+const SETTINGS = ['jit=off', 'shared_buffers=32MB', 'max_connections=200', 'deadlock_timeout=100ms', 'log_line_prefix=%m [%p] '];
 
 /** SYNCHRONOUS_COMMITS: the --synchronous-commit values (off: the WAL writer flushes within 3 × wal_writer_delay, 200 ms). */
 export const SYNCHRONOUS_COMMITS = ['on', 'off'] as const;

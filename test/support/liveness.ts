@@ -1,14 +1,10 @@
 // test/support/liveness.ts — what cleanup tests ask from outside: is a pid alive, does a port refuse connections.
 import net from 'node:net';
+import { isGone } from '../../cluster/local/process-tree.ts';
 
-/** isAlive: whether a process with this pid exists (signal 0 probes without signalling). */
+/** isAlive: whether a process with this pid is still running (a zombie is dead: only its pid is left to reap). */
 export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  return !isGone(pid);
 }
 
 /** portRefuses: whether nothing listens on 127.0.0.1:port any more. */

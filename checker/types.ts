@@ -77,6 +77,14 @@ export interface Model<S = unknown> {
    */
   grows?(op: Operation): boolean;
   readReachable?(state: S, read: Operation): boolean;
+  /**
+   * valueFlow, for a register (its state is just the value last written): the value an op leaves
+   * the register holding and the value it needs it to hold, as keys that are equal iff the values
+   * are. The counterexample shrinker (shrink.ts) drops a state-changing op only when no op it keeps
+   * needs the value that op leaves, so the set it reports fails inside the whole history too, not
+   * just on its own. Without valueFlow the shrinker drops read-only ops alone.
+   */
+  valueFlow?(op: Operation): ValueFlow;
   /** partition splits ops into independent sub-histories (per key). Default: one partition. */
   partition?(ops: Operation[]): Operation[][];
   describeOperation?(op: Operation): string;
@@ -87,6 +95,12 @@ export interface Model<S = unknown> {
    * so bad input is reported against its line instead of crashing the search.
    */
   checkInput?(op: Operation): InputProblem | undefined;
+}
+
+/** ValueFlow: what a register op leaves in the register and what it needs there (Model.valueFlow). */
+export interface ValueFlow {
+  leaves?: string;
+  requires?: string;
 }
 
 /** InputProblem: what a model expected of an op's input, and what it got. */

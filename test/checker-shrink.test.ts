@@ -68,6 +68,24 @@ describe('counterexample shrinking', () => {
     expect(named[2]).toBe('read 1');
   });
 
+  it('never drops the write a kept op read from: the set fails where the whole history does, not only on its own', async () => {
+    // The bug is the stale read of 3 after write 2. Dropping write 1 would leave cas 1->3 with only
+    // the later write of 1 to read from: {cas 1->3, write 1} fails alone, but blames the cas, which
+    // read the first write of 1 (the shape a CI run of etcd once reported).
+    const h = new HistoryBuilder();
+    h.add('invoke', 0, 'write', 1).add('ok', 0, 'write', 1);
+    h.add('invoke', 1, 'cas', [1, 3]).add('ok', 1, 'cas', [1, 3]);
+    h.add('invoke', 2, 'read', null).add('ok', 2, 'read', 3);
+    h.add('invoke', 3, 'write', 2).add('ok', 3, 'write', 2);
+    h.add('invoke', 4, 'read', null).add('ok', 4, 'read', 3);
+    h.add('invoke', 5, 'write', 1).add('ok', 5, 'write', 1);
+    const result = await checkLinearizable(h.ops, getModel('cas-register'));
+    const failure = result.failures[0];
+    expect(failure.minimal).toBe(true);
+    const byId = new Map(failure.ops.map((view) => [view.id, `${view.text} p${view.process}`]));
+    expect((failure.minimalOpIds ?? []).map((id) => byId.get(id))).toEqual(['write 1 p0', 'cas 1->3 p1', 'write 2 p3', 'read 3 p4']);
+  });
+
   it('reports the smallest set found so far, marked not minimal, when the budget runs out', async () => {
     const result = await checkLinearizable(plantedStaleRead(), getModel('register'), { shrinkSteps: 300 });
     expect(result.valid).toBe(false);

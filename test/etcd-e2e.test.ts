@@ -26,6 +26,7 @@ import { ETCD } from '../db/etcd/index.ts';
 import { ETCD_BINARY } from '../db/etcd/members.ts';
 import { envVarOf } from '../db/requirements.ts';
 import type { ElleResult } from '../checker/elle/types.ts';
+import type { LinearizabilityResult } from '../checker/linearizable/result.ts';
 import type { Op } from '../history/op.ts';
 import { pairOps, type Pair } from '../history/pair.ts';
 import { readHistory } from '../history/read.ts';
@@ -229,10 +230,13 @@ if (!hasEtcd) {
           expect(outcome.results.stats.all.ok, JSON.stringify(outcome.results.stats.all)).toBeGreaterThan(50);
           expect(outcome.valid, JSON.stringify(outcome.results.anomalies)).toBe(valid);
           if (valid) return;
-          // A stale read is named. Which ops the report draws as the proof is not asserted: the shrunk
-          // minimal set can drop the write a cas read from and so blame two majority ops (seen in CI:
-          // [cas 1->3 on n2, write 1 on n3]) — a soundness gap of the shrinker, noted for checker work.
+          // A stale read is named, and the proof holds a read: the writes and cas ops all went through
+          // the majority's log, so a set of them alone would blame etcd for what its reads did (a
+          // shrinker that could drop the write a cas read from once drew [cas 1->3 on n2, write 1 on n3]).
           expect(outcome.results.anomalies.some((a) => a.startsWith('nonlinearizable read')), JSON.stringify(outcome.results.anomalies)).toBe(true);
+          const { failures } = (outcome.results.checker as unknown as { linearizable: LinearizabilityResult }).linearizable;
+          const proof = failures[0].ops.filter((op) => failures[0].minimalOpIds?.includes(op.id));
+          expect(proof.some((op) => op.f === 'read'), JSON.stringify(proof.map((op) => op.text))).toBe(true);
         }, 120_000);
       }
 

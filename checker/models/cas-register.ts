@@ -10,6 +10,7 @@ import {
   unknownFunction,
   valueKey,
   valuesEqual,
+  casRegisterFlow,
 } from './values.ts';
 
 /** CAS_REGISTER_FS: the functions a cas register steps. */
@@ -42,6 +43,7 @@ export function casRegisterModel(init: unknown = null): Model<unknown> {
     step: (state, op) => casRegisterStep('cas-register', state, op),
     stateKey: valueKey,
     readOnly: (op) => op.f === 'read',
+    valueFlow: casRegisterFlow,
     checkInput: inputCheck('cas-register', CAS_REGISTER_FS),
     describeOperation: describeRegisterOp,
     describeState: (state) => `register = ${showValue(state)}`,

@@ -1,7 +1,7 @@
 // checker/models/etcd.ts — Porcupine's etcdModel: one register with read/write/cas, init nil.
 import type { Model, StepResult } from '../types.ts';
 import type { Operation } from '../../history/op.ts';
-import { casPair, describeRegisterOp, inputCheck, showValue, STEP_ILLEGAL, unknownFunction, valueKey } from './values.ts';
+import { casPair, describeRegisterOp, inputCheck, showValue, STEP_ILLEGAL, unknownFunction, valueKey, casRegisterFlow } from './values.ts';
 
 const FS = ['read', 'write', 'cas'] as const;
 
@@ -30,6 +30,7 @@ export function etcdModel(init: unknown = null): Model<unknown> {
     },
     stateKey: valueKey,
     readOnly: (op) => op.f === 'read',
+    valueFlow: casRegisterFlow,
     checkInput: inputCheck('etcd', FS),
     describeOperation: describeRegisterOp,
     describeState: (state) => `register = ${showValue(state)}`,

@@ -1,6 +1,6 @@
 // checker/models/knossos.ts — Knossos's Register, CASRegister and Mutex, rule for rule (knossos/model.clj).
 import type { Operation } from '../../history/op.ts';
-import type { Model, StepResult } from '../types.ts';
+import type { Model, StepResult, ValueFlow } from '../types.ts';
 import { clojureEqual, clojureKey, destructurePair, isNil, knossosValue } from './clojure-values.ts';
 import { showValue, STEP_ILLEGAL, unknownFunction } from './values.ts';
 
@@ -48,6 +48,21 @@ export function describeKnossosRegisterOp(op: Operation): string {
   return `${op.f} ${showValue(value)}${info}`;
 }
 
+/**
+ * knossosRegisterFlow is Model.valueFlow on Knossos's rules: a read of nil needs nothing (it read
+ * "some value"), another read needs its value, a write leaves its value, a cas needs cur, leaves new.
+ */
+function knossosRegisterFlow(op: Operation): ValueFlow {
+  const value = knossosValue(op);
+  if (op.f === 'read') return isNil(value) ? {} : { requires: clojureKey(value) };
+  if (op.f === 'write') return { leaves: clojureKey(value ?? null) };
+  if (op.f === 'cas') {
+    const [current, next] = destructurePair(value, `op ${op.id} cas`);
+    return { requires: clojureKey(current), leaves: clojureKey(next) };
+  }
+  return {};
+}
+
 function registerShaped(name: 'register' | 'cas-register', init: unknown, step: typeof knossosRegisterStep): Model<unknown> {
   return {
     name,
@@ -57,6 +72,7 @@ function registerShaped(name: 'register' | 'cas-register', init: unknown, step: 
     step: (state, op) => step(name, state, op),
     stateKey: clojureKey,
     readOnly: (op) => op.f === 'read',
+    valueFlow: knossosRegisterFlow,
     describeOperation: describeKnossosRegisterOp,
     describeState: (state) => `register = ${showValue(state)}`,
   };

@@ -1,7 +1,7 @@
 // checker/models/multi-register.ts — independent registers, one per op.key (P-compositional).
 import type { Model } from '../types.ts';
 import { CAS_REGISTER_FS, casRegisterStep } from './cas-register.ts';
-import { describeRegisterOp, inputCheck, partitionByKey, showValue, valueKey } from './values.ts';
+import { describeRegisterOp, inputCheck, partitionByKey, showValue, valueKey, casRegisterFlow } from './values.ts';
 
 /**
  * multiRegisterModel: a map of registers (read/write/cas) keyed by op.key, each starting at
@@ -16,6 +16,7 @@ export function multiRegisterModel(init: unknown = null): Model<unknown> {
     step: (state, op) => casRegisterStep('multi-register', state, op),
     stateKey: valueKey,
     readOnly: (op) => op.f === 'read',
+    valueFlow: casRegisterFlow,
     checkInput: inputCheck('multi-register', CAS_REGISTER_FS),
     partition: partitionByKey,
     describeOperation: (op) => `${describeRegisterOp(op)} [key ${showValue(op.key)}]`,

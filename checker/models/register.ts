@@ -1,7 +1,7 @@
 // checker/models/register.ts — a single read/write register.
 import type { Model, StepResult } from '../types.ts';
 import type { Operation } from '../../history/op.ts';
-import { describeRegisterOp, inputCheck, showValue, STEP_ILLEGAL, unknownFunction, valueKey, valuesEqual } from './values.ts';
+import { describeRegisterOp, inputCheck, showValue, STEP_ILLEGAL, unknownFunction, valueKey, valuesEqual, casRegisterFlow } from './values.ts';
 
 const FS = ['read', 'write'] as const;
 
@@ -21,6 +21,7 @@ export function registerModel(init: unknown = null): Model<unknown> {
     },
     stateKey: valueKey,
     readOnly: (op) => op.f === 'read',
+    valueFlow: casRegisterFlow,
     checkInput: inputCheck('register', FS),
     describeOperation: describeRegisterOp,
     describeState: (state) => `register = ${showValue(state)}`,

@@ -1,6 +1,6 @@
 // checker/models/values.ts — value equality, keys and text shared by the register-like models.
 import { describeFound } from '../../history/errors.ts';
-import type { InputProblem } from '../types.ts';
+import type { InputProblem, ValueFlow } from '../types.ts';
 import type { Operation } from '../../history/op.ts';
 
 /** valuesEqual compares two JSON values; primitives by ===, structures by their JSON text. */
@@ -90,3 +90,18 @@ export function partitionByKey(ops: Operation[]): Operation[][] {
 
 /** STEP_ILLEGAL is shared by models so an illegal step allocates nothing. */
 export const STEP_ILLEGAL = Object.freeze({ ok: false, state: undefined as never });
+
+/**
+ * casRegisterFlow is Model.valueFlow for read/write/cas registers on our semantics: an ok read
+ * needs the value it returned (an info read needs nothing), a write leaves its value, a cas (ok
+ * or info) needs its expected value and leaves its new one.
+ */
+export function casRegisterFlow(op: Operation): ValueFlow {
+  if (op.f === 'read') return op.outcome === 'ok' ? { requires: valueKey(op.output) } : {};
+  if (op.f === 'write') return { leaves: valueKey(op.input) };
+  if (op.f === 'cas') {
+    const [expected, next] = casPair(op);
+    return { requires: valueKey(expected), leaves: valueKey(next) };
+  }
+  return {};
+}

@@ -8,18 +8,20 @@ import { resolveOptions } from '../control/config.ts';
 import { localParts } from '../control/runner/parts.ts';
 import { runTest } from '../control/runner/run-test.ts';
 import { readHistory } from '../history/read.ts';
+import type { RoleLine } from '../control/runner/roles.ts';
 import { expectWellFormed, tempStore } from './runner-support.ts';
+import { readRoles } from './support/viewserver-replicas-checks.ts';
 
-async function runReplace(bug?: string): Promise<{ valid: unknown; history: Awaited<ReturnType<typeof readHistory>> }> {
+async function runReplace(bug?: string): Promise<{ valid: unknown; history: Awaited<ReturnType<typeof readHistory>>; roles: RoleLine[] }> {
   const opts = resolveOptions({
     db: 'viewservice', workload: 'register', nodes: '3', nemesisSchedule: 'examples/viewservice-replace.yaml',
-    timeLimit: '9.5', seed: '4', store: tempStore(), checkTimeout: '20', ...(bug === undefined ? {} : { bug }),
+    timeLimit: '11', seed: '4', store: tempStore(), checkTimeout: '20', ...(bug === undefined ? {} : { bug }),
   });
   const outcome = await runTest(opts, localParts());
   expect(outcome.results.error).toBeUndefined();
   const history = await readHistory(outcome.run.historyJsonl);
   expectWellFormed(history);
-  return { valid: outcome.valid, history };
+  return { valid: outcome.valid, history, roles: readRoles(outcome.run.rolesJsonl) };
 }
 
 describe('--db viewservice under the replace nemesis', () => {
@@ -38,7 +40,14 @@ describe('--db viewservice under the replace nemesis', () => {
   }, 90_000);
 
   it('--bug promote-unsynced: the recruit that never got the primary\'s state is promoted and the history is not linearizable', async () => {
-    const { valid } = await runReplace('promote-unsynced');
+    const { valid, history, roles } = await runReplace('promote-unsynced');
+    // The trap was set: after the partition the view server recruited n2 as n3's backup, and after
+    // n3's kill it made n2 primary — so a valid verdict here would be the checker's miss, not the schedule's.
+    const trapAt = history.find((op) => op.process === 'nemesis' && op.f === 'start-partition')?.time ?? Infinity;
+    const asVs = roles.filter((r) => r.node === 'vs' && r.time > trapAt).map((r) => r.primary);
+    const trapped = roles.some((r) => r.node === 'n2' && r.role === 'backup' && r.primary === 'n3' && r.time > trapAt);
+    expect(trapped, JSON.stringify(roles)).toBe(true);
+    expect(asVs, JSON.stringify(roles)).toContain('n2');
     expect(valid).toBe(false);
   }, 90_000);
 });

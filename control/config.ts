@@ -122,6 +122,8 @@ interface OptionSpec {
   /** repeatable flags (--bug) collect into a list. */
   repeatable?: boolean;
   boolean?: boolean;
+  /** The --db values the option means something to; set for another, it is refused, not ignored. */
+  dbs?: readonly string[];
   description: string;
 }
 
@@ -143,11 +145,11 @@ const OPTION_SPECS: readonly OptionSpec[] = [
   { name: 'hosts', field: 'hosts', schema: z.string().min(1), expected: 'a path to a hosts.yaml', description: '--cluster ssh: YAML file naming the machines nodes run on, and how to log in (README "Testing a real deployment")' },
   { name: 'insecure-ignore-host-keys', field: 'insecureIgnoreHostKeys', schema: z.preprocess(toBool, z.boolean()), expected: 'true or false', boolean: true, description: '--cluster ssh: do not check host keys against known_hosts (a man in the middle goes unnoticed)' },
   { name: 'store', field: 'store', schema: z.string().min(1), expected: 'a directory path', description: 'store directory (default store)' },
-  { name: 'isolation', field: 'isolation', schema: z.enum(Object.keys(PG_ISOLATIONS) as [string, ...string[]]), expected: `one of ${Object.keys(PG_ISOLATIONS).join(', ')}`, description: 'isolation level of every txn (postgres; default serializable)' },
-  { name: 'synchronous-commit', field: 'synchronousCommit', schema: z.enum(['on', 'off']), expected: 'on or off', description: '--db postgres: synchronous_commit (default on: a commit is acknowledged after its WAL is fsynced; off acknowledges before, so a crash loses the last ones)' },
-  { name: 'reads', field: 'reads', schema: z.enum(READ_MODES as [ReadMode, ...ReadMode[]]), expected: `one of ${READ_MODES.join(', ')}`, description: 'read path of the protocol (raft)' },
-  { name: 'etcd-reads', field: 'etcdReads', schema: z.enum(['linearizable', 'serializable']), expected: 'one of linearizable, serializable', description: '--db etcd: linearizable reads (default) or serializable ones, which etcd documents as possibly stale' },
-  { name: 'viewserver-replicas', field: 'viewserverReplicas', schema: number(1, 7, true), expected: 'an integer in [1, 7]', description: '--db viewservice: view-server nodes, vs1..vsN (default 1, the single view server vs; 3 replicates its table of views on Raft)' },
+  { name: 'isolation', field: 'isolation', dbs: ['postgres'], schema: z.enum(Object.keys(PG_ISOLATIONS) as [string, ...string[]]), expected: `one of ${Object.keys(PG_ISOLATIONS).join(', ')}`, description: 'isolation level of every txn (postgres; default serializable)' },
+  { name: 'synchronous-commit', field: 'synchronousCommit', dbs: ['postgres'], schema: z.enum(['on', 'off']), expected: 'on or off', description: '--db postgres: synchronous_commit (default on: a commit is acknowledged after its WAL is fsynced; off acknowledges before, so a crash loses the last ones)' },
+  { name: 'reads', field: 'reads', dbs: ['raft', 'paxos'], schema: z.enum(READ_MODES as [ReadMode, ...ReadMode[]]), expected: `one of ${READ_MODES.join(', ')}`, description: 'read path of the protocol (raft)' },
+  { name: 'etcd-reads', field: 'etcdReads', dbs: ['etcd'], schema: z.enum(['linearizable', 'serializable']), expected: 'one of linearizable, serializable', description: '--db etcd: linearizable reads (default) or serializable ones, which etcd documents as possibly stale' },
+  { name: 'viewserver-replicas', field: 'viewserverReplicas', dbs: ['viewservice'], schema: number(1, 7, true), expected: 'an integer in [1, 7]', description: '--db viewservice: view-server nodes, vs1..vsN (default 1, the single view server vs; 3 replicates its table of views on Raft)' },
   { name: 'bug', field: 'bugs', schema: z.preprocess(toList, z.array(z.string().regex(/^[a-z0-9-]+$/))), expected: 'bug names of lowercase letters, digits and -', repeatable: true, description: 'switch on a named protocol bug (repeatable)' },
   { name: 'sim-react', field: 'simReact', schema: z.preprocess(toList, z.array(z.enum(REACTIONS))), expected: `a comma-separated list of ${REACTIONS.join(', ')}`, description: '--cluster sim: faults timed to events in the simulated world (raft), on top of the nemesis' },
   { name: 'key-count', field: 'keyCount', schema: number(1, 10_000, true), expected: 'an integer in [1, 10000]', description: 'keys in use at a time (default 5)' },
@@ -259,8 +261,9 @@ export function resolveOptions(flags: Record<string, unknown>, randomSeed: () =>
     const why = isProtocolName(options.db) ? bugError(options.db, bug) : `--db ${options.db} has no named bugs`;
     if (why !== null) throw new UsageError(`--bug: ${why}`);
   }
-  if (options.viewserverReplicas !== undefined && options.db !== 'viewservice') {
-    throw new UsageError(`--viewserver-replicas: only --db viewservice has a view server, not ${options.db}`);
+  for (const spec of OPTION_SPECS) {
+    if (spec.dbs === undefined || spec.dbs.includes(options.db) || (fromFile[spec.field] === undefined && fromFlags[spec.field] === undefined)) continue;
+    throw new UsageError(`--${spec.name}: only for --db ${spec.dbs.join(' or ')}, not ${options.db} (which would ignore it)`);
   }
   if (options.simReact !== undefined && options.simReact.length > 0 && options.cluster !== 'sim') {
     throw new UsageError(`--sim-react: only with --cluster sim, got --cluster ${options.cluster}`);

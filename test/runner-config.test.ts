@@ -54,6 +54,18 @@ describe('resolveOptions', () => {
     expect(usageError(() => resolveOptions({ nemesis: 'partition,meteor' }))).toMatch(/^--nemesis: expected a comma-separated list of partition, kill, pause, clock/);
   });
 
+  it('refuses a flag of one --db given to another, from flags or from a config file, instead of ignoring it', () => {
+    expect(usageError(() => resolveOptions({ db: 'naive', reads: 'lease' }))).toBe('--reads: only for --db raft or paxos, not naive (which would ignore it)');
+    expect(usageError(() => resolveOptions({ db: 'raft', etcdReads: 'serializable' }))).toBe('--etcd-reads: only for --db etcd, not raft (which would ignore it)');
+    expect(usageError(() => resolveOptions({ db: 'etcd', isolation: 'serializable' }))).toMatch(/^--isolation: only for --db postgres, not etcd/);
+    expect(usageError(() => resolveOptions({ db: 'redis-sentinel', synchronousCommit: 'off' }))).toMatch(/^--synchronous-commit: only for --db postgres, not redis-sentinel/);
+    expect(usageError(() => resolveOptions({ db: 'naive', viewserverReplicas: '3' }))).toMatch(/^--viewserver-replicas: only for --db viewservice, not naive/);
+    expect(usageError(() => resolveOptions({ config: yamlFile('db: single\nreads: readindex\n') }))).toMatch(/^--reads: only for --db raft or paxos, not single/);
+    // Where it belongs, it is taken.
+    expect(resolveOptions({ db: 'postgres', isolation: 'serializable', synchronousCommit: 'off', seed: '1' })).toMatchObject({ isolation: 'serializable', synchronousCommit: 'off' });
+    expect(resolveOptions({ db: 'raft', reads: 'lease', seed: '1' }).reads).toBe('lease');
+  });
+
   it('names the YAML file and key and what was expected', () => {
     const bad = yamlFile('time-limit: soon\n');
     expect(usageError(() => resolveOptions({ config: bad }))).toBe(`${bad}: key "time-limit": expected a number of seconds in [0.01, 86400], got "soon"`);

@@ -10,6 +10,7 @@ import { loadScheduleFile } from '../nemesis/schedule-file.ts';
 import { FAULT_KINDS, type FaultKind } from '../nemesis/types.ts';
 import { bugError, isProtocolName } from '../rsm/protocols.ts';
 import { READ_MODES } from '../rsm/raft/options.ts';
+import { REDIS_AOF_MODES, type RedisAof } from '../db/redis-sentinel/config.ts';
 import type { ReadMode } from '../rsm/raft/types.ts';
 import { WORKLOAD_NAMES } from '../workloads/index.ts';
 import { canonicalModel, CONSISTENCY_MODEL_NAMES } from '../checker/elle/index.ts';
@@ -53,6 +54,8 @@ export interface TestOptions {
   isolation?: string;
   /** --db postgres: synchronous_commit (on, the default: a commit is acknowledged once its WAL is fsynced; off: before). */
   synchronousCommit?: 'on' | 'off';
+  /** --db redis-sentinel: the append-only file (off, Redis's default: RDB snapshots only; everysec; always). */
+  redisAof?: RedisAof;
   /** --db viewservice: view-server nodes (1, the lectures' single view server, unless set; more replicate its table on Raft). */
   viewserverReplicas?: number;
   bugs: string[];
@@ -147,6 +150,7 @@ const OPTION_SPECS: readonly OptionSpec[] = [
   { name: 'store', field: 'store', schema: z.string().min(1), expected: 'a directory path', description: 'store directory (default store)' },
   { name: 'isolation', field: 'isolation', dbs: ['postgres'], schema: z.enum(Object.keys(PG_ISOLATIONS) as [string, ...string[]]), expected: `one of ${Object.keys(PG_ISOLATIONS).join(', ')}`, description: 'isolation level of every txn (postgres; default serializable)' },
   { name: 'synchronous-commit', field: 'synchronousCommit', dbs: ['postgres'], schema: z.enum(['on', 'off']), expected: 'on or off', description: '--db postgres: synchronous_commit (default on: a commit is acknowledged after its WAL is fsynced; off acknowledges before, so a crash loses the last ones)' },
+  { name: 'redis-aof', field: 'redisAof', dbs: ['redis-sentinel'], schema: z.enum(REDIS_AOF_MODES), expected: `one of ${REDIS_AOF_MODES.join(', ')}`, description: '--db redis-sentinel: the append-only file (default off, Redis\'s own default: RDB snapshots only, so a power failure loses what is in memory; everysec: fsynced every second; always: before every reply)' },
   { name: 'reads', field: 'reads', dbs: ['raft', 'paxos'], schema: z.enum(READ_MODES as [ReadMode, ...ReadMode[]]), expected: `one of ${READ_MODES.join(', ')}`, description: 'read path of the protocol (raft)' },
   { name: 'etcd-reads', field: 'etcdReads', dbs: ['etcd'], schema: z.enum(['linearizable', 'serializable']), expected: 'one of linearizable, serializable', description: '--db etcd: linearizable reads (default) or serializable ones, which etcd documents as possibly stale' },
   { name: 'viewserver-replicas', field: 'viewserverReplicas', dbs: ['viewservice'], schema: number(1, 7, true), expected: 'an integer in [1, 7]', description: '--db viewservice: view-server nodes, vs1..vsN (default 1, the single view server vs; 3 replicates its table of views on Raft)' },

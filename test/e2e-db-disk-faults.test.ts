@@ -105,7 +105,7 @@ describe('postgres under a power failure (local)', () => {
 });
 
 describe('redis-sentinel under a power failure (local)', () => {
-  it('loses acknowledged adds: redis answers from memory and had written nothing to disk (RDB only, no AOF)', async () => {
+  it('loses acknowledged adds: redis answers from memory and had written nothing to disk (RDB only, no AOF: --redis-aof off, the default)', async () => {
     const outcome = await run('power-failure-once.yaml', { db: 'redis-sentinel', workload: 'set', timeLimit: '5' });
     const [lost] = await crashLosses(outcome);
     expect(lost).toHaveLength(3);
@@ -115,6 +115,27 @@ describe('redis-sentinel under a power failure (local)', () => {
     expect(outcome.exitCode).toBe(1);
     expect(outcome.results.anomalies.join('\n')).toMatch(LOST_RE);
     // redis never logs its dir: only the mounts are checked.
+    expectHealed(outcome, 3, null);
+  }, 90_000);
+
+  it('with --redis-aof always keeps every acknowledged add: the append-only file is fsynced before each reply', async () => {
+    const outcome = await run('power-failure-once.yaml', { db: 'redis-sentinel', workload: 'set', timeLimit: '5', redisAof: 'always' });
+    const [lost] = await crashLosses(outcome);
+    expect(lost).toHaveLength(3);
+    expect(outcome.results.stats.all.ok).toBeGreaterThan(20);
+    expect(outcome.results.anomalies).toEqual([]);
+    expect(outcome.valid).toBe(true);
+    expectHealed(outcome, 3, null);
+  }, 90_000);
+
+  it('with --redis-aof everysec loses the adds acknowledged since the last fsync (up to a second of them)', async () => {
+    // Clients as fast as they go, so the second before the crash holds many acknowledged adds.
+    const outcome = await run('power-failure-once.yaml', { db: 'redis-sentinel', workload: 'set', timeLimit: '5', redisAof: 'everysec', concurrency: '10', rate: '0' });
+    const [lost] = await crashLosses(outcome);
+    // The primary's append-only file had written, unsynced bytes for the crash to take back.
+    expect(lost.find((l) => l.node === 'n1')?.unsyncedBytes).toBeGreaterThan(0);
+    expect(outcome.valid).toBe(false);
+    expect(outcome.results.anomalies.join('\n')).toMatch(LOST_RE);
     expectHealed(outcome, 3, null);
   }, 90_000);
 });

@@ -39,6 +39,17 @@ export interface ServerConfig {
   dir: string;
   /** null for the initial primary. */
   replicaOf: Address | null;
+  /** --redis-aof: off (Redis's default, RDB snapshots only), or the append-only file fsynced every second or before every reply. */
+  aof: RedisAof;
+}
+
+/** REDIS_AOF_MODES: the --redis-aof values; everysec and always are Redis's appendfsync policies. */
+export const REDIS_AOF_MODES = ['off', 'everysec', 'always'] as const;
+export type RedisAof = (typeof REDIS_AOF_MODES)[number];
+
+/** aofLines: the append-only file's settings for one --redis-aof mode. */
+function aofLines(aof: RedisAof): string[] {
+  return aof === 'off' ? ['appendonly no'] : ['appendonly yes', `appendfsync ${aof}`];
 }
 
 /** processLines: what both programs share — where they listen, in the foreground, logging to stdout, files in `dir`. */
@@ -47,16 +58,16 @@ function processLines(c: { bind: string; port: number; dir: string }): string[] 
 }
 
 /**
- * serverConfig: redis.conf text. The log goes to stdout (the node's log file), persistence is
- * Redis's default RDB snapshotting only (no AOF), so a killed node restarts from its last
- * snapshot or, as a replica, from a full resync.
+ * serverConfig: redis.conf text. The log goes to stdout (the node's log file). Persistence is
+ * Redis's default RDB snapshotting only unless --redis-aof turns the append-only file on: without
+ * it a killed node restarts from its last snapshot or, as a replica, from a full resync.
  */
 export function serverConfig(c: ServerConfig): string {
   const lines = [
     ...processLines(c),
     `replica-announce-ip ${c.announce.host}`,
     `replica-announce-port ${c.announce.port}`,
-    'appendonly no',
+    ...aofLines(c.aof),
     // A replica keeps answering reads from its copy while it has no primary (the default).
     'replica-serve-stale-data yes',
     'replica-read-only yes',

@@ -16,7 +16,7 @@ import type { ClusterKind, NodeFile, NodeLaunch, NodeProbe, NodeSite, NodeStatus
 import { SHELL_PACKAGE, shellLaunch } from '../shell-launch.ts';
 import type { ClientContext, Db, DbCluster, DbFactory, DbOptions } from '../types.ts';
 import { missingBinaries, requireRedisBinaries } from './binaries.ts';
-import { DEFAULT_TIMINGS, nodeNames, quorumOf, READY, sentinelConfig, serverConfig, type Address } from './config.ts';
+import { DEFAULT_TIMINGS, nodeNames, quorumOf, READY, REDIS_AOF_MODES, sentinelConfig, serverConfig, type Address, type RedisAof } from './config.ts';
 import { redisStatus, replicasSynced, sentinelsAcquainted, sentinelsPrimary, settled, SETTLE_TIMEOUT_MS, waitFor, waitUntil, type RedisAddressBook } from './probe.ts';
 import { RedisSetClient } from './set-client.ts';
 import { DISK_FAULTS } from '../support.ts';
@@ -84,6 +84,8 @@ function sameAddress(a: Address, b: Address): boolean {
 /** redisSentinelDbFactory: Redis with Sentinel on options.nodeCount nodes (at least 3). */
 export const redisSentinelDbFactory: DbFactory = (options: DbOptions): Db => {
   if (options.nodeCount < 3) throw new Error(`--nodes: --db ${REDIS_SENTINEL} needs at least 3 nodes (a sentinel majority must survive losing the primary's node), got ${options.nodeCount}`);
+  const aof = (options.settings.redisAof ?? 'off') as RedisAof;
+  if (!REDIS_AOF_MODES.includes(aof)) throw new Error(`--redis-aof: expected one of ${REDIS_AOF_MODES.join(', ')}, got ${JSON.stringify(aof)}`);
   const nodes = nodeNames(options.nodeCount);
   // node → port name → the address it announces, recorded as each node is launched.
   const announced = new Map<string, Map<string, Address>>();
@@ -107,7 +109,7 @@ export const redisSentinelDbFactory: DbFactory = (options: DbOptions): Db => {
     const advertise = (port: string): Address => parseAddress(site.advertise(port));
     const primary = parseAddress(site.dial(nodes[0], 'redis'));
     return [
-      { path: 'redis.conf', mode: 0o666, data: serverConfig({ bind: listen('redis').host, port: listen('redis').port, announce: advertise('redis'), dir: site.dataDir, replicaOf: site.node === nodes[0] ? null : primary }) },
+      { path: 'redis.conf', mode: 0o666, data: serverConfig({ bind: listen('redis').host, port: listen('redis').port, announce: advertise('redis'), dir: site.dataDir, replicaOf: site.node === nodes[0] ? null : primary, aof }) },
       // Sentinel rewrites its config as it learns, so the file must be writable.
       { path: 'sentinel.conf', mode: 0o666, data: sentinelConfig({ bind: listen('sentinel').host, port: listen('sentinel').port, announce: advertise('sentinel'), dir: site.dataDir, primary, quorum: quorumOf(nodes.length), timings: DEFAULT_TIMINGS }) },
     ];
@@ -121,7 +123,7 @@ export const redisSentinelDbFactory: DbFactory = (options: DbOptions): Db => {
 
   return {
     name: REDIS_SENTINEL,
-    description: 'Redis 7 with Sentinel: a primary, replicas, a sentinel per node; set workload',
+    description: `Redis 7 with Sentinel: a primary, replicas, a sentinel per node; set workload${aof === 'off' ? '' : `; append-only file, appendfsync ${aof}`}`,
     nodes,
     allNodes: nodes,
     ports: REDIS_PORTS,

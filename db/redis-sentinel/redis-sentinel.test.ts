@@ -14,10 +14,17 @@ const DB = redisSentinelDbFactory({ nodeCount: 3, bugs: [], settings: {} });
 
 describe('redis-sentinel configs', () => {
   it('makes replicas of every node but the first and has a majority of sentinels fail over quickly', () => {
-    const replica = serverConfig({ bind: '0.0.0.0', port: 6379, announce: { host: '10.0.0.12', port: 6379 }, dir: '/data', replicaOf: { host: '10.0.0.11', port: 6379 } });
+    const replica = serverConfig({ bind: '0.0.0.0', port: 6379, announce: { host: '10.0.0.12', port: 6379 }, dir: '/data', replicaOf: { host: '10.0.0.11', port: 6379 }, aof: 'off' });
     expect(replica).toMatch(/^replicaof 10\.0\.0\.11 6379$/m);
     expect(replica).toMatch(/^replica-announce-ip 10\.0\.0\.12$/m);
-    expect(serverConfig({ bind: '0.0.0.0', port: 6379, announce: { host: 'h', port: 1 }, dir: '/d', replicaOf: null })).not.toMatch(/replicaof/);
+    expect(serverConfig({ bind: '0.0.0.0', port: 6379, announce: { host: 'h', port: 1 }, dir: '/d', replicaOf: null, aof: 'off' })).not.toMatch(/replicaof/);
+    // --redis-aof: Redis's default (no AOF), or the append-only file with the fsync policy asked for.
+    expect(replica).toMatch(/^appendonly no$/m);
+    const always = serverConfig({ bind: 'b', port: 1, announce: { host: 'h', port: 1 }, dir: '/d', replicaOf: null, aof: 'always' });
+    expect(always).toMatch(/^appendonly yes$/m);
+    expect(always).toMatch(/^appendfsync always$/m);
+    expect(() => redisSentinelDbFactory({ nodeCount: 3, bugs: [], settings: { redisAof: 'sometimes' } })).toThrow(/--redis-aof: expected one of off, everysec, always, got "sometimes"/);
+    expect(redisSentinelDbFactory({ nodeCount: 3, bugs: [], settings: { redisAof: 'everysec' } }).description).toMatch(/appendfsync everysec/);
     const sentinel = sentinelConfig({ bind: '0.0.0.0', port: 26379, announce: { host: '10.0.0.12', port: 26379 }, dir: '/data', primary: { host: '10.0.0.11', port: 6379 }, quorum: quorumOf(3), timings: DEFAULT_TIMINGS });
     expect(sentinel).toMatch(/^sentinel monitor splitbrain 10\.0\.0\.11 6379 2$/m);
     expect(sentinel).toMatch(new RegExp(`^sentinel down-after-milliseconds splitbrain ${DEFAULT_TIMINGS.downAfterMs}$`, 'm'));

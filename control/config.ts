@@ -50,6 +50,8 @@ export interface TestOptions {
   reads?: string;
   /** --db etcd: linearizable (etcd's default, ReadIndex) or serializable (member-local, possibly stale) reads. */
   etcdReads?: 'linearizable' | 'serializable';
+  /** --db etcd: start members with --pre-vote (on, as etcd 3.5+ does) or without (off, stock 3.4). */
+  etcdPreVote?: 'on' | 'off';
   /** --db postgres: the isolation level of every txn; unset means serializable. */
   isolation?: string;
   /** --db postgres: synchronous_commit (on, the default: a commit is acknowledged once its WAL is fsynced; off: before). */
@@ -153,6 +155,7 @@ const OPTION_SPECS: readonly OptionSpec[] = [
   { name: 'redis-aof', field: 'redisAof', dbs: ['redis-sentinel'], schema: z.enum(REDIS_AOF_MODES), expected: `one of ${REDIS_AOF_MODES.join(', ')}`, description: '--db redis-sentinel: the append-only file (default off, Redis\'s own default: RDB snapshots only, so a power failure loses what is in memory; everysec: fsynced every second; always: before every reply)' },
   { name: 'reads', field: 'reads', dbs: ['raft', 'paxos'], schema: z.enum(READ_MODES as [ReadMode, ...ReadMode[]]), expected: `one of ${READ_MODES.join(', ')}`, description: 'read path of the protocol (raft)' },
   { name: 'etcd-reads', field: 'etcdReads', dbs: ['etcd'], schema: z.enum(['linearizable', 'serializable']), expected: 'one of linearizable, serializable', description: '--db etcd: linearizable reads (default) or serializable ones, which etcd documents as possibly stale' },
+  { name: 'etcd-pre-vote', field: 'etcdPreVote', dbs: ['etcd'], schema: z.enum(['on', 'off']), expected: 'on or off', description: '--db etcd: members campaign with a pre-vote first (default on, as etcd 3.5+ does; off is Debian\'s 3.4 as shipped, where a stale member\'s campaigns can keep a majority leaderless)' },
   { name: 'viewserver-replicas', field: 'viewserverReplicas', dbs: ['viewservice'], schema: number(1, 7, true), expected: 'an integer in [1, 7]', description: '--db viewservice: view-server nodes, vs1..vsN (default 1, the single view server vs; 3 replicates its table of views on Raft)' },
   { name: 'bug', field: 'bugs', schema: z.preprocess(toList, z.array(z.string().regex(/^[a-z0-9-]+$/))), expected: 'bug names of lowercase letters, digits and -', repeatable: true, description: 'switch on a named protocol bug (repeatable)' },
   { name: 'sim-react', field: 'simReact', schema: z.preprocess(toList, z.array(z.enum(REACTIONS))), expected: `a comma-separated list of ${REACTIONS.join(', ')}`, description: '--cluster sim: faults timed to events in the simulated world (raft), on top of the nemesis' },

@@ -38,6 +38,13 @@ function etcdReadsOf(settings: Readonly<Record<string, unknown>>): EtcdReadMode 
   return reads as EtcdReadMode;
 }
 
+/** preVoteOf: the --etcd-pre-vote setting (on unless off was asked for). */
+function preVoteOf(settings: Readonly<Record<string, unknown>>): boolean {
+  const preVote = settings.etcdPreVote ?? 'on';
+  if (preVote !== 'on' && preVote !== 'off') throw new Error(`--etcd-pre-vote: expected on or off, got ${String(preVote)}`);
+  return preVote === 'on';
+}
+
 /** etcdDbFactory: an etcd cluster of options.nodeCount members. */
 export function etcdDbFactory(options: DbOptions): Db {
   if (!(MEMBER_COUNTS as readonly number[]).includes(options.nodeCount)) {
@@ -45,10 +52,11 @@ export function etcdDbFactory(options: DbOptions): Db {
   }
   const nodes = Array.from({ length: options.nodeCount }, (_, i) => `n${i + 1}`);
   const reads = etcdReadsOf(options.settings);
+  const preVote = preVoteOf(options.settings);
   const token = `splitbrain-${options.seed ?? 0}`;
   return {
     name: 'etcd',
-    description: 'etcd 3.4 (Debian etcd-server), clients over gRPC (npm etcd3)',
+    description: `etcd 3.4 (Debian etcd-server), clients over gRPC (npm etcd3)${preVote ? '' : ', without pre-vote'}`,
     nodes,
     allNodes: nodes,
     ports: PORTS,
@@ -70,7 +78,7 @@ export function etcdDbFactory(options: DbOptions): Db {
       // In a container and on an ssh host etcd is where Debian's etcd-server puts it.
       const command = site.kind === 'local' ? findExecutable(ETCD) : ETCD_BINARY;
       if (command === null) throw new Error(missingExecutable('etcd', ETCD)!);
-      return { command, args: etcdArgs(self, nodes.map(member), `${site.dataDir}/etcd`, token) };
+      return { command, args: etcdArgs(self, nodes.map(member), `${site.dataDir}/etcd`, token, preVote) };
     },
     ready: async (probe) => STARTED_RE.test(await probe.logSinceStart()),
     status: (probe) => memberStatus(`http://${probe.address('client')}`, STATUS_TIMEOUT_MS),

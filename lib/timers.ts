@@ -111,7 +111,8 @@ export class VirtualTimers implements Timers {
       const event = this.pop();
       if (event === undefined) throw new Error(`VirtualTimers: nothing scheduled at ${this.now} ms and the driven task is still pending`);
       if (event.cancelled) continue;
-      this.byId.delete(event.seq);
+      // Only setTimer's events are in byId (they wake); `at` events, most of a run's, are not.
+      if (event.wakes) this.byId.delete(event.seq);
       this.now = event.dueMs;
       this.woken = false;
       this.eventCount += 1;
@@ -121,18 +122,22 @@ export class VirtualTimers implements Timers {
     return done;
   }
 
+  // The heap moves a hole instead of swapping pairs: one write per level, no temporaries.
   private push(ms: number, fn: () => void, wakes: boolean): VirtualEvent {
     if (!(ms >= 0) || !Number.isFinite(ms)) ms = 0;
     const event: VirtualEvent = { dueMs: this.now + ms, seq: this.seq++, fn, wakes, cancelled: false };
     const heap = this.heap;
+    let i = heap.length;
     heap.push(event);
-    let i = heap.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!before(heap[i], heap[parent])) break;
-      [heap[i], heap[parent]] = [heap[parent], heap[i]];
+      const p = heap[parent];
+      // The new event has the highest seq, so it goes above a parent only if strictly earlier.
+      if (!(event.dueMs < p.dueMs)) break;
+      heap[i] = p;
       i = parent;
     }
+    heap[i] = event;
     return event;
   }
 
@@ -141,20 +146,19 @@ export class VirtualTimers implements Timers {
     if (heap.length === 0) return undefined;
     const top = heap[0];
     const last = heap.pop()!;
-    if (heap.length > 0) {
-      heap[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < heap.length && before(heap[l], heap[m])) m = l;
-        if (r < heap.length && before(heap[r], heap[m])) m = r;
-        if (m === i) break;
-        [heap[i], heap[m]] = [heap[m], heap[i]];
-        i = m;
-      }
+    const n = heap.length;
+    if (n === 0) return top;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && before(heap[r], heap[l]) ? r : l;
+      if (!before(heap[c], last)) break;
+      heap[i] = heap[c];
+      i = c;
     }
+    heap[i] = last;
     return top;
   }
 }

@@ -44,6 +44,8 @@ export interface SimNodeOptions {
   sendsEarly?: (msg: unknown) => boolean;
   repliesEarly?: boolean;
   log(line: string): void;
+  /** roleLines: log a line when the core's role or term changes (asks the core's status every tick). */
+  roleLines: boolean;
 }
 
 /**
@@ -172,7 +174,7 @@ export class SimNode {
       if (incarnation !== this.incarnation || this.core === null || this.paused) return;
       const core = this.core;
       this.absorb(this.call(() => core.tick()));
-      this.logRoleChange();
+      if (this.o.roleLines) this.logRoleChange();
       if (incarnation === this.incarnation) this.scheduleTick(incarnation);
     });
   }

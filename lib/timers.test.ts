@@ -48,6 +48,21 @@ describe('VirtualTimers', () => {
     }), { numRuns: 300 });
   });
 
+  it('keeps that order when cancelled timers are compacted out of a large queue', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(fc.record({ delayMs: fc.integer({ min: 0, max: 50 }), cancel: fc.boolean() }), { minLength: 64, maxLength: 600 }), async (plan) => {
+      const t = new VirtualTimers();
+      const ran: number[] = [];
+      const ids = plan.map((p, index) => t.setTimer(() => ran.push(index), p.delayMs));
+      // Cancel in a shuffled order while events keep running, so compaction happens mid-drive.
+      t.at(0, () => plan.forEach((p, index) => p.cancel && t.clearTimer(ids[index])));
+      await t.drive(new Promise<void>((resolve) => t.setTimer(resolve, 51)));
+      const expected = plan.map((p, index) => ({ ...p, index })).filter((p) => !p.cancel || p.delayMs === 0)
+        .sort((a, b) => a.delayMs - b.delayMs || a.index - b.index).map((p) => p.index);
+      expect(ran).toEqual(expected);
+      expect(t.pendingCount).toBe(0);
+    }), { numRuns: 200 });
+  });
+
   it('drains promises a timer resolves before the next event, and fails when nothing can settle the driven task', async () => {
     const t = new VirtualTimers();
     const order: string[] = [];

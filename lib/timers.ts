@@ -1,4 +1,5 @@
 // lib/timers.ts — the runner's time: real (performance.now + setTimeout) or virtual (a seeded simulation's event queue).
+import { onAbort } from './abort-watch.ts';
 
 /** TimerId: a handle returned by setTimer. */
 export type TimerId = number | NodeJS.Timeout;
@@ -25,15 +26,14 @@ export const REAL_TIMERS: Timers = {
 export function sleepOn(timers: Timers, ms: number, signal?: AbortSignal): Promise<boolean> {
   if (signal?.aborted === true) return Promise.resolve(false);
   return new Promise((resolve) => {
-    const onAbort = (): void => {
-      timers.clearTimer(id);
-      resolve(false);
-    };
     const id = timers.setTimer(() => {
-      signal?.removeEventListener('abort', onAbort);
+      stop?.();
       resolve(true);
     }, Math.max(0, ms));
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const stop = signal === undefined ? undefined : onAbort(signal, () => {
+      timers.clearTimer(id);
+      resolve(false);
+    });
   });
 }
 

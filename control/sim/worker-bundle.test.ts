@@ -2,6 +2,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { resolveOptions } from '../config.ts';
+import { simulateSeed } from './run-seed.ts';
+import { runSweep, shardSeeds } from './sweep.ts';
 import { simWorkerBundle } from './worker-bundle.ts';
 
 /** staticImports: the specifiers a bundled file imports statically (esbuild writes them one per line, double-quoted). */
@@ -48,5 +51,18 @@ describe('the sim sweep worker bundle', () => {
     const chunks = fs.readdirSync(path.join(path.dirname(file), '..', '..', 'chunks'));
     expect(chunks.some((c) => c.startsWith('docker-cluster-'))).toBe(true);
     expect(chunks.some((c) => c.startsWith('ssh-cluster-'))).toBe(true);
+  });
+
+  it('runs a seed as this process does: the same outcome in the bundled worker as through tsx here', async () => {
+    const opts = resolveOptions({ cluster: 'sim', db: 'raft', nodes: 5, workload: 'register', nemesis: 'partition,kill', timeLimit: 10, seed: 1 });
+    const { outcomes } = await runSweep({ opts, seeds: shardSeeds(1, 4), seedFirst: 1, runs: 4, workers: 1 });
+    expect(outcomes.map((o) => o.seed)).toEqual([1, 2, 3, 4]);
+    for (const o of outcomes) {
+      const { outcome } = await simulateSeed({ ...opts, seed: o.seed, testCount: 1 });
+      const { wallMs: _a, ...inWorker } = o;
+      const { wallMs: _b, ...here } = outcome;
+      expect(inWorker).toEqual(here);
+      expect(here.opCount).toBeGreaterThan(100);
+    }
   });
 });

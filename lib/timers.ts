@@ -1,4 +1,5 @@
 // lib/timers.ts — the runner's time: real (performance.now + setTimeout) or virtual (a seeded simulation's event queue).
+import { onAbort } from './abort-watch.ts';
 
 /** TimerId: a handle returned by setTimer. */
 export type TimerId = number | NodeJS.Timeout;
@@ -25,15 +26,14 @@ export const REAL_TIMERS: Timers = {
 export function sleepOn(timers: Timers, ms: number, signal?: AbortSignal): Promise<boolean> {
   if (signal?.aborted === true) return Promise.resolve(false);
   return new Promise((resolve) => {
-    const onAbort = (): void => {
-      timers.clearTimer(id);
-      resolve(false);
-    };
     const id = timers.setTimer(() => {
-      signal?.removeEventListener('abort', onAbort);
+      stop?.();
       resolve(true);
     }, Math.max(0, ms));
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const stop = signal === undefined ? undefined : onAbort(signal, () => {
+      timers.clearTimer(id);
+      resolve(false);
+    });
   });
 }
 
@@ -61,8 +61,10 @@ export class VirtualTimers implements Timers {
   private now = 0;
   private seq = 0;
   private woken = false;
-  private readonly heap: VirtualEvent[] = [];
+  private heap: VirtualEvent[] = [];
   private readonly byId = new Map<number, VirtualEvent>();
+  /** cancelledCount: cancelled events still in the heap (a run's op timeouts: 10 s each, most of the heap). */
+  private cancelledCount = 0;
   /** eventCount: events run so far (for benchmarks and runaway bounds). */
   eventCount = 0;
 
@@ -81,6 +83,9 @@ export class VirtualTimers implements Timers {
     if (event === undefined) return;
     event.cancelled = true;
     this.byId.delete(event.seq);
+    this.cancelledCount += 1;
+    // Dead events deepen the heap every push and pop pays for: drop them once they are half of it.
+    if (this.cancelledCount * 2 > this.heap.length && this.heap.length >= COMPACT_SIZE_MIN) this.compact();
   }
 
   /** at schedules a simulator event `ms` from now; it does not drain unless it calls wake(). */
@@ -93,7 +98,7 @@ export class VirtualTimers implements Timers {
     this.woken = true;
   }
 
-  /** pendingCount: events in the queue (cancelled ones included until they surface). */
+  /** pendingCount: events in the queue (cancelled ones included until they surface or are compacted away). */
   get pendingCount(): number {
     return this.heap.length;
   }
@@ -110,8 +115,12 @@ export class VirtualTimers implements Timers {
       if (n >= DRIVE_EVENTS_MAX) throw new Error(`VirtualTimers: more than ${DRIVE_EVENTS_MAX} events in one drive`);
       const event = this.pop();
       if (event === undefined) throw new Error(`VirtualTimers: nothing scheduled at ${this.now} ms and the driven task is still pending`);
-      if (event.cancelled) continue;
-      this.byId.delete(event.seq);
+      if (event.cancelled) {
+        this.cancelledCount -= 1;
+        continue;
+      }
+      // Only setTimer's events are in byId (they wake); `at` events, most of a run's, are not.
+      if (event.wakes) this.byId.delete(event.seq);
       this.now = event.dueMs;
       this.woken = false;
       this.eventCount += 1;
@@ -121,18 +130,22 @@ export class VirtualTimers implements Timers {
     return done;
   }
 
+  // The heap moves a hole instead of swapping pairs: one write per level, no temporaries.
   private push(ms: number, fn: () => void, wakes: boolean): VirtualEvent {
     if (!(ms >= 0) || !Number.isFinite(ms)) ms = 0;
     const event: VirtualEvent = { dueMs: this.now + ms, seq: this.seq++, fn, wakes, cancelled: false };
     const heap = this.heap;
+    let i = heap.length;
     heap.push(event);
-    let i = heap.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!before(heap[i], heap[parent])) break;
-      [heap[i], heap[parent]] = [heap[parent], heap[i]];
+      const p = heap[parent];
+      // The new event has the highest seq, so it goes above a parent only if strictly earlier.
+      if (!(event.dueMs < p.dueMs)) break;
+      heap[i] = p;
       i = parent;
     }
+    heap[i] = event;
     return event;
   }
 
@@ -141,23 +154,36 @@ export class VirtualTimers implements Timers {
     if (heap.length === 0) return undefined;
     const top = heap[0];
     const last = heap.pop()!;
-    if (heap.length > 0) {
-      heap[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < heap.length && before(heap[l], heap[m])) m = l;
-        if (r < heap.length && before(heap[r], heap[m])) m = r;
-        if (m === i) break;
-        [heap[i], heap[m]] = [heap[m], heap[i]];
-        i = m;
-      }
-    }
+    if (heap.length > 0) this.siftDown(0, last);
     return top;
   }
+
+  /** siftDown puts `event` at the hole `i` or below it, moving earlier children up. */
+  private siftDown(i: number, event: VirtualEvent): void {
+    const heap = this.heap;
+    const n = heap.length;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && before(heap[r], heap[l]) ? r : l;
+      if (!before(heap[c], event)) break;
+      heap[i] = heap[c];
+      i = c;
+    }
+    heap[i] = event;
+  }
+
+  /** compact drops the cancelled events and rebuilds the heap (Floyd); the order of the rest is unchanged, as it is total. */
+  private compact(): void {
+    this.heap = this.heap.filter((e) => !e.cancelled);
+    this.cancelledCount = 0;
+    for (let i = (this.heap.length >> 1) - 1; i >= 0; i -= 1) this.siftDown(i, this.heap[i]);
+  }
 }
+
+/** COMPACT_SIZE_MIN: a heap smaller than this is not worth compacting. */
+const COMPACT_SIZE_MIN = 64;
 
 function before(a: VirtualEvent, b: VirtualEvent): boolean {
   return a.dueMs < b.dueMs || (a.dueMs === b.dueMs && a.seq < b.seq);

@@ -3,7 +3,7 @@ import type { SeededRng } from '../../lib/rng.ts';
 import type { VirtualTimers } from '../../lib/timers.ts';
 import type { Grudge } from '../types.ts';
 import { freezeDeep } from './immutable.ts';
-import { drawLatency, type SimKnobs } from './knobs.ts';
+import { drawLatency, type LatencyKnob, type SimKnobs } from './knobs.ts';
 
 /** NetworkCounters: what the network did, for the run's log. */
 export interface NetworkCounters {
@@ -31,12 +31,21 @@ export class SimNetwork {
   /** heldUntil: a node (all its inbound links) or a link `from>to` whose packets arriving before this virtual time arrive just after it instead (a latency spike). */
   private readonly heldUntil = new Map<string, number>();
   readonly counters: NetworkCounters = { sent: 0, delivered: 0, lost: 0, duplicated: 0, cut: 0 };
+  /** links: knobs.linkLatency by from, then to, so a send builds no "from>to" key (a string per message). */
+  private readonly links = new Map<string, Map<string, LatencyKnob>>();
 
   constructor(
     private readonly timers: VirtualTimers,
     private readonly rng: SeededRng,
     private readonly knobs: SimKnobs,
-  ) {}
+  ) {
+    for (const [link, knob] of Object.entries(knobs.linkLatency)) {
+      const [from, to] = link.split('>');
+      let out = this.links.get(from);
+      if (out === undefined) this.links.set(from, (out = new Map()));
+      out.set(to, knob);
+    }
+  }
 
   setGrudge(grudge: Grudge): void {
     this.grudge = structuredClone(grudge);
@@ -107,7 +116,7 @@ export class SimNetwork {
 
   /** delayMs: one draw of the link's latency, sometimes with an extra wait that lets later packets overtake. */
   delayMs(from: string, to: string): number {
-    const knob = this.knobs.linkLatency[`${from}>${to}`] ?? this.knobs.clientLatency;
+    const knob = this.links.get(from)?.get(to) ?? this.knobs.clientLatency;
     let ms = drawLatency(this.rng, knob);
     if (this.knobs.reorderP > 0 && this.rng.next() < this.knobs.reorderP) ms += drawLatency(this.rng, knob) * 10;
     return ms;

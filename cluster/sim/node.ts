@@ -44,6 +44,8 @@ export interface SimNodeOptions {
   sendsEarly?: (msg: unknown) => boolean;
   repliesEarly?: boolean;
   log(line: string): void;
+  /** roleLines: log a line when the core's role or term changes (asks the core's status every tick). */
+  roleLines: boolean;
 }
 
 /**
@@ -63,6 +65,11 @@ export class SimNode {
   private lastRole = 'none';
   private lastRoleName: string | null = null;
   private lastTerm: number | string | null = null;
+  /** onTick: the tick event of incarnation `tickIncarnation`, made once per incarnation, not per tick (15,000 closures a raft run). */
+  private onTick: (() => void) | null = null;
+  private tickIncarnation = -1;
+  /** tickCore: the core's tick, as a function call() can run without a new closure each time. */
+  private readonly tickCore = (): Effects<unknown> => this.core!.tick();
 
   constructor(private readonly o: SimNodeOptions) {
     this.queue = this.makeQueue();
@@ -168,13 +175,16 @@ export class SimNode {
   private scheduleTick(incarnation: number): void {
     // A fast clock ticks more often: ticks are counted on the node's own clock.
     const intervalMs = this.o.tickMs / (1 + this.o.clock.driftPpm / 1e6);
-    this.o.timers.at(intervalMs, () => {
-      if (incarnation !== this.incarnation || this.core === null || this.paused) return;
-      const core = this.core;
-      this.absorb(this.call(() => core.tick()));
-      this.logRoleChange();
-      if (incarnation === this.incarnation) this.scheduleTick(incarnation);
-    });
+    if (this.tickIncarnation !== incarnation || this.onTick === null) {
+      this.tickIncarnation = incarnation;
+      this.onTick = () => {
+        if (incarnation !== this.incarnation || this.core === null || this.paused) return;
+        this.absorb(this.call(this.tickCore));
+        if (this.o.roleLines) this.logRoleChange();
+        if (incarnation === this.incarnation) this.scheduleTick(incarnation);
+      };
+    }
+    this.o.timers.at(intervalMs, this.onTick);
   }
 
   private logRoleChange(): void {

@@ -3,7 +3,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SeededRng } from '../../lib/rng.ts';
 import { sleepOn, VirtualTimers, type Timers } from '../../lib/timers.ts';
-import { type Attempt, type ClientTransport, interpret } from '../../rsm/client/client.ts';
+import { jsonCopy } from '../../lib/json-copy.ts';
+import { type Attempt, type ClientTransport, interpretBody } from '../../rsm/client/client.ts';
 import type { CoreFactory, KvCommand } from '../../rsm/core/types.ts';
 import type { ProtocolEvent } from '../../rsm/core/types.ts';
 import { earlySendsOf, eventOf, loadCoreFactory } from '../../rsm/protocols.ts';
@@ -35,6 +36,8 @@ export interface SimSpec {
   reactions?: { kinds: readonly Reaction[]; untilMs: number };
   /** factories replace a protocol's core (tests: a core that misbehaves). */
   factories?: Partial<Record<string, CoreFactory>>;
+  /** logs: false keeps no node logs (a sweep never collects them): no lines, and no role probe each tick. */
+  logs?: boolean;
 }
 
 /** LOG_LINES_MAX bounds each node's in-memory log. */
@@ -190,7 +193,8 @@ export class SimCluster implements Cluster {
     const t = this.timers;
     const node = this.node(id);
     const cut = (): boolean => side !== undefined && side !== id && (this.network.cuts(side, id) || this.network.cuts(id, side));
-    const request = JSON.parse(JSON.stringify(body)) as typeof body;
+    // As over HTTP: the node gets its own copy of the request, the client its own of the answer.
+    const request = jsonCopy(body);
     return new Promise((resolve) => {
       let settled = false;
       const finish = (a: Attempt): void => {
@@ -209,7 +213,7 @@ export class SimCluster implements Cluster {
           return;
         }
         node.request(request, (outcome) => {
-          const answer = interpret(id, statusFor(outcome), JSON.stringify(publicBody(outcome)));
+          const answer = interpretBody(id, statusFor(outcome), jsonCopy(publicBody(outcome)) as Record<string, unknown>);
           t.at(this.network.clientDelayMs(), () => {
             if (!cut()) finish(answer);
           });
@@ -255,10 +259,12 @@ export class SimCluster implements Cluster {
       },
       ...earlySendsOf(protocol),
       log: (line) => this.log(id, line),
+      roleLines: this.spec.logs !== false,
     });
   }
 
   private log(node: string, line: string): void {
+    if (this.spec.logs === false) return;
     const lines = this.logs.get(node);
     if (lines === undefined || lines.length >= LOG_LINES_MAX) return;
     lines.push(`${this.timers.nowMs().toFixed(3)}ms ${node} ${line}`);

@@ -1,5 +1,6 @@
 // control/runner/interpreter.ts — Jepsen's process model: client threads and the nemesis timeline.
 import { setMaxListeners } from 'node:events';
+import { onAbort } from '../../lib/abort-watch.ts';
 import { REAL_TIMERS, sleepOn, type TimerId, type Timers } from '../../lib/timers.ts';
 import type { NemesisOp, ScheduledNemesisOp } from '../../nemesis/types.ts';
 import type { Completion, KvClientLike, OpGenerator, OpSpec, Workload } from '../../workloads/types.ts';
@@ -69,7 +70,7 @@ export async function runClientPhase(
   opsPerThreadMax = OPS_PER_THREAD_MAX,
 ): Promise<void> {
   if (generators.length !== threads.length) throw new Error('runClientPhase: one generator per thread');
-  // Each op in flight listens for the abort: one per thread, plus the nemesis and sleeps.
+  // Ops and sleeps wait on the abort through one listener (lib/abort-watch.ts); this leaves room for the others.
   setMaxListeners(threads.length + 16, ctx.signal);
   await Promise.all(threads.map((t, i) => runThread(ctx, t, generators[i], deadlineMs, opsPerThreadMax)));
 }
@@ -101,11 +102,10 @@ async function runThread(ctx: PhaseContext, t: ClientThread, gen: OpGenerator, d
  */
 async function invokeBounded(ctx: PhaseContext, client: KvClientLike, spec: OpSpec): Promise<Completion> {
   let timer: TimerId | undefined;
-  let onAbort: (() => void) | undefined;
+  let stopWatching: (() => void) | undefined;
   const bound = new Promise<Completion>((resolve) => {
     timer = ctx.timers.setTimer(() => resolve({ type: 'info', error: `runner timeout after ${ctx.opTimeoutMs} ms` }), ctx.opTimeoutMs);
-    onAbort = () => resolve({ type: 'info', error: 'interrupted' });
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    stopWatching = onAbort(ctx.signal, () => resolve({ type: 'info', error: 'interrupted' }));
   });
   try {
     const call = ctx.workload.invoke(client, spec).then(
@@ -115,7 +115,7 @@ async function invokeBounded(ctx: PhaseContext, client: KvClientLike, spec: OpSp
     return await Promise.race([call, bound]);
   } finally {
     if (timer !== undefined) ctx.timers.clearTimer(timer);
-    if (onAbort !== undefined) ctx.signal.removeEventListener('abort', onAbort);
+    stopWatching?.();
   }
 }
 

@@ -108,7 +108,7 @@ export const simParts: PartsFactory = async (opts, env) => {
   const db = await openRunDb(opts);
   const cluster = new SimCluster({
     protocol: opts.db, nodeCount: opts.nodes, viewServerReplicas: opts.viewserverReplicas, reads: opts.reads, bugs: opts.bugs, options: {}, seed: opts.seed,
-    reactions: { kinds: opts.simReact ?? [], untilMs: opts.timeLimitS * 1000 },
+    reactions: { kinds: opts.simReact ?? [], untilMs: opts.timeLimitS * 1000 }, logs: env.collectsLogs !== false,
   });
   const simulation = cluster.simulation();
   const mode = clientMode(opts.db);

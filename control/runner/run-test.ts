@@ -64,6 +64,8 @@ export interface PartsEnv {
   dataDir: string;
   logDir: string;
   nemesisRng: SeededRng;
+  /** collectsLogs: false when nobody will collect the nodes' logs (a sweep's run in memory), so a simulated cluster keeps none. */
+  collectsLogs?: boolean;
 }
 
 export type PartsFactory = (opts: TestOptions, env: PartsEnv) => Promise<RunnerParts>;

@@ -61,7 +61,7 @@ export async function simulateSeed(opts: TestOptions, how: SeedRunOptions = {}):
   let error: string | undefined;
   let virtualMs = 0;
   try {
-    parts = await simParts(opts, { dataDir: '', logDir: '', nemesisRng: seeds.nemesisRng });
+    parts = await simParts(opts, { dataDir: '', logDir: '', nemesisRng: seeds.nemesisRng, collectsLogs: false });
     if (schedule !== undefined) parts.schedule = schedule;
     const caseOps = caseSchedule(opts, parts, seeds);
     const phases: PhaseTimes = {};

@@ -33,7 +33,7 @@ export const SHRINK_RUNS_MAX = 80;
 /** scheduleOf: the schedule a run of opts draws (what shrinking starts from). */
 export async function scheduleOf(opts: TestOptions): Promise<ScheduledNemesisOp[]> {
   const seeds = caseSeeds(opts.seed);
-  const parts = await simParts(opts, { dataDir: '', logDir: '', nemesisRng: seeds.nemesisRng });
+  const parts = await simParts(opts, { dataDir: '', logDir: '', nemesisRng: seeds.nemesisRng, collectsLogs: false });
   return caseSchedule(opts, parts, seeds);
 }
 

@@ -1,5 +1,6 @@
 // control/sim/sweep.ts — a sweep: many seeds of one simulated test over worker threads, summarised.
 import os from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Verdict } from '../../checker/types.ts';
 import type { TestOptions } from '../config.ts';
@@ -7,9 +8,7 @@ import { reproduceCommand } from '../config.ts';
 import { EXIT_INVALID, EXIT_UNKNOWN, EXIT_VALID } from '../exit-codes.ts';
 import type { SeedOutcome } from './run-seed.ts';
 import type { SeedJob } from './sweep-worker.ts';
-
-const BOOTSTRAP = new URL('../../checker/linearizable/worker-bootstrap.mjs', import.meta.url);
-const ENTRY = new URL('./sweep-worker.ts', import.meta.url).href;
+import { simWorkerBundle } from './worker-bundle.ts';
 
 /** Shard: the K-th (1-based) of N slices of a sweep's seeds. */
 export interface Shard {
@@ -74,8 +73,10 @@ export async function runSweep(s: SweepOptions): Promise<{ summary: SweepSummary
   const workerCount = Math.max(1, Math.min(s.workers ?? os.availableParallelism(), s.seeds.length));
   const outcomes: SeedOutcome[] = [];
   let next = 0;
+  const entry = pathToFileURL(simWorkerBundle().file);
   const runWorker = (): Promise<void> => new Promise((resolve, reject) => {
-    const worker = new Worker(BOOTSTRAP, { workerData: { entry: ENTRY } });
+    // Plain JavaScript: no loader flags inherited from a tsx parent (its hooks would see every import).
+    const worker = new Worker(entry, { execArgv: [] });
     const feed = (): void => {
       if (next >= s.seeds.length || s.signal?.aborted === true) {
         void worker.terminate().then(() => resolve());

@@ -242,6 +242,11 @@ export function interpret(node: string, status: number, text: string): Attempt {
   } catch {
     // Leave body empty: the status decides.
   }
+  return interpretBody(node, status, body);
+}
+
+/** interpretBody: interpret on a body already parsed (the simulator's answers are JSON data, never text). */
+export function interpretBody(node: string, status: number, body: Record<string, unknown>): Attempt {
   const error = typeof body.error === 'string' ? body.error : `HTTP ${status}`;
   if (status === 200 && body.outcome === 'ok') {
     const result = body.result as { type?: string; value?: unknown; error?: string; stamp?: Stamp | null } | undefined;

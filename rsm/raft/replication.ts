@@ -74,7 +74,7 @@ export function handleAppendEntries(core: RaftCore, from: NodeId, msg: AppendEnt
   if (prevIndex < core.log.snapshotIndex) {
     // Entries up to our snapshot are committed, so they equal the leader's: skip them.
     const skip = Math.min(entries.length, core.log.snapshotIndex - prevIndex);
-    entries = entries.slice(skip);
+    entries = suffix(entries, skip);
     prevIndex += skip;
     if (skip > 0) prevTerm = msg.entries[skip - 1].term;
     if (prevIndex < core.log.snapshotIndex) {
@@ -101,6 +101,17 @@ export function handleAppendEntries(core: RaftCore, from: NodeId, msg: AppendEnt
   replyAppend(core, from, msg, { success: true, matchIndex });
 }
 
+/**
+ * suffix: entries[from..] as a new array, copied in a loop rather than by slice: a received
+ * message's entries may be frozen (the simulator freezes what it delivers, cluster/sim/immutable.ts),
+ * and V8 slices a frozen array on its generic slow path, ~15× slower (4% of a simulated run).
+ */
+function suffix(entries: readonly Entry[], from: number): Entry[] {
+  const out: Entry[] = [];
+  for (let i = from; i < entries.length; i += 1) out.push(entries[i]);
+  return out;
+}
+
 /** appendTruncatingConflicts: Raft §5.3 rule 3 and 4, never touching entries that match. */
 function appendTruncatingConflicts(core: RaftCore, prevIndex: number, entries: Entry[]): void {
   for (let k = 0; k < entries.length; k += 1) {
@@ -109,7 +120,7 @@ function appendTruncatingConflicts(core: RaftCore, prevIndex: number, entries: E
     if (held === entries[k].term) continue;
     // A stale or reordered message must not shorten the log: only a real conflict truncates,
     // and never at a committed index (RaftLog.truncateFrom asserts it).
-    const rest = entries.slice(k);
+    const rest = suffix(entries, k);
     core.log.truncateFrom(index);
     core.log.append(rest);
     core.persist(entriesOp(index, rest));
@@ -126,7 +137,7 @@ function appendTruncatingConflicts(core: RaftCore, prevIndex: number, entries: E
 function appendSkippingHeld(core: RaftCore, prevIndex: number, entries: Entry[]): void {
   const skip = Math.max(0, core.log.lastIndex() - prevIndex);
   if (skip >= entries.length) return;
-  const rest = entries.slice(skip);
+  const rest = suffix(entries, skip);
   const from = core.log.lastIndex() + 1;
   core.log.append(rest, false);
   core.persist(entriesOp(from, rest));

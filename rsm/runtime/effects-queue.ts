@@ -40,12 +40,19 @@ export class EffectsQueue {
     const sinks = this.sinks;
     const early = sinks.sendsEarly;
     if (early !== undefined && effects.send.length > 0) {
-      const later: Effects<unknown>['send'] = [];
-      for (const s of effects.send) {
-        if (s.to !== sinks.selfId && early(s.msg)) sinks.send(s.to, s.msg);
-        else later.push(s);
+      // `later` is made only once a message goes early: most batches keep their Effects as they are.
+      const sends = effects.send;
+      let later: Effects<unknown>['send'] | null = null;
+      for (let i = 0; i < sends.length; i += 1) {
+        const s = sends[i];
+        if (s.to !== sinks.selfId && early(s.msg)) {
+          later ??= sends.slice(0, i);
+          sinks.send(s.to, s.msg);
+        } else if (later !== null) {
+          later.push(s);
+        }
       }
-      effects = { ...effects, send: later };
+      if (later !== null) effects = { ...effects, send: later };
     }
     if (sinks.repliesEarly === true && effects.reply.length > 0) {
       for (const reply of effects.reply) sinks.reply(reply);

@@ -82,11 +82,25 @@ export class CanonicalOpScanner {
   private readonly interned = new Map<number, string>();
   private readonly pairs = new SmallPairs();
 
+  /** stop is where the op scanFrom last read ends: just after its closing brace. */
+  stop = 0;
+
   /** scan parses bytes[start, end), one line without its terminator. */
   scan(bytes: Uint8Array, start: number, end: number): Op | undefined {
+    const op = this.scanFrom(bytes, start, end);
+    return op !== undefined && this.stop === end ? op : undefined;
+  }
+
+  /**
+   * scanFrom parses the canonical op that starts at `start`, reading no byte at or past `limit`,
+   * and sets `stop` just after its closing brace: the caller checks that a line end follows.
+   * No byte of a canonical op is a line terminator, so it never reads on into the next line,
+   * and a reader need not look for the line's end first.
+   */
+  scanFrom(bytes: Uint8Array, start: number, limit: number): Op | undefined {
     this.bytes = bytes;
     this.at = start;
-    this.end = end;
+    this.end = limit;
     if (!this.expect(INDEX)) return undefined;
     const index = this.count();
     if (index < 0) return undefined;
@@ -134,7 +148,9 @@ export class CanonicalOpScanner {
       if (stamp === undefined) return undefined;
       op.stamp = stamp;
     }
-    return this.at === this.end - 1 && this.bytes[this.at] === CLOSE_BRACE ? op : undefined;
+    if (this.at >= this.end || this.bytes[this.at] !== CLOSE_BRACE) return undefined;
+    this.stop = this.at + 1;
+    return op;
   }
 
   // stamp reads null or [clock,"node"] (a Lamport stamp: a count and a string), as opFromRecord demands.

@@ -18,7 +18,27 @@ const INTERNED_BYTES_MAX = 32;
 /** ARRAY_DEPTH_MAX keeps the hand parser's recursion short; deeper values take JSON.parse. */
 const ARRAY_DEPTH_MAX = 8;
 
-const ascii = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
+/**
+ * Literal is a fixed run of ASCII bytes (a field name with its punctuation) split into
+ * little-endian 32-bit words and a tail: matched four bytes per load, a field name costs a
+ * third of the compares it did byte by byte (names are most of a canonical line's bytes).
+ */
+class Literal {
+  readonly length: number;
+  readonly words: Int32Array;
+  readonly tail: Uint8Array;
+
+  constructor(text: string) {
+    const bytes = Uint8Array.from(text, (c) => c.charCodeAt(0));
+    if (bytes.some((b) => b >= 0x80)) throw new Error(`Literal: ${text} is not ASCII`);
+    this.length = bytes.length;
+    const view = new DataView(bytes.buffer);
+    this.words = Int32Array.from({ length: bytes.length >> 2 }, (_, i) => view.getInt32(4 * i, true));
+    this.tail = bytes.slice(4 * this.words.length);
+  }
+}
+
+const ascii = (text: string): Literal => new Literal(text);
 const INDEX = ascii('{"index":');
 const TIME = ascii(',"time":');
 const TYPE = ascii(',"type":"');
@@ -77,6 +97,8 @@ const NOT_SCANNED = Symbol('not scanned');
  */
 export class CanonicalOpScanner {
   private bytes: Uint8Array = new Uint8Array(0);
+  /** view reads `bytes` four at a time (expect); remade only when the buffer changes. */
+  private view: DataView = new DataView(new ArrayBuffer(0));
   private at = 0;
   private end = 0;
   private readonly interned = new Map<number, string>();
@@ -98,6 +120,7 @@ export class CanonicalOpScanner {
    * and a reader need not look for the line's end first.
    */
   scanFrom(bytes: Uint8Array, start: number, limit: number): Op | undefined {
+    if (bytes !== this.bytes) this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.bytes = bytes;
     this.at = start;
     this.end = limit;
@@ -183,11 +206,15 @@ export class CanonicalOpScanner {
   }
 
   // expect consumes `spelled` if the bytes at the cursor are exactly it.
-  private expect(spelled: Uint8Array): boolean {
-    const { bytes, at } = this;
-    if (at + spelled.length > this.end) return false;
-    for (let i = 0; i < spelled.length; i++) if (bytes[at + i] !== spelled[i]) return false;
-    this.at = at + spelled.length;
+  private expect(spelled: Literal): boolean {
+    const { at, view, bytes } = this;
+    const length = spelled.length;
+    if (at + length > this.end) return false;
+    const { words, tail } = spelled;
+    for (let i = 0; i < words.length; i++) if (view.getInt32(at + 4 * i, true) !== words[i]) return false;
+    const tailAt = at + 4 * words.length;
+    for (let i = 0; i < tail.length; i++) if (bytes[tailAt + i] !== tail[i]) return false;
+    this.at = at + length;
     return true;
   }
 

@@ -15,6 +15,7 @@ const CLOSE_BRACE = 0x7d;
 const DIGITS_EXACT = 15;
 const INTERNED_MAX = 4096;
 const INTERNED_BYTES_MAX = 32;
+const RECENT_MASK = 63;
 /** ARRAY_DEPTH_MAX keeps the hand parser's recursion short; deeper values take JSON.parse. */
 const ARRAY_DEPTH_MAX = 8;
 
@@ -102,6 +103,7 @@ export class CanonicalOpScanner {
   private at = 0;
   private end = 0;
   private readonly interned = new Map<number, string>();
+  private readonly recent: (string | undefined)[] = new Array<string | undefined>(RECENT_MASK + 1).fill(undefined);
   private readonly pairs = new SmallPairs();
 
   /** stop is where the op scanFrom last read ends: just after its closing brace. */
@@ -317,19 +319,24 @@ export class CanonicalOpScanner {
     const { bytes } = this;
     const length = end - start;
     if (length > INTERNED_BYTES_MAX) return latin1(bytes, start, end);
+    // A line's few short strings (f, a node, an error) recur: a slot picked by length and the
+    // end bytes usually holds the string already, found without hashing every byte.
+    const slot = length === 0 ? 0 : (length ^ Math.imul(bytes[start], 7) ^ Math.imul(bytes[end - 1], 13)) & RECENT_MASK;
+    const recent = this.recent[slot];
+    if (recent !== undefined && sameAscii(recent, bytes, start, length)) return recent;
+    const text = this.internHashed(start, end);
+    this.recent[slot] = text;
+    return text;
+  }
+
+  // internHashed is internAscii by an FNV hash of every byte, in a table of INTERNED_MAX strings.
+  private internHashed(start: number, end: number): string {
+    const { bytes } = this;
+    const length = end - start;
     let hash = 0x811c9dc5 ^ length;
     for (let at = start; at < end; at++) hash = Math.imul(hash ^ bytes[at], 0x01000193);
     const known = this.interned.get(hash);
-    if (known !== undefined && known.length === length) {
-      let same = true;
-      for (let i = 0; i < length; i++) {
-        if (known.charCodeAt(i) !== bytes[start + i]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return known;
-    }
+    if (known !== undefined && sameAscii(known, bytes, start, length)) return known;
     const text = latin1(bytes, start, end);
     if (known === undefined && this.interned.size < INTERNED_MAX) this.interned.set(hash, text);
     return text;
@@ -364,6 +371,13 @@ class SmallPairs {
 
 function isSmallCount(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= SMALL_PAIR_ITEM_MAX && !Object.is(value, -0);
+}
+
+// sameAscii: `text` is exactly bytes[start, start + length) (ASCII, one char a byte).
+function sameAscii(text: string, bytes: Uint8Array, start: number, length: number): boolean {
+  if (text.length !== length) return false;
+  for (let i = 0; i < length; i++) if (text.charCodeAt(i) !== bytes[start + i]) return false;
+  return true;
 }
 
 function latin1(bytes: Uint8Array, start: number, end: number): string {

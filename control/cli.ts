@@ -1,17 +1,31 @@
 // control/cli.ts — the `npm run jepsen` command line: subcommands, flag errors and exit codes.
 import { Command, CommanderError } from 'commander';
 import { EXIT_BAD_INPUT, EXIT_UNKNOWN, UsageError } from './exit-codes.ts';
-import { registerCheckCommand } from './commands/check.ts';
 import { isFsError, OutputError } from './files.ts';
-import { registerCleanCommand } from './commands/clean.ts';
-import { registerReportCommand } from './commands/report.ts';
-import { registerServeCommand } from './commands/serve.ts';
-import { registerTestCommand } from './commands/test.ts';
-import { registerTestAllCommand } from './commands/test-all.ts';
-import { registerSimCommands } from './commands/sim.ts';
 
-/** buildProgram assembles the CLI; tests call it with their own argv. */
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * COMMANDS: each command's names and its module, imported only when the command line needs it.
+ * Loading every command (docker, ssh and database clients) cost `check FILE --model` about a
+ * CPU-second under tsx, more than checking a million-op history.
+ */
+const COMMANDS: readonly { names: readonly string[]; load: () => Promise<Register> }[] = [
+  { names: ['check'], load: async () => (await import('./commands/check.ts')).registerCheckCommand },
+  { names: ['clean'], load: async () => (await import('./commands/clean.ts')).registerCleanCommand },
+  { names: ['report'], load: async () => (await import('./commands/report.ts')).registerReportCommand },
+  { names: ['serve'], load: async () => (await import('./commands/serve.ts')).registerServeCommand },
+  { names: ['test'], load: async () => (await import('./commands/test.ts')).registerTestCommand },
+  { names: ['test-all'], load: async () => (await import('./commands/test-all.ts')).registerTestAllCommand },
+  { names: ['sim', 'sim-merge'], load: async () => (await import('./commands/sim.ts')).registerSimCommands },
+];
+
+/**
+ * buildProgram assembles the CLI; tests call it with their own argv. When argv starts with a
+ * command's name only that command is registered (its parse and help are the same); anything
+ * else (no arguments, --help, an unknown name) gets every command.
+ */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('splitbrain')
     .description('Jepsen-style fault injection and linearizability checking (npm run jepsen -- <command>)')
     .showHelpAfterError(false)
@@ -20,13 +34,9 @@ export function buildProgram(): Command {
       // One line per error, prefixed with the program name: users grep CI logs for it.
       outputError: (text, write) => write(`splitbrain: ${text.trim().replace(/\n+/g, ' ')}\n`),
     });
-  registerCheckCommand(program);
-  registerCleanCommand(program);
-  registerReportCommand(program);
-  registerServeCommand(program);
-  registerTestCommand(program);
-  registerTestAllCommand(program);
-  registerSimCommands(program);
+  const first = argv[0];
+  const named = COMMANDS.find((command) => first !== undefined && command.names.includes(first));
+  for (const command of named === undefined ? COMMANDS : [named]) (await command.load())(program);
   return program;
 }
 
@@ -34,7 +44,7 @@ export function buildProgram(): Command {
 export async function main(argv: string[]): Promise<number> {
   // With no arguments `test` runs with its defaults (raft, register, partition, 30 s): the
   // one command a new user types should do something meaningful.
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return process.exitCode === undefined ? 0 : Number(process.exitCode);

@@ -15,10 +15,31 @@ const CLOSE_BRACE = 0x7d;
 const DIGITS_EXACT = 15;
 const INTERNED_MAX = 4096;
 const INTERNED_BYTES_MAX = 32;
+const RECENT_MASK = 63;
 /** ARRAY_DEPTH_MAX keeps the hand parser's recursion short; deeper values take JSON.parse. */
 const ARRAY_DEPTH_MAX = 8;
 
-const ascii = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
+/**
+ * Literal is a fixed run of ASCII bytes (a field name with its punctuation) split into
+ * little-endian 32-bit words and a tail: matched four bytes per load, a field name costs a
+ * third of the compares it did byte by byte (names are most of a canonical line's bytes).
+ */
+class Literal {
+  readonly length: number;
+  readonly words: Int32Array;
+  readonly tail: Uint8Array;
+
+  constructor(text: string) {
+    const bytes = Uint8Array.from(text, (c) => c.charCodeAt(0));
+    if (bytes.some((b) => b >= 0x80)) throw new Error(`Literal: ${text} is not ASCII`);
+    this.length = bytes.length;
+    const view = new DataView(bytes.buffer);
+    this.words = Int32Array.from({ length: bytes.length >> 2 }, (_, i) => view.getInt32(4 * i, true));
+    this.tail = bytes.slice(4 * this.words.length);
+  }
+}
+
+const ascii = (text: string): Literal => new Literal(text);
 const INDEX = ascii('{"index":');
 const TIME = ascii(',"time":');
 const TYPE = ascii(',"type":"');
@@ -77,16 +98,34 @@ const NOT_SCANNED = Symbol('not scanned');
  */
 export class CanonicalOpScanner {
   private bytes: Uint8Array = new Uint8Array(0);
+  /** view reads `bytes` four at a time (expect); remade only when the buffer changes. */
+  private view: DataView = new DataView(new ArrayBuffer(0));
   private at = 0;
   private end = 0;
   private readonly interned = new Map<number, string>();
+  private readonly recent: (string | undefined)[] = new Array<string | undefined>(RECENT_MASK + 1).fill(undefined);
   private readonly pairs = new SmallPairs();
+
+  /** stop is where the op scanFrom last read ends: just after its closing brace. */
+  stop = 0;
 
   /** scan parses bytes[start, end), one line without its terminator. */
   scan(bytes: Uint8Array, start: number, end: number): Op | undefined {
+    const op = this.scanFrom(bytes, start, end);
+    return op !== undefined && this.stop === end ? op : undefined;
+  }
+
+  /**
+   * scanFrom parses the canonical op that starts at `start`, reading no byte at or past `limit`,
+   * and sets `stop` just after its closing brace: the caller checks that a line end follows.
+   * No byte of a canonical op is a line terminator, so it never reads on into the next line,
+   * and a reader need not look for the line's end first.
+   */
+  scanFrom(bytes: Uint8Array, start: number, limit: number): Op | undefined {
+    if (bytes !== this.bytes) this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.bytes = bytes;
     this.at = start;
-    this.end = end;
+    this.end = limit;
     if (!this.expect(INDEX)) return undefined;
     const index = this.count();
     if (index < 0) return undefined;
@@ -134,7 +173,9 @@ export class CanonicalOpScanner {
       if (stamp === undefined) return undefined;
       op.stamp = stamp;
     }
-    return this.at === this.end - 1 && this.bytes[this.at] === CLOSE_BRACE ? op : undefined;
+    if (this.at >= this.end || this.bytes[this.at] !== CLOSE_BRACE) return undefined;
+    this.stop = this.at + 1;
+    return op;
   }
 
   // stamp reads null or [clock,"node"] (a Lamport stamp: a count and a string), as opFromRecord demands.
@@ -167,11 +208,15 @@ export class CanonicalOpScanner {
   }
 
   // expect consumes `spelled` if the bytes at the cursor are exactly it.
-  private expect(spelled: Uint8Array): boolean {
-    const { bytes, at } = this;
-    if (at + spelled.length > this.end) return false;
-    for (let i = 0; i < spelled.length; i++) if (bytes[at + i] !== spelled[i]) return false;
-    this.at = at + spelled.length;
+  private expect(spelled: Literal): boolean {
+    const { at, view, bytes } = this;
+    const length = spelled.length;
+    if (at + length > this.end) return false;
+    const { words, tail } = spelled;
+    for (let i = 0; i < words.length; i++) if (view.getInt32(at + 4 * i, true) !== words[i]) return false;
+    const tailAt = at + 4 * words.length;
+    for (let i = 0; i < tail.length; i++) if (bytes[tailAt + i] !== tail[i]) return false;
+    this.at = at + length;
     return true;
   }
 
@@ -274,19 +319,24 @@ export class CanonicalOpScanner {
     const { bytes } = this;
     const length = end - start;
     if (length > INTERNED_BYTES_MAX) return latin1(bytes, start, end);
+    // A line's few short strings (f, a node, an error) recur: a slot picked by length and the
+    // end bytes usually holds the string already, found without hashing every byte.
+    const slot = length === 0 ? 0 : (length ^ Math.imul(bytes[start], 7) ^ Math.imul(bytes[end - 1], 13)) & RECENT_MASK;
+    const recent = this.recent[slot];
+    if (recent !== undefined && sameAscii(recent, bytes, start, length)) return recent;
+    const text = this.internHashed(start, end);
+    this.recent[slot] = text;
+    return text;
+  }
+
+  // internHashed is internAscii by an FNV hash of every byte, in a table of INTERNED_MAX strings.
+  private internHashed(start: number, end: number): string {
+    const { bytes } = this;
+    const length = end - start;
     let hash = 0x811c9dc5 ^ length;
     for (let at = start; at < end; at++) hash = Math.imul(hash ^ bytes[at], 0x01000193);
     const known = this.interned.get(hash);
-    if (known !== undefined && known.length === length) {
-      let same = true;
-      for (let i = 0; i < length; i++) {
-        if (known.charCodeAt(i) !== bytes[start + i]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return known;
-    }
+    if (known !== undefined && sameAscii(known, bytes, start, length)) return known;
     const text = latin1(bytes, start, end);
     if (known === undefined && this.interned.size < INTERNED_MAX) this.interned.set(hash, text);
     return text;
@@ -321,6 +371,13 @@ class SmallPairs {
 
 function isSmallCount(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= SMALL_PAIR_ITEM_MAX && !Object.is(value, -0);
+}
+
+// sameAscii: `text` is exactly bytes[start, start + length) (ASCII, one char a byte).
+function sameAscii(text: string, bytes: Uint8Array, start: number, length: number): boolean {
+  if (text.length !== length) return false;
+  for (let i = 0; i < length; i++) if (text.charCodeAt(i) !== bytes[start + i]) return false;
+  return true;
 }
 
 function latin1(bytes: Uint8Array, start: number, end: number): string {

@@ -116,7 +116,26 @@ class JsonlChunkReader {
     let start = 0;
     if (this.first && end >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) start = 3;
     if (end > 0) this.first = false;
+    const { scanner, hooks } = this;
     while (start < end) {
+      // A canonical op needs no search for its line end: it is the byte after its closing brace.
+      const scanned = scanner.scanFrom(bytes, start, end);
+      if (scanned !== undefined) {
+        const after = scanner.stop;
+        const next = after < end && bytes[after] === NEWLINE ? after + 1
+          : after + 1 < end && bytes[after] === CR && bytes[after + 1] === NEWLINE ? after + 2
+            : after === end && atEof ? end : -1;
+        if (next >= 0) {
+          this.line += 1;
+          const problem = hooks.check?.(scanned, 'json');
+          if (problem !== undefined) throw new HistoryParseError(this.path, this.line, problem.expected, describeFound(problem.got));
+          hooks.lines?.push(this.line);
+          this.count += 1;
+          sink(scanned);
+          start = next;
+          continue;
+        }
+      }
       let stop = bytes.indexOf(NEWLINE, start);
       if (stop < 0 || stop >= end) {
         if (!atEof) throw new Error('JsonlChunkReader: a chunk must end with a newline');

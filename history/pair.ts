@@ -12,8 +12,10 @@
 //   data, or a history where only some ops have a time) by `index` for every op, because
 //   nanoseconds and line numbers cannot be compared. The linearizable and Elle searches order by
 //   index, which for a recorded history is the same order.
+import { defineLazy } from '../lib/lazy.ts';
 import { HistoryInputError } from './errors.ts';
 import type { Op, Operation, Process } from './op.ts';
+import { OperationTable } from './operation-table.ts';
 
 /** PairOptions tunes which ops count as reads (dropped when their outcome is not ok). */
 export interface PairOptions {
@@ -24,6 +26,8 @@ export interface PairOptions {
 /** PairResult is the operations plus counts of what was dropped, for the report. */
 export interface PairResult {
   operations: Operation[];
+  /** table: the same operations as columns (row = id), for readers that need not build them all. */
+  table: OperationTable;
   /** Reads that completed with `fail`. */
   droppedFailedReads: number;
   /** Reads that completed with `info` or never completed. */
@@ -166,18 +170,17 @@ export function toOperations(history: readonly Op[], opts: PairOptions = {}): Pa
 /**
  * OperationPairer is toOperations fed one op at a time, so a reader can pair while it reads:
  * a completion is paired and forgotten at once, and an invoke is kept only while it is open,
- * so a million-op history never holds all its ops at the same time. finish() gives the result
- * toOperations gives for the same ops.
+ * so a million-op history never holds all its ops at the same time. The operations are rows of
+ * an OperationTable (columns, not a million objects); finish() gives the result toOperations
+ * gives for the same ops, its `operations` built on first read.
  */
 export class OperationPairer {
   private readonly readFs: Set<string>;
   private readonly tracker = new PairingTracker();
   private position = 0;
-  // Slots in invoke order: the operation once known, null when dropped, undefined while open.
-  // Ids are given at the end, when it is known which slots survive.
-  private readonly slots: (PairedOperation | null | undefined)[] = [];
-  private readonly result: PairResult = {
-    operations: [],
+  // One row per invoke, in invoke order: settled as ok, info or dropped when its completion comes.
+  private readonly table = new OperationTable();
+  private readonly counts = {
     droppedFailedReads: 0,
     droppedInfoReads: 0,
     droppedFailed: 0,
@@ -193,23 +196,23 @@ export class OperationPairer {
   /** accept takes the next op of the history; it throws a HistoryInputError on malformed pairing. */
   accept(op: Op): void {
     const position = this.position++;
-    const open = this.tracker.accept(op, position, this.slots.length);
+    const open = this.tracker.accept(op, position, this.table.count);
     if (op.process === 'nemesis') {
-      this.result.nemesisCount++;
+      this.counts.nemesisCount++;
       return;
     }
     if (op.type === 'invoke') {
-      this.slots.push(undefined);
+      this.table.openRow(op);
       return;
     }
     // accept() has already thrown for a completion that closes nothing.
     if (open === undefined) throw new Error(`toOperations: the ${op.type} at index ${op.index} closes no invoke`);
     if (op.type === 'ok') {
-      this.slots[open.slot] = new PairedOperation(-1, open.invoke, op);
+      this.table.closeOk(open.slot, op);
     } else if (op.type === 'fail') {
-      if (this.readFs.has(op.f)) this.result.droppedFailedReads++;
-      else this.result.droppedFailed++;
-      this.slots[open.slot] = null;
+      if (this.readFs.has(op.f)) this.counts.droppedFailedReads++;
+      else this.counts.droppedFailed++;
+      this.table.drop(open.slot);
     } else {
       // An info op never returned as far as the search is concerned: no return index or time.
       this.markInfo(open);
@@ -218,61 +221,28 @@ export class OperationPairer {
 
   /** finish closes the still-open invokes as info and numbers the operations in invoke order. */
   finish(): PairResult {
-    const { result, slots } = this;
     for (const open of [...this.tracker.pending()].sort((a, b) => a.slot - b.slot)) {
-      result.pendingCount++;
+      this.counts.pendingCount++;
       this.markInfo(open);
     }
-    for (const operation of slots) {
-      if (operation === null || operation === undefined) continue;
-      operation.id = result.operations.length;
-      result.operations.push(operation);
-    }
+    const { table } = this;
+    table.compact();
+    const result = { ...this.counts, operations: [] as Operation[], table };
+    // Not enumerable: results compare and print as before, by their operations.
+    Object.defineProperty(result, 'table', { enumerable: false });
+    defineLazy(result, 'operations', () => table.operations());
     return result;
   }
 
   // markInfo keeps an op that may or may not have happened, unless it is a read.
   private markInfo(open: OpenInvoke): void {
     if (this.readFs.has(open.invoke.f)) {
-      this.result.droppedInfoReads++;
-      this.slots[open.slot] = null;
+      this.counts.droppedInfoReads++;
+      this.table.drop(open.slot);
     } else {
-      this.result.infoCount++;
-      this.slots[open.slot] = new PairedOperation(-1, open.invoke, null);
+      this.counts.infoCount++;
+      this.table.closeInfo(open.slot);
     }
-  }
-}
-
-/**
- * PairedOperation is the Operation pairing builds. A class, so V8 keeps every field in the
- * object itself (the optional ones too) and the search reads a few fixed shapes.
- */
-class PairedOperation implements Operation {
-  // Declared, not defined: the constructor sets the fields in this order, the optional ones only when present.
-  declare id: number;
-  declare process: Op['process'];
-  declare f: string;
-  declare key?: Op['key'];
-  declare input: unknown;
-  declare output: unknown;
-  declare outcome: 'ok' | 'info';
-  declare invokeIndex: number;
-  declare returnIndex: number;
-  declare invokeTime?: number;
-  declare returnTime?: number;
-
-  constructor(id: number, invoke: Op, ok: Op | null) {
-    this.id = id;
-    this.process = invoke.process;
-    this.f = invoke.f;
-    if (invoke.key !== undefined) this.key = invoke.key;
-    this.input = invoke.value;
-    this.output = ok === null ? undefined : ok.value;
-    this.outcome = ok === null ? 'info' : 'ok';
-    this.invokeIndex = invoke.index;
-    this.returnIndex = ok === null ? Infinity : ok.index;
-    if (invoke.time !== undefined) this.invokeTime = invoke.time;
-    if (ok !== null && ok.time !== undefined) this.returnTime = ok.time;
   }
 }
 

@@ -1,13 +1,13 @@
 // checker/linearizable/check.ts — check operations or a raw history against a model.
 import os from 'node:os';
 import { defineLazy } from '../../lib/lazy.ts';
-import { HistoryInputError } from '../../history/errors.ts';
 import type { Op } from '../../history/op.ts';
 import { toOperations, type PairOptions, type PairResult } from '../../history/pair.ts';
 import { MODEL_NAMES } from '../models/index.ts';
 import type { Model } from '../types.ts';
 import type { Operation } from '../../history/op.ts';
-import { runInterleaved, type InterleaveOutcome, type SearchProgress } from './interleave.ts';
+import { operationsOf, runInterleaved, type InterleaveOutcome, type SearchProgress } from './interleave.ts';
+import { arraySource, tableSource, type OperationSource } from './operation-source.ts';
 import type { LinearizabilityResult, PartitionFailure } from './result.ts';
 import { runInWorkers } from './workers.ts';
 
@@ -58,20 +58,23 @@ export async function checkOperations(
   model: Model,
   opts: CheckOptions = {},
 ): Promise<LinearizabilityResult> {
+  return checkSource(arraySource(ops), model, opts);
+}
+
+async function checkSource(source: OperationSource, model: Model, opts: CheckOptions): Promise<LinearizabilityResult> {
   const startMs = performance.now();
   const timeoutMs = opts.timeoutMs ?? TIMEOUT_MS_DEFAULT;
   const sliceSteps = opts.sliceSteps ?? SLICE_STEPS_DEFAULT;
   const bytesMax = opts.cacheBytesMax ?? CACHE_BYTES_MAX_DEFAULT;
   const shrink = { timeMs: opts.shrinkMs ?? SHRINK_MS_DEFAULT, stepsMax: opts.shrinkSteps ?? SHRINK_STEPS_DEFAULT };
-  checkInputs(ops, model);
-  const split = model.partition !== undefined && opts.partition !== false;
-  const partitions = (split ? (model.partition as (all: Operation[]) => Operation[][])(ops) : [ops]).filter((p) => p.length > 0);
+  source.checkInputs(model);
+  const partitions = source.partitions(model, model.partition !== undefined && opts.partition !== false);
   let outcome: InterleaveOutcome;
   if (opts.strategy === 'workers' && partitions.length > 1) {
     if (!MODEL_NAMES.includes(model.name)) {
       throw new Error(`strategy workers needs a named model (${MODEL_NAMES.join(', ')}); got "${model.name}"`);
     }
-    outcome = await runInWorkers(partitions, model.name, model.initArg, model.semantics ?? 'splitbrain', {
+    outcome = await runInWorkers(partitions.map(operationsOf), model.name, model.initArg, model.semantics ?? 'splitbrain', {
       workers: opts.workers ?? os.availableParallelism(),
       timeoutMs,
       sliceSteps,
@@ -96,7 +99,7 @@ export async function checkOperations(
     model: model.name,
     partitions: partitions.length,
     partitionsChecked: outcome.partitionsChecked,
-    opCount: ops.length,
+    opCount: source.count,
     elapsedMs: performance.now() - startMs,
     failures: [],
     steps: outcome.steps,
@@ -113,17 +116,6 @@ function failuresOf(outcome: InterleaveOutcome): PartitionFailure[] {
   return failure === undefined ? [] : [failure];
 }
 
-// checkInputs throws a HistoryInputError for the first op the model cannot step.
-function checkInputs(ops: readonly Operation[], model: Model): void {
-  if (model.checkInput === undefined) return;
-  for (const op of ops) {
-    const problem = model.checkInput(op);
-    if (problem === undefined) continue;
-    const detail = `model ${model.name} cannot step ${op.f}: expected ${problem.expected}, got ${problem.got}`;
-    throw new HistoryInputError({ index: op.invokeIndex, detail, ...problem });
-  }
-}
-
 /** checkLinearizable pairs a raw history (see toOperations) and checks it. */
 export async function checkLinearizable(
   history: Op[],
@@ -135,7 +127,7 @@ export async function checkLinearizable(
 
 /** checkPaired checks a paired history (toOperations, readOperations) and reports what pairing dropped. */
 export async function checkPaired(paired: PairResult, model: Model, opts: CheckOptions = {}): Promise<LinearizabilityResult> {
-  const result = await checkOperations(paired.operations, model, opts);
+  const result = await checkSource(tableSource(paired.table), model, opts);
   result.dropped = {
     failedReads: paired.droppedFailedReads,
     infoReads: paired.droppedInfoReads,

@@ -10,6 +10,18 @@ import type { MemoryBudget } from './visited-set.ts';
 const RSS_CHECK_MS = 50;
 const CANDIDATE_STEPS_MIN = 20_000;
 
+/**
+ * LazyPartition is a partition whose operations are built only when its search starts: a
+ * columnar history (OperationTable) then never holds every operation as an object at once.
+ */
+export interface LazyPartition {
+  readonly length: number;
+  operations(): Operation[];
+}
+
+/** PartitionInput: a partition's operations, or a way to build them. */
+export type PartitionInput = Operation[] | LazyPartition;
+
 /** InterleaveOptions bound the run: an absolute deadline on `now()`'s clock and slice size. */
 export interface InterleaveOptions {
   deadlineMs: number;
@@ -56,8 +68,8 @@ export interface InterleaveOutcome {
  * so one hard partition cannot starve an easy illegal one: the first illegal ends everything.
  * Easy partitions finish in their first slice, so memory is held only by the hard ones.
  */
-export function runInterleaved(partitions: Operation[][], model: Model, opts: InterleaveOptions): InterleaveOutcome {
-  let queue: (LinearizationSearch | Operation[])[] = [...partitions].sort((a, b) => a.length - b.length);
+export function runInterleaved(partitions: readonly PartitionInput[], model: Model, opts: InterleaveOptions): InterleaveOutcome {
+  let queue: (LinearizationSearch | PartitionInput)[] = [...partitions].sort((a, b) => a.length - b.length);
   const outcome: InterleaveOutcome = { status: 'ok', partitionsChecked: 0, steps: 0 };
   const limits = new Limits(opts);
   // Each round gives every live search one slice; bounded by the deadline and the budget.
@@ -71,7 +83,7 @@ export function runInterleaved(partitions: Operation[][], model: Model, opts: In
         return outcome;
       }
       const item = queue[i];
-      const search = Array.isArray(item) ? new LinearizationSearch(item, model, opts.budget) : item;
+      const search = item instanceof LinearizationSearch ? item : new LinearizationSearch(operationsOf(item), model, opts.budget);
       const stepsBefore = search.steps;
       const status = search.run(opts.sliceSteps);
       outcome.steps += search.steps - stepsBefore;
@@ -100,6 +112,11 @@ export function runInterleaved(partitions: Operation[][], model: Model, opts: In
     queue = survivors;
   }
   return outcome;
+}
+
+/** operationsOf builds a partition's operations (a lazy one) or returns them. */
+export function operationsOf(partition: PartitionInput): Operation[] {
+  return Array.isArray(partition) ? partition : partition.operations();
 }
 
 /**

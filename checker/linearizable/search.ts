@@ -347,29 +347,32 @@ export class LinearizationSearch {
   }
 
   private buildEntries(): number {
-    const n = this.ops.length;
-    const times: number[] = [];
-    const owners: number[] = [];
-    for (let i = 0; i < n; i++) {
-      times.push(this.ops[i].invokeIndex);
-      owners.push(i);
-      if (this.ops[i].outcome === 'ok') {
-        if (!(this.ops[i].returnIndex > this.ops[i].invokeIndex)) {
-          throw new Error(`op ${this.ops[i].id}: returnIndex must follow invokeIndex`);
-        }
-        times.push(this.ops[i].returnIndex);
-        owners.push(~i);
+    const { ops, head } = this;
+    // Typed arrays, not number[]: a partition's entries never become a million boxed numbers.
+    const times = new Float64Array(head);
+    const owners = new Int32Array(head);
+    let k = 0;
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i];
+      times[k] = op.invokeIndex;
+      owners[k++] = i;
+      if (op.outcome === 'ok') {
+        if (!(op.returnIndex > op.invokeIndex)) throw new Error(`op ${op.id}: returnIndex must follow invokeIndex`);
+        times[k] = op.returnIndex;
+        owners[k++] = ~i;
       }
     }
+    if (k !== head) throw new Error(`search: ${k} entries built, ${head} counted`);
     const order = realTimeOrder(times);
-    const callEntry = new Int32Array(n);
+    const callEntry = new Int32Array(ops.length);
     let okCount = 0;
-    let previous = this.head;
+    let previous = head;
     for (let e = 0; e < order.length; e++) {
       const owner = owners[order[e]];
       if (owner >= 0) {
         this.entryOp[e] = owner;
-        this.kind[e] = this.ops[owner].outcome === 'ok' ? KIND_CALL : KIND_INFO;
+        // An owner with a return entry is ok; the counts of both kinds were taken from outcome.
+        this.kind[e] = ops[owner].outcome === 'ok' ? KIND_CALL : KIND_INFO;
         callEntry[owner] = e;
       } else {
         this.entryOp[e] = ~owner;
@@ -415,16 +418,20 @@ const ORDER_INDEX_BITS = 22;
  * sort). History positions are small non-negative integers, so each (time, index) pair packs
  * into one float and a native typed-array sort does it without a comparator call per pair.
  */
-function realTimeOrder(times: readonly number[]): ArrayLike<number> {
+function realTimeOrder(times: Float64Array): ArrayLike<number> {
   const n = times.length;
-  const packable = n < 2 ** ORDER_INDEX_BITS && times.every((t) => Number.isInteger(t) && t >= 0 && t < 2 ** 30);
-  if (!packable) return times.map((_, k) => k).sort((a, b) => times[a] - times[b]);
+  const scale = 2 ** ORDER_INDEX_BITS;
+  let packable = n < scale;
   const keys = new Float64Array(n);
-  for (let k = 0; k < n; k++) keys[k] = times[k] * 2 ** ORDER_INDEX_BITS + k;
+  for (let k = 0; k < n && packable; k++) {
+    const t = times[k];
+    packable = Number.isInteger(t) && t >= 0 && t < 2 ** 30;
+    keys[k] = t * scale + k;
+  }
+  if (!packable) return Array.from({ length: n }, (_, k) => k).sort((a, b) => times[a] - times[b]);
   keys.sort();
   const order = new Int32Array(n);
   // The low bits by exact power-of-two arithmetic: a float % is a libm call, a third of this function.
-  const scale = 2 ** ORDER_INDEX_BITS;
   for (let e = 0; e < n; e++) {
     const key = keys[e];
     order[e] = key - Math.floor(key / scale) * scale;

@@ -13,12 +13,11 @@ import { exitCodeFor, UsageError } from '../exit-codes.ts';
 import { verdictLines } from '../verdict-lines.ts';
 import { checkWritableFile, writeFlagFile } from '../files.ts';
 import { runVerdict } from '../runner/verdict.ts';
+import { outFlag, toJson, TXN_WORKLOADS } from './check-output.ts';
 import { withLocatedErrors } from '../../history/located.ts';
 import { isRegularFile } from '../../history/jsonl.ts';
 import { opStats } from '../../history/stats.ts';
 
-/** TXN_WORKLOADS: the workloads a bare history file (JSONL or Jepsen/Elle EDN) can be checked as. */
-export const TXN_WORKLOADS = ['list-append', 'rw-register'] as const;
 type TxnWorkload = (typeof TXN_WORKLOADS)[number];
 
 /** WorkloadCheckRequest: the history, the run around it (if any) and the flags that matter. */
@@ -39,10 +38,6 @@ function isTxnWorkload(name: string): name is TxnWorkload {
   return (TXN_WORKLOADS as readonly string[]).includes(name);
 }
 
-export function toJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => (v === Infinity ? null : v), 2);
-}
-
 // A run directory's history is ours (JSONL); a file may be ours or Jepsen/Elle EDN. A pipe is
 // read once, so its format is known only after reading (checkFormat).
 async function formatOf(request: WorkloadCheckRequest): Promise<HistoryFormat | undefined> {
@@ -58,10 +53,6 @@ function checkFormat(request: WorkloadCheckRequest, format: HistoryFormat): Hist
   return format;
 }
 
-/** outFlag names where a result file came from, for errors: the --out flag or the run directory. */
-export function outFlag(out: string | undefined): string {
-  return out === undefined ? 'check RUN-DIR' : '--out';
-}
 
 /** readPreviousResults reads the results.json a re-check updates; corrupt JSON is bad input. */
 async function readPreviousResults(resultsPath: string): Promise<Record<string, unknown>> {

@@ -11,7 +11,7 @@ import type { ModelSemantics } from '../../checker/types.ts';
 import { checkPaired } from '../../checker/linearizable/index.ts';
 import { formatLinearizabilityResult } from '../../checker/linearizable/format.ts';
 import { exitCodeFor, UsageError } from '../exit-codes.ts';
-import { checkWorkloadHistory, outFlag, toJson, TXN_WORKLOADS } from './check-workload.ts';
+import { outFlag, toJson, TXN_WORKLOADS } from './check-output.ts';
 import { CheckProgress } from './check-progress.ts';
 import { cutLine } from '../verdict-lines.ts';
 import { parseJsonValue, parsePositiveSeconds } from '../arg-parsers.ts';
@@ -85,6 +85,8 @@ async function runCheck(input: string, flags: CheckFlags): Promise<void> {
   const storedWorkload = target.runDir !== undefined && flags.model === undefined ? target.test?.options?.workload : undefined;
   const workload = flags.workload ?? storedWorkload;
   if (workload !== undefined) {
+    // Loaded here: the workloads and their database clients cost a model check more CPU than its search.
+    const { checkWorkloadHistory } = await import('./check-workload.ts');
     return checkWorkloadHistory({
       historyPath: target.historyPath,
       runDir: target.runDir,

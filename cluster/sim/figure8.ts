@@ -80,6 +80,8 @@ export class Figure8Stage {
   private readonly severed = new Set<string>();
   /** attempt numbers the stagings, so a step's timeout does not end a later one. */
   private attempt = 0;
+  /** unplanned: the leadership (leader:term) whose cue last found no plan, said once in the log. */
+  private unplanned = '';
 
   constructor(private readonly world: Figure8World) {}
 
@@ -107,11 +109,16 @@ export class Figure8Stage {
   cue(c: Figure8Cue): void {
     if (this.stage.step !== 'c') return;
     const plan = this.plan(c);
-    if (plan === null) {
-      this.world.log(c.leader, `reactive: figure8 (d): committed index ${c.index} (term ${c.entryTerm}) in term ${c.term} by counting; no node lacking it could win a vote`);
-      return;
+    // A leader counts a batch at once, its lowest index (held by everyone) first: a later index of it may be the tail.
+    if (plan === null && this.unplanned !== `${c.leader}:${c.term}`) {
+      this.unplanned = `${c.leader}:${c.term}`;
+      const logs = this.world.nodes.map((n) => {
+        const v = this.world.logOf(n);
+        return v === null ? `${n} -` : `${n} ${v.lastIndex}@${v.lastTerm} (${v.termAt(c.index) ?? '-'} at ${c.index})`;
+      });
+      this.world.log(c.leader, `reactive: figure8 (d): committed index ${c.index} (term ${c.entryTerm}) in term ${c.term} by counting; no node lacking it could win a vote yet (last index@term: ${logs.join(', ')})`);
     }
-    this.stepD(c, plan.winner, plan.voters);
+    if (plan !== null) this.stepD(c, plan.winner, plan.voters);
   }
 
   private stepA(leader: string, term: number): void {

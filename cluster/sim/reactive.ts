@@ -78,7 +78,6 @@ export class ReactiveNemesis {
   private readonly crashedInTerm = new Map<string, number>();
   private readonly isolated = new Set<string>();
   private readonly figure8: Figure8Stage;
-  private readonly cued = new Set<string>();
 
   constructor(
     private readonly world: ReactiveWorld,
@@ -94,10 +93,6 @@ export class ReactiveNemesis {
   /** oldTermCommit: the oracle saw a leader commit an old-term entry by counting (the figure8 reaction's cue). */
   oldTermCommit(cue: Figure8Cue): void {
     if (!this.reactions.has('figure8') || this.world.timers.nowMs() >= this.untilMs) return;
-    // One cue per leadership: the leader applies the rest of what it counted in the same step.
-    const key = `${cue.leader}:${cue.term}`;
-    if (this.cued.has(key)) return;
-    this.cued.add(key);
     // Not inside the leader's own step: the cut runs as the next event.
     this.world.timers.at(0, () => this.figure8.cue(cue));
   }

@@ -124,7 +124,7 @@ export async function checkWorkloadHistory(request: WorkloadCheckRequest): Promi
   if (request.json) process.stdout.write(toJson(results) + '\n');
   else {
     const title = `(workload ${request.workload}, ${history.length} history entries)`;
-    const input = { valid: verdict.valid, anomalies: composed.anomalies, checker, unknownReason: verdict.unknownReason };
+    const input = { valid: verdict.valid, anomalies: composed.anomalies, checker, oracle, unknownReason: verdict.unknownReason };
     for (const line of verdictLines(input, { title, resultsPath })) process.stdout.write(`${line}\n`);
   }
   process.exitCode = exitCodeFor(verdict.valid);

@@ -41,9 +41,8 @@ export function sameEntry(a: Entry, b: Entry): boolean {
   return a.cmd.clientId === b.cmd.clientId && a.cmd.seq === b.cmd.seq;
 }
 
-/** AppliedEntry: the entry first applied at an index, by whom and when, and the lowest term of a node applying it. */
+/** AppliedEntry: the entry first applied at an index (compared by term and clientId/seq, which name one command), by whom and when, and the lowest term of a node applying it. */
 export interface AppliedEntry {
-  key: string;
   entry: Entry;
   node: NodeId;
   atMs: number;
@@ -112,13 +111,13 @@ export class RaftSafetyOracle implements SafetyOracle {
 
   onApply(node: NodeId, index: number, entry: Entry, term: number): void {
     assert(Number.isSafeInteger(index) && index > 0, 'applied index must be positive');
-    const key = entryKey(entry);
     const prior = this.applied.get(index);
+    // Entries are not changed once in a log (the simulator freezes what nodes share), so the first one is kept as it is.
     if (prior === undefined) {
-      this.applied.set(index, { key, entry: structuredClone(entry), node, atMs: this.nowMs?.() ?? 0, termBound: term });
+      this.applied.set(index, { entry, node, atMs: this.nowMs?.() ?? 0, termBound: term });
       this.maxApplied = Math.max(this.maxApplied, index);
-    } else if (prior.key !== key) {
-      this.report('State Machine Safety', `${node} applied ${key} at index ${index} in term ${term}${this.at()}; ${prior.node} had applied ${prior.key} there${this.at(prior.atMs)}`);
+    } else if (!sameEntry(prior.entry, entry)) {
+      this.report('State Machine Safety', `${node} applied ${entryKey(entry)} at index ${index} in term ${term}${this.at()}; ${prior.node} had applied ${entryKey(prior.entry)} there${this.at(prior.atMs)}`);
     } else if (term < prior.termBound) {
       prior.termBound = term;
     }
@@ -142,7 +141,7 @@ export class RaftSafetyOracle implements SafetyOracle {
       if (c === undefined || c.termBound >= term) continue;
       if (i <= last && sameEntry(core.log.entry(i), c.entry)) continue;
       const held = i <= last ? entryKey(core.log.entry(i)) : 'nothing';
-      this.report('Leader Completeness', `${node} won term ${term}${this.at()} holding ${held} at index ${i}, where ${c.node} had applied ${c.key}${this.at(c.atMs)}`);
+      this.report('Leader Completeness', `${node} won term ${term}${this.at()} holding ${held} at index ${i}, where ${c.node} had applied ${entryKey(c.entry)}${this.at(c.atMs)}`);
       return;
     }
   }

@@ -78,7 +78,7 @@ export class SafetyChecker {
       if (c === undefined || c.termBound >= leader.term) continue;
       if (i <= leader.log.lastIndex() && sameEntry(leader.log.entry(i), c.entry)) continue;
       const held = i <= leader.log.lastIndex() ? entryKey(leader.log.entry(i)) : 'nothing';
-      this.own.push(`Leader Completeness: leader ${leader.id} of term ${leader.term} holds ${held} at ${i}, committed ${c.key}`);
+      this.own.push(`Leader Completeness: leader ${leader.id} of term ${leader.term} holds ${held} at ${i}, committed ${entryKey(c.entry)}`);
       return;
     }
   }

@@ -103,6 +103,12 @@ export class Figure8Stage {
       this.world.timers.at(RETRY_MS, tryStart);
     };
     this.world.timers.at(START_MS, tryStart);
+    // The final phase meets a cluster left alone: whatever step is under way ends with the main phase.
+    this.world.timers.at(Math.max(0, untilMs - this.world.timers.nowMs()), () => {
+      this.restoreAll();
+      this.stage = { step: 'idle' };
+      this.attempt += 1;
+    });
   }
 
   /** cue: a leader committed an old-term entry by counting; in step (c) that is what (d) waits for. */

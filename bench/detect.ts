@@ -28,7 +28,8 @@ function median(xs: number[]): number {
 
 console.log(`bug zoo (${file}) on --cluster sim, ${seedCount} seeds per weakness, ${controlSeedCount} per control, 30 s virtual runs, one worker per core`);
 console.log('  detect virt s: median over caught seeds of the virtual time of the first detection, i.e. of the last op of the shortest');
-console.log('                 history prefix the checker already rejects (ops still open then count as pending); run virt s: of the whole run');
+console.log('                 history prefix the checker already rejects (ops still open then count as pending), or of the sim safety');
+console.log('                 oracle\'s first violation when that is earlier; run virt s: of the whole run');
 console.log('  run wall ms:   median wall time of one catching run (simulation and check); sweep wall s: from the sweep\'s start until its first caught seed');
 console.log('entry                        expect   caught/seeds     %  detect virt s  run virt s  run wall ms  sweep wall s  false alarms');
 for (const entry of entries) {

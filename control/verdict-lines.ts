@@ -3,6 +3,7 @@ import type { ConvergenceResult } from '../checker/convergence/index.ts';
 import type { ElleResult } from '../checker/elle/index.ts';
 import type { LinearizabilityResult } from '../checker/linearizable/result.ts';
 import type { Verdict } from '../checker/types.ts';
+import { isOracleResult } from './runner/oracle-result.ts';
 
 /** VERDICT_COLUMNS_MAX: no verdict line is wider (a terminal's, a CI log's readable width). */
 export const VERDICT_COLUMNS_MAX = 100;
@@ -14,6 +15,8 @@ export interface VerdictInput {
   valid: Verdict;
   anomalies: readonly string[];
   checker?: unknown;
+  /** oracle: a simulated run's safety oracle (control/runner/oracle-result.ts). */
+  oracle?: unknown;
   error?: string;
   /** unknownReason / checkerError: why a run's verdict is unknown (no evidence, a cut-short history, a checker out of memory). */
   unknownReason?: string;
@@ -124,7 +127,20 @@ function convergenceSummary(linear: LinearizabilityResult, convergence: Converge
   return { what: `${linearWords} (${stale}), converged on ${plural(convergence.nodes.length, 'replica')}`, examples: linearExample };
 }
 
+/**
+ * summarize: the history checker's summary, led by the safety oracle's finding when it saw a
+ * violation (what the cores did that the history may not show).
+ */
 function summarize(input: VerdictInput): Summary {
+  const fromHistory = summarizeHistory(input);
+  if (!isOracleResult(input.oracle) || input.oracle.valid) return fromHistory;
+  const o = input.oracle;
+  const history = input.anomalies.filter((a) => !o.anomalies.includes(a));
+  const examples = [...o.anomalies, ...fromHistory.examples.filter((e) => history.includes(e))];
+  return { what: `${o.protocol} safety oracle: ${o.anomalies.map((a) => a.split(':')[0]).join(', ')}; history: ${fromHistory.what}`, examples };
+}
+
+function summarizeHistory(input: VerdictInput): Summary {
   if (input.error !== undefined) return { what: input.error.split('\n')[0], examples: [] };
   const reason = input.unknownReason ?? input.checkerError;
   if (input.valid === 'unknown' && reason !== undefined) return { what: reason, examples: [] };

@@ -9,6 +9,7 @@ import { isLinearizabilityResult, summariseLinearizable } from './counterexample
 import { elementTablesOf, isElementsResult } from './elements.ts';
 import { elleSummary, isElleResult } from './elle-view.ts';
 import { convergenceSummary } from './convergence-view.ts';
+import { oracleSummary } from './oracle-view.ts';
 
 type Json = Record<string, unknown>;
 
@@ -45,7 +46,8 @@ const elleResultView: ResultView = {
 
 /** RESULT_VIEWS: kind → view. Kinds written by this version's checkers and runner. */
 export const RESULT_VIEWS: Readonly<Record<string, ResultView>> = {
-  run: { children: ['checker'] },
+  run: { children: ['checker', 'oracle'] },
+  'safety-oracle': { summary: oracleSummary },
   register: { children: ['linearizable', 'convergence'] },
   convergence: { summary: convergenceSummary },
   txn: { children: ['elle'] },

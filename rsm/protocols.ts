@@ -3,6 +3,7 @@
 // Each protocol core lives in its own folder and is imported only when a node runs it, so a
 // protocol still being written does not break the others.
 import type { CoreFactory, ProtocolEvent } from './core/types.ts';
+import { RaftSafetyOracle } from './raft/safety.ts';
 import { paxosSendsEarly } from './paxos/early-sends.ts';
 import { PAXOS_BUGS } from './paxos/options.ts';
 import { RAFT_REPLIES_EARLY, raftSendsEarly } from './raft/early-sends.ts';
@@ -58,6 +59,15 @@ export function earlySendsOf(protocol: string): EarlySends {
 /** eventOf: how an observer of a protocol's wire reads events off its messages; null when the protocol names none. */
 export function eventOf(protocol: string): ((msg: unknown) => ProtocolEvent | null) | null {
   return protocol === 'raft' ? raftEventOf : null;
+}
+
+/**
+ * safetyOracleOf: an oracle of the protocol's own safety properties, fed by its cores'
+ * observer hooks, for a runtime that sees every core (the simulator); null when it has none.
+ * `nowMs` stamps the violations.
+ */
+export function safetyOracleOf(protocol: string, nowMs: () => number): RaftSafetyOracle | null {
+  return protocol === 'raft' ? new RaftSafetyOracle(nowMs) : null;
 }
 
 /**

@@ -1,10 +1,16 @@
 // cluster/sim/reactive.test.ts — the reactive nemesis answers wire events with faults, the same way for the same seed.
 import { describe, expect, it } from 'vitest';
 import { VirtualTimers } from '../../lib/timers.ts';
+import type { LogView } from './figure8.ts';
 import { ReactiveNemesis, type Reaction } from './reactive.ts';
 
+/** logView: a log whose entries have the given terms (index 1 first). */
+function logView(terms: number[]): LogView {
+  return { lastIndex: terms.length, lastTerm: terms.at(-1) ?? 0, termAt: (i) => terms[i - 1] };
+}
+
 /** world: a ReactiveWorld that writes down what it was asked to do, with the virtual time. */
-function world() {
+function world(logs: Record<string, number[]> = {}) {
   const timers = new VirtualTimers();
   const calls: string[] = [];
   const at = (what: string): void => { calls.push(`${timers.nowMs().toFixed(3)} ${what}`); };
@@ -18,14 +24,17 @@ function world() {
       isolate: (n: string, cut: boolean) => at(`${cut ? 'isolate' : 'rejoin'} ${n}`),
       sever: (a: string, b: string, cut: boolean) => at(`${cut ? 'sever' : 'mend'} ${a}|${b}`),
       log: () => undefined,
+      nodes: ['n1', 'n2', 'n3', 'n4', 'n5'],
+      logOf: (n: string) => (logs[n] === undefined ? null : logView(logs[n])),
+      propose: (n: string, count: number) => at(`propose ${n} ${count}`),
     },
   };
 }
 
-async function run(reactions: Reaction[], seed: number, feed: (r: ReactiveNemesis) => void, untilMs = 10_000): Promise<string[]> {
-  const { timers, calls, w } = world();
+async function run(reactions: Reaction[], seed: number, feed: (r: ReactiveNemesis, timers: VirtualTimers) => void, untilMs = 10_000, logs: Record<string, number[]> = {}): Promise<string[]> {
+  const { timers, calls, w } = world(logs);
   const r = new ReactiveNemesis(w, new Set(reactions), seed, untilMs);
-  feed(r);
+  feed(r, timers);
   timers.at(5000, () => timers.wake());
   await timers.drive(new Promise<void>((resolve) => timers.setTimer(resolve, 5000)));
   return calls;
@@ -67,5 +76,36 @@ describe('ReactiveNemesis', () => {
     expect(once.length).toBeGreaterThan(0);
     expect(await run(['isolate-new-leader'], 2, feed)).toEqual(once);
     expect(await run(['isolate-new-leader'], 3, feed)).not.toEqual(once);
+  });
+
+  it('figure8: stages Raft Figure 8 — (a) a leader and a follower cut off with a tail, (b) the next leader planted, (c) rejoined, (d) on the cue its voters hear only it', async () => {
+    // At the cue (step c, with the no-ops): n1 leads term 3 and counted index 2 (term 1) on n1, n2, n3;
+    // n5, planted in (b), holds its term-2 no-op there, n4 only index 1; n2 already has n1's no-op.
+    const logs = { n1: [1, 1, 3], n2: [1, 1, 3], n3: [1, 1], n4: [1], n5: [1, 2] };
+    const cue = { leader: 'n1', term: 3, index: 2, entryTerm: 1 };
+    const calls = await run(['figure8'], 1, (r, timers) => {
+      r.observe('n1', 'n2', { kind: 'leads', term: 1 });
+      timers.at(1100, () => r.observe('n5', 'n3', { kind: 'leads', term: 2 }));
+      timers.at(1200, () => {
+        r.oldTermCommit(cue);
+        r.oldTermCommit({ ...cue, index: 1 });
+      });
+    }, 10_000, logs);
+    const rest = ['n3', 'n4', 'n5'];
+    expect(calls.filter((c) => Number(c.split(' ')[0]) <= 2700)).toEqual([
+      ...['n1', 'n2'].flatMap((a) => rest.map((b) => `1000.000 sever ${a}|${b}`)), '1000.000 propose n1 100',
+      '1100.000 isolate n5',
+      ...['n1', 'n2'].flatMap((a) => rest.map((b) => `1120.000 mend ${a}|${b}`)),
+      '1200.000 rejoin n5', '1200.000 isolate n1', '1200.000 isolate n2', '1200.000 sever n3|n4',
+      '2700.000 rejoin n1', '2700.000 rejoin n2', '2700.000 mend n3|n4',
+    ]);
+    // Without a planted node whose last term is newer than the holders', nobody lacking the entry can win: (d) does nothing.
+    const none = await run(['figure8'], 1, (r, timers) => {
+      r.observe('n1', 'n2', { kind: 'leads', term: 1 });
+      timers.at(1100, () => r.observe('n5', 'n3', { kind: 'leads', term: 2 }));
+      timers.at(1200, () => r.oldTermCommit(cue));
+    }, 10_000, { ...logs, n5: [1, 1] });
+    expect(none.filter((c) => c.startsWith('1200.000'))).toEqual([]);
+    expect(await run(['isolate-new-leader'], 1, (r) => r.oldTermCommit(cue), 10_000, logs)).toEqual([]);
   });
 });

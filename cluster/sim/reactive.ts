@@ -2,6 +2,7 @@
 import { SeededRng } from '../../lib/rng.ts';
 import type { VirtualTimers } from '../../lib/timers.ts';
 import type { ProtocolEvent } from '../../rsm/core/types.ts';
+import { type Figure8Cue, Figure8Stage, type Figure8World } from './figure8.ts';
 
 /**
  * REACTIONS: what `--sim-react` may switch on.
@@ -15,9 +16,13 @@ import type { ProtocolEvent } from '../../rsm/core/types.ts';
  *   down on the other's AppendEntries and both go on committing — the damage becomes visible;
  * - isolate-new-leader: a node that just began to lead a term is cut off from every peer, both
  *   ways, a moment after its first AppendEntries left (so a first batch may or may not arrive),
- *   and rejoins later — a leader whose own entries never reached a majority (Raft Figure 8).
+ *   and rejoins later — a leader whose own entries never reached a majority (Raft Figure 8);
+ * - figure8: Raft Figure 8 staged step by step (figure8.ts): a leader's tail left on a
+ *   minority, a rival's term planted, the tail shipped in batches without the new leader's
+ *   no-op; when a leader then commits it by counting (cued by the simulator's safety oracle,
+ *   which sees the cores apply), the rival is made to win and replicate over it.
  */
-export const REACTIONS = ['crash-after-vote', 'split-rival-leaders', 'isolate-new-leader'] as const;
+export const REACTIONS = ['crash-after-vote', 'split-rival-leaders', 'isolate-new-leader', 'figure8'] as const;
 export type Reaction = (typeof REACTIONS)[number];
 
 /** REACTIVE_SEED_SALT keeps the reactive draws apart from the world's and the runner's, so switching it on moves nothing else. */
@@ -37,6 +42,7 @@ const VOTE_LAG_MS = { min: 0, max: 5 };
 const CUT_DELAY_MS = { min: 0, max: 5 };
 const HOLD_MS = { min: 200, max: 2000 };
 
+
 /** ReactiveWorld: what the reactive nemesis can do to the simulated cluster. */
 export interface ReactiveWorld {
   timers: VirtualTimers;
@@ -50,6 +56,10 @@ export interface ReactiveWorld {
   /** sever cuts (or restores) the link between two nodes, both ways. */
   sever(a: string, b: string, cut: boolean): void;
   log(node: string, line: string): void;
+  /** nodes, logOf, propose: what the figure8 reaction needs (figure8.ts). */
+  nodes: Figure8World['nodes'];
+  logOf: Figure8World['logOf'];
+  propose: Figure8World['propose'];
 }
 
 /**
@@ -67,6 +77,7 @@ export class ReactiveNemesis {
   /** crashedInTerm: the last term each node was crashed after voting in; a second vote of that term goes unhindered (else its lag would cancel the first's). */
   private readonly crashedInTerm = new Map<string, number>();
   private readonly isolated = new Set<string>();
+  private readonly figure8: Figure8Stage;
 
   constructor(
     private readonly world: ReactiveWorld,
@@ -75,6 +86,15 @@ export class ReactiveNemesis {
     private readonly untilMs: number,
   ) {
     this.rng = new SeededRng((seed ^ REACTIVE_SEED_SALT) >>> 0);
+    this.figure8 = new Figure8Stage(world);
+    if (reactions.has('figure8')) this.figure8.start(untilMs);
+  }
+
+  /** oldTermCommit: the oracle saw a leader commit an old-term entry by counting (the figure8 reaction's cue). */
+  oldTermCommit(cue: Figure8Cue): void {
+    if (!this.reactions.has('figure8') || this.world.timers.nowMs() >= this.untilMs) return;
+    // Not inside the leader's own step: the cut runs as the next event.
+    this.world.timers.at(0, () => this.figure8.cue(cue));
   }
 
   /** observe: `node` sent a message to `to` that says `event` happened at it. */
@@ -90,6 +110,7 @@ export class ReactiveNemesis {
     if (this.world.timers.nowMs() >= this.untilMs) return;
     if (event.kind === 'voted' && this.reactions.has('crash-after-vote')) this.crashAfterVote(node, to, event.term);
     if (event.kind === 'leads' && this.reactions.has('isolate-new-leader')) this.isolateNewLeader(node, event.term);
+    if (event.kind === 'leads' && this.reactions.has('figure8')) this.figure8.leads(node, event.term);
   }
 
   private crashAfterVote(node: string, candidate: string, term: number): void {

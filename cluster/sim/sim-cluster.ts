@@ -6,8 +6,9 @@ import { sleepOn, VirtualTimers, type Timers } from '../../lib/timers.ts';
 import { jsonCopy } from '../../lib/json-copy.ts';
 import { type Attempt, type ClientTransport, interpretBody } from '../../rsm/client/client.ts';
 import type { CoreFactory, KvCommand } from '../../rsm/core/types.ts';
-import type { ProtocolEvent } from '../../rsm/core/types.ts';
-import { earlySendsOf, eventOf, loadCoreFactory } from '../../rsm/protocols.ts';
+import type { ProtocolEvent, SafetyViolation } from '../../rsm/core/types.ts';
+import { earlySendsOf, eventOf, loadCoreFactory, safetyOracleOf } from '../../rsm/protocols.ts';
+import type { RaftSafetyOracle } from '../../rsm/raft/safety.ts';
 import { publicBody, statusFor } from '../../rsm/runtime/http-api.ts';
 import { isViewServerNode, rsmNodeIds } from '../../db/rsm.ts';
 import type { Cluster, Endpoint, Grudge, NodeStatus } from '../types.ts';
@@ -16,6 +17,7 @@ import { DeterminismViolation, installGuard, takeViolations } from './guard.ts';
 import { describeKnobs, drawKnobs, type SimKnobs } from './knobs.ts';
 import { SimNetwork } from './network.ts';
 import { SimClock, SimNode } from './node.ts';
+import type { LogView } from './figure8.ts';
 import { ReactiveNemesis, type Reaction } from './reactive.ts';
 
 /** SimSpec: what to simulate: the ClusterSpec fields that matter without processes, and the seed. */
@@ -64,6 +66,10 @@ export class SimCluster implements Cluster {
   private removeGuard: (() => void) | null = null;
   /** observer: the reactive nemesis and how it reads events off this protocol's messages; null when off. */
   private readonly observer: { reactive: ReactiveNemesis; eventOf: (msg: unknown) => ProtocolEvent | null } | null;
+  /** oracle: the protocol's safety oracle, watching every replica's core; null for a protocol without one. */
+  private readonly oracle: RaftSafetyOracle | null;
+  /** reactiveSeq: the last seq of the reactive nemesis's own client (propose). */
+  private reactiveSeq = 0;
 
   constructor(private readonly spec: SimSpec) {
     const ids = rsmNodeIds(spec.protocol, spec.nodeCount, spec.viewServerReplicas ?? 1);
@@ -72,7 +78,15 @@ export class SimCluster implements Cluster {
     this.knobs = drawKnobs(spec.seed, this.allNodes);
     this.worldRng = new SeededRng(spec.seed).fork();
     this.network = new SimNetwork(this.timers, this.worldRng.fork(), this.knobs);
+    this.oracle = safetyOracleOf(spec.protocol, () => this.timers.nowMs());
     this.observer = this.makeObserver();
+    const reactive = this.observer?.reactive;
+    if (this.oracle !== null && reactive !== undefined) this.oracle.onOldTermCommit = (cue) => reactive.oldTermCommit(cue);
+  }
+
+  /** safetyViolations: what the protocol's safety oracle saw so far, in order; null when the protocol has no oracle. */
+  safetyViolations(): readonly SafetyViolation[] | null {
+    return this.oracle?.violations ?? null;
   }
 
   /** makeObserver: the reactive nemesis when --sim-react asked for one (refused for a protocol whose events are not read). */
@@ -89,13 +103,35 @@ export class SimCluster implements Cluster {
       isolate: (node, cut) => this.network.isolate(node, cut),
       sever: (a, b, cut) => this.network.sever(a, b, cut),
       log: (node, line) => this.log(node, line),
+      nodes: this.nodes,
+      logOf: (node) => this.logOf(node),
+      propose: (node, count) => this.propose(node, count),
     }, new Set(r.kinds), this.spec.seed, r.untilMs);
     return { reactive, eventOf: read };
   }
 
+  /**
+   * propose: the reactive nemesis's own client sends `count` writes of the key `figure8`, which
+   * no workload reads, to `node`; their answers are dropped (the history never sees them).
+   */
+  private propose(node: string, count: number): void {
+    for (let i = 0; i < count; i += 1) {
+      this.reactiveSeq += 1;
+      this.node(node).request({ clientId: 'reactive-nemesis', seq: this.reactiveSeq, cmd: { kind: 'write', key: 'figure8', value: this.reactiveSeq } }, () => undefined);
+    }
+  }
+
+  /** logOf: a replica's raft log as the oracle last saw its core. */
+  private logOf(node: string): LogView | null {
+    const core = this.oracle?.cores.get(node);
+    if (core === undefined) return null;
+    const log = core.log;
+    return { lastIndex: log.lastIndex(), lastTerm: log.term(log.lastIndex()) ?? 0, termAt: (index) => log.term(index) };
+  }
+
   /** simulation: what the runner needs to run on this world's time. */
-  simulation(): { timers: Timers; drive<T>(task: Promise<T>): Promise<T>; knobs: Record<string, unknown> } {
-    return { timers: this.timers, drive: (task) => this.drive(task), knobs: describeKnobs(this.spec.seed, this.knobs) };
+  simulation(): { timers: Timers; drive<T>(task: Promise<T>): Promise<T>; knobs: Record<string, unknown>; safetyViolations(): readonly SafetyViolation[] | null } {
+    return { timers: this.timers, drive: (task) => this.drive(task), knobs: describeKnobs(this.spec.seed, this.knobs), safetyViolations: () => this.safetyViolations() };
   }
 
   /** drive runs the world until `task` settles; a determinism violation (even one a core caught) fails it. */
@@ -239,9 +275,15 @@ export class SimCluster implements Cluster {
     });
     const clock = new SimClock(this.timers, this.knobs.clockOffsetMs[id], this.knobs.clockDriftPpm[id]);
     this.clocks.set(id, clock);
+    const oracle = this.oracle;
     return new SimNode({
       id,
-      factory,
+      // The oracle watches every incarnation of a replica's core (not the view server's).
+      factory: oracle === null || protocol !== this.spec.protocol ? factory : (config, records) => {
+        const core = factory(config, records);
+        oracle.watch(id, core);
+        return core;
+      },
       config: { id, peers: replicas, ...viewServersOf(this.allNodes), options, bugs },
       seed: this.spec.seed + index,
       timers: this.timers,

@@ -1,4 +1,5 @@
 // control/commands/check-workload.ts — `check FILE|DIR --workload W`: a workload's own checker on a history.
+import { isOracleResult, withOracle } from '../runner/oracle-result.ts';
 import { faultRoles } from '../../nemesis/faults/registry.ts';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -104,14 +105,17 @@ export async function checkWorkloadHistory(request: WorkloadCheckRequest): Promi
   const timeoutMs = request.timeoutS === undefined ? undefined : request.timeoutS * 1000;
   const checker: WorkloadResult = await withLocatedErrors(located, () => getWorkload(request.workload).check(history, { timeoutMs, consistencyModel: request.consistencyModel, faultRoles: faultRoles() }));
   // A history without one successful operation is no evidence (the same rule as a run's).
-  const verdict = runVerdict(checker.valid, opStats(history));
-  const results: Record<string, unknown> = { ...previous, ...verdict, anomalies: checker.anomalies, checker, recheckedAt: new Date().toISOString() };
+  // A simulated run's safety oracle saw the cores, not the history: a re-check keeps its result and composes it in.
+  const oracle = isOracleResult(previous.oracle) ? previous.oracle : undefined;
+  const composed = withOracle(checker.valid, checker.anomalies, oracle);
+  const verdict = runVerdict(composed.valid, opStats(history));
+  const results: Record<string, unknown> = { ...previous, ...verdict, anomalies: composed.anomalies, checker, recheckedAt: new Date().toISOString() };
   if (verdict.unknownReason === undefined) delete results.unknownReason;
   if (resultsPath !== undefined) await writeFlagFile(outFlag(request.out), resultsPath, toJson(results) + '\n');
   if (request.json) process.stdout.write(toJson(results) + '\n');
   else {
     const title = `(workload ${request.workload}, ${history.length} history entries)`;
-    const input = { valid: verdict.valid, anomalies: checker.anomalies, checker, unknownReason: verdict.unknownReason };
+    const input = { valid: verdict.valid, anomalies: composed.anomalies, checker, oracle, unknownReason: verdict.unknownReason };
     for (const line of verdictLines(input, { title, resultsPath })) process.stdout.write(`${line}\n`);
   }
   process.exitCode = exitCodeFor(verdict.valid);

@@ -32,6 +32,8 @@ import { caseSchedule, caseSeeds, runCase } from './run-case.ts';
 import { RoleSampler } from './roles.ts';
 import { runVerdict } from './verdict.ts';
 import { composeVerdicts } from '../../checker/types.ts';
+import type { SafetyViolation } from '../../rsm/core/types.ts';
+import { oracleResult, withOracle, type OracleResult } from './oracle-result.ts';
 
 /** RunnerParts: the pluggable pieces of a run (real: a Db on a LocalCluster, its clients, nemesis/). */
 export interface RunnerParts {
@@ -57,6 +59,8 @@ export interface Simulation {
   timers: Timers;
   drive<T>(task: Promise<T>): Promise<T>;
   knobs: Record<string, unknown>;
+  /** safetyViolations: what the protocol's safety oracle saw (null: the protocol has none). */
+  safetyViolations?(): readonly SafetyViolation[] | null;
 }
 
 /** PartsEnv: what a parts factory gets: temp directories and its own fork of the seed. */
@@ -99,6 +103,8 @@ export interface RunResults {
   phases: PhaseTimes;
   stats: OpStats;
   checker?: WorkloadResult;
+  /** oracle: a simulated run's safety oracle (a Raft run's Figure 3 properties), composed into `valid`. */
+  oracle?: OracleResult;
 }
 
 /** RunOutcome: the verdict, its exit code and where the run is stored. */
@@ -170,6 +176,7 @@ export async function runTest(opts: TestOptions, makeParts: PartsFactory, io: Ru
   let crash: unknown;
   let progress: RunProgress | undefined;
   let roles: RoleSampler | undefined;
+  let oracle: OracleResult | undefined;
   try {
     // Node logs are written straight into the store, so they survive even a SIGKILLed control node.
     const env: PartsEnv = { dataDir: path.join(tempDir, 'data'), logDir: run.logsDir, nemesisRng: seeds.nemesisRng };
@@ -193,6 +200,8 @@ export async function runTest(opts: TestOptions, makeParts: PartsFactory, io: Ru
         if (io.progressOut !== undefined) progress = startProgress(io.progressOut, p.nemesis, recorder, state, timers);
       },
     });
+    const violations = sim?.safetyViolations?.() ?? null;
+    if (violations !== null) oracle = oracleResult(opts.db, violations);
     // A host the cluster lost (--cluster ssh) makes the run crashed: its history says nothing about the system.
     const broken = machineryFault(p.cluster);
     if (broken !== null) throw broken;
@@ -210,7 +219,7 @@ export async function runTest(opts: TestOptions, makeParts: PartsFactory, io: Ru
     // One bounded worker thread reads and checks the history, then renders the report.
     const analysis = new BoundedAnalysis(analysisLimits(opts));
     try {
-      results = await analyze(analysis, opts, run, phases, signal.aborted && historyFailure === undefined, crash);
+      results = withOracleResult(await analyze(analysis, opts, run, phases, signal.aborted && historyFailure === undefined, crash), oracle);
       if (historyFailure !== undefined) results = cutShort(results, historyFailure);
       await saveResults(run, results, log);
       await writeReport(analysis, run.dir, log);
@@ -377,6 +386,18 @@ async function analyze(analysis: BoundedAnalysis, opts: TestOptions, run: RunDir
   const { opCount, stats, checker } = outcome.answer;
   if (checker === undefined) return { valid: 'unknown', anomalies: [], error, opCount, stats, ...base };
   return { ...runVerdict(checker.valid, stats), anomalies: checker.anomalies, checker, opCount, stats, ...base };
+}
+
+/**
+ * withOracleResult composes a simulated run's safety oracle into its verdict: a violation the
+ * oracle saw makes the run invalid even when no client history could show it.
+ */
+function withOracleResult(results: RunResults, oracle: OracleResult | undefined): RunResults {
+  if (oracle === undefined) return results;
+  const composed = withOracle(results.valid, results.anomalies, oracle);
+  const out: RunResults = { ...results, ...composed, oracle };
+  if (composed.valid !== 'unknown') delete out.unknownReason;
+  return out;
 }
 
 /** countLines counts a file's lines without holding it (a history too large to check still has a length). */

@@ -14,6 +14,7 @@ import type { PhaseTimes } from '../runner/phases.ts';
 import { caseSchedule, caseSeeds, runCase } from '../runner/run-case.ts';
 import type { RunnerParts } from '../runner/run-test.ts';
 import { runVerdict } from '../runner/verdict.ts';
+import { oracleResult, withOracle, type OracleResult } from '../runner/oracle-result.ts';
 import { firstInvalidPrefix } from './first-detection.ts';
 
 /** SeedOutcome: what a sweep keeps of one seed. */
@@ -60,6 +61,7 @@ export async function simulateSeed(opts: TestOptions, how: SeedRunOptions = {}):
   let parts: RunnerParts | undefined;
   let error: string | undefined;
   let virtualMs = 0;
+  let oracle: OracleResult | undefined;
   try {
     parts = await simParts(opts, { dataDir: '', logDir: '', nemesisRng: seeds.nemesisRng, collectsLogs: false });
     if (schedule !== undefined) parts.schedule = schedule;
@@ -68,6 +70,8 @@ export async function simulateSeed(opts: TestOptions, how: SeedRunOptions = {}):
     const state = { phase: 'main', startMs: 0, mainDeadlineMs: Infinity };
     await runCase({ opts, workload, parts, seeds, schedule: caseOps, sink: { append: (op) => history.push(op) }, signal: new AbortController().signal, phases, state });
     virtualMs = parts.simulation?.timers.nowMs() ?? 0;
+    const violations = parts.simulation?.safetyViolations?.() ?? null;
+    if (violations !== null) oracle = oracleResult(opts.db, violations);
   } catch (e) {
     error = e instanceof Error ? e.message : String(e);
   } finally {
@@ -80,16 +84,29 @@ export async function simulateSeed(opts: TestOptions, how: SeedRunOptions = {}):
   const stats = opStats(history);
   const checkOptions = { timeoutMs: opts.checkTimeoutS * 1000, consistencyModel: opts.consistencyModel, faultRoles: faultRoles() };
   const checker = await workload.check(history, checkOptions);
-  const verdict = runVerdict(checker.valid, stats);
+  const composed = withOracle(checker.valid, checker.anomalies, oracle);
+  const verdict = runVerdict(composed.valid, stats);
   const wallMs = performance.now() - wallStartMs;
-  const found = verdict.valid === false && how.firstDetection === true
-    ? await firstInvalidPrefix(history, async (prefix) => (await workload.check(prefix, checkOptions)).valid)
-    : null;
+  const found = verdict.valid === false && how.firstDetection === true ? await firstDetection(history, checker.valid, oracle, async (prefix) => (await workload.check(prefix, checkOptions)).valid) : null;
   return {
     outcome: {
-      ...base, valid: verdict.valid, anomalies: checker.anomalies, ...(verdict.unknownReason === undefined ? {} : { unknownReason: verdict.unknownReason }), wallMs,
+      ...base, valid: verdict.valid, anomalies: composed.anomalies, ...(verdict.unknownReason === undefined ? {} : { unknownReason: verdict.unknownReason }), wallMs,
       ...(found === null ? {} : { firstDetection: { atMs: found.atMs, opCount: found.opCount } }),
     },
     history,
   };
+}
+
+/**
+ * firstDetection: the earlier of the oracle's first violation (it is seen as it happens) and
+ * the shortest history prefix the checker rejects (only when the history itself is invalid).
+ */
+async function firstDetection(history: readonly Op[], checkerValid: Verdict, oracle: OracleResult | undefined, check: (prefix: readonly Op[]) => Promise<Verdict>): Promise<{ atMs: number; opCount: number } | null> {
+  const fromHistory = checkerValid === false ? await firstInvalidPrefix(history, check) : null;
+  const first = oracle?.violations[0];
+  if (first === undefined) return fromHistory;
+  if (fromHistory !== null && fromHistory.atMs <= first.atMs) return fromHistory;
+  // The ops recorded by the oracle's violation: those a reader of the history had seen by then.
+  const opCount = history.filter((op) => (op.time ?? 0) / 1e6 <= first.atMs).length;
+  return { atMs: first.atMs, opCount };
 }

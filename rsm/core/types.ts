@@ -84,6 +84,24 @@ export interface ProtocolEvent {
   term: number;
 }
 
+/**
+ * SafetyViolation: one breach of a protocol's own safety property, seen by an oracle that
+ * watches every core of a simulated cluster (rsm/protocols.ts safetyOracleOf): which property,
+ * when (virtual ms since the world started) and, in words, who did what.
+ */
+export interface SafetyViolation {
+  property: string;
+  atMs: number;
+  message: string;
+}
+
+/** SafetyOracle: watches each core a simulated node builds and keeps the violations it saw, in order. */
+export interface SafetyOracle {
+  /** watch: `core` is node `node`'s new incarnation (a restart builds a new core). */
+  watch(node: NodeId, core: ProtocolCore): void;
+  readonly violations: readonly SafetyViolation[];
+}
+
 /** NodeStatus: what GET /status shows. */
 export interface NodeStatus {
   id: NodeId;

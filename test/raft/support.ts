@@ -3,7 +3,8 @@ import type { CoreFactory, NodeId } from '../../rsm/core/types.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { KvStateMachine } from '../../rsm/kv/state-machine.ts';
 import { createRaftCore, RaftCore } from '../../rsm/raft/core.ts';
-import type { Entry, RaftMessage } from '../../rsm/raft/types.ts';
+import { entryKey, RaftSafetyOracle, sameEntry } from '../../rsm/raft/safety.ts';
+import type { RaftMessage } from '../../rsm/raft/types.ts';
 import { simCluster, type SimClusterOptions, type SimNetwork } from '../support/network.ts';
 
 export type RaftNet = SimNetwork<RaftMessage>;
@@ -13,47 +14,29 @@ export interface ClusterOptions extends SimClusterOptions {
   clockFor?: (id: NodeId) => Clock;
 }
 
-/** entryKey names an entry by term and full command, which is what the properties compare. */
-export function entryKey(e: Entry): string {
-  return e.cmd === null ? `${e.term}:noop` : `${e.term}:${e.cmd.clientId}/${e.cmd.seq}:${JSON.stringify(e.cmd.cmd)}`;
-}
-
-/** sameEntry: cheap equality for the per-step log scans (clientId/seq name one command). */
-function sameEntry(a: Entry, b: Entry): boolean {
-  if (a.term !== b.term) return false;
-  if (a.cmd === null || b.cmd === null) return a.cmd === b.cmd;
-  return a.cmd.clientId === b.cmd.clientId && a.cmd.seq === b.cmd.seq;
-}
+export { entryKey } from '../../rsm/raft/safety.ts';
 
 /**
  * SafetyChecker watches every node and records the first violation of Raft's Figure 3
- * properties: Election Safety, Log Matching, Leader Completeness, State Machine Safety.
+ * properties: Election Safety, State Machine Safety and Leader Completeness at each election
+ * (RaftSafetyOracle, the simulator's oracle too), plus, per step (`check`), Log Matching and
+ * Leader Completeness of every up leader.
  */
 export class SafetyChecker {
-  readonly violations: string[] = [];
-  /** leaders: term → the node that won it, across the whole history. */
-  readonly leaders = new Map<number, NodeId>();
-  /** applied: index → the entry first applied there, and the lowest term of a node applying it. */
-  readonly applied = new Map<number, { key: string; entry: Entry; node: NodeId; termBound: number }>();
-  maxApplied = 0;
+  readonly oracle = new RaftSafetyOracle();
+  private readonly own: string[] = [];
 
-  onLeader(node: NodeId, term: number): void {
-    const prior = this.leaders.get(term);
-    if (prior !== undefined && prior !== node) this.violations.push(`Election Safety: ${prior} and ${node} both led term ${term}`);
-    else this.leaders.set(term, node);
+  /** violations: the oracle's, then the per-step checks', in words. */
+  get violations(): string[] {
+    return [...this.oracle.violations.map((v) => v.message), ...this.own];
   }
 
-  onApply(node: NodeId, index: number, entry: Entry, term: number): void {
-    const key = entryKey(entry);
-    const prior = this.applied.get(index);
-    if (prior === undefined) {
-      this.applied.set(index, { key, entry: structuredClone(entry), node, termBound: term });
-      this.maxApplied = Math.max(this.maxApplied, index);
-    } else if (prior.key !== key) {
-      this.violations.push(`State Machine Safety: index ${index} applied as ${prior.key} on ${prior.node}, as ${key} on ${node}`);
-    } else if (term < prior.termBound) {
-      prior.termBound = term;
-    }
+  get applied(): RaftSafetyOracle['applied'] {
+    return this.oracle.applied;
+  }
+
+  watch(node: NodeId, core: RaftCore): void {
+    this.oracle.watch(node, core);
   }
 
   /** check runs the per-step checks over every node's current log (crashed nodes keep theirs). */
@@ -82,7 +65,7 @@ export class SafetyChecker {
     for (let i = lo; i <= agree; i += 1) {
       if (!sameEntry(a.log.entry(i), b.log.entry(i))) {
         const [ka, kb] = [entryKey(a.log.entry(i)), entryKey(b.log.entry(i))];
-        this.violations.push(`Log Matching: ${a.id} and ${b.id} agree on term at ${agree} but differ at ${i}: ${ka} vs ${kb}`);
+        this.own.push(`Log Matching: ${a.id} and ${b.id} agree on term at ${agree} but differ at ${i}: ${ka} vs ${kb}`);
         return;
       }
     }
@@ -90,12 +73,12 @@ export class SafetyChecker {
 
   /** Leader Completeness: a leader of a later term holds every entry committed before it. */
   private checkLeaderCompleteness(leader: RaftCore): void {
-    for (let i = leader.log.firstIndex(); i <= this.maxApplied; i += 1) {
-      const c = this.applied.get(i);
+    for (let i = leader.log.firstIndex(); i <= this.oracle.maxApplied; i += 1) {
+      const c = this.oracle.applied.get(i);
       if (c === undefined || c.termBound >= leader.term) continue;
       if (i <= leader.log.lastIndex() && sameEntry(leader.log.entry(i), c.entry)) continue;
       const held = i <= leader.log.lastIndex() ? entryKey(leader.log.entry(i)) : 'nothing';
-      this.violations.push(`Leader Completeness: leader ${leader.id} of term ${leader.term} holds ${held} at ${i}, committed ${c.key}`);
+      this.own.push(`Leader Completeness: leader ${leader.id} of term ${leader.term} holds ${held} at ${i}, committed ${entryKey(c.entry)}`);
       return;
     }
   }
@@ -113,10 +96,7 @@ export function makeCluster(opts: ClusterOptions = {}): { net: RaftNet; ids: Nod
   const factory: CoreFactory<RaftMessage> = (config, restored) => {
     const clock = opts.clockFor?.(config.id) ?? config.clock;
     const core = raftCore(createRaftCore({ ...config, clock }, restored));
-    core.observe({
-      onApply: (index, entry, term) => checker.onApply(config.id, index, entry, term),
-      onLeader: (term) => checker.onLeader(config.id, term),
-    });
+    checker.watch(config.id, core);
     return core;
   };
   return { ...simCluster(opts, factory), checker };

@@ -125,6 +125,25 @@ describe('lazyfs', () => {
     expect(read(path.join(d, 'x'))).toBe('new');
   });
 
+  it('a rename into another directory is kept once the new name\'s directory is fsynced (Redis moves its AOF rewrite in so)', async () => {
+    const d = await freshDir();
+    fs.mkdirSync(path.join(d, 'sub'));
+    await writeFile(path.join(d, 'base.tmp'), 'rewritten', { sync: true });
+    await fsyncPath(d);
+    // Without any directory fsync the move is taken back: the file is at its old name again.
+    fs.renameSync(path.join(d, 'base.tmp'), path.join(d, 'sub', 'base'));
+    await fsm.crash();
+    expect(fs.readdirSync(path.join(d, 'sub'))).toEqual([]);
+    expect(read(path.join(d, 'base.tmp'))).toBe('rewritten');
+    // An fsync of the new name's directory alone makes it durable.
+    fs.renameSync(path.join(d, 'base.tmp'), path.join(d, 'sub', 'base'));
+    await fsyncPath(path.join(d, 'sub'));
+    await fsm.crash();
+    expect(fs.readdirSync(path.join(d, 'sub'))).toEqual(['base']);
+    expect(fs.readdirSync(d).filter((n) => n !== 'sub')).toEqual([]);
+    expect(read(path.join(d, 'sub', 'base'))).toBe('rewritten');
+  });
+
   it('unlink, rmdir and truncate are taken back by a crash', async () => {
     const d = await freshDir();
     fs.mkdirSync(path.join(d, 'sub'));

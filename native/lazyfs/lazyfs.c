@@ -6,7 +6,7 @@
  * until it is durable:
  *   - file data and size (write, truncate): durable at fsync/fdatasync of that file;
  *   - names (create, mkdir, mknod, symlink, link, unlink, rmdir, rename): durable at fsync of the
- *     directory holding the name (a rename: of both directories), as POSIX asks and careful
+ *     directory holding the name (a rename: of the new name's directory), as POSIX asks and careful
  *     databases do; fsync of a new file does not make its name durable;
  *   - mode, owner and times: durable at once (not modelled).
  * A name made as root (lazyfs runs as root) is given to the calling user, as a kernel fs would.

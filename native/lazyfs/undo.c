@@ -285,8 +285,12 @@ void undo_sync_dir(dev_t dev, ino_t ino) {
     if (e->kind == UNDO_WRITE) continue;
     if (e->dir_fd >= 0 && e->dir_dev == dev && e->dir_ino == ino) e->dir_synced = 1;
     if (e->dir2_fd >= 0 && e->dir2_dev == dev && e->dir2_ino == ino) e->dir2_synced = 1;
-    /* A rename is durable once both directories it touched have been synced. */
-    if (e->dir_synced && e->dir2_synced) free_entry(e, 1);
+    /* A rename is durable once the directory of its new name is synced (dir2; for other kinds dir2
+     * is unset and counts as synced): that is the fsync careful programs do after moving a file
+     * into place, and a journaling file system commits both directories' halves of a rename
+     * together. Waiting for the old name's directory too made a crash take back a rename that
+     * Redis had made durable this way, a state no real file system leaves. */
+    if (e->kind == UNDO_RENAME ? e->dir2_synced : (e->dir_synced && e->dir2_synced)) free_entry(e, 1);
   }
 }
 

@@ -144,6 +144,19 @@ describe('lazyfs', () => {
     expect(read(path.join(d, 'sub', 'base'))).toBe('rewritten');
   });
 
+  it('a file renamed twice, the second time into a synced directory, stays where the durable rename put it', async () => {
+    const d = await freshDir();
+    fs.mkdirSync(path.join(d, 'sub'));
+    await fsyncPath(d);
+    await writeFile(path.join(d, 'a'), 'x', { sync: true });
+    fs.renameSync(path.join(d, 'a'), path.join(d, 'b'));
+    fs.renameSync(path.join(d, 'b'), path.join(d, 'sub', 'c'));
+    await fsyncPath(path.join(d, 'sub'));
+    const before = (await fsm.stats()).undo_failures;
+    expect((await fsm.crash()).undo_failures).toBe(before);
+    expect(read(path.join(d, 'sub', 'c'))).toBe('x');
+  });
+
   it('unlink, rmdir and truncate are taken back by a crash', async () => {
     const d = await freshDir();
     fs.mkdirSync(path.join(d, 'sub'));

@@ -325,7 +325,12 @@ static void undo_remove(struct undo_entry *e) {
 }
 
 static void undo_rename_entry(struct undo_entry *e) {
-  if (renameat(e->dir2_fd, e->name2, e->dir_fd, e->name) != 0) fail("rename", e->name2, errno);
+  if (renameat(e->dir2_fd, e->name2, e->dir_fd, e->name) != 0) {
+    /* The new name is gone: a later change that is durable (a rename on into a synced directory)
+     * took the file on from it, so that change keeps it and this one has nothing left to undo. */
+    if (errno == ENOENT) return;
+    fail("rename", e->name2, errno);
+  }
   if (e->stash_name != NULL) {
     if (renameat(g_stash_fd, e->stash_name, e->dir2_fd, e->name2) != 0) fail("rename target", e->name2, errno);
     free(e->stash_name);

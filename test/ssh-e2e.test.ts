@@ -33,6 +33,7 @@ import { REDIS_PACKAGES } from '../db/redis-sentinel/index.ts';
 import { createRsmDb } from '../db/rsm.ts';
 import { readHistory } from '../history/read.ts';
 import { unsupported } from '../nemesis/faults/packet.ts';
+import { APT_REPO_DIR, fetchDebs, writeAptRepo } from './support/apt-host.ts';
 import { type HostLeftovers, SshdHosts, SUDO_USER } from './support/sshd-hosts.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -45,9 +46,14 @@ const HOW = 'needs a Docker engine (`sudo bash scripts/docker-setup.sh`), openss
 const stores: string[] = [];
 let hosts: SshdHosts;
 
-/** clean: nothing of any run on any host. */
-async function expectHostsClean(): Promise<void> {
-  for (const [k, left] of (await hosts.inspectAll()).entries()) expect(left, `host ${k + 1}`).toEqual({ processes: [], rules: [], qdiscs: [], runDirs: [] });
+/** clean: nothing of any run on any host (of the suite's four, or of `fixture`). */
+async function expectHostsClean(fixture: SshdHosts = hosts): Promise<void> {
+  for (const [k, left] of (await fixture.inspectAll()).entries()) expect(left, `host ${k + 1}`).toEqual({ processes: [], rules: [], qdiscs: [], runDirs: [] });
+}
+
+/** esc: `text` as a literal in a RegExp. */
+function esc(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 async function run(config: string | null, flags: Record<string, unknown>, parts?: PartsFactory): Promise<RunOutcome> {
@@ -302,7 +308,6 @@ if ((!reachable || !hasSshd) && inCi) {
       const lines = fs.readFileSync(hosts.knownHosts, 'utf8').trim().split('\n');
       fs.writeFileSync(path.join(hosts.dir, 'known_hosts_wrong'), `${h1} ${lines[1].split(' ').slice(1).join(' ')}\n${lines.slice(1).join('\n')}\n`);
       execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(hosts.dir, 'stranger_key')]);
-      const esc = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
       const top = (lines: string): string => `${lines}known-hosts: known_hosts\n`;
       const cases: { file: string; db?: string; message: RegExp }[] = [
         // Nothing listens on port 2222 of host 2.
@@ -434,6 +439,68 @@ if ((!reachable || !hasSshd) && inCi) {
       }
       await expectHostsClean();
     }, 90_000);
+
+    describe('hosts without etcd that apt-get it (apt-install: true; their only source a local repository)', () => {
+      let aptHosts: SshdHosts;
+      let file = '';
+      const onHost = async (k: number, script: string): Promise<{ exitCode: number; output: string }> => {
+        const res = await execIn(docker, aptHosts.hosts[k].container, ['/usr/bin/sh', '-c', `PATH=/usr/sbin:/usr/bin; ${script}`]);
+        return { exitCode: res.exitCode ?? -1, output: res.output };
+      };
+      const etcdRun = (store: string, timeLimit: string): Promise<{ code: number; stderr: string }> => cli(['test', '--db', 'etcd', '--workload', 'register', '--cluster', 'ssh', '--hosts', file,
+        '--nemesis', 'partition', '--nemesis-interval', '1', '--time-limit', timeLimit, '--recovery-s', '1', '--concurrency', '3', '--seed', '7', '--check-timeout', '20', '--store', store]);
+      beforeAll(async () => {
+        // etcd-server's .deb, fetched here from Debian's mirror (cached), is the one package the hosts' apt can find.
+        const repoDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-ssh-e2e-apt-repo-'));
+        stores.push(repoDir);
+        const repo = writeAptRepo(repoDir, fetchDebs(['etcd-server']));
+        // The shaper's library is installed on them (pre-run asks apt for it too, as the shaper is built here).
+        const startMs = performance.now();
+        aptHosts = await SshdHosts.start(docker, 3, `h-ssh-apt-${process.pid}`, { packages: NFQ_SHAPER_HOST_PACKAGES, apt: repo });
+        process.stderr.write(`ssh e2e apt hosts (image and 3 containers): ${Math.round(performance.now() - startMs)} ms\n`);
+        file = aptHosts.writeHostsFile('apt-install.yaml', 'user: root\nkey: client_key\nknown-hosts: known_hosts\napt-install: true\n');
+      }, 120_000);
+      afterAll(async () => {
+        await aptHosts?.stop();
+      });
+
+      it('the preflight apt-gets etcd-server on every host (said per host), then etcd runs valid under partitions and leaves nothing', async () => {
+        for (const k of [0, 1, 2]) expect((await onHost(k, 'command -v etcd || dpkg-query -W etcd-server')).exitCode, `host ${k + 1} has etcd`).not.toBe(0);
+        const store = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-ssh-e2e-'));
+        stores.push(store);
+        const startMs = performance.now();
+        const r = await etcdRun(store, '3');
+        process.stderr.write(`ssh e2e etcd (apt-install): exit ${r.code}, ${Math.round(performance.now() - startMs)} ms\n`);
+        expect(r.code, r.stderr).toBe(0);
+        for (const [k, h] of aptHosts.hosts.entries()) {
+          expect(r.stderr).toMatch(new RegExp(`^ssh root@${esc(h.address)}:22 \\(node n${k + 1}\\): apt-get installed etcd-server 3\\.4\\.\\S+$`, 'm'));
+          // dpkg installed it now: its database lists it and its log has the install.
+          const dpkg = await onHost(k, "dpkg-query -W -f='${Status}\\n' etcd-server && grep -c ' install etcd-server:' /var/log/dpkg.log");
+          expect(dpkg.output.trim().split('\n'), `host ${k + 1}`).toEqual(['install ok installed', '1']);
+        }
+        const results = JSON.parse(fs.readFileSync(path.join(store, 'latest', 'results.json'), 'utf8')) as { error?: string; stats: { all: { ok: number } } };
+        expect(results.error, r.stderr).toBeUndefined();
+        expect(results.stats.all.ok).toBeGreaterThan(0);
+        const history = await readHistory(path.join(store, 'latest', 'history.jsonl'));
+        expect(history.filter((op) => op.process === 'nemesis' && op.type === 'info').map((op) => op.f)).toContain('start-partition');
+        await expectHostsClean(aptHosts);
+      }, 120_000);
+
+      it("a host whose apt cannot find etcd-server is refused before the run (exit 3), naming it and apt's last words", async () => {
+        // Host 2 loses etcd-server (dpkg purges it) and its repository's index its entry.
+        expect((await onHost(1, `dpkg --purge etcd-server >/dev/null && : > ${APT_REPO_DIR}/Packages && ! command -v etcd`)).exitCode).toBe(0);
+        const store = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-ssh-e2e-'));
+        stores.push(store);
+        const r = await etcdRun(store, '2');
+        const h2 = aptHosts.hosts[1].address;
+        expect(r.code, r.stderr).toBe(3);
+        expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^splitbrain: ${esc(aptHosts.dir)}/apt-install\\.yaml:7: hosts\\[1\\]: ssh root@${esc(h2)}:22 \\(node n2\\): apt-install: true, but \`apt-get install -y -q etcd-server\` exited 100 \\(.*E: Unable to locate package etcd-server\\): the host needs a Debian mirror`))]);
+        // No run began: no run directory, nothing on the hosts, and host 2 still without etcd.
+        expect(fs.readdirSync(store)).toEqual([]);
+        await expectHostsClean(aptHosts);
+        expect((await onHost(1, 'command -v etcd || dpkg-query -W etcd-server')).exitCode).not.toBe(0);
+      }, 60_000);
+    });
 
     it('a host lost mid-run makes the run crashed, naming the host; its watchdog cleans it once back', async () => {
       const lost = hosts.hosts[1];

@@ -68,12 +68,15 @@ export interface PreflightOptions {
   insecureIgnoreHostKeys?: boolean;
   /** Debian packages installed with the Db's when apt-install: true (the NFQUEUE shaper's library). */
   extraPackages?: readonly string[];
+  /** Where what apt-get installed is said (default stderr). */
+  log?: (line: string) => void;
 }
 
 /**
  * preflightHosts checks, before the run, that the hosts of `file` can run `program` as `spec`
  * asks; throws a HostRefusal naming the hosts file's line, the host and the fix. With
- * `apt-install: true` it installs the program's packages first (a failed install is refused).
+ * `apt-install: true` it installs the program's packages a host lacks first, saying so in a
+ * line per host (a failed install is refused).
  */
 export async function preflightHosts(file: HostsFile, program: NodeProgram, spec: Pick<ClusterSpec, 'lazyDisk' | 'partitionClients' | 'dataFiles' | 'fakeTime'>, options: PreflightOptions = {}): Promise<void> {
   const unsupported = sshSpecRefusal(spec);
@@ -113,7 +116,8 @@ async function hostProblem(conn: HostConnection, file: HostsFile, program: NodeP
   }
   const wanted = program.hostExecutables ?? [];
   if (file.aptInstall) {
-    const why = await aptInstall(conn, [...(program.hostPackages ?? []), ...(options.extraPackages ?? [])]);
+    const log = options.log ?? ((line: string): void => void process.stderr.write(`${line}\n`));
+    const why = await aptInstall(conn, [...(program.hostPackages ?? []), ...(options.extraPackages ?? [])], log);
     if (why !== null) return why;
   }
   const missing = await missingExecutables(conn, wanted);
@@ -133,15 +137,39 @@ async function tooOld(conn: HostConnection, db: string, wanted: readonly HostExe
   return null;
 }
 
-/** aptInstall installs `packages` with apt-get; null when it worked, else why, with apt's last words. */
-async function aptInstall(conn: HostConnection, packages: readonly string[]): Promise<string | null> {
+/** packagesMissing: the entries of `packages` dpkg on the host does not list as installed. */
+async function packagesMissing(conn: HostConnection, packages: readonly string[]): Promise<string[]> {
+  // dpkg-query prints the packages it knows (one it never heard of only on stderr).
+  const res = await conn.exec(`dpkg-query -W -f='\${Package} \${db:Status-Abbrev}\\n' ${packages.map(shq).join(' ')} 2>/dev/null`);
+  const installed = new Set(res.stdout.split('\n').filter((l) => / ii\s*$/.test(l)).map((l) => l.split(' ')[0].split(':')[0]));
+  return packages.filter((p) => !installed.has(p));
+}
+
+/** aptLastWords: the last two lines apt printed (its error is last), for a refusal. */
+function aptLastWords(res: { stdout: string; stderr: string }): string {
+  return (res.stderr || res.stdout).trim().split('\n').slice(-2).join(' | ');
+}
+
+/**
+ * aptInstall installs those of `packages` the host lacks: `apt-get update` (a host's package
+ * lists may be missing or stale), then `apt-get install`; logs what apt set up. Null when it
+ * worked or nothing was missing, else why, with apt's last words.
+ */
+async function aptInstall(conn: HostConnection, packages: readonly string[], log: (line: string) => void): Promise<string | null> {
   if (packages.length === 0) return null;
-  const line = `apt-get install -y -q ${packages.join(' ')}`;
   if ((await conn.exec('command -v apt-get >/dev/null 2>&1')).code !== 0) {
     return `apt-install: true, but the host has no apt-get (not Debian or Ubuntu?): install ${packages.join(' ')} yourself and set apt-install: false`;
   }
+  const missing = await packagesMissing(conn, packages);
+  if (missing.length === 0) return null;
+  const mirror = 'the host needs a Debian mirror it can reach that has them, or the packages installed and apt-install: false';
+  const update = await conn.exec('DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null');
+  if (update.code !== 0) return `apt-install: true, but \`apt-get update -q\` exited ${update.code} (${aptLastWords(update)}): ${mirror}`;
+  const line = `apt-get install -y -q ${missing.join(' ')}`;
   const res = await conn.exec(`DEBIAN_FRONTEND=noninteractive ${line} </dev/null`);
-  if (res.code === 0) return null;
-  const said = (res.stderr || res.stdout).trim().split('\n').slice(-2).join(' | ');
-  return `apt-install: true, but \`${line}\` exited ${res.code} (${said}): the host needs a Debian mirror it can reach (or run \`apt-get update\` there), or the packages installed and apt-install: false`;
+  if (res.code !== 0) return `apt-install: true, but \`${line}\` exited ${res.code} (${aptLastWords(res)}): ${mirror}`;
+  // dpkg says "Setting up etcd-server (3.4.23-4+b4) ..." for each package it configured, dependencies included.
+  const setUp = [...res.stdout.matchAll(/^Setting up (\S+) \(([^)]+)\)/gm)].map((m) => `${m[1]} ${m[2]}`);
+  log(`ssh ${conn.where} (node ${conn.node}): apt-get installed ${setUp.length > 0 ? setUp.join(', ') : missing.join(', ')}`);
+  return null;
 }

@@ -16,9 +16,12 @@ import { ensureImage, IMAGE_PATHS } from '../../cluster/docker/image.ts';
 import { OWNER_LABEL, RUN_LABEL } from '../../cluster/docker/leftovers.ts';
 import { tarBuffer } from '../../cluster/docker/tar.ts';
 import { currentOwner, formatOwner } from '../../cluster/owner.ts';
+import { aptHostContent, type AptRepo } from './apt-host.ts';
 
 const TOOLS = ['/usr/bin/cat', '/usr/bin/mkdir', '/usr/bin/rm', '/usr/bin/mv', '/usr/bin/chmod', '/usr/bin/chown', '/usr/bin/env', '/usr/bin/sleep', '/usr/bin/setsid',
-  '/usr/bin/tail', '/usr/bin/wc', '/usr/bin/touch', '/usr/bin/grep', '/usr/bin/id', '/usr/bin/ps', '/usr/bin/ls', '/usr/sbin/ip', '/usr/bin/setpriv', '/usr/bin/tar', '/usr/bin/etcd'];
+  '/usr/bin/tail', '/usr/bin/wc', '/usr/bin/touch', '/usr/bin/grep', '/usr/bin/id', '/usr/bin/ps', '/usr/bin/ls', '/usr/sbin/ip', '/usr/bin/setpriv', '/usr/bin/tar'];
+/** ETCD: etcd's binary, which the hosts have unless they are to apt-get it. */
+const ETCD = '/usr/bin/etcd';
 
 /** SUDO_USER: a host login that is not root and may run anything under `sudo -n` (the hosts file's sudo: true). */
 export const SUDO_USER = 'sbadmin';
@@ -62,6 +65,8 @@ export interface HostExtras {
   packages?: readonly string[];
   exclude?: readonly string[];
   users?: readonly string[];
+  /** Hosts that are Debian systems with apt-get and only `apt`'s repository as their source, without etcd (apt-host.ts). */
+  apt?: AptRepo;
 }
 
 /** hostUser: this machine's passwd and group lines of `name` (its home and shell kept; the DB only runs as it). */
@@ -116,18 +121,21 @@ export class SshdHosts {
     };
     keygen(path.join(dir, 'client_key'));
     const users = (extra.users ?? []).map(hostUser);
+    const apt = extra.apt === undefined ? null : aptHostContent(extra.apt, extra.packages ?? []);
     const image = await ensureImage(docker, {
-      name: 'sshd-host',
-      packages: extra.packages,
+      name: apt === null ? 'sshd-host' : 'sshd-apt-host',
+      packages: apt?.packages ?? extra.packages,
       exclude: extra.exclude,
-      executables: [{ source: '/usr/sbin/sshd' }, { source: '/usr/bin/dash', target: '/usr/bin/sh' }, ...[...TOOLS, ...SUDO_EXECUTABLES].map((source) => ({ source }))],
+      executables: [{ source: '/usr/sbin/sshd' }, { source: '/usr/bin/dash', target: '/usr/bin/sh' }, ...[...TOOLS, ...(apt === null ? [ETCD] : []), ...SUDO_EXECUTABLES].map((source) => ({ source }))],
+      trees: apt?.trees,
       files: [
         { target: '/etc/splitbrain/sshd_config', source: Buffer.from(SSHD_CONFIG) },
-        { target: '/etc/passwd', source: Buffer.from(`root:x:0:0:root:/root:/bin/sh\nsshd:x:100:65534::/run/sshd:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n${SUDO_USER}:x:${SUDO_UID}:${SUDO_UID}::/tmp:/bin/sh\n${users.map((u) => u.passwd).join('')}`) },
+        { target: '/etc/passwd', source: Buffer.from(`root:x:0:0:root:/root:/bin/sh\nsshd:x:100:65534::/run/sshd:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n${SUDO_USER}:x:${SUDO_UID}:${SUDO_UID}::/tmp:/bin/sh\n${apt?.passwd ?? ''}${users.map((u) => u.passwd).join('')}`) },
         { target: '/etc/group', source: Buffer.from(`root:x:0:\nnogroup:x:65534:\n${SUDO_USER}:x:${SUDO_UID}:\n${users.map((u) => u.group).join('')}`) },
         ...SUDO_FILES,
+        ...(apt?.files ?? []),
       ],
-      dirs: [{ path: '/run/sshd' }, { path: '/root', mode: 0o700 }, { path: '/var/tmp', mode: 0o1777 }],
+      dirs: [{ path: '/run/sshd' }, { path: '/root', mode: 0o700 }, { path: '/var/tmp', mode: 0o1777 }, ...(apt?.dirs ?? [])],
     });
     const labels = { [RUN_LABEL]: id, [OWNER_LABEL]: formatOwner(currentOwner()) };
     const network = `splitbrain-${id}-hosts`;

@@ -448,7 +448,7 @@ if ((!reachable || !hasSshd) && inCi) {
         return { exitCode: res.exitCode ?? -1, output: res.output };
       };
       const etcdRun = (store: string, timeLimit: string): Promise<{ code: number; stderr: string }> => cli(['test', '--db', 'etcd', '--workload', 'register', '--cluster', 'ssh', '--hosts', file,
-        '--nemesis', 'partition', '--nemesis-interval', '1', '--time-limit', timeLimit, '--recovery-s', '1', '--concurrency', '3', '--seed', '7', '--check-timeout', '20', '--store', store]);
+        '--nemesis', 'partition', '--nemesis-interval', '0.8', '--time-limit', timeLimit, '--recovery-s', '1', '--concurrency', '3', '--seed', '7', '--check-timeout', '20', '--store', store]);
       beforeAll(async () => {
         // etcd-server's .deb, fetched here from Debian's mirror (cached), is the one package the hosts' apt can find.
         const repoDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-ssh-e2e-apt-repo-'));
@@ -469,7 +469,7 @@ if ((!reachable || !hasSshd) && inCi) {
         const store = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-ssh-e2e-'));
         stores.push(store);
         const startMs = performance.now();
-        const r = await etcdRun(store, '3');
+        const r = await etcdRun(store, '2');
         process.stderr.write(`ssh e2e etcd (apt-install): exit ${r.code}, ${Math.round(performance.now() - startMs)} ms\n`);
         expect(r.code, r.stderr).toBe(0);
         for (const [k, h] of aptHosts.hosts.entries()) {

@@ -106,7 +106,7 @@ export function addPackageFiles(b: RootFsBuilder, content: ImageContent): void {
   const skipped = [...SKIPPED_PREFIXES, ...(content.exclude ?? [])];
   for (const pkg of content.packages ?? []) {
     for (const file of packageFiles(pkg)) {
-      if (!skipped.some((prefix) => file.startsWith(prefix))) addHostPath(b, file, true);
+      if (!skipped.some((prefix) => file.startsWith(prefix))) addHostPath(b, file, content.packagesHoldLibraries !== true);
     }
   }
 }
@@ -121,7 +121,10 @@ const DPKG_STATUS = '/var/lib/dpkg/status';
  * Building means an ldd of every binary (seconds); the key costs one read of the database.
  */
 export function packageFilesKey(content: ImageContent): string {
-  const decides = { packages: content.packages ?? [], exclude: content.exclude ?? [], users: content.users ?? [], dirs: (content.dirs ?? []).filter((d) => d.user !== undefined) };
+  const decides = {
+    packages: content.packages ?? [], exclude: content.exclude ?? [], users: content.users ?? [], dirs: (content.dirs ?? []).filter((d) => d.user !== undefined),
+    ...(content.packagesHoldLibraries === true ? { packagesHoldLibraries: true } : {}),
+  };
   const hash = createHash('sha256').update(`layout ${PACKAGE_FILES_LAYOUT_VERSION}\n${JSON.stringify(decides)}\n`);
   hash.update(fs.readFileSync(DPKG_STATUS));
   for (const user of usersOf(content).values()) hash.update(`${user.passwdLine}\n${user.groupLine}\n`);

@@ -139,14 +139,18 @@ export function writeAptRepo(dir: string, debs: readonly string[]): AptRepo {
 
 /**
  * aptHostContent: what the host image gets on top of sshd and its tools for apt-get to work:
- * the packages (copied whole), dpkg's database of them, the _apt user apt downloads as, a
+ * the packages (copied whole but for docs and iconv modules), dpkg's database of them, the _apt user apt downloads as, a
  * sources.list naming `repo` (copied to APT_REPO_DIR) only, and the directories apt and dpkg write.
  */
-export function aptHostContent(repo: AptRepo, extraRoots: readonly string[]): Required<Pick<ImageContent, 'packages' | 'files' | 'trees' | 'dirs'>> & { passwd: string } {
+export function aptHostContent(repo: AptRepo, extraRoots: readonly string[]): Required<Pick<ImageContent, 'packages' | 'packagesHoldLibraries' | 'exclude' | 'files' | 'trees' | 'dirs'>> & { passwd: string } {
   const packages = dependencyClosure([...APT_HOST_ROOTS, ...extraRoots]);
   const db = dpkgDatabase(packages);
   return {
     packages: packages.map((p) => p.name),
+    // A dependency closure: Debian's shlibs dependencies name every library's package.
+    packagesHoldLibraries: true,
+    // libc6's iconv modules are left out as docs are (dpkg does not miss them): nothing here converts charsets, and they are half the ELF files to ldd.
+    exclude: ['/usr/lib/x86_64-linux-gnu/gconv/', '/usr/lib/aarch64-linux-gnu/gconv/'],
     files: [
       ...db.files!,
       { target: '/etc/apt/sources.list', source: Buffer.from(`deb [trusted=yes] file:${APT_REPO_DIR} ./\n`) },

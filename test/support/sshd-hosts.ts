@@ -125,7 +125,8 @@ export class SshdHosts {
     const image = await ensureImage(docker, {
       name: apt === null ? 'sshd-host' : 'sshd-apt-host',
       packages: apt?.packages ?? extra.packages,
-      exclude: extra.exclude,
+      packagesHoldLibraries: apt?.packagesHoldLibraries,
+      exclude: [...(extra.exclude ?? []), ...(apt?.exclude ?? [])],
       executables: [{ source: '/usr/sbin/sshd' }, { source: '/usr/bin/dash', target: '/usr/bin/sh' }, ...[...TOOLS, ...(apt === null ? [ETCD] : []), ...SUDO_EXECUTABLES].map((source) => ({ source }))],
       trees: apt?.trees,
       files: [

@@ -53,6 +53,16 @@ describe('DB images from host packages', () => {
     expect(entries.some((e) => e.path.startsWith('usr/share/doc/'))).toBe(false);
   });
 
+  it('leaves the libraries to the packages when they hold them (packagesHoldLibraries: no ldd)', () => {
+    // dash alone does not hold libc: with the flag the image has dash and no library of ldd's.
+    const entries = packageEntries({ ...SHELL_SPEC, packagesHoldLibraries: true });
+    expect(entryAt(entries, fs.realpathSync('/bin/dash').slice(1))).toMatchObject({ kind: 'file' });
+    const libc = sharedLibraries('/bin/dash').find((l) => /libc\.so/.test(l))!;
+    const placed = (lib: string): string => `${fs.realpathSync(lib.slice(0, lib.lastIndexOf('/')))}/${lib.slice(lib.lastIndexOf('/') + 1)}`.slice(1);
+    expect(entryAt(entries, placed(libc))).toBeUndefined();
+    expect(entryAt(packageEntries(SHELL_SPEC), placed(libc))).toBeDefined();
+  });
+
   it('writes the users into /etc/passwd and /etc/group and gives them their dirs', () => {
     const user = hostUser('postgres');
     expect(user).not.toBeNull();
@@ -72,6 +82,7 @@ describe('DB images from host packages', () => {
     expect(packageFilesKey(SHELL_SPEC)).toBe(key);
     expect(packageFilesKey({ ...SHELL_SPEC, exclude: ['/usr/share/debianutils'] })).not.toBe(key);
     expect(packageFilesKey({ ...SHELL_SPEC, name: 'other' })).toBe(key);
+    expect(packageFilesKey({ ...SHELL_SPEC, packagesHoldLibraries: true })).not.toBe(key);
   });
 });
 

@@ -10,7 +10,10 @@
 // families run through a login that is not root (sudo) with its key in an ssh agent; hosts that
 // differ in what packet faults they can do say so; a host that drops off mid-run makes the run
 // crashed with the host named, never a verdict; what the hosts cannot do (unreachable, a wrong
-// host or login key, no root, a missing program, apt-get) is refused before the run (exit 3).
+// host or login key, no root, a missing program, apt-get) is refused before the run (exit 3);
+// three hosts without etcd whose apt has a local repository (test/support/apt-host.ts) get
+// etcd-server from the preflight (apt-install: true) and run etcd, and one whose repository
+// lacks it is refused naming apt's words.
 // After each run no process, iptables rule, qdisc or run dir is left on any host (read back
 // from inside the containers). Needs a Docker engine, sshd, ssh-keygen, ssh-agent and sudo on
 // the control node (fails in CI without them, skips outside).

@@ -5,7 +5,8 @@
 // few tools a host has (setsid, ip, tail, ...), etcd, and sudo for SUDO_USER, a login that is
 // not root with passwordless sudo. Keys are made per fixture with ssh-keygen: one client key
 // (authorized for root and SUDO_USER) and one host key per container, written to a known_hosts
-// file beside hosts.yaml. inspect() reads back what a run could leave on a host.
+// file beside hosts.yaml. inspect() reads back what a run could leave on a host. With `apt`, the
+// hosts are instead Debian systems apt-get works on, without etcd (apt-host.ts).
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';

@@ -1,7 +1,7 @@
 // cluster/sim/reactive.test.ts — the reactive nemesis answers wire events with faults, the same way for the same seed.
 import { describe, expect, it } from 'vitest';
 import { VirtualTimers } from '../../lib/timers.ts';
-import type { LogView } from './figure8.ts';
+import type { LogView } from './log-view.ts';
 import { ReactiveNemesis, type Reaction } from './reactive.ts';
 
 /** logView: a log whose entries have the given terms (index 1 first). */

@@ -3,7 +3,7 @@ import { describe, it } from 'vitest';
 import { testOptions } from './runner-support.ts';
 import { expectCaughtAndReplayed, expectControlsValid } from './support/sim-catch.ts';
 
-/** The zoo entry raft-no-persist-vote (examples/bug-zoo.yaml), 30 virtual seconds. */
+/** The reactions of the zoo control control-raft-log-reactive (examples/bug-zoo.yaml; the raft-no-persist-vote entry's before revote-after-crash), 30 virtual seconds. */
 const reactive = (overrides: Parameters<typeof testOptions>[0] = {}) => testOptions({
   cluster: 'sim', db: 'raft', name: 'sim-reactive', nodes: 5, rate: 200, concurrency: 10,
   nemesis: ['partition', 'kill'], nemesisIntervalS: 1, timeLimitS: 30, recoveryS: 3,

@@ -52,6 +52,9 @@ for (const entry of entries) {
   const wall = caught.length === 0 ? '-' : median(caught.map((o) => o.wallMs)).toFixed(0);
   const sweepWall = firstCatchMs === null ? '-' : (firstCatchMs / 1000).toFixed(1);
   const cells = [`${caught.length}/${runs}`.padStart(12), pct.padStart(5), detect.padStart(14), virt.padStart(11), wall.padStart(12), sweepWall.padStart(13), falseAlarms.padStart(13)];
-  const note = unknown.length > 0 ? `  (${unknown.length} unknown, first seed ${unknown[0].seed}: ${(unknown[0].error ?? unknown[0].unknownReason ?? '').slice(0, 80)})` : '';
+  const unknownNote = unknown.length > 0 ? `  (${unknown.length} unknown, first seed ${unknown[0].seed}: ${(unknown[0].error ?? unknown[0].unknownReason ?? '').slice(0, 80)})` : '';
+  // A control's false alarm is a finding: name its first seeds and what they saw, so each replays with --seed N.
+  const alarmNote = entry.expect === 'valid' && caught.length > 0 ? `  (invalid seeds ${caught.slice(0, 5).map((o) => o.seed).join(', ')}: ${(caught[0].anomalies[0] ?? '').slice(0, 120)})` : '';
+  const note = unknownNote + alarmNote;
   console.log(`${entry.name.padEnd(28)} ${entry.expect.padEnd(8)} ${cells.join(' ')}${note}`);
 }

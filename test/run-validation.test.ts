@@ -40,6 +40,14 @@ describe('--bug is checked against the protocol before the cluster starts (#19 i
   }, 60_000);
 });
 
+describe('--sim-react is refused where nothing would react', () => {
+  it('outside --cluster sim, and on sim for a protocol whose messages it reads no events off, exit 3 with one line', async () => {
+    expectRefusedUpFront(await jepsenTest('react-local', '--sim-react', 'revote-after-crash'), /^splitbrain: --sim-react: only with --cluster sim, got --cluster local$/);
+    const paxos = await jepsenTest('react-paxos', '--cluster', 'sim', '--db', 'paxos', '--sim-react', 'revote-after-crash');
+    expectRefusedUpFront(paxos, /^splitbrain: --sim-react: only for --db raft, not paxos \(which would ignore it\)$/);
+  }, 60_000);
+});
+
 describe('schedule files are checked against the cluster before it starts (#19 item 10)', () => {
   function schedule(name: string, text: string): string {
     const file = path.join(tempDir, name);

@@ -4,9 +4,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { simParts } from '../control/runner/parts.ts';
 import { runTest } from '../control/runner/run-test.ts';
-import { simulateSeed } from '../control/sim/run-seed.ts';
 import { collectCheckers } from '../reports/checker-results.ts';
 import { testOptions } from './runner-support.ts';
+import { expectCaughtAndReplayed, expectControlsValid } from './support/sim-catch.ts';
 
 /** The zoo entry raft-commit-old-term (examples/bug-zoo.yaml), 10 virtual seconds. */
 const figure8 = (overrides: Parameters<typeof testOptions>[0] = {}) => testOptions({
@@ -19,24 +19,11 @@ const ORACLE_ANOMALY = /^(Leader Completeness: n\d won term \d+ at [\d.]+ ms hol
 
 describe('--sim-react figure8 and the raft safety oracle', () => {
   it('catches commit-old-term within 3 seeds by the oracle, replays the catch exactly, and leaves correct raft valid on the same seeds', async () => {
-    let caught: number | null = null;
-    for (let seed = 1; seed <= 3 && caught === null; seed += 1) {
-      const run = await simulateSeed(figure8({ seed, bugs: ['commit-old-term'] }));
-      expect(run.outcome.error).toBeUndefined();
-      if (run.outcome.valid === false) caught = seed;
-    }
-    expect(caught).not.toBeNull();
-    const first = await simulateSeed(figure8({ seed: caught!, bugs: ['commit-old-term'] }), { firstDetection: true });
-    const again = await simulateSeed(figure8({ seed: caught!, bugs: ['commit-old-term'] }));
-    expect(JSON.stringify(again.history)).toBe(JSON.stringify(first.history));
-    expect(again.outcome.anomalies).toEqual(first.outcome.anomalies);
+    const { seed, run: first } = await expectCaughtAndReplayed((s) => figure8({ seed: s, bugs: ['commit-old-term'] }), 3);
     expect(first.outcome.anomalies.some((a) => ORACLE_ANOMALY.test(a))).toBe(true);
     // The oracle sees the overwrite as it happens, within the run's first seconds.
     expect(first.outcome.firstDetection?.atMs).toBeLessThan(10_000);
-    for (let seed = 1; seed <= caught!; seed += 1) {
-      const control = await simulateSeed(figure8({ seed }));
-      expect(control.outcome.valid, `control seed ${seed}: ${control.outcome.anomalies[0] ?? control.outcome.error ?? ''}`).toBe(true);
-    }
+    await expectControlsValid((s) => figure8({ seed: s }), seed);
   }, 180_000);
 
   it('stores the oracle as a checker result of the run: invalid in results.json, a verdict row of the report, kept by the report', async () => {

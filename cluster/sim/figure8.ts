@@ -1,13 +1,7 @@
 // cluster/sim/figure8.ts — the reactive nemesis's `figure8`: Raft Figure 8 staged on a live cluster, steps (a)–(d), each on the event it needs.
 import type { VirtualTimers } from '../../lib/timers.ts';
-
-/** LogView: what the reaction reads of one node's raft log. */
-export interface LogView {
-  lastIndex: number;
-  lastTerm: number;
-  /** termAt: the term of the entry at `index`, undefined when the log does not hold it. */
-  termAt(index: number): number | undefined;
-}
+import { type LogView, upToDate } from './log-view.ts';
+import { StagedCuts } from './staged-cuts.ts';
 
 /** Figure8World: what the reaction needs of the simulated cluster. */
 export interface Figure8World {
@@ -48,11 +42,6 @@ const STAR_MS = 1500;
 const START_MS = 1000;
 const RETRY_MS = 500;
 
-/** upToDate: Raft §5.4.1's vote rule, "the candidate's log is at least as up-to-date as mine". */
-function upToDate(candidate: LogView, voter: LogView): boolean {
-  return candidate.lastTerm > voter.lastTerm || (candidate.lastTerm === voter.lastTerm && candidate.lastIndex >= voter.lastIndex);
-}
-
 type Stage =
   | { step: 'idle' }
   | { step: 'a'; leader: string; partner: string; term: number }
@@ -76,14 +65,15 @@ type Stage =
  */
 export class Figure8Stage {
   private stage: Stage = { step: 'idle' };
-  private readonly isolated = new Set<string>();
-  private readonly severed = new Set<string>();
+  private readonly cuts: StagedCuts;
   /** attempt numbers the stagings, so a step's timeout does not end a later one. */
   private attempt = 0;
   /** unplanned: the leadership (leader:term) whose cue last found no plan, said once in the log. */
   private unplanned = '';
 
-  constructor(private readonly world: Figure8World) {}
+  constructor(private readonly world: Figure8World) {
+    this.cuts = new StagedCuts(world);
+  }
 
   /** latest: the leader of the highest term seen, where step (a) starts. */
   private latest: { node: string; term: number } | null = null;
@@ -147,7 +137,7 @@ export class Figure8Stage {
     const attempt = this.attempt;
     w.timers.at(PLANT_HEAL_MS, () => {
       if (attempt !== this.attempt) return;
-      for (const key of [...this.severed]) this.sever(...(key.split('|') as [string, string]), false);
+      this.cuts.mendSevered();
     });
     this.giveUpAfter(STEP_MS_MAX, 'c');
   }
@@ -197,20 +187,14 @@ export class Figure8Stage {
   }
 
   private restoreAll(): void {
-    for (const n of [...this.isolated]) this.isolate(n, false);
-    for (const key of [...this.severed]) this.sever(...(key.split('|') as [string, string]), false);
+    this.cuts.restoreAll();
   }
 
   private isolate(node: string, cut: boolean): void {
-    if (cut) this.isolated.add(node);
-    else this.isolated.delete(node);
-    this.world.isolate(node, cut);
+    this.cuts.isolate(node, cut);
   }
 
   private sever(a: string, b: string, cut: boolean): void {
-    const key = `${a}|${b}`;
-    if (cut) this.severed.add(key);
-    else this.severed.delete(key);
-    this.world.sever(a, b, cut);
+    this.cuts.sever(a, b, cut);
   }
 }

@@ -1,7 +1,7 @@
 // cluster/sim/reactive.test.ts — the reactive nemesis answers wire events with faults, the same way for the same seed.
 import { describe, expect, it } from 'vitest';
 import { VirtualTimers } from '../../lib/timers.ts';
-import type { LogView } from './figure8.ts';
+import type { LogView } from './log-view.ts';
 import { ReactiveNemesis, type Reaction } from './reactive.ts';
 
 /** logView: a log whose entries have the given terms (index 1 first). */
@@ -107,5 +107,35 @@ describe('ReactiveNemesis', () => {
     }, 10_000, { ...logs, n5: [1, 1] });
     expect(none.filter((c) => c.startsWith('1200.000'))).toEqual([]);
     expect(await run(['isolate-new-leader'], 1, (r) => r.oldTermCommit(cue), 10_000, logs)).toEqual([]);
+  });
+
+  it('revote-after-crash: (1) the leader cut off, (2) the first candidate cast and the rival leader restarted, (3) the voter crashed after voting and kept from the winner, (4) back as the rival campaigns in the same term', async () => {
+    // n1 led term 1 and holds one more entry than its followers, all equal: n2 campaigns first.
+    const logs = { n1: [1, 1], n2: [1], n3: [1], n4: [1], n5: [1] };
+    const feed = (r: ReactiveNemesis, timers: VirtualTimers): void => {
+      r.observe('n1', 'n2', { kind: 'leads', term: 1 });
+      timers.at(1100, () => ['n1', 'n3', 'n4', 'n5'].forEach((to) => r.observe('n2', to, { kind: 'campaigns', term: 2 })));
+      timers.at(1105, () => r.observe('n3', 'n2', { kind: 'voted', term: 2 }));
+      timers.at(1106, () => r.observe('n4', 'n2', { kind: 'voted', term: 2 }));
+      timers.at(1110, () => r.observe('n2', 'n3', { kind: 'leads', term: 2 }));
+      timers.at(1300, () => ['n2', 'n3', 'n4', 'n5'].forEach((to) => r.observe('n1', to, { kind: 'campaigns', term: 2 })));
+    };
+    const calls = await run(['revote-after-crash'], 1, feed, 10_000, logs);
+    expect(calls.filter((c) => Number(c.split(' ')[0]) <= 1600)).toEqual([
+      '1000.000 isolate n1',
+      '1100.000 crash n5', '1100.000 sever n2|n5', '1100.000 crash n1', '1100.000 restart n1', '1100.000 rejoin n1', '1100.000 sever n2|n1',
+      '1105.000 crash n3',
+      '1110.000 sever n2|n3',
+      '1300.000 restart n3', '1300.000 restart n5',
+      '1600.000 mend n2|n5', '1600.000 mend n2|n1', '1600.000 mend n2|n3',
+    ]);
+    // The next staging starts at the latest leader, n2 of term 2; the same seed stages the same way.
+    expect(calls).toContain('2000.000 isolate n2');
+    expect(await run(['revote-after-crash'], 1, feed, 10_000, logs)).toEqual(calls);
+    // A first candidate behind its followers cannot win: the leader rejoins at once, nobody crashes.
+    const behind = await run(['revote-after-crash'], 1, feed, 10_000, { ...logs, n3: [1, 1], n4: [1, 1], n5: [1, 1] });
+    expect(behind.filter((c) => Number(c.split(' ')[0]) <= 1400)).toEqual(['1000.000 isolate n1', '1100.000 rejoin n1']);
+    // Nothing past untilMs.
+    expect(await run(['revote-after-crash'], 1, feed, 0, logs)).toEqual([]);
   });
 });

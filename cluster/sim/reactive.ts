@@ -3,6 +3,7 @@ import { SeededRng } from '../../lib/rng.ts';
 import type { VirtualTimers } from '../../lib/timers.ts';
 import type { ProtocolEvent } from '../../rsm/core/types.ts';
 import { type Figure8Cue, Figure8Stage, type Figure8World } from './figure8.ts';
+import { RevoteStage } from './revote.ts';
 
 /**
  * REACTIONS: what `--sim-react` may switch on.
@@ -20,9 +21,14 @@ import { type Figure8Cue, Figure8Stage, type Figure8World } from './figure8.ts';
  * - figure8: Raft Figure 8 staged step by step (figure8.ts): a leader's tail left on a
  *   minority, a rival's term planted, the tail shipped in batches without the new leader's
  *   no-op; when a leader then commits it by counting (cued by the simulator's safety oracle,
- *   which sees the cores apply), the rival is made to win and replicate over it.
+ *   which sees the cores apply), the rival is made to win and replicate over it;
+ * - revote-after-crash: staged step by step (revote.ts): the latest leader is cut off, the first
+ *   follower to campaign gets its votes, one voter crashes right after voting and stays down
+ *   while the winner is kept from it; the old leader, restarted, campaigns in the same term and
+ *   the voter comes back just before its RequestVote arrives — a voter that forgot its vote
+ *   elects a second leader of the term.
  */
-export const REACTIONS = ['crash-after-vote', 'split-rival-leaders', 'isolate-new-leader', 'figure8'] as const;
+export const REACTIONS = ['crash-after-vote', 'split-rival-leaders', 'isolate-new-leader', 'figure8', 'revote-after-crash'] as const;
 export type Reaction = (typeof REACTIONS)[number];
 
 /** REACTIVE_SEED_SALT keeps the reactive draws apart from the world's and the runner's, so switching it on moves nothing else. */
@@ -78,6 +84,7 @@ export class ReactiveNemesis {
   private readonly crashedInTerm = new Map<string, number>();
   private readonly isolated = new Set<string>();
   private readonly figure8: Figure8Stage;
+  private readonly revote: RevoteStage;
 
   constructor(
     private readonly world: ReactiveWorld,
@@ -88,6 +95,8 @@ export class ReactiveNemesis {
     this.rng = new SeededRng((seed ^ REACTIVE_SEED_SALT) >>> 0);
     this.figure8 = new Figure8Stage(world);
     if (reactions.has('figure8')) this.figure8.start(untilMs);
+    this.revote = new RevoteStage(world);
+    if (reactions.has('revote-after-crash')) this.revote.start(untilMs);
   }
 
   /** oldTermCommit: the oracle saw a leader commit an old-term entry by counting (the figure8 reaction's cue). */
@@ -111,6 +120,13 @@ export class ReactiveNemesis {
     if (event.kind === 'voted' && this.reactions.has('crash-after-vote')) this.crashAfterVote(node, to, event.term);
     if (event.kind === 'leads' && this.reactions.has('isolate-new-leader')) this.isolateNewLeader(node, event.term);
     if (event.kind === 'leads' && this.reactions.has('figure8')) this.figure8.leads(node, event.term);
+    if (this.reactions.has('revote-after-crash')) this.observeRevote(node, to, event);
+  }
+
+  private observeRevote(node: string, to: string, event: ProtocolEvent): void {
+    if (event.kind === 'leads') this.revote.leads(node, event.term);
+    else if (event.kind === 'campaigns') this.revote.campaigns(node, event.term);
+    else this.revote.voted(node, to, event.term);
   }
 
   private crashAfterVote(node: string, candidate: string, term: number): void {

@@ -17,7 +17,7 @@ import { DeterminismViolation, installGuard, takeViolations } from './guard.ts';
 import { describeKnobs, drawKnobs, type SimKnobs } from './knobs.ts';
 import { SimNetwork } from './network.ts';
 import { SimClock, SimNode } from './node.ts';
-import type { LogView } from './figure8.ts';
+import type { LogView } from './log-view.ts';
 import { ReactiveNemesis, type Reaction } from './reactive.ts';
 
 /** SimSpec: what to simulate: the ClusterSpec fields that matter without processes, and the seed. */

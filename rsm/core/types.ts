@@ -77,10 +77,11 @@ export interface Effects<M> {
 /**
  * ProtocolEvent: what one outgoing peer message says its sender just did, as an observer of the
  * wire reads it (rsm/protocols.ts eventOf): `voted` — granted a vote in `term`; `leads` — acts as
- * the leader of `term`. The simulator's reactive nemesis times faults to these.
+ * the leader of `term`; `campaigns` — asks for votes in `term`. The simulator's reactive nemesis
+ * times faults to these.
  */
 export interface ProtocolEvent {
-  kind: 'voted' | 'leads';
+  kind: 'voted' | 'leads' | 'campaigns';
   term: number;
 }
 

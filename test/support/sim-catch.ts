@@ -1,0 +1,38 @@
+// test/support/sim-catch.ts — the shape every planted-bug test on --cluster sim shares: caught within a few seeds, replayed exactly, the control valid on the same seeds.
+import { expect } from 'vitest';
+import type { TestOptions } from '../../control/config.ts';
+import { simulateSeed, type SeedRun } from '../../control/sim/run-seed.ts';
+
+/** SimCatch: the bug's run of the first catching seed (with its first detection) and that seed. */
+export interface SimCatch {
+  seed: number;
+  run: SeedRun;
+}
+
+/**
+ * expectCaughtAndReplayed runs `bugged(seed)` for seeds 1..seedsMax until one is invalid (no
+ * run may error), runs that seed twice more and expects the same history and anomalies, byte
+ * for byte; the first of those two also searches the first detection.
+ */
+export async function expectCaughtAndReplayed(bugged: (seed: number) => TestOptions, seedsMax: number): Promise<SimCatch> {
+  let caught: number | null = null;
+  for (let seed = 1; seed <= seedsMax && caught === null; seed += 1) {
+    const run = await simulateSeed(bugged(seed));
+    expect(run.outcome.error).toBeUndefined();
+    if (run.outcome.valid === false) caught = seed;
+  }
+  expect(caught, `no seed of 1..${seedsMax} caught the bug`).not.toBeNull();
+  const first = await simulateSeed(bugged(caught!), { firstDetection: true });
+  const again = await simulateSeed(bugged(caught!));
+  expect(JSON.stringify(again.history)).toBe(JSON.stringify(first.history));
+  expect(again.outcome.anomalies).toEqual(first.outcome.anomalies);
+  return { seed: caught!, run: first };
+}
+
+/** expectControlsValid: `control(seed)` (the same faults, no bug) is valid on seeds 1..seedLast. */
+export async function expectControlsValid(control: (seed: number) => TestOptions, seedLast: number): Promise<void> {
+  for (let seed = 1; seed <= seedLast; seed += 1) {
+    const run = await simulateSeed(control(seed));
+    expect(run.outcome.valid, `control seed ${seed}: ${run.outcome.anomalies[0] ?? run.outcome.error ?? ''}`).toBe(true);
+  }
+}

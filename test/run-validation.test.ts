@@ -46,6 +46,11 @@ describe('--sim-react is refused where nothing would react', () => {
     const paxos = await jepsenTest('react-paxos', '--cluster', 'sim', '--db', 'paxos', '--sim-react', 'revote-after-crash');
     expectRefusedUpFront(paxos, /^splitbrain: --sim-react: only for --db raft, not paxos \(which would ignore it\)$/);
   }, 60_000);
+
+  it('a staged reaction (figure8, revote-after-crash) with another reaction beside it, exit 3 naming both', async () => {
+    const both = await jepsenTest('react-both', '--cluster', 'sim', '--sim-react', 'revote-after-crash,crash-after-vote');
+    expectRefusedUpFront(both, /^splitbrain: --sim-react: revote-after-crash stages its own cuts and crashes and runs alone, got revote-after-crash,crash-after-vote$/);
+  }, 60_000);
 });
 
 describe('schedule files are checked against the cluster before it starts (#19 item 10)', () => {

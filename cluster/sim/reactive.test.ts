@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { VirtualTimers } from '../../lib/timers.ts';
 import type { LogView } from './log-view.ts';
-import { ReactiveNemesis, type Reaction } from './reactive.ts';
+import { ReactiveNemesis, type Reaction, reactionsConflict } from './reactive.ts';
 
 /** logView: a log whose entries have the given terms (index 1 first). */
 function logView(terms: number[]): LogView {
@@ -137,5 +137,15 @@ describe('ReactiveNemesis', () => {
     expect(behind.filter((c) => Number(c.split(' ')[0]) <= 1400)).toEqual(['1000.000 isolate n1', '1100.000 rejoin n1']);
     // Nothing past untilMs.
     expect(await run(['revote-after-crash'], 1, feed, 0, logs)).toEqual([]);
+  });
+});
+
+describe('reactionsConflict', () => {
+  it('lets a staged reaction run alone (even named twice) and the unstaged ones together, and refuses a staged one beside another', () => {
+    expect(reactionsConflict(['figure8'])).toBeNull();
+    expect(reactionsConflict(['revote-after-crash', 'revote-after-crash'])).toBeNull();
+    expect(reactionsConflict(['crash-after-vote', 'split-rival-leaders', 'isolate-new-leader'])).toBeNull();
+    expect(reactionsConflict(['figure8', 'revote-after-crash'])).toMatch(/^figure8 stages its own cuts and crashes and runs alone/);
+    expect(reactionsConflict(['isolate-new-leader', 'figure8'])).toMatch(/^figure8 .* got isolate-new-leader,figure8$/);
   });
 });

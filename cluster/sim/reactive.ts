@@ -31,6 +31,21 @@ import { RevoteStage } from './revote.ts';
 export const REACTIONS = ['crash-after-vote', 'split-rival-leaders', 'isolate-new-leader', 'figure8', 'revote-after-crash'] as const;
 export type Reaction = (typeof REACTIONS)[number];
 
+/**
+ * STAGED_REACTIONS each take over the cluster's links and crashes for a scenario of several
+ * steps; another reaction cutting or crashing nodes meanwhile would break the staging (a cut it
+ * restores, a voter it restarts early), so a staged reaction runs alone.
+ */
+export const STAGED_REACTIONS: readonly Reaction[] = ['figure8', 'revote-after-crash'];
+
+/** reactionsConflict: why these reactions cannot run together, or null when they can. */
+export function reactionsConflict(reactions: readonly Reaction[]): string | null {
+  const distinct = [...new Set(reactions)];
+  const staged = distinct.filter((r) => STAGED_REACTIONS.includes(r));
+  if (staged.length === 0 || distinct.length === 1) return null;
+  return `${staged[0]} stages its own cuts and crashes and runs alone, got ${distinct.join(',')}`;
+}
+
 /** REACTIVE_SEED_SALT keeps the reactive draws apart from the world's and the runner's, so switching it on moves nothing else. */
 const REACTIVE_SEED_SALT = 0x4eac7;
 

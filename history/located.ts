@@ -3,6 +3,7 @@ import { HistoryInputError, HistoryParseError } from './errors.ts';
 import { openText, type TextInput } from './lines.ts';
 import type { Op } from './op.ts';
 import { checkPairing, OperationPairer, type PairOptions, type PairResult } from './pair.ts';
+import { PositionRuns } from './position-runs.ts';
 import { forEachOp, readHistory, type HistoryReadOptions } from './read.ts';
 
 /** LocatedHistory: the ops, the file they came from and the 1-based line of each op. */
@@ -43,7 +44,7 @@ export function locatedFrom(file: string, ops: Op[], lines: number[]): LocatedHi
  */
 export interface OpLocator {
   file: string;
-  lines: readonly number[];
+  lineAt(position: number): number | undefined;
   indexAt(position: number): number;
   count: number;
 }
@@ -51,7 +52,7 @@ export interface OpLocator {
 /** locatorOf locates the ops of a history held whole. */
 export function locatorOf(history: LocatedHistory): OpLocator {
   const { file, ops, lines } = history;
-  return { file, lines, indexAt: (position) => ops[position].index, count: ops.length };
+  return { file, lineAt: (position) => lines[position], indexAt: (position) => ops[position].index, count: ops.length };
 }
 
 /**
@@ -62,7 +63,7 @@ export function locateError(error: unknown, history: LocatedHistory | OpLocator)
   if (!(error instanceof HistoryInputError)) return error;
   const where = 'ops' in history ? locatorOf(history) : history;
   const position = error.position ?? positionOfIndex(where, error.index);
-  const line = position === undefined ? undefined : where.lines[position];
+  const line = position === undefined ? undefined : where.lineAt(position);
   if (line === undefined) return error;
   return new HistoryParseError(where.file, line, error.expected, error.got);
 }
@@ -93,8 +94,9 @@ export type ReadPairedOptions = Omit<HistoryReadOptions, 'lines'> & PairOptions 
  * first pairing error is a HistoryParseError at its line.
  */
 export async function readLocatedOperations(file: string, input: TextInput, opts: ReadPairedOptions = {}): Promise<LocatedOperations> {
-  const lines: number[] = [];
-  const indexes = new GrowableIndexes();
+  // Kept as runs: a history's lines and indexes count up by one from op to op.
+  const lines = new PositionRuns();
+  const indexes = new PositionRuns();
   const pairer = new OperationPairer(opts);
   let pairingError: unknown;
   await forEachOp(input, { ...opts, lines }, (op) => {
@@ -107,28 +109,11 @@ export async function readLocatedOperations(file: string, input: TextInput, opts
       pairingError = error;
     }
   });
-  const locator: OpLocator = { file, lines, indexAt: (position) => indexes.at(position), count: indexes.count };
+  const locator: OpLocator = {
+    file, lineAt: (position) => lines.at(position), indexAt: (position) => indexes.at(position) as number, count: indexes.count,
+  };
   if (pairingError !== undefined) throw locateError(pairingError, locator);
   return { paired: pairer.finish(), locator };
-}
-
-// GrowableIndexes keeps history indexes unboxed: a million-op history costs 8 MB, not a million numbers on the heap.
-class GrowableIndexes {
-  private values = new Float64Array(1024);
-  count = 0;
-
-  push(index: number): void {
-    if (this.count === this.values.length) {
-      const grown = new Float64Array(this.values.length * 2);
-      grown.set(this.values);
-      this.values = grown;
-    }
-    this.values[this.count++] = index;
-  }
-
-  at(position: number): number {
-    return this.values[position];
-  }
 }
 
 // positionOfIndex finds the op with history index `index` by binary search: a history that

@@ -1,5 +1,6 @@
 // history/op-record.ts — validate a parsed record (JSON object or EDN map) into an Op.
 import { HistoryParseError, describeFound } from './errors.ts';
+import type { LineSink } from './position-runs.ts';
 import { OP_TYPES, isOpType, type Op, type OpKey, type Process, type Stamp } from './op.ts';
 
 /** RecordSyntax selects how field names are quoted in errors and how lenient `error` is. */
@@ -19,7 +20,7 @@ export type OpCheck = (op: Op, syntax: RecordSyntax) => OpProblem | undefined;
 
 /** ReadHooks: what a history reader's caller gets or demands beside the ops: each op's 1-based line, an extra per-op check. */
 export interface ReadHooks {
-  lines?: number[];
+  lines?: LineSink;
   check?: OpCheck;
 }
 

@@ -4,6 +4,7 @@ import { HistoryParseError } from './errors.ts';
 import { VALUE_DEPTH_MAX } from './limits.ts';
 import { readLines, type TextInput, openText } from './lines.ts';
 import { isOpType, OP_TYPES, type Op, type Process } from './op.ts';
+import type { LineSink } from './position-runs.ts';
 
 /** LOG_OP_PREFIX matches the logger prefix of jepsen.util/log-op lines. */
 export const LOG_OP_PREFIX = /^INFO\s+jepsen\.util\s+-\s+/;
@@ -24,7 +25,7 @@ const TYPE_KEYWORDS = OP_TYPES.map((type) => `:${type}`).join('|');
  * HistoryParseError. Ops get index = their order; there is no time. Values nest at most
  * VALUE_DEPTH_MAX deep. `lines`, when given, receives each op's line number.
  */
-export async function* readPorcupineOps(input: TextInput, lines?: number[]): AsyncGenerator<Op> {
+export async function* readPorcupineOps(input: TextInput, lines?: LineSink): AsyncGenerator<Op> {
   const source = openText(input);
   let count = 0;
   for await (const { text, line } of readLines(source)) {

@@ -5,6 +5,7 @@ import { readKnossosOps } from './knossos.ts';
 import { openText, type TextInput, type TextSource } from './lines.ts';
 import type { OpCheck } from './op-record.ts';
 import type { Op } from './op.ts';
+import type { LineSink } from './position-runs.ts';
 import { OperationPairer, type PairOptions, type PairResult } from './pair.ts';
 import { readPorcupineOps } from './porcupine.ts';
 
@@ -41,7 +42,7 @@ export function parseHistoryFormat(name: string): HistoryFormat {
  */
 export interface HistoryReadOptions {
   format?: HistoryFormatName;
-  lines?: number[];
+  lines?: LineSink;
   check?: OpCheck;
   /** onFormat hears the format once it is known (detected or given), before the first op. */
   onFormat?: (format: HistoryFormat) => void;

@@ -24,6 +24,7 @@ import { type ClockSkew, type Cluster, type ClusterSpec, endpoint, type Endpoint
 import { tarBuffer, type TarEntry } from '../docker/tar.ts';
 import { HostConnection, type HostKeyPolicy, shq } from './connection.ts';
 import { parseHostsFile, type HostsFile, type SshHost } from './hosts-file.ts';
+import { hostPort, NODE_LISTEN_ADDRESS } from './host-ports.ts';
 import { findIptables, findLibfaketime, sshSpecRefusal } from './preflight.ts';
 import { IPTABLES_CANDIDATES, LEFTOVERS_SCRIPT, RemoteRun } from './remote-run.ts';
 import { nodeSlot } from '../node-slots.ts';
@@ -338,7 +339,7 @@ export class SshCluster implements Cluster, ClockSkew, PacketShaping, MachineryH
   }
 
   clientAddress(node: string, port: string): string {
-    return `${this.slotOf(node).host.address}:${this.portOf(port).dockerPort}`;
+    return `${this.slotOf(node).host.address}:${hostPort(this.portOf(port))}`;
   }
 
   async status(node: string): Promise<NodeStatus | null> {
@@ -373,7 +374,7 @@ export class SshCluster implements Cluster, ClockSkew, PacketShaping, MachineryH
     return spec;
   }
 
-  /** siteOf: every port listens on all interfaces at its fixed port (one node per host); peers dial each other's host address. */
+  /** siteOf: every port listens on all interfaces at its fixed port (host-ports.ts: one node per host); peers dial each other's host address. */
   private siteOf(slot: HostSlot): NodeSite {
     return {
       kind: 'ssh',
@@ -382,9 +383,9 @@ export class SshCluster implements Cluster, ClockSkew, PacketShaping, MachineryH
       allNodes: this.allNodes,
       dataDir: slot.run.dataDir,
       programDir: slot.run.programDir,
-      listen: (port) => `0.0.0.0:${this.portOf(port).dockerPort}`,
-      advertise: (port) => `${slot.host.address}:${this.portOf(port).dockerPort}`,
-      dial: (other, port) => `${this.slotOf(other).host.address}:${this.portOf(port).dockerPort}`,
+      listen: (port) => `${NODE_LISTEN_ADDRESS}:${hostPort(this.portOf(port))}`,
+      advertise: (port) => `${slot.host.address}:${hostPort(this.portOf(port))}`,
+      dial: (other, port) => `${this.slotOf(other).host.address}:${hostPort(this.portOf(port))}`,
     };
   }
 

@@ -11,7 +11,7 @@
 // differ in what packet faults they can do say so; a host that drops off mid-run makes the run
 // crashed with the host named, never a verdict; what the hosts cannot do (unreachable, a wrong
 // host or login key, no root, a missing program, apt-get, a DB port something on the host
-// holds) is refused before the run (exit 3);
+// holds, unless a dead control node's run does: that run is removed) is refused before the run (exit 3);
 // three hosts without etcd whose apt has a local repository (test/support/apt-host.ts) get
 // etcd-server from the preflight (apt-install: true) and run etcd, and one whose repository
 // lacks it is refused naming apt's words.
@@ -26,7 +26,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dockerClient, dockerReachable, execIn } from '../cluster/docker/engine.ts';
 import { NFQ_SHAPER_HOST_PACKAGES } from '../cluster/native-build.ts';
+import { parseHostsFile } from '../cluster/ssh/hosts-file.ts';
+import { preflightHosts } from '../cluster/ssh/preflight.ts';
+import { RUN_ROOT } from '../cluster/ssh/remote-run.ts';
 import { SshCluster } from '../cluster/ssh/ssh-cluster.ts';
+import { currentOwner, formatOwner } from '../cluster/owner.ts';
+import { etcdDbFactory } from '../db/etcd/index.ts';
 import { main } from '../control/cli.ts';
 import { resolveOptions } from '../control/config.ts';
 import { partsFactory, sshParts } from '../control/runner/parts.ts';
@@ -343,7 +348,7 @@ if ((!reachable || !hasSshd) && inCi) {
       await expectHostsClean();
     }, 120_000);
 
-    it("refuses a run whose DB port something on a host holds (exit 3), naming the line, the host, the port and the holder (from ss; with no ss, from /proc/net/tcp)", async () => {
+    it("refuses a run whose DB port something on a host holds (exit 3), naming the line, the host, the port and the holder (from ss; with no ss, from /proc/net/tcp); a dead control node's run holding it is removed instead", async () => {
       const h2 = hosts.hosts[1];
       const store = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-ssh-e2e-'));
       stores.push(store);
@@ -364,6 +369,12 @@ if ((!reachable || !hasSshd) && inCi) {
         const byProc = await cli(args);
         expect(byProc.code, byProc.stderr).toBe(3);
         expect(byProc.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`${line}; the host has no ss, so who holds it is unknown \\(\`ss -ltnp\` names it\\)`))]);
+        // The same listener as the node of a run a dead control node of this machine left: the preflight removes that run first, and lets the run through.
+        const dead = `${RUN_ROOT}/dead-run/`;
+        await sh(`mv /usr/bin/ss.away /usr/bin/ss; mkdir -p ${dead} && echo ${formatOwner({ ...currentOwner(), startTicks: currentOwner().startTicks + 1 })} > ${dead}owner && echo 'kill -KILL ${pid}' > ${dead}cleanup.sh`);
+        const said: string[] = [];
+        await preflightHosts(parseHostsFile(hosts.hostsYaml), etcdDbFactory({ nodeCount: 3, bugs: [], settings: {} }), {}, { log: (l) => said.push(l) });
+        expect(said).toEqual([`ssh cluster: removed ${dead} on root@${h2.address}:22, left by a dead control node`]);
       } finally {
         await sh(`[ -e /usr/bin/ss.away ] && mv /usr/bin/ss.away /usr/bin/ss; kill -KILL ${pid}; i=0; while kill -0 ${pid} 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done`);
       }

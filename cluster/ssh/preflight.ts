@@ -11,7 +11,7 @@ import { LIBFAKETIME_PATHS } from '../local/faketime.ts';
 import { HostConnection, type HostKeyPolicy, shq } from './connection.ts';
 import { cgroupScript, describeTaken, hostPort, LISTENERS_SCRIPT, parseListenersOutput, takenPorts, unitsOfPids } from './host-ports.ts';
 import type { HostsFile, SshHost } from './hosts-file.ts';
-import { IPTABLES_CANDIDATES } from './remote-run.ts';
+import { IPTABLES_CANDIDATES, removeDeadRuns } from './remote-run.ts';
 
 /** HostRefusal: a run the hosts cannot do, found before it starts (the CLI exits 3 on it). */
 export class HostRefusal extends Error {
@@ -132,10 +132,13 @@ async function hostProblem(conn: HostConnection, file: HostsFile, program: NodeP
 
 /**
  * portsTaken: why the node cannot listen on its ports at the host (something holds one, named
- * with its process and systemd unit when ss and /proc say), or null. A host with neither ss nor
- * /proc/net/tcp is let through, with a line saying the ports were not checked.
+ * with its process and systemd unit when ss and /proc say), or null; the runs a dead control node
+ * left there are removed first. A host with neither ss nor /proc/net/tcp is let through, with a
+ * line saying the ports were not checked.
  */
 async function portsTaken(conn: HostConnection, program: NodeProgram, log: (line: string) => void): Promise<string | null> {
+  // A node a dead control node of this machine left would hold the ports; the run removes such leftovers at setup anyway.
+  await removeDeadRuns(conn, log);
   const found = parseListenersOutput(await conn.run(LISTENERS_SCRIPT));
   if (found.source === 'none') {
     log(`ssh ${conn.where} (node ${conn.node}): ports ${program.ports.map(hostPort).join(', ')} not checked (the host has neither ss nor /proc/net/tcp); a node that cannot bind one fails at its start`);

@@ -64,7 +64,7 @@ describe('takenPorts and describeTaken', () => {
     const units = unitsOfPids('812 0::/system.slice/etcd.service\n');
     expect(describeTaken('etcd', taken, 'ss', units)).toBe(
       '--db etcd listens on 0.0.0.0 ports 2379 (client), 2380 (peer) there, but they are taken: 127.0.0.1:2379 by etcd (pid 812, etcd.service), 127.0.0.1:2380 by etcd (pid 812, etcd.service); ' +
-        "the package's own service holds it (a package's service starts when installed): `systemctl disable --now etcd.service` there",
+        "the package's own service holds them (a package's service starts when installed): `systemctl disable --now etcd.service` there",
     );
   });
   it('without a unit, or without ss, says what it knows and the generic fix', () => {

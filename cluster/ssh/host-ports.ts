@@ -139,10 +139,11 @@ export function describeTaken(db: string, taken: readonly PortTaken[], source: '
     return `${at} by ${l.process.name} (pid ${l.process.pid}${unit === undefined ? '' : `, ${unit}`})`;
   });
   const found = [...new Set(units.values())];
+  const it = taken.length > 1 ? 'them' : 'it';
   const fix = found.length > 0
-    ? `the package's own service holds it (a package's service starts when installed): \`systemctl disable --now ${found.join(' ')}\` there`
+    ? `the package's own service holds ${it} (a package's service starts when installed): \`systemctl disable --now ${found.join(' ')}\` there`
     : source === 'ss'
-      ? 'stop what holds it there (for a package\'s own service: `systemctl disable --now <unit>`)'
-      : 'the host has no ss, so who holds it is unknown (`ss -ltnp` names it); stop it there (for a package\'s own service: `systemctl disable --now <unit>`)';
+      ? `stop what holds ${it} there (for a package's own service: \`systemctl disable --now <unit>\`)`
+      : `the host has no ss, so who holds ${it} is unknown (\`ss -ltnp\` names it); stop it there (for a package's own service: \`systemctl disable --now <unit>\`)`;
   return `--db ${db} listens on ${NODE_LISTEN_ADDRESS} port${taken.length > 1 ? 's' : ''} ${ports} there, but ${taken.length > 1 ? 'they are' : 'it is'} taken: ${holders.join(', ')}; ${fix}`;
 }

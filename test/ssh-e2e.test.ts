@@ -10,7 +10,8 @@
 // families run through a login that is not root (sudo) with its key in an ssh agent; hosts that
 // differ in what packet faults they can do say so; a host that drops off mid-run makes the run
 // crashed with the host named, never a verdict; what the hosts cannot do (unreachable, a wrong
-// host or login key, no root, a missing program, apt-get) is refused before the run (exit 3);
+// host or login key, no root, a missing program, apt-get, a DB port something on the host
+// holds, unless a dead control node's run does: that run is removed) is refused before the run (exit 3);
 // three hosts without etcd whose apt has a local repository (test/support/apt-host.ts) get
 // etcd-server from the preflight (apt-install: true) and run etcd, and one whose repository
 // lacks it is refused naming apt's words.
@@ -25,7 +26,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dockerClient, dockerReachable, execIn } from '../cluster/docker/engine.ts';
 import { NFQ_SHAPER_HOST_PACKAGES } from '../cluster/native-build.ts';
+import { parseHostsFile } from '../cluster/ssh/hosts-file.ts';
+import { preflightHosts } from '../cluster/ssh/preflight.ts';
+import { RUN_ROOT } from '../cluster/ssh/remote-run.ts';
 import { SshCluster } from '../cluster/ssh/ssh-cluster.ts';
+import { currentOwner, formatOwner } from '../cluster/owner.ts';
+import { etcdDbFactory } from '../db/etcd/index.ts';
 import { main } from '../control/cli.ts';
 import { resolveOptions } from '../control/config.ts';
 import { partsFactory, sshParts } from '../control/runner/parts.ts';
@@ -341,6 +347,40 @@ if ((!reachable || !hasSshd) && inCi) {
       expect(fs.readdirSync(store)).toEqual([]);
       await expectHostsClean();
     }, 120_000);
+
+    it("refuses a run whose DB port something on a host holds (exit 3), naming the line, the host, the port and the holder (from ss; with no ss, from /proc/net/tcp); a dead control node's run holding it is removed instead", async () => {
+      const h2 = hosts.hosts[1];
+      const store = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-ssh-e2e-'));
+      stores.push(store);
+      const sh = (script: string): Promise<{ output: string }> => execIn(docker, h2.container, ['/usr/bin/sh', '-c', `PATH=/usr/sbin:/usr/bin; ${script}`]);
+      // etcd's peer port on host 2's loopback, as the distribution's etcd.service holds it once apt-get installed etcd-server.
+      const pid = (await sh(`setsid node -e "require('net').createServer().listen(2380, '127.0.0.1')" </dev/null >/dev/null 2>&1 & echo $!`)).output.trim();
+      const line = `^splitbrain: ${esc(hosts.hostsYaml)}:6: hosts\\[1\\]: ssh root@${esc(h2.address)}:22 \\(node n2\\): --db etcd listens on 0\\.0\\.0\\.0 port 2380 \\(peer\\) there, but it is taken: 127\\.0\\.0\\.1:2380`;
+      const args = ['test', '--cluster', 'ssh', '--hosts', hosts.hostsYaml, '--db', 'etcd', '--workload', 'register', '--nemesis', 'partition', '--time-limit', '2', '--store', store];
+      try {
+        for (let i = 0; !(await sh('cat /proc/net/tcp')).output.includes('0100007F:094C'); i++) {
+          if (i > 100) throw new Error('the listener on host 2 did not come up');
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        const bySs = await cli(args);
+        expect(bySs.code, bySs.stderr).toBe(3);
+        expect(bySs.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`${line} by node \\(pid ${pid}\\); stop what holds it there \\(for a package's own service: \`systemctl disable --now <unit>\`\\)$`))]);
+        await sh('mv /usr/bin/ss /usr/bin/ss.away');
+        const byProc = await cli(args);
+        expect(byProc.code, byProc.stderr).toBe(3);
+        expect(byProc.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`${line}; the host has no ss, so who holds it is unknown \\(\`ss -ltnp\` names it\\)`))]);
+        // The same listener as the node of a run a dead control node of this machine left: the preflight removes that run first, and lets the run through.
+        const dead = `${RUN_ROOT}/dead-run/`;
+        await sh(`mv /usr/bin/ss.away /usr/bin/ss; mkdir -p ${dead} && echo ${formatOwner({ ...currentOwner(), startTicks: currentOwner().startTicks + 1 })} > ${dead}owner && echo 'kill -KILL ${pid}' > ${dead}cleanup.sh`);
+        const said: string[] = [];
+        await preflightHosts(parseHostsFile(hosts.hostsYaml), etcdDbFactory({ nodeCount: 3, bugs: [], settings: {} }), {}, { log: (l) => said.push(l) });
+        expect(said).toEqual([`ssh cluster: removed ${dead} on root@${h2.address}:22, left by a dead control node`]);
+      } finally {
+        await sh(`[ -e /usr/bin/ss.away ] && mv /usr/bin/ss.away /usr/bin/ss; kill -KILL ${pid}; i=0; while kill -0 ${pid} 2>/dev/null && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done`);
+      }
+      expect(fs.readdirSync(store)).toEqual([]);
+      await expectHostsClean();
+    }, 60_000);
 
     describe('every other rsm family, through a login that is not root (sudo: true) whose key is in an ssh agent', () => {
       // ssh-agent in the foreground (so the pid is the agent's, ended after), holding the client key.

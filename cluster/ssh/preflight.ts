@@ -9,8 +9,9 @@
 import type { ClusterSpec, HostExecutable, NodeProgram } from '../types.ts';
 import { LIBFAKETIME_PATHS } from '../local/faketime.ts';
 import { HostConnection, type HostKeyPolicy, shq } from './connection.ts';
+import { cgroupScript, describeTaken, hostPort, LISTENERS_SCRIPT, parseListenersOutput, takenPorts, unitsOfPids } from './host-ports.ts';
 import type { HostsFile, SshHost } from './hosts-file.ts';
-import { IPTABLES_CANDIDATES } from './remote-run.ts';
+import { IPTABLES_CANDIDATES, removeDeadRuns } from './remote-run.ts';
 
 /** HostRefusal: a run the hosts cannot do, found before it starts (the CLI exits 3 on it). */
 export class HostRefusal extends Error {
@@ -115,15 +116,39 @@ async function hostProblem(conn: HostConnection, file: HostsFile, program: NodeP
     return `clock faults need libfaketime (looked in ${LIBFAKETIME_PATHS.join(', ')}); install it there (\`apt-get install faketime\`)`;
   }
   const wanted = program.hostExecutables ?? [];
+  const log = options.log ?? ((line: string): void => void process.stderr.write(`${line}\n`));
   if (file.aptInstall) {
-    const log = options.log ?? ((line: string): void => void process.stderr.write(`${line}\n`));
     const why = await aptInstall(conn, [...(program.hostPackages ?? []), ...(options.extraPackages ?? [])], log);
     if (why !== null) return why;
   }
   const missing = await missingExecutables(conn, wanted);
-  if (missing.length === 0) return tooOld(conn, program.name, wanted);
-  const hint = file.aptInstall ? ' (apt-install: true installed the packages, but these are still missing)' : ', or set apt-install: true in the hosts file';
-  return `--db ${program.name} needs ${describeMissing(missing)}${hint}`;
+  if (missing.length > 0) {
+    const hint = file.aptInstall ? ' (apt-install: true installed the packages, but these are still missing)' : ', or set apt-install: true in the hosts file';
+    return `--db ${program.name} needs ${describeMissing(missing)}${hint}`;
+  }
+  // Last: installing a package may have started its own service, which now holds the DB's ports.
+  return (await tooOld(conn, program.name, wanted)) ?? (await portsTaken(conn, program, log));
+}
+
+/**
+ * portsTaken: why the node cannot listen on its ports at the host (something holds one, named
+ * with its process and systemd unit when ss and /proc say), or null; the runs a dead control node
+ * left there are removed first. A host with neither ss nor /proc/net/tcp is let through, with a
+ * line saying the ports were not checked.
+ */
+async function portsTaken(conn: HostConnection, program: NodeProgram, log: (line: string) => void): Promise<string | null> {
+  // A node a dead control node of this machine left would hold the ports; the run removes such leftovers at setup anyway.
+  await removeDeadRuns(conn, log);
+  const found = parseListenersOutput(await conn.run(LISTENERS_SCRIPT));
+  if (found.source === 'none') {
+    log(`ssh ${conn.where} (node ${conn.node}): ports ${program.ports.map(hostPort).join(', ')} not checked (the host has neither ss nor /proc/net/tcp); a node that cannot bind one fails at its start`);
+    return null;
+  }
+  const taken = takenPorts(program, found.listeners);
+  if (taken.length === 0) return null;
+  const pids = [...new Set(taken.flatMap((t) => t.holders.flatMap((l) => (l.process === undefined ? [] : [l.process.pid]))))];
+  const units = pids.length === 0 ? new Map<number, string>() : unitsOfPids(await conn.run(cgroupScript(pids)));
+  return describeTaken(program.name, taken, found.source, units);
 }
 
 /** tooOld: why one of `wanted` is older than its majorMin (from `--version`), or null. */

@@ -5,7 +5,8 @@
 // iptables rules sit in two chains of its own (SB<id>-in hooked into INPUT, SB<id>-out into
 // OUTPUT), so removing them never touches the host's own rules. cleanup.sh undoes all of it:
 // the teardown runs it, and so does the watchdog when the connection drops (a dead control node).
-import { shq } from './connection.ts';
+import { ownerState, parseOwner } from '../owner.ts';
+import { type HostConnection, shq } from './connection.ts';
 
 /** RUN_ROOT: where runs live on a host. */
 export const RUN_ROOT = '/tmp/splitbrain-ssh';
@@ -98,3 +99,14 @@ export const IPTABLES_CANDIDATES = ['iptables', 'iptables-nft', 'iptables-legacy
 
 /** LEFTOVERS_SCRIPT: print `dir owner` for every run dir on the host (the control node decides which owners are dead). */
 export const LEFTOVERS_SCRIPT = `for d in ${RUN_ROOT}/*/; do [ -f "$d/owner" ] && printf '%s %s\\n' "$d" "$(cat "$d/owner")"; done; true`;
+
+/** removeDeadRuns runs the cleanup.sh of the host's run dirs whose control node (this machine) is gone, and removes them, saying so. */
+export async function removeDeadRuns(conn: HostConnection, warn: (line: string) => void): Promise<void> {
+  for (const line of (await conn.run(LEFTOVERS_SCRIPT)).split('\n')) {
+    const [dir, ownerText] = line.split(' ');
+    const owner = ownerText === undefined ? null : parseOwner(ownerText);
+    if (owner === null || ownerState(owner) !== 'dead') continue;
+    await conn.run(`[ -f ${shq(`${dir}cleanup.sh`)} ] && sh ${shq(`${dir}cleanup.sh`)}; rm -rf ${shq(dir)}`);
+    warn(`ssh cluster: removed ${dir} on ${conn.where}, left by a dead control node`);
+  }
+}

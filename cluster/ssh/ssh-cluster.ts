@@ -17,15 +17,16 @@ import * as path from 'node:path';
 import { registerCleanup } from '../cleanup.ts';
 import { validateGrudge } from '../grudge.ts';
 import { faketimeEnv, formatOffset, LIBFAKETIME_PATHS } from '../local/faketime.ts';
-import { currentOwner, formatOwner, ownerState, parseOwner } from '../owner.ts';
+import { currentOwner, formatOwner } from '../owner.ts';
 import { nativeBinary, nfqShaperBinary } from '../native-build.ts';
 import { PacketShaper, packetSupportBeforeProbe, probePacketKernel, type NfqShaper, type PacketProbe, type ShapedNode } from '../packet-shaper.ts';
 import { type ClockSkew, type Cluster, type ClusterSpec, endpoint, type Endpoint, type Grudge, mainClientPort, type MachineryHealth, type NodeFile, type NodeProbe, type NodeProgram, type NodeSite, type NodeStatus, type PacketLink, type PacketShape, type PacketShaping, type PacketSupport, type PortSpec } from '../types.ts';
 import { tarBuffer, type TarEntry } from '../docker/tar.ts';
 import { HostConnection, type HostKeyPolicy, shq } from './connection.ts';
 import { parseHostsFile, type HostsFile, type SshHost } from './hosts-file.ts';
+import { hostPort, NODE_LISTEN_ADDRESS } from './host-ports.ts';
 import { findIptables, findLibfaketime, sshSpecRefusal } from './preflight.ts';
-import { IPTABLES_CANDIDATES, LEFTOVERS_SCRIPT, RemoteRun } from './remote-run.ts';
+import { IPTABLES_CANDIDATES, RemoteRun, removeDeadRuns } from './remote-run.ts';
 import { nodeSlot } from '../node-slots.ts';
 
 const READY_POLL_MS = 100;
@@ -153,7 +154,7 @@ export class SshCluster implements Cluster, ClockSkew, PacketShaping, MachineryH
 
   /** prepareHost: leftovers of dead runs go, the run's dir, chains and watchdog come, the program's files are uploaded. */
   private async prepareHost(id: string, index: number, host: SshHost, conn: HostConnection): Promise<void> {
-    await this.removeDeadRuns(conn);
+    await removeDeadRuns(conn, this.warn);
     const iptables = await findIptables(conn);
     if (iptables === null) throw new Error(`ssh ${conn.where}: no working iptables (tried ${IPTABLES_CANDIDATES.join(', ')}; partitions need root or sudo: true)`);
     const peer = this.hostsFile!.hosts.find((h, i) => i !== index && i < this.allNodes.length)?.address ?? host.address;
@@ -174,17 +175,6 @@ export class SshCluster implements Cluster, ClockSkew, PacketShaping, MachineryH
     await this.upload(conn, run.programDir, this.program.remoteFiles?.() ?? []);
     if (this.shaper !== null) await this.upload(conn, path.posix.dirname(run.shaperPath), [{ path: path.posix.basename(run.shaperPath), data: this.shaper, mode: 0o755 }]);
     await this.upload(conn, run.dataDir, this.program.files?.(this.siteOf(slot)) ?? []);
-  }
-
-  /** removeDeadRuns runs the cleanup.sh of run dirs whose control node (this machine) is gone. */
-  private async removeDeadRuns(conn: HostConnection): Promise<void> {
-    for (const line of (await conn.run(LEFTOVERS_SCRIPT)).split('\n')) {
-      const [dir, ownerText] = line.split(' ');
-      const owner = ownerText === undefined ? null : parseOwner(ownerText);
-      if (owner === null || ownerState(owner) !== 'dead') continue;
-      await conn.run(`[ -f ${shq(`${dir}cleanup.sh`)} ] && sh ${shq(`${dir}cleanup.sh`)}; rm -rf ${shq(dir)}`);
-      this.warn(`ssh cluster: removed ${dir} on ${conn.where}, left by a dead control node`);
-    }
   }
 
   /** upload writes files under `dir` on the host: one tar through one exec's stdin. */
@@ -338,7 +328,7 @@ export class SshCluster implements Cluster, ClockSkew, PacketShaping, MachineryH
   }
 
   clientAddress(node: string, port: string): string {
-    return `${this.slotOf(node).host.address}:${this.portOf(port).dockerPort}`;
+    return `${this.slotOf(node).host.address}:${hostPort(this.portOf(port))}`;
   }
 
   async status(node: string): Promise<NodeStatus | null> {
@@ -373,7 +363,7 @@ export class SshCluster implements Cluster, ClockSkew, PacketShaping, MachineryH
     return spec;
   }
 
-  /** siteOf: every port listens on all interfaces at its fixed port (one node per host); peers dial each other's host address. */
+  /** siteOf: every port listens on all interfaces at its fixed port (host-ports.ts: one node per host); peers dial each other's host address. */
   private siteOf(slot: HostSlot): NodeSite {
     return {
       kind: 'ssh',
@@ -382,9 +372,9 @@ export class SshCluster implements Cluster, ClockSkew, PacketShaping, MachineryH
       allNodes: this.allNodes,
       dataDir: slot.run.dataDir,
       programDir: slot.run.programDir,
-      listen: (port) => `0.0.0.0:${this.portOf(port).dockerPort}`,
-      advertise: (port) => `${slot.host.address}:${this.portOf(port).dockerPort}`,
-      dial: (other, port) => `${this.slotOf(other).host.address}:${this.portOf(port).dockerPort}`,
+      listen: (port) => `${NODE_LISTEN_ADDRESS}:${hostPort(this.portOf(port))}`,
+      advertise: (port) => `${slot.host.address}:${hostPort(this.portOf(port))}`,
+      dial: (other, port) => `${this.slotOf(other).host.address}:${hostPort(this.portOf(port))}`,
     };
   }
 

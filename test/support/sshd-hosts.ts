@@ -2,7 +2,7 @@
 //
 // The image is built from host files as the docker cluster builds its node images
 // (cluster/docker/image.ts: node, iptables, tc, libfaketime), plus sshd, a POSIX shell and the
-// few tools a host has (setsid, ip, tail, ...), etcd, and sudo for SUDO_USER, a login that is
+// few tools a host has (setsid, ip, ss, tail, ...), etcd, and sudo for SUDO_USER, a login that is
 // not root with passwordless sudo. Keys are made per fixture with ssh-keygen: one client key
 // (authorized for root and SUDO_USER) and one host key per container, written to a known_hosts
 // file beside hosts.yaml. inspect() reads back what a run could leave on a host. With `apt`, the
@@ -20,7 +20,7 @@ import { currentOwner, formatOwner } from '../../cluster/owner.ts';
 import { aptHostContent, type AptRepo } from './apt-host.ts';
 
 const TOOLS = ['/usr/bin/cat', '/usr/bin/mkdir', '/usr/bin/rm', '/usr/bin/mv', '/usr/bin/chmod', '/usr/bin/chown', '/usr/bin/env', '/usr/bin/sleep', '/usr/bin/setsid',
-  '/usr/bin/tail', '/usr/bin/wc', '/usr/bin/touch', '/usr/bin/grep', '/usr/bin/id', '/usr/bin/ps', '/usr/bin/ls', '/usr/sbin/ip', '/usr/bin/setpriv', '/usr/bin/tar'];
+  '/usr/bin/tail', '/usr/bin/wc', '/usr/bin/touch', '/usr/bin/grep', '/usr/bin/id', '/usr/bin/ps', '/usr/bin/ls', '/usr/sbin/ip', '/usr/bin/ss', '/usr/bin/setpriv', '/usr/bin/tar'];
 /** ETCD: etcd's binary, which the hosts have unless they are to apt-get it. */
 const ETCD = '/usr/bin/etcd';
 

@@ -501,14 +501,22 @@ if ((!reachable || !hasSshd) && inCi) {
       }, 120_000);
 
       it("a host whose apt cannot find etcd-server is refused before the run (exit 3), naming it and apt's last words", async () => {
-        // Host 2 loses etcd-server (dpkg purges it) and its repository's index its entry.
-        expect((await onHost(1, `dpkg --purge etcd-server >/dev/null && : > ${APT_REPO_DIR}/Packages && ! command -v etcd`)).exitCode).toBe(0);
+        // Hosts 1 and 3 have etcd-server, installed once (here, from their repository, when the case before did not run).
+        const installs = "grep -c ' install etcd-server:' /var/log/dpkg.log";
+        for (const k of [0, 2]) {
+          expect((await onHost(k, "dpkg-query -W -f='${db:Status-Abbrev}' etcd-server 2>/dev/null | grep -q '^ii' || { apt-get update -q; apt-get install -y -q etcd-server; } >/dev/null 2>&1")).exitCode, `host ${k + 1}`).toBe(0);
+          expect((await onHost(k, installs)).output.trim(), `host ${k + 1}`).toBe('1');
+        }
+        // Host 2 lacks it (dpkg purges it if there) and its repository's index loses its entry.
+        expect((await onHost(1, `{ ! dpkg-query -W etcd-server >/dev/null 2>&1 || dpkg --purge etcd-server >/dev/null; } && : > ${APT_REPO_DIR}/Packages && ! command -v etcd`)).exitCode).toBe(0);
         const store = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-ssh-e2e-'));
         stores.push(store);
         const r = await etcdRun(store, '2');
         const h2 = aptHosts.hosts[1].address;
         expect(r.code, r.stderr).toBe(3);
         expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^splitbrain: ${esc(aptHosts.dir)}/apt-install\\.yaml:7: hosts\\[1\\]: ssh root@${esc(h2)}:22 \\(node n2\\): apt-install: true, but \`apt-get install -y -q etcd-server\` exited 100 \\(.*E: Unable to locate package etcd-server\\): the host needs a Debian mirror`))]);
+        // Only what is missing is installed: hosts 1 and 3 had it, and dpkg installed nothing more there.
+        for (const k of [0, 2]) expect((await onHost(k, installs)).output.trim(), `host ${k + 1}`).toBe('1');
         // No run began: no run directory, nothing on the hosts, and host 2 still without etcd.
         expect(fs.readdirSync(store)).toEqual([]);
         await expectHostsClean(aptHosts);

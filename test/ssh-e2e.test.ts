@@ -13,8 +13,8 @@
 // host or login key, no root, a missing program, apt-get) is refused before the run (exit 3);
 // three hosts without etcd whose apt has a local repository (test/support/apt-host.ts: etcd-server's
 // .deb rebuilt from the control node's installed package, no network) get etcd-server from the
-// preflight (apt-install: true) and run etcd, and one whose repository lacks it is refused naming
-// apt's words (those cases need etcd-server installed here: fail in CI without it, skip outside).
+// preflight (apt-install: true) and run etcd (one whose apt-get update fails says so and installs
+// from the lists it has), and one whose repository lacks it is refused naming apt's words (those cases need etcd-server installed here: fail in CI without it, skip outside).
 // After each run no process, iptables rule, qdisc or run dir is left on any host (read back
 // from inside the containers). Needs a Docker engine, sshd, ssh-keygen, ssh-agent and sudo on
 // the control node (fails in CI without them, skips outside).
@@ -457,6 +457,9 @@ if ((!reachable || !hasSshd) && inCi) {
     describe.skipIf(APT_WHY !== null)('hosts without etcd that apt-get it (apt-install: true; their only source a local repository)', () => {
       let aptHosts: SshdHosts;
       let file = '';
+      /** GONE_SOURCE: a source a host's apt cannot fetch; UPDATE_FAILED: what the preflight says of the update it fails. */
+      const GONE_SOURCE = `file:${APT_REPO_DIR}-gone`;
+      const UPDATE_FAILED = `\`apt-get update -q\` exited 100 \\(E: Failed to fetch ${esc(GONE_SOURCE)}/\\./Packages .*\\)`;
       const onHost = async (k: number, script: string): Promise<{ exitCode: number; output: string }> => {
         const res = await execIn(docker, aptHosts.hosts[k].container, ['/usr/bin/sh', '-c', `PATH=/usr/sbin:/usr/bin; ${script}`]);
         return { exitCode: res.exitCode ?? -1, output: res.output };
@@ -480,12 +483,16 @@ if ((!reachable || !hasSshd) && inCi) {
 
       it('the preflight apt-gets etcd-server on every host (said per host), then etcd runs valid under partitions and leaves nothing', async () => {
         for (const k of [0, 1, 2]) expect((await onHost(k, 'command -v etcd || dpkg-query -W etcd-server')).exitCode, `host ${k + 1} has etcd`).not.toBe(0);
+        // Host 1 also has a source that is gone (a dead PPA, say): its apt-get update fails, and the install goes on from the lists it got.
+        expect((await onHost(0, `echo 'deb [trusted=yes] ${GONE_SOURCE} ./' > /etc/apt/sources.list.d/gone.list`)).exitCode).toBe(0);
         const store = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-ssh-e2e-'));
         stores.push(store);
         const startMs = performance.now();
         const r = await etcdRun(store, '2');
         process.stderr.write(`ssh e2e etcd (apt-install): exit ${r.code}, ${Math.round(performance.now() - startMs)} ms\n`);
         expect(r.code, r.stderr).toBe(0);
+        const h1 = aptHosts.hosts[0].address;
+        expect(r.stderr.split('\n').filter((l) => l.includes('apt-get update'))).toEqual([expect.stringMatching(new RegExp(`^ssh root@${esc(h1)}:22 \\(node n1\\): ${UPDATE_FAILED}; installing from the package lists the host has$`))]);
         for (const [k, h] of aptHosts.hosts.entries()) {
           expect(r.stderr).toMatch(new RegExp(`^ssh root@${esc(h.address)}:22 \\(node n${k + 1}\\): apt-get installed etcd-server 3\\.4\\.\\S+$`, 'm'));
           // dpkg installed it now: its database lists it and its log has the install.
@@ -507,14 +514,18 @@ if ((!reachable || !hasSshd) && inCi) {
           expect((await onHost(k, "dpkg-query -W -f='${db:Status-Abbrev}' etcd-server 2>/dev/null | grep -q '^ii' || { apt-get update -q; apt-get install -y -q etcd-server; } >/dev/null 2>&1")).exitCode, `host ${k + 1}`).toBe(0);
           expect((await onHost(k, installs)).output.trim(), `host ${k + 1}`).toBe('1');
         }
-        // Host 2 lacks it (dpkg purges it if there) and its repository's index loses its entry.
-        expect((await onHost(1, `{ ! dpkg-query -W etcd-server >/dev/null 2>&1 || dpkg --purge etcd-server >/dev/null; } && : > ${APT_REPO_DIR}/Packages && ! command -v etcd`)).exitCode).toBe(0);
+        // Host 2 lacks it (dpkg purges it if there), its repository's index loses its entry, and it has a source that is gone.
+        expect((await onHost(1, `{ ! dpkg-query -W etcd-server >/dev/null 2>&1 || dpkg --purge etcd-server >/dev/null; } && : > ${APT_REPO_DIR}/Packages && ! command -v etcd && echo 'deb [trusted=yes] ${GONE_SOURCE} ./' > /etc/apt/sources.list.d/gone.list`)).exitCode).toBe(0);
         const store = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-ssh-e2e-'));
         stores.push(store);
         const r = await etcdRun(store, '2');
         const h2 = aptHosts.hosts[1].address;
         expect(r.code, r.stderr).toBe(3);
-        expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^splitbrain: ${esc(aptHosts.dir)}/apt-install\\.yaml:7: hosts\\[1\\]: ssh root@${esc(h2)}:22 \\(node n2\\): apt-install: true, but \`apt-get install -y -q etcd-server\` exited 100 \\(.*E: Unable to locate package etcd-server\\): the host needs a Debian mirror`))]);
+        // The failed update is a warning line; the refusal is the install's failure, quoting both.
+        expect(r.stderr.trim().split('\n')).toEqual([
+          expect.stringMatching(new RegExp(`^ssh root@${esc(h2)}:22 \\(node n2\\): ${UPDATE_FAILED}; installing from the package lists the host has$`)),
+          expect.stringMatching(new RegExp(`^splitbrain: ${esc(aptHosts.dir)}/apt-install\\.yaml:7: hosts\\[1\\]: ssh root@${esc(h2)}:22 \\(node n2\\): apt-install: true, but \`apt-get install -y -q etcd-server\` exited 100 \\(.*E: Unable to locate package etcd-server\\) after ${UPDATE_FAILED}: the host needs a Debian mirror`)),
+        ]);
         // Only what is missing is installed: hosts 1 and 3 had it, and dpkg installed nothing more there.
         for (const k of [0, 2]) expect((await onHost(k, installs)).output.trim(), `host ${k + 1}`).toBe('1');
         // No run began: no run directory, nothing on the hosts, and host 2 still without etcd.

@@ -175,6 +175,8 @@ async function aptInstall(conn: HostConnection, packages: readonly string[], log
   if (res.code !== 0) return `apt-install: true, but \`${line}\` exited ${res.code} (${aptLastWords(res)})${updateFailed === '' ? '' : ` after ${updateFailed}`}: ${mirror}`;
   // dpkg says "Setting up etcd-server (3.4.23-4+b4) ..." for each package it configured, dependencies included.
   const setUp = [...res.stdout.matchAll(/^Setting up (\S+) \(([^)]+)\)/gm)].map((m) => `${m[1]} ${m[2]}`);
-  log(`${host}: apt-get installed ${setUp.length > 0 ? setUp.join(', ') : missing.join(', ')}`);
+  // None: apt found nothing to do (a package on hold, say): not "installed", but what apt said.
+  if (setUp.length > 0) log(`${host}: apt-get installed ${setUp.join(', ')}`);
+  else log(`${host}: apt-get ran for ${missing.join(', ')}, and dpkg set nothing up (${aptLastWords({ stdout: res.stdout, stderr: '' })})`);
   return null;
 }

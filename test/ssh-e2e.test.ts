@@ -11,13 +11,15 @@
 // differ in what packet faults they can do say so; a host that drops off mid-run makes the run
 // crashed with the host named, never a verdict; what the hosts cannot do (unreachable, a wrong
 // host or login key, no root, a missing program, apt-get) is refused before the run (exit 3);
-// three hosts without etcd whose apt has a local repository (test/support/apt-host.ts: etcd-server's
-// .deb rebuilt from the control node's installed package, no network) get etcd-server from the
-// preflight (apt-install: true) and run etcd (one whose apt-get update fails says so and installs
-// from the lists it has), and one whose repository lacks it is refused naming apt's words (those cases need etcd-server installed here: fail in CI without it, skip outside).
+// three hosts without etcd whose apt has a local repository (test/support/apt-host.ts) get
+// etcd-server from the preflight (apt-install: true) and run etcd, and one whose repository
+// lacks it is refused naming apt's words.
 // After each run no process, iptables rule, qdisc or run dir is left on any host (read back
 // from inside the containers). Needs a Docker engine, sshd, ssh-keygen, ssh-agent and sudo on
 // the control node (fails in CI without them, skips outside).
+// The apt hosts' repository holds etcd-server's .deb rebuilt from the control node's installed
+// package (no network; the apt cases fail in CI without it, skip outside); one of them has a
+// source that is gone, so its apt-get update fails, is said, and the install goes on.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import * as fs from 'node:fs';

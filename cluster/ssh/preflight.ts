@@ -177,8 +177,11 @@ function aptLastWords(res: { stdout: string; stderr: string }): string {
 
 /**
  * aptInstall installs those of `packages` the host lacks: `apt-get update` (a host's package
- * lists may be missing or stale), then `apt-get install`; logs what apt set up. Null when it
- * worked or nothing was missing, else why, with apt's last words.
+ * lists may be missing or stale), then `apt-get install`; logs what apt set up. An update that
+ * fails is a warning, not a refusal: apt exits 100 when any one source is broken (an expired
+ * key, a dead PPA) though the lists of the others are fresh, so the install is tried from the
+ * lists the host has and refused only if it fails, quoting both. Null when it worked or nothing
+ * was missing, else why, with apt's last words.
  */
 async function aptInstall(conn: HostConnection, packages: readonly string[], log: (line: string) => void): Promise<string | null> {
   if (packages.length === 0) return null;
@@ -187,14 +190,18 @@ async function aptInstall(conn: HostConnection, packages: readonly string[], log
   }
   const missing = await packagesMissing(conn, packages);
   if (missing.length === 0) return null;
+  const host = `ssh ${conn.where} (node ${conn.node})`;
   const mirror = 'the host needs a Debian mirror it can reach that has them, or the packages installed and apt-install: false';
   const update = await conn.exec('DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null');
-  if (update.code !== 0) return `apt-install: true, but \`apt-get update -q\` exited ${update.code} (${aptLastWords(update)}): ${mirror}`;
+  const updateFailed = update.code === 0 ? '' : `\`apt-get update -q\` exited ${update.code} (${aptLastWords(update)})`;
+  if (updateFailed !== '') log(`${host}: ${updateFailed}; installing from the package lists the host has`);
   const line = `apt-get install -y -q ${missing.join(' ')}`;
   const res = await conn.exec(`DEBIAN_FRONTEND=noninteractive ${line} </dev/null`);
-  if (res.code !== 0) return `apt-install: true, but \`${line}\` exited ${res.code} (${aptLastWords(res)}): ${mirror}`;
+  if (res.code !== 0) return `apt-install: true, but \`${line}\` exited ${res.code} (${aptLastWords(res)})${updateFailed === '' ? '' : ` after ${updateFailed}`}: ${mirror}`;
   // dpkg says "Setting up etcd-server (3.4.23-4+b4) ..." for each package it configured, dependencies included.
   const setUp = [...res.stdout.matchAll(/^Setting up (\S+) \(([^)]+)\)/gm)].map((m) => `${m[1]} ${m[2]}`);
-  log(`ssh ${conn.where} (node ${conn.node}): apt-get installed ${setUp.length > 0 ? setUp.join(', ') : missing.join(', ')}`);
+  // None: apt found nothing to do (a package on hold, say): not "installed", but what apt said.
+  if (setUp.length > 0) log(`${host}: apt-get installed ${setUp.join(', ')}`);
+  else log(`${host}: apt-get ran for ${missing.join(', ')}, and dpkg set nothing up (${aptLastWords({ stdout: res.stdout, stderr: '' })})`);
   return null;
 }

@@ -5,9 +5,10 @@
 // `dpkg -L` lists, docs left out), and the image's /var/lib/dpkg lists exactly those packages —
 // their status stanzas, their info files, the trigger interests among them — so apt finds the
 // system consistent and resolves what it installs against what is really there. No mirror is
-// reachable from the hosts' internal network: the .debs a case installs are fetched on the
-// control node with `apt-get download` (cached in HOST_DEBS_DIR), indexed by a Packages file
-// written from `dpkg-deb -f`, and put in the image at APT_REPO_DIR, the only source apt has.
+// reachable from the hosts' internal network, nor needed on the control node: the .debs a case
+// installs are built again from the control node's installed packages (installedDeb, cached in
+// HOST_DEBS_DIR), indexed by a Packages file written from `dpkg-deb -f`, and put in the image at
+// APT_REPO_DIR, the only source apt has.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -16,7 +17,7 @@ import type { ImageContent } from '../../cluster/types.ts';
 
 /** APT_REPO_DIR: the flat `file:` repository inside the host image. */
 export const APT_REPO_DIR = '/srv/splitbrain-apt';
-/** HOST_DEBS_DIR: where the control node keeps the .debs it fetched (gitignored; fetched once per machine). */
+/** HOST_DEBS_DIR: where the control node keeps the .debs it rebuilt (gitignored; built once per machine and package content). */
 export const HOST_DEBS_DIR = path.resolve(import.meta.dirname, '..', '..', '.cache', 'host-debs');
 
 /**
@@ -95,25 +96,122 @@ export interface AptRepo {
   packages: string[];
 }
 
-/**
- * fetchDebs: the .debs of `packages` (no dependencies: the host image has those) in HOST_DEBS_DIR,
- * downloaded with `apt-get download` when not there yet. As root it refreshes the package lists
- * once when apt does not know a package (a fresh machine has none).
- */
-export function fetchDebs(packages: readonly string[]): string[] {
-  fs.mkdirSync(HOST_DEBS_DIR, { recursive: true });
-  const cached = (pkg: string): string | undefined => fs.readdirSync(HOST_DEBS_DIR).find((f) => f.startsWith(`${pkg}_`) && f.endsWith('.deb'));
-  const missing = packages.filter((p) => cached(p) === undefined);
-  if (missing.length > 0) {
-    const download = (): ReturnType<typeof spawnSync> => spawnSync('apt-get', ['download', '-q', ...missing], { cwd: HOST_DEBS_DIR, encoding: 'utf8', timeout: 300_000 });
-    let res = download();
-    if (res.status !== 0 && process.getuid?.() === 0) {
-      spawnSync('apt-get', ['update', '-qq'], { stdio: 'ignore', timeout: 300_000 });
-      res = download();
-    }
-    if (res.status !== 0) throw new Error(`apt host: \`apt-get download ${missing.join(' ')}\` in ${HOST_DEBS_DIR} failed (${String(res.stderr).trim().split('\n').at(-1)}): the control node needs a reachable Debian mirror (as root, \`apt-get update\` first)`);
+/** INFO_FILES: the parts of an installed package's /var/lib/dpkg/info/ a .deb carries in DEBIAN/ (maintainer scripts executable). */
+const INFO_FILES: readonly { what: string; mode: number }[] = [
+  ...['preinst', 'postinst', 'prerm', 'postrm', 'config'].map((what) => ({ what, mode: 0o755 })),
+  ...['conffiles', 'triggers', 'shlibs', 'symbols', 'templates'].map((what) => ({ what, mode: 0o644 })),
+];
+/** STATUS_ONLY: the fields of dpkg's status stanza that are the installation's, not the package's (a .deb's control has none of them). */
+const STATUS_ONLY = new Set(['Status', 'Conffiles', 'Config-Version']);
+
+/** DEB_TIME: the time of every entry of a rebuilt .deb (seconds; 2023-01-01). */
+const DEB_TIME = 1_672_531_200;
+
+/** InstalledPackageFiles: what dpkg on the control node has of one installed package, enough to build its .deb again. */
+interface InstalledPackageFiles {
+  version: string;
+  arch: string;
+  /** DEBIAN/control: the status stanza without the installation's own fields. */
+  control: string;
+  /** DEBIAN/ files from /var/lib/dpkg/info. */
+  info: { name: string; path: string; mode: number }[];
+  /** Every path `dpkg -L` lists that is on disk (a path dpkg was told to leave out, e.g. docs in a slim image, is not). */
+  paths: { path: string; stat: fs.Stats }[];
+}
+
+/** notInstalledReason: why `pkg`'s .deb cannot be rebuilt on the control node (it is not installed, or dpkg is not there), or null. */
+export function notInstalledReason(pkg: string): string | null {
+  const res = spawnSync('dpkg-query', ['-W', '-f=${db:Status-Abbrev}', pkg], { encoding: 'utf8' });
+  if (res.error !== undefined) return `dpkg-query: ${res.error.message} (the control node is not a Debian system)`;
+  if (!res.stdout.startsWith('ii')) return `${pkg} is not installed on the control node (\`apt-get install ${pkg}\`; .ci/run does)`;
+  return null;
+}
+
+function installedPackageFiles(pkg: string): InstalledPackageFiles {
+  const why = notInstalledReason(pkg);
+  if (why !== null) throw new Error(`apt host: ${why}`);
+  const stanza = execFileSync('dpkg-query', ['-s', pkg], { encoding: 'utf8' }).trimEnd();
+  // A field is its first line and the lines after it that begin with a space.
+  const fields = stanza.split(/\n(?=\S)/);
+  const field = (name: string): string => fields.find((f) => f.startsWith(`${name}: `))!.slice(name.length + 2);
+  const control = `${fields.filter((f) => !STATUS_ONLY.has(f.split(':')[0])).join('\n')}\n`;
+  const arch = field('Architecture');
+  const info = INFO_FILES.flatMap(({ what, mode }) => {
+    const found = [`${pkg}.${what}`, `${pkg}:${arch}.${what}`].map((f) => path.join('/var/lib/dpkg/info', f)).find((f) => fs.existsSync(f));
+    return found === undefined ? [] : [{ name: what, path: found, mode }];
+  });
+  // `dpkg -L` also prints "diverted by ..." notes (lines not starting with "/") and "/." for the root.
+  const listed = execFileSync('dpkg', ['-L', pkg], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith('/') && l !== '/.');
+  // A listed path with listed paths under it is a directory in the package, even where this
+  // machine has a symlink there (/lib -> usr/lib on a merged /usr): its stat follows the link.
+  const parents = new Set(listed.map((p) => path.dirname(p)));
+  const paths = listed.flatMap((p) => {
+    const stat = parents.has(p) ? fs.statSync(p, { throwIfNoEntry: false }) : fs.lstatSync(p, { throwIfNoEntry: false });
+    return stat === undefined ? [] : [{ path: p, stat }];
+  });
+  return { version: field('Version'), arch, control, info, paths };
+}
+
+/** contentHash: a hash of everything the rebuilt .deb holds (control, DEBIAN files, each path's kind, mode and bytes or link target). */
+function contentHash(files: InstalledPackageFiles): string {
+  const h = createHash('sha256').update(files.control);
+  for (const i of files.info) h.update(`\0info ${i.name} ${i.mode}\0`).update(fs.readFileSync(i.path));
+  for (const { path: p, stat } of files.paths) {
+    h.update(`\0${p} ${stat.mode}\0`);
+    if (stat.isSymbolicLink()) h.update(fs.readlinkSync(p));
+    else if (stat.isFile()) h.update(fs.readFileSync(p));
   }
-  return packages.map((p) => path.join(HOST_DEBS_DIR, cached(p)!));
+  return h.digest('hex').slice(0, 16);
+}
+
+/**
+ * installedDeb: `pkg`'s .deb, built again with `dpkg-deb --build` from what the control node
+ * has installed of it — the files `dpkg -L` lists, the maintainer scripts and conffiles list
+ * from /var/lib/dpkg/info, the status stanza as DEBIAN/control — so no mirror is needed and its
+ * Depends are what the host image (built from the same machine) satisfies. Cached in
+ * HOST_DEBS_DIR under the hash of that content: built once, the same bytes after (the image's
+ * hash then hits its cache). Every file is root's, as etcd-server's are.
+ */
+export function installedDeb(pkg: string): string {
+  const files = installedPackageFiles(pkg);
+  const hash = contentHash(files);
+  const deb = path.join(HOST_DEBS_DIR, `${pkg}_${files.version.replace(/^\d+:/, '')}_${files.arch}.${hash}.deb`);
+  if (fs.existsSync(deb)) return deb;
+  fs.mkdirSync(HOST_DEBS_DIR, { recursive: true });
+  const root = fs.mkdtempSync(path.join(HOST_DEBS_DIR, `.build-${pkg}-`));
+  try {
+    // The tree's top is the host's / (mkdtemp made it 0700).
+    fs.chmodSync(root, 0o755);
+    fs.mkdirSync(path.join(root, 'DEBIAN'), { mode: 0o755 });
+    fs.writeFileSync(path.join(root, 'DEBIAN', 'control'), files.control);
+    for (const i of files.info) {
+      fs.copyFileSync(i.path, path.join(root, 'DEBIAN', i.name));
+      fs.chmodSync(path.join(root, 'DEBIAN', i.name), i.mode);
+    }
+    for (const { path: p, stat } of files.paths) {
+      const to = path.join(root, p);
+      if (stat.isDirectory()) fs.mkdirSync(to, { recursive: true });
+      else {
+        fs.mkdirSync(path.dirname(to), { recursive: true });
+        if (stat.isSymbolicLink()) fs.symlinkSync(fs.readlinkSync(p), to);
+        else fs.copyFileSync(p, to);
+      }
+      if (!stat.isSymbolicLink()) fs.chmodSync(to, stat.mode & 0o7777);
+    }
+    // Every entry's time is one fixed time, and dpkg-deb stamps its archive with SOURCE_DATE_EPOCH:
+    // the same content gives the same bytes, so a rebuilt cache still hits the image's.
+    for (const rel of [...files.paths.map((p) => p.path), ...files.info.map((i) => `DEBIAN/${i.name}`), 'DEBIAN/control', 'DEBIAN', '.'].reverse()) fs.lutimesSync(path.join(root, rel), DEB_TIME, DEB_TIME);
+    // gzip -1: xz (dpkg-deb's default) spends ~10 CPU-s on etcd's 21 MB binary; nothing here is sent anywhere.
+    const tmp = `${deb}.tmp`;
+    const res = spawnSync('dpkg-deb', ['--build', '--root-owner-group', '-Zgzip', '-z1', root, tmp], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, SOURCE_DATE_EPOCH: String(DEB_TIME) } });
+    if (res.status !== 0) throw new Error(`apt host: \`dpkg-deb --build\` of ${pkg} failed (${res.error?.message ?? (res.stderr.trim().split('\n').at(-1) || `exit ${res.status}`)})`);
+    fs.renameSync(tmp, deb);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+  // Older builds of pkg (another version or content) are not needed again.
+  for (const f of fs.readdirSync(HOST_DEBS_DIR)) if (f.startsWith(`${pkg}_`) && path.join(HOST_DEBS_DIR, f) !== deb) fs.rmSync(path.join(HOST_DEBS_DIR, f), { force: true });
+  return deb;
 }
 
 /**

@@ -166,15 +166,16 @@ export class SshdHosts {
         hosts.push({ container, address });
         known.push(`${address} ${fs.readFileSync(`${hostKey}.pub`, 'utf8').split(' ').slice(0, 2).join(' ')}`);
       }
+      fs.writeFileSync(path.join(dir, 'known_hosts'), `${known.join('\n')}\n`);
+      const fixture = new SshdHosts(docker, id, network, hosts, dir);
+      fixture.writeHostsYaml();
+      // Inside the try: a host whose sshd never comes up must not leave the containers and network behind (the caller has no fixture to stop).
+      await fixture.waitForSshd();
+      return fixture;
     } catch (err) {
       await new SshdHosts(docker, id, network, hosts, dir).stop();
       throw err;
     }
-    fs.writeFileSync(path.join(dir, 'known_hosts'), `${known.join('\n')}\n`);
-    const fixture = new SshdHosts(docker, id, network, hosts, dir);
-    fixture.writeHostsYaml();
-    await fixture.waitForSshd();
-    return fixture;
   }
 
   /** writeHostsYaml: the hosts file a run uses (extra top-level lines go in first). */

@@ -35,7 +35,12 @@ export class SccWorkspace {
     const g = this.g;
     const { offsets, targets, kinds } = g;
     const { index, low, onStack, stack, callNode, callEdge, callRange } = this;
+    // Hoisted to locals: property loads through g.realtime in this loop cost more than the walk.
     const rt = (mask & REALTIME) !== 0 ? g.realtime : null;
+    const none = new Int32Array(0);
+    const rtLo = rt === null ? none : rt.lo, rtHi = rt === null ? none : rt.hi, rtOnly = rt === null ? none : rt.only;
+    const rtSkip = rt === null ? new Uint8Array(0) : rt.skip, rtShared = rt === null ? new Uint8Array(0) : rt.shared;
+    const ranged = rt !== null;
     const found: Int32Array[] = [];
     let counter = 0;
     let sp = 0;
@@ -46,7 +51,7 @@ export class SccWorkspace {
       let csp = 0;
       index[root] = low[root] = counter++;
       stack[sp++] = root; onStack[root] = 1;
-      callNode[csp] = root; callEdge[csp] = offsets[root]; callRange[csp] = rt === null ? 0 : rt.lo[root]; csp++;
+      callNode[csp] = root; callEdge[csp] = offsets[root]; callRange[csp] = ranged ? rtLo[root] : 0; csp++;
       while (csp > 0) {
         const v = callNode[csp - 1];
         const i = callEdge[csp - 1];
@@ -55,17 +60,17 @@ export class SccWorkspace {
           callEdge[csp - 1] = i + 1;
           if ((kinds[i] & mask) === 0) continue;
           w = targets[i];
-        } else if (rt !== null && rt.only[v] > 0 && callRange[csp - 1] < rt.hi[v]) {
+        } else if (ranged && rtOnly[v] > 0 && callRange[csp - 1] < rtHi[v]) {
           // Realtime-only successors, after the stored edges (the order forEachOut gives).
           w = callRange[csp - 1]++;
-          if (rt.skip[w] === 1 || (rt.shared[v] === 1 && isStoredRealtime(g, v, w))) continue;
+          if (rtSkip[w] === 1 || (rtShared[v] === 1 && isStoredRealtime(g, v, w))) continue;
         }
         if (w >= 0) {
           if (label !== null && label[w] !== labelValue) continue;
           if (index[w] === -1) {
             index[w] = low[w] = counter++;
             stack[sp++] = w; onStack[w] = 1;
-            callNode[csp] = w; callEdge[csp] = offsets[w]; callRange[csp] = rt === null ? 0 : rt.lo[w]; csp++;
+            callNode[csp] = w; callEdge[csp] = offsets[w]; callRange[csp] = ranged ? rtLo[w] : 0; csp++;
           } else if (onStack[w] === 1 && index[w] < low[v]) {
             low[v] = index[w];
           }

@@ -6,7 +6,7 @@
 // -realtime variants also allow that order edge and need at least one of it. BFS from a start
 // finds the shortest accepted cycle through it; starts are the sources of the class's rarest
 // required edge type, inside the components of the subgraph of allowed types.
-import { DATA, isStoredRealtime, outDegree, PROCESS, REALTIME, RW, WR, WW, type Graph } from './graph.ts';
+import { DATA, outDegree, PROCESS, REALTIME, RW, WR, WW, type Graph } from './graph.ts';
 import type { SccWorkspace } from './scc.ts';
 import type { CycleAnomalyType } from './types.ts';
 
@@ -274,10 +274,12 @@ export class CycleSearch {
           const found = this.relax(s, root, sub, c, prod, st, w, kinds[i] & c.allowed);
           if (found !== null) return found;
         }
-        // Realtime-only successors, after the stored edges (the order forEachOut gives).
+        // Realtime successors, after the stored edges (the order forEachOut gives). One that is
+        // also a stored edge's target was relaxed there with REALTIME among its bits, so relaxing
+        // it again finds every product state seen and every closing walk already tried.
         if (rt === null || rt.only[v] === 0) continue;
         for (let w = rt.lo[v]; w < rt.hi[v]; w++) {
-          if (rt.skip[w] === 1 || this.label[w] !== lab || (rt.shared[v] === 1 && isStoredRealtime(g, v, w))) continue;
+          if (rt.skip[w] === 1 || this.label[w] !== lab) continue;
           const found = this.relax(s, root, sub, c, prod, st, w, REALTIME);
           if (found !== null) return found;
         }

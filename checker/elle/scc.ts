@@ -1,5 +1,5 @@
 // checker/elle/scc.ts — Tarjan's strongly connected components, iterative, over edges of chosen types.
-import { isStoredRealtime, REALTIME, type Graph } from './graph.ts';
+import { REALTIME, type Graph } from './graph.ts';
 
 /**
  * SccWorkspace holds Tarjan's arrays once per graph so that the many small searches inside
@@ -39,7 +39,7 @@ export class SccWorkspace {
     const rt = (mask & REALTIME) !== 0 ? g.realtime : null;
     const none = new Int32Array(0);
     const rtLo = rt === null ? none : rt.lo, rtHi = rt === null ? none : rt.hi, rtOnly = rt === null ? none : rt.only;
-    const rtSkip = rt === null ? new Uint8Array(0) : rt.skip, rtShared = rt === null ? new Uint8Array(0) : rt.shared;
+    const rtSkip = rt === null ? new Uint8Array(0) : rt.skip;
     const ranged = rt !== null;
     const found: Int32Array[] = [];
     let counter = 0;
@@ -61,9 +61,11 @@ export class SccWorkspace {
           if ((kinds[i] & mask) === 0) continue;
           w = targets[i];
         } else if (ranged && rtOnly[v] > 0 && callRange[csp - 1] < rtHi[v]) {
-          // Realtime-only successors, after the stored edges (the order forEachOut gives).
+          // Realtime successors, after the stored edges (the order forEachOut gives). A target
+          // that is also a stored edge's is not skipped: Tarjan already met it there, so meeting
+          // it again changes nothing, and that is cheaper than looking it up.
           w = callRange[csp - 1]++;
-          if (rtSkip[w] === 1 || (rtShared[v] === 1 && isStoredRealtime(g, v, w))) continue;
+          if (rtSkip[w] === 1) continue;
         }
         if (w >= 0) {
           if (label !== null && label[w] !== labelValue) continue;

@@ -8,7 +8,7 @@ import { EdgeBuilder, PROCESS, REALTIME } from './graph.ts';
 import { AnomalySink, type Inference } from './inference.ts';
 import { inferListAppend } from './list-append.ts';
 import { canonicalModel, forbiddenBy, violatedModels } from './models.ts';
-import { addProcessEdges, addRealtimeEdges } from './order-edges.ts';
+import { addProcessEdges, realtimeRanges } from './order-edges.ts';
 import { inferRwRegister } from './rw-register.ts';
 import { SccWorkspace } from './scc.ts';
 import { collectTxns, FAIL, INFO, OK, txnView as txnViewOf, type TxnTable } from './txns.ts';
@@ -62,7 +62,7 @@ export function checkElle(history: readonly Op[], opts: ElleOptions): ElleResult
   const processEdges = forbidsAny('-process');
   const realtimeEdges = forbidsAny('-realtime');
   if (processEdges) addProcessEdges(table, edges);
-  const graph = edges.build(realtimeEdges ? [(sink) => addRealtimeEdges(table, sink)] : []);
+  const graph = edges.build(realtimeEdges ? realtimeRanges(table) : null);
 
   const timeoutMs = opts.timeoutMs ?? TIMEOUT_MS_DEFAULT;
   const budget: Budget = {
@@ -96,7 +96,7 @@ export function checkElle(history: readonly Op[], opts: ElleOptions): ElleResult
   dropRedundantCycleExists(found);
   return assemble({
     opts, model, forbidden, table, sink, cycleAnomalies: found.anomalies, cycleCounts: found.counts, unknownComponents,
-    edgeCount: graph.targets.length, componentCount: components.length, budget, startMs,
+    edgeCount: graph.edgeCount, componentCount: components.length, budget, startMs,
   });
 }
 

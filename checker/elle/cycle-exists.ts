@@ -8,7 +8,7 @@
 // txns" for each such subgraph, and a subgraph without a component rules out the classes that
 // would need one. One plain BFS cycle, classified by its edges, gives the reader an example.
 import { type BaseClass, type FoundCycle } from './cycles.ts';
-import { EdgeBuilder, PROCESS, REALTIME, RW, WR, WW, type Graph } from './graph.ts';
+import { EdgeBuilder, edgeKinds, forEachOut, PROCESS, REALTIME, RW, WR, WW, type Graph } from './graph.ts';
 import { SccWorkspace } from './scc.ts';
 import type { CycleAnomalyType, CycleExistsType } from './types.ts';
 
@@ -124,17 +124,14 @@ export class CycleExistence {
     const lab = this.mark(component);
     const local = new Map<number, number>();
     for (let i = 0; i < m; i++) local.set(component[i], i);
-    const { offsets, targets, kinds } = this.g;
     const builder = new EdgeBuilder(2 * m);
     for (let i = 0; i < m; i++) {
-      const v = component[i];
-      for (let e = offsets[v]; e < offsets[v + 1]; e++) {
-        const w = targets[e];
-        if (this.label[w] !== lab) continue;
+      forEachOut(this.g, component[i], (w, bits) => {
+        if (this.label[w] !== lab) return;
         const j = local.get(w) as number;
-        if ((kinds[e] & a) !== 0) { builder.add(i, j, WW); builder.add(i, j + m, WW); }
-        if ((kinds[e] & b) !== 0) builder.add(i + m, j, WW);
-      }
+        if ((bits & a) !== 0) { builder.add(i, j, WW); builder.add(i, j + m, WW); }
+        if ((bits & b) !== 0) builder.add(i + m, j, WW);
+      });
     }
     const twin = builder.build();
     const all = Int32Array.from({ length: 2 * m }, (_, i) => i);
@@ -159,21 +156,21 @@ export class CycleExistence {
 
   private bfsCycle(sub: Int32Array, mask: number): FoundCycle {
     const lab = this.mark(sub);
-    const { offsets, targets, kinds } = this.g;
     const root = sub[0];
     const parent = new Map<number, number>([[root, -1]]);
     const queue = [root];
-    for (let head = 0; head < queue.length; head++) {
+    let closing = -1;
+    for (let head = 0; head < queue.length && closing < 0; head++) {
       const v = queue[head];
-      for (let e = offsets[v]; e < offsets[v + 1]; e++) {
-        const w = targets[e];
-        if ((kinds[e] & mask) === 0 || this.label[w] !== lab) continue;
-        if (w === root) return this.path(parent, v, mask);
-        if (parent.has(w)) continue;
+      forEachOut(this.g, v, (w, bits) => {
+        if (closing >= 0 || (bits & mask) === 0 || this.label[w] !== lab) return;
+        if (w === root) { closing = v; return; }
+        if (parent.has(w)) return;
         parent.set(w, v);
         queue.push(w);
-      }
+      });
     }
+    if (closing >= 0) return this.path(parent, closing, mask);
     throw new Error('elle: assertion failed: a strongly connected component has a cycle through each of its txns');
   }
 
@@ -181,14 +178,9 @@ export class CycleExistence {
     const nodes: number[] = [];
     for (let v = last; v !== -1; v = parent.get(v) as number) nodes.push(v);
     nodes.reverse();
-    const bits = nodes.map((v, i) => plainestBit(edgeBitsOf(this.g, v, nodes[(i + 1) % nodes.length]) & mask));
+    const bits = nodes.map((v, i) => plainestBit(edgeKinds(this.g, v, nodes[(i + 1) % nodes.length]) & mask));
     return { nodes, bits };
   }
-}
-
-function edgeBitsOf(g: Graph, from: number, to: number): number {
-  for (let i = g.offsets[from]; i < g.offsets[from + 1]; i++) if (g.targets[i] === to) return g.kinds[i];
-  return 0;
 }
 
 /** plainestBit picks the edge reason that makes the weakest claim: data before order, ww before wr before rw. */

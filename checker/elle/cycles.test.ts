@@ -1,7 +1,7 @@
 // checker/elle/cycles.test.ts — SCCs and class-constrained shortest cycles on hand-made graphs.
 import { describe, expect, it } from 'vitest';
 import { acceptsCycle, BASE_CLASSES, CycleSearch, cycleClass, splitSimple, type Budget, type FoundCycle } from './cycles.ts';
-import { EdgeBuilder, REALTIME, RW, WR, WW, type Graph } from './graph.ts';
+import { EdgeBuilder, edgeKinds, forEachOut, REALTIME, RW, WR, WW, type Graph } from './graph.ts';
 import { SccWorkspace } from './scc.ts';
 
 function graph(n: number, edges: [number, number, number][]): Graph {
@@ -33,16 +33,20 @@ describe('graph and SCCs', () => {
     expect(g.kinds[0]).toBe(WW | RW);
   });
 
-  it('edge sources give the same graph as stored edges', () => {
-    const list: [number, number, number][] = [[0, 1, WW], [2, 1, REALTIME], [1, 2, RW], [0, 1, REALTIME], [2, 2, WW]];
-    const stored = graph(3, list);
-    const b = new EdgeBuilder(3);
+  it('realtime ranges join the stored edges: a shared pair carries both bits and counts once; skipped txns get none', () => {
+    const b = new EdgeBuilder(4);
     b.add(0, 1, WW);
-    const viaSource = b.build([(sink) => { for (const [f, t, k] of list.slice(1)) sink.add(f, t, k); }]);
-    expect(Array.from(viaSource.offsets)).toEqual(Array.from(stored.offsets));
-    expect(Array.from(viaSource.targets)).toEqual(Array.from(stored.targets));
-    expect(Array.from(viaSource.kinds)).toEqual(Array.from(stored.kinds));
-    expect(viaSource.kinds[0]).toBe(WW | REALTIME);
+    b.add(1, 2, RW);
+    const realtime = { lo: Int32Array.of(1, 0, 0, 0), hi: Int32Array.of(4, 0, 0, 0), skip: Uint8Array.of(0, 0, 0, 1) };
+    const g = b.build(realtime);
+    expect(edgeKinds(g, 0, 1)).toBe(WW | REALTIME);
+    expect(edgeKinds(g, 0, 2)).toBe(REALTIME);
+    expect(edgeKinds(g, 0, 3)).toBe(0);
+    const out: [number, number][] = [];
+    forEachOut(g, 0, (w, bits) => out.push([w, bits]));
+    expect(out).toEqual([[1, WW | REALTIME], [2, REALTIME]]);
+    expect(g.edgeCount).toBe(3);
+    expect(new SccWorkspace(g).components(Int32Array.of(0, 1, 2, 3), REALTIME, null, 0)).toEqual([]);
   });
 
   it('finds components iteratively on a 200 000-node ring plus a tail', () => {

@@ -6,7 +6,7 @@
 // -realtime variants also allow that order edge and need at least one of it. BFS from a start
 // finds the shortest accepted cycle through it; starts are the sources of the class's rarest
 // required edge type, inside the components of the subgraph of allowed types.
-import { DATA, PROCESS, REALTIME, RW, WR, WW, type Graph } from './graph.ts';
+import { DATA, outDegree, PROCESS, REALTIME, RW, WR, WW, type Graph } from './graph.ts';
 import type { SccWorkspace } from './scc.ts';
 import type { CycleAnomalyType } from './types.ts';
 
@@ -146,6 +146,8 @@ export class CycleSearch {
   private parentBit = new Uint8Array(0);
   private queue = new Int32Array(0);
   private stamp = 0;
+  /** The BFS queue's end (a field so relax can append). */
+  private tail = 0;
   private cachedComponent: Int32Array | null = null;
   private presentBits = 0;
   private readonly subsByMask = new Map<number, Int32Array[]>();
@@ -154,6 +156,8 @@ export class CycleSearch {
     this.label = new Int32Array(g.nodeCount);
     this.local = new Int32Array(g.nodeCount);
     for (let i = 0; i < g.kinds.length; i++) this.presentBits |= g.kinds[i];
+    const rt = g.realtime;
+    if (rt !== null) for (let v = 0; v < g.nodeCount && (this.presentBits & REALTIME) === 0; v++) if (rt.only[v] > 0) this.presentBits |= REALTIME;
   }
 
   /** find returns the shortest cycle of class c found in `component`, null if none, 'unknown' if out of budget. */
@@ -218,7 +222,7 @@ export class CycleSearch {
     const { offsets, targets, kinds } = this.g;
     for (let j = 0; j < sub.length; j++) {
       const a = sub[j];
-      if (!spend(this.budget, offsets[a + 1] - offsets[a] + 1)) return null;
+      if (!spend(this.budget, outDegree(this.g, a) + 1)) return null;
       for (let i = offsets[a]; i < offsets[a + 1]; i++) {
         const b = targets[i];
         let bits = kinds[i] & c.allowed & DATA;
@@ -235,14 +239,19 @@ export class CycleSearch {
   }
 
   private hasRequired(v: number, lab: number, c: CycleClass): boolean {
-    const { offsets, targets, kinds } = this.g;
+    const { offsets, targets, kinds, realtime: rt } = this.g;
     for (let i = offsets[v]; i < offsets[v + 1]; i++) if ((kinds[i] & c.required) !== 0 && this.label[targets[i]] === lab) return true;
+    // Stored edges carrying REALTIME were seen above, so the range needs no such check here.
+    if (rt === null || (c.required & REALTIME) === 0) return false;
+    for (let w = rt.lo[v]; w < rt.hi[v]; w++) if (rt.skip[w] === 0 && this.label[w] === lab) return true;
     return false;
   }
 
   /** bfs from s over (node, state) pairs; cycles longer than lengthMax are not wanted. */
   private bfs(s: number, sub: Int32Array, lab: number, c: CycleClass, lengthMax: number): FoundCycle | null | 'unknown' {
-    const { offsets, targets, kinds } = this.g;
+    const g = this.g;
+    const { offsets, targets, kinds } = g;
+    const rt = (c.allowed & REALTIME) !== 0 ? g.realtime : null;
     const S = c.stateCount;
     const stamp = ++this.stamp;
     const root = this.local[s] * S + c.compact[0];
@@ -251,40 +260,56 @@ export class CycleSearch {
     this.seen[root] = stamp;
     this.queue[0] = root;
     let head = 0;
-    let tail = 1;
-    for (let depth = 1; depth <= lengthMax && head < tail; depth++) {
-      const levelEnd = tail;
+    this.tail = 1;
+    for (let depth = 1; depth <= lengthMax && head < this.tail; depth++) {
+      const levelEnd = this.tail;
       for (; head < levelEnd; head++) {
         const prod = this.queue[head];
         const v = sub[(prod / S) | 0];
         const st = states[prod % S];
-        if (!spend(this.budget, offsets[v + 1] - offsets[v] + 1)) return 'unknown';
+        if (!spend(this.budget, outDegree(g, v) + 1)) return 'unknown';
         for (let i = offsets[v]; i < offsets[v + 1]; i++) {
           const w = targets[i];
           if (this.label[w] !== lab) continue;
-          let bits = kinds[i] & c.allowed;
-          while (bits !== 0) {
-            const bit = bits & -bits;
-            bits ^= bit;
-            const next = step(c, st, bit, prod === root);
-            if (next < 0) continue;
-            if (w === s) {
-              if (!accepts(c, next)) continue;
-              // The product BFS finds closed walks; a walk that revisits a txn is only evidence
-              // of this class if one of the simple cycles it splits into is of the class.
-              const simple = simpleCycleOfClass(c, this.path(prod, root, S, sub, bit));
-              if (simple !== null) return simple;
-              continue;
-            }
-            const p = this.local[w] * S + c.compact[next];
-            if (this.seen[p] === stamp) continue;
-            this.seen[p] = stamp;
-            this.parent[p] = prod;
-            this.parentBit[p] = bit;
-            this.queue[tail++] = p;
-          }
+          const found = this.relax(s, root, sub, c, prod, st, w, kinds[i] & c.allowed);
+          if (found !== null) return found;
+        }
+        // Realtime successors, after the stored edges (the order forEachOut gives). One that is
+        // also a stored edge's target was relaxed there with REALTIME among its bits, so relaxing
+        // it again finds every product state seen and every closing walk already tried.
+        if (rt === null || rt.only[v] === 0) continue;
+        for (let w = rt.lo[v]; w < rt.hi[v]; w++) {
+          if (rt.skip[w] === 1 || this.label[w] !== lab) continue;
+          const found = this.relax(s, root, sub, c, prod, st, w, REALTIME);
+          if (found !== null) return found;
         }
       }
+    }
+    return null;
+  }
+
+  /** relax follows the edge from product node prod (class state st) to w along each of `bits`; a cycle of c closing at s ends the search. */
+  private relax(s: number, root: number, sub: Int32Array, c: CycleClass, prod: number, st: number, w: number, bits: number): FoundCycle | null {
+    const S = c.stateCount;
+    while (bits !== 0) {
+      const bit = bits & -bits;
+      bits ^= bit;
+      const next = step(c, st, bit, prod === root);
+      if (next < 0) continue;
+      if (w === s) {
+        if (!accepts(c, next)) continue;
+        // The product BFS finds closed walks; a walk that revisits a txn is only evidence
+        // of this class if one of the simple cycles it splits into is of the class.
+        const simple = simpleCycleOfClass(c, this.path(prod, root, S, sub, bit));
+        if (simple !== null) return simple;
+        continue;
+      }
+      const p = this.local[w] * S + c.compact[next];
+      if (this.seen[p] === this.stamp) continue;
+      this.seen[p] = this.stamp;
+      this.parent[p] = prod;
+      this.parentBit[p] = bit;
+      this.queue[this.tail++] = p;
     }
     return null;
   }

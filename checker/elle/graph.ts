@@ -22,17 +22,31 @@ export function edgeName(bit: number): EdgeType {
   }
 }
 
-/** EdgeSink receives edges: an EdgeBuilder, or build()'s counting and placing passes. */
+/** EdgeSink receives edges (an EdgeBuilder, or a test's collector). */
 export interface EdgeSink {
   add(from: number, to: number, bit: number): void;
 }
 
 /**
- * EdgeSource regenerates a family of edges into a sink, the same edges on every call. build()
- * calls it twice (count, place) so large derived families (real-time order) are never stored
- * as an edge list.
+ * RealtimeRanges holds real-time order implicitly, as Elle's transitive reduction: txn v
+ * precedes every txn u with lo[v] <= u < hi[v] and skip[u] === 0. Txn ids run in invoke order,
+ * so the txns invoked while v was on the frontier (order-edges.ts) are one id range; two ints a
+ * txn replace the millions of stored edges (two thirds of all under strict-serializable).
  */
-export type EdgeSource = (sink: EdgeSink) => void;
+export interface RealtimeRanges {
+  lo: Int32Array;
+  hi: Int32Array;
+  /** 1 for txns that take no realtime edge (failed ones). */
+  skip: Uint8Array;
+}
+
+/** Realtime: the ranges plus what build() derived: per txn, realtime pairs not also stored edges. */
+export interface Realtime extends RealtimeRanges {
+  /** Realtime successors of v that are no stored edge's target (those carry REALTIME in kinds). */
+  only: Int32Array;
+  /** 1 when some stored edge of v also carries REALTIME: its range must skip that target. */
+  shared: Uint8Array;
+}
 
 /** CHUNK_EDGES: edges per storage chunk; chunks never move, so growing copies nothing. */
 const CHUNK_EDGES = 1 << 20;
@@ -79,18 +93,17 @@ export class EdgeBuilder implements EdgeSink {
   }
 
   /**
-   * build sorts the stored edges and those of `sources` by source (counting sort) and merges
-   * duplicates into one pair with OR-ed bits.
+   * build sorts the stored edges by source (counting sort) and merges duplicates into one pair
+   * with OR-ed bits. With `realtime`, a stored edge inside its source's range also carries
+   * REALTIME, and the graph counts each realtime pair once.
    */
-  build(sources: readonly EdgeSource[] = []): Graph {
+  build(realtime: RealtimeRanges | null = null): Graph {
     const n = this.nodeCount;
     const start = new Int32Array(n + 1);
     this.forEachChunk((src, _dst, _kind, length) => {
       for (let i = 0; i < length; i++) start[src[i] + 1]++;
     });
-    let total = this.size;
-    const counter: EdgeSink = { add: (from, to) => { if (from !== to) { start[from + 1]++; total++; } } };
-    for (const source of sources) source(counter);
+    const total = this.size;
     for (let v = 0; v < n; v++) start[v + 1] += start[v];
     const fill = start.slice(0, n);
     const targets = new Int32Array(total);
@@ -102,18 +115,6 @@ export class EdgeBuilder implements EdgeSink {
         kinds[at] = kind[i];
       }
     });
-    let placed = this.size;
-    const placer: EdgeSink = {
-      add: (from, to, bit) => {
-        if (from === to) return;
-        const at = fill[from]++;
-        targets[at] = to;
-        kinds[at] = bit;
-        placed++;
-      },
-    };
-    for (const source of sources) source(placer);
-    assert(placed === total, 'build: edge sources must give the same edges on every call');
     // Merge duplicate targets per source, compacting in place; seenAt[t] is t's slot for the
     // current source (fill is reused for it: its counting-sort job is done).
     const seenAt = fill.fill(-1);
@@ -138,20 +139,78 @@ export class EdgeBuilder implements EdgeSink {
     }
     offsets[n] = out;
     assert(out <= total, 'build: merging never adds edges');
-    return { nodeCount: n, offsets, targets: targets.subarray(0, out), kinds: kinds.subarray(0, out) };
+    const g: Graph = { nodeCount: n, offsets, targets: targets.subarray(0, out), kinds: kinds.subarray(0, out), realtime: null, edgeCount: out };
+    if (realtime !== null) attachRealtime(g, realtime);
+    return g;
   }
 }
 
-/** Graph in compressed sparse rows: the out-edges of v are targets[offsets[v] .. offsets[v+1]). */
+/** attachRealtime marks stored edges that are also realtime pairs and counts the realtime-only ones. */
+function attachRealtime(g: Graph, r: RealtimeRanges): void {
+  const n = g.nodeCount;
+  const { offsets, targets, kinds } = g;
+  // unskipped[u] = txns below u that take realtime edges, so a range's size is one subtraction.
+  const unskipped = new Int32Array(n + 1);
+  for (let u = 0; u < n; u++) unskipped[u + 1] = unskipped[u] + (r.skip[u] === 0 ? 1 : 0);
+  const only = new Int32Array(n);
+  const shared = new Uint8Array(n);
+  let pairs = 0;
+  for (let v = 0; v < n; v++) {
+    const lo = r.lo[v], hi = r.hi[v];
+    if (lo >= hi) continue;
+    let count = unskipped[hi] - unskipped[lo];
+    for (let i = offsets[v]; i < offsets[v + 1]; i++) {
+      const t = targets[i];
+      if (t >= lo && t < hi && r.skip[t] === 0) { kinds[i] |= REALTIME; shared[v] = 1; count--; }
+    }
+    only[v] = count;
+    pairs += count;
+  }
+  g.realtime = { ...r, only, shared };
+  g.edgeCount += pairs;
+}
+
+/** isStoredRealtime says whether v → w is a stored edge that also carries REALTIME (so v's range skips w). */
+export function isStoredRealtime(g: Graph, v: number, w: number): boolean {
+  for (let i = g.offsets[v]; i < g.offsets[v + 1]; i++) if (g.targets[i] === w) return (g.kinds[i] & REALTIME) !== 0;
+  return false;
+}
+
+/**
+ * forEachOut visits v's out-edges in the graph's one order (the search and SCC loops inline the
+ * same): stored edges with their bits, then realtime-only successors in id order.
+ */
+export function forEachOut(g: Graph, v: number, visit: (w: number, bits: number) => void): void {
+  for (let i = g.offsets[v]; i < g.offsets[v + 1]; i++) visit(g.targets[i], g.kinds[i]);
+  const r = g.realtime;
+  if (r === null || r.only[v] === 0) return;
+  for (let w = r.lo[v]; w < r.hi[v]; w++) {
+    if (r.skip[w] === 0 && (r.shared[v] === 0 || !isStoredRealtime(g, v, w))) visit(w, REALTIME);
+  }
+}
+
+/** outDegree is v's number of distinct successors, realtime-only ones included. */
+export function outDegree(g: Graph, v: number): number {
+  return g.offsets[v + 1] - g.offsets[v] + (g.realtime === null ? 0 : g.realtime.only[v]);
+}
+
+/**
+ * Graph in compressed sparse rows: the stored out-edges of v are targets[offsets[v] ..
+ * offsets[v+1]); realtime order, when present, is implicit in `realtime` (see forEachOut).
+ */
 export interface Graph {
   nodeCount: number;
   offsets: Int32Array;
   targets: Int32Array;
   kinds: Uint8Array;
+  realtime: Realtime | null;
+  /** Distinct (from, to) pairs, realtime ones included. */
+  edgeCount: number;
 }
 
 /** edgeKinds returns the bits on from → to, 0 when there is no edge. */
 export function edgeKinds(g: Graph, from: number, to: number): number {
   for (let i = g.offsets[from]; i < g.offsets[from + 1]; i++) if (g.targets[i] === to) return g.kinds[i];
-  return 0;
+  const r = g.realtime;
+  return r !== null && to >= r.lo[from] && to < r.hi[from] && r.skip[to] === 0 ? REALTIME : 0;
 }

@@ -267,10 +267,13 @@ function addWwEdges(s: State, edges: EdgeBuilder): void {
 /** addReadEdges adds, for every ok read, wr from the append of its last element and rw to the appends after its state. */
 function addReadEdges(s: State, compatible: Uint8Array, edges: EdgeBuilder, sink: AnomalySink): void {
   const status = s.table.status;
-  // Lost-update slots: (key id, read length) packed into one number for reads on the version
-  // order; the list itself for the rest.
-  const lost = new Map<number | string, number>();
-  if (s.keys.length >= 2 ** 21) throw new Error('list-append: more than 2^21 keys');
+  // Lost-update slots: for a read on the version order, (key id, read length) indexes a typed
+  // array (slot base of the key + length; a Map keyed by packed doubles allocated a heap number
+  // per read and was most of this pass); for the rest, the list itself keys a Map.
+  const slotBase = new Int32Array(s.keys.length + 1);
+  for (let k = 0; k < s.keys.length; k++) slotBase[k + 1] = slotBase[k] + s.longest[k].length + 1;
+  const lostAt = new Int32Array(slotBase[s.keys.length]).fill(-1);
+  const lost = new Map<string, number>();
   for (let r = 0; r < s.readCount; r++) {
     const t = s.readTxn[r];
     const kid = s.readKey[r];
@@ -296,10 +299,14 @@ function addReadEdges(s: State, compatible: Uint8Array, edges: EdgeBuilder, sink
       for (let u = s.unseenStart[kid]; u < s.unseenStart[kid + 1]; u++) edges.add(t, s.appWriter[s.unseenIds[u]], RW);
     }
     if (s.readThenAppend[r] === 1) {
-      const slot = compatible[r] === 1 ? kid * 2 ** 32 + m : `${kid}:${JSON.stringify(list)}`;
-      const other = lost.get(slot);
-      if (other === undefined) lost.set(slot, r);
-      else reportLost(s, other, r, sink);
+      if (compatible[r] === 1) {
+        const slot = slotBase[kid] + m;
+        if (lostAt[slot] < 0) lostAt[slot] = r; else reportLost(s, lostAt[slot], r, sink);
+      } else {
+        const slot = `${kid}:${JSON.stringify(list)}`;
+        const other = lost.get(slot);
+        if (other === undefined) lost.set(slot, r); else reportLost(s, other, r, sink);
+      }
     }
   }
 }

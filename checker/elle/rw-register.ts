@@ -225,7 +225,7 @@ function acceptSource(s: State, pairs: Pair[], source: number, accepted: [number
   for (const [from, to] of pairs) if (from >= 0 && to >= 0) b.add(from, to, WW);
   const graph = b.build();
   const all = Int32Array.from({ length: n }, (_, i) => i);
-  if (cycles.length === 0 && graph.targets.length > 0) for (const c of new SccWorkspace(graph).components(all, WW, null, 0)) cycles.push(Array.from(c));
+  if (cycles.length === 0 && graph.edgeCount > 0) for (const c of new SccWorkspace(graph).components(all, WW, null, 0)) cycles.push(Array.from(c));
   if (cycles.length === 0) {
     for (const [from, to] of pairs) accepted.push([from, to, source]);
     return;

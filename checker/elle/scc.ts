@@ -1,5 +1,5 @@
 // checker/elle/scc.ts — Tarjan's strongly connected components, iterative, over edges of chosen types.
-import type { Graph } from './graph.ts';
+import { REALTIME, type Graph } from './graph.ts';
 
 /**
  * SccWorkspace holds Tarjan's arrays once per graph so that the many small searches inside
@@ -12,6 +12,8 @@ export class SccWorkspace {
   private readonly stack: Int32Array;
   private readonly callNode: Int32Array;
   private readonly callEdge: Int32Array;
+  /** Per call frame: the next id of the node's realtime range to try, once its stored edges are done. */
+  private readonly callRange: Int32Array;
 
   constructor(private readonly g: Graph) {
     const n = g.nodeCount;
@@ -21,6 +23,7 @@ export class SccWorkspace {
     this.stack = new Int32Array(n);
     this.callNode = new Int32Array(n);
     this.callEdge = new Int32Array(n);
+    this.callRange = new Int32Array(n);
   }
 
   /**
@@ -29,8 +32,15 @@ export class SccWorkspace {
    * `mask`. A component is listed as its node ids.
    */
   components(nodes: Int32Array, mask: number, label: Int32Array | null, labelValue: number): Int32Array[] {
-    const { offsets, targets, kinds } = this.g;
-    const { index, low, onStack, stack, callNode, callEdge } = this;
+    const g = this.g;
+    const { offsets, targets, kinds } = g;
+    const { index, low, onStack, stack, callNode, callEdge, callRange } = this;
+    // Hoisted to locals: property loads through g.realtime in this loop cost more than the walk.
+    const rt = (mask & REALTIME) !== 0 ? g.realtime : null;
+    const none = new Int32Array(0);
+    const rtLo = rt === null ? none : rt.lo, rtHi = rt === null ? none : rt.hi, rtOnly = rt === null ? none : rt.only;
+    const rtSkip = rt === null ? new Uint8Array(0) : rt.skip;
+    const ranged = rt !== null;
     const found: Int32Array[] = [];
     let counter = 0;
     let sp = 0;
@@ -41,19 +51,28 @@ export class SccWorkspace {
       let csp = 0;
       index[root] = low[root] = counter++;
       stack[sp++] = root; onStack[root] = 1;
-      callNode[csp] = root; callEdge[csp] = offsets[root]; csp++;
+      callNode[csp] = root; callEdge[csp] = offsets[root]; callRange[csp] = ranged ? rtLo[root] : 0; csp++;
       while (csp > 0) {
         const v = callNode[csp - 1];
         const i = callEdge[csp - 1];
+        let w = -1;
         if (i < offsets[v + 1]) {
           callEdge[csp - 1] = i + 1;
           if ((kinds[i] & mask) === 0) continue;
-          const w = targets[i];
+          w = targets[i];
+        } else if (ranged && rtOnly[v] > 0 && callRange[csp - 1] < rtHi[v]) {
+          // Realtime successors, after the stored edges (the order forEachOut gives). A target
+          // that is also a stored edge's is not skipped: Tarjan already met it there, so meeting
+          // it again changes nothing, and that is cheaper than looking it up.
+          w = callRange[csp - 1]++;
+          if (rtSkip[w] === 1) continue;
+        }
+        if (w >= 0) {
           if (label !== null && label[w] !== labelValue) continue;
           if (index[w] === -1) {
             index[w] = low[w] = counter++;
             stack[sp++] = w; onStack[w] = 1;
-            callNode[csp] = w; callEdge[csp] = offsets[w]; csp++;
+            callNode[csp] = w; callEdge[csp] = offsets[w]; callRange[csp] = ranged ? rtLo[w] : 0; csp++;
           } else if (onStack[w] === 1 && index[w] < low[v]) {
             low[v] = index[w];
           }

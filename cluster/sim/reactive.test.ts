@@ -138,6 +138,21 @@ describe('ReactiveNemesis', () => {
     // Nothing past untilMs.
     expect(await run(['revote-after-crash'], 1, feed, 0, logs)).toEqual([]);
   });
+
+  it('revote-after-crash: a rival that never campaigns (killed by a nemesis on top) ends the staging at step (3)\'s timeout, not at untilMs', async () => {
+    const logs = { n1: [1, 1], n2: [1], n3: [1], n4: [1], n5: [1] };
+    const calls = await run(['revote-after-crash'], 1, (r, timers) => {
+      r.observe('n1', 'n2', { kind: 'leads', term: 1 });
+      timers.at(1100, () => r.observe('n2', 'n3', { kind: 'campaigns', term: 2 }));
+      timers.at(1105, () => r.observe('n3', 'n2', { kind: 'voted', term: 2 }));
+      timers.at(1110, () => r.observe('n2', 'n3', { kind: 'leads', term: 2 }));
+    }, 9000, logs);
+    // The voter n3 and the rival's voter n5, down since step (3) and (2), come back one step timeout (1 s) after the vote.
+    expect(calls.filter((c) => { const t = Number(c.split(' ')[0]); return t > 1110 && t <= 2105; })).toEqual([
+      '2105.000 mend n2|n5', '2105.000 mend n2|n1', '2105.000 mend n2|n3', '2105.000 restart n5', '2105.000 restart n3',
+    ]);
+    expect(calls.filter((c) => c.includes('restart n3') || c.includes('restart n5'))).toHaveLength(2);
+  });
 });
 
 describe('reactionsConflict', () => {

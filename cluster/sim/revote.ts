@@ -126,6 +126,8 @@ export class RevoteStage {
     if (s.step !== 'voting' || node !== s.cast.voter || candidate !== s.cast.first || term !== s.cast.term) return;
     const cast = s.cast;
     this.stage = { step: 'rival', cast };
+    // The rival may never campaign (a nemesis on top killed or paused it): C and its voters must not stay down until the main phase ends.
+    this.giveUpAfter('rival');
     // Not inside the voter's own send: the crash runs as the next event, after the reply left.
     this.world.timers.at(0, () => {
       if (this.stage.step !== 'rival' || this.stage.cast !== cast) return;

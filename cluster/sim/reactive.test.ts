@@ -40,6 +40,16 @@ async function run(reactions: Reaction[], seed: number, feed: (r: ReactiveNemesi
   return calls;
 }
 
+/** REVOTE_LOGS: n1 led term 1 and holds one more entry than its followers, all equal. */
+const REVOTE_LOGS = { n1: [1, 1], n2: [1], n3: [1], n4: [1], n5: [1] };
+
+/** revoteOpening: n1 leads term 1; at 1.1 s n2 campaigns in term 2 (step 2), and n3 votes for it at 1.105 s (step 3). */
+function revoteOpening(r: ReactiveNemesis, timers: VirtualTimers): void {
+  r.observe('n1', 'n2', { kind: 'leads', term: 1 });
+  timers.at(1100, () => r.observe('n2', 'n3', { kind: 'campaigns', term: 2 }));
+  timers.at(1105, () => r.observe('n3', 'n2', { kind: 'voted', term: 2 }));
+}
+
 describe('ReactiveNemesis', () => {
   it('crashes a voter after its first vote of a term, slows its links meanwhile, restarts it; a second vote of that term goes unhindered', async () => {
     // Some seed reacts (each event is answered with probability CRASH_P or ISOLATE_P).
@@ -140,18 +150,32 @@ describe('ReactiveNemesis', () => {
   });
 
   it('revote-after-crash: a rival that never campaigns (killed by a nemesis on top) ends the staging at step (3)\'s timeout, not at untilMs', async () => {
-    const logs = { n1: [1, 1], n2: [1], n3: [1], n4: [1], n5: [1] };
     const calls = await run(['revote-after-crash'], 1, (r, timers) => {
-      r.observe('n1', 'n2', { kind: 'leads', term: 1 });
-      timers.at(1100, () => r.observe('n2', 'n3', { kind: 'campaigns', term: 2 }));
-      timers.at(1105, () => r.observe('n3', 'n2', { kind: 'voted', term: 2 }));
+      revoteOpening(r, timers);
       timers.at(1110, () => r.observe('n2', 'n3', { kind: 'leads', term: 2 }));
-    }, 9000, logs);
+    }, 9000, REVOTE_LOGS);
     // The voter n3 and the rival's voter n5, down since step (3) and (2), come back one step timeout (1 s) after the vote.
     expect(calls.filter((c) => { const t = Number(c.split(' ')[0]); return t > 1110 && t <= 2105; })).toEqual([
       '2105.000 mend n2|n5', '2105.000 mend n2|n1', '2105.000 mend n2|n3', '2105.000 restart n5', '2105.000 restart n3',
     ]);
     expect(calls.filter((c) => c.includes('restart n3') || c.includes('restart n5'))).toHaveLength(2);
+  });
+
+  it('revote-after-crash: a rival campaigning before the voter voted ends the staging (no step 4); a first candidate winning after step (4) is still kept from the voter', async () => {
+    const early = await run(['revote-after-crash'], 1, (r, timers) => {
+      revoteOpening(r, timers);
+      timers.at(1102, () => r.observe('n1', 'n3', { kind: 'campaigns', term: 2 }));
+    }, 10_000, REVOTE_LOGS);
+    expect(early.filter((c) => { const t = Number(c.split(' ')[0]); return t > 1100 && t < 1500; })).toEqual([
+      '1102.000 mend n2|n5', '1102.000 mend n2|n1', '1102.000 restart n5',
+    ]);
+    const lateWin = await run(['revote-after-crash'], 1, (r, timers) => {
+      revoteOpening(r, timers);
+      timers.at(1300, () => r.observe('n1', 'n3', { kind: 'campaigns', term: 2 }));
+      timers.at(1301, () => r.observe('n2', 'n4', { kind: 'leads', term: 2 }));
+    }, 10_000, REVOTE_LOGS);
+    expect(lateWin).toContain('1301.000 sever n2|n3');
+    expect(lateWin).toContain('1600.000 mend n2|n3');
   });
 });
 

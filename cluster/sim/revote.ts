@@ -102,8 +102,8 @@ export class RevoteStage {
   leads(node: string, term: number): void {
     if (this.latest === null || term > this.latest.term) this.latest = { node, term };
     const s = this.stage;
-    // Step (3): the winner's AppendEntries must not reach the crashed voter once it is back.
-    if ((s.step === 'voting' || s.step === 'rival') && node === s.cast.first && term === s.cast.term) this.sever(node, s.cast.voter, true);
+    // Step (3): the winner's AppendEntries must not reach the crashed voter once it is back (nor after step 4 restarted it).
+    if ((s.step === 'voting' || s.step === 'rival' || s.step === 'asked') && node === s.cast.first && term === s.cast.term) this.sever(node, s.cast.voter, true);
   }
 
   /** campaigns: `node` asks for votes in `term` (its first RequestVote of the term is on the wire). */
@@ -113,8 +113,9 @@ export class RevoteStage {
       if (term === s.term + 1) this.cast(node, term, s.leader);
       else this.giveUp(`${node} campaigns in term ${term}, not ${s.term + 1}`);
     } else if ((s.step === 'voting' || s.step === 'rival') && node !== s.cast.first) {
-      if (node === s.cast.rival && term === s.cast.term) this.ask(s.cast);
-      else this.giveUp(`${node} campaigns in term ${term}`);
+      // Step (4) only once C has voted: a rival campaigning earlier would be asking a voter that never crashed.
+      if (s.step === 'rival' && node === s.cast.rival && term === s.cast.term) this.ask(s.cast);
+      else this.giveUp(`${node} campaigns in term ${term}${s.step === 'voting' ? `, before ${s.cast.voter} voted` : ''}`);
     } else if ((s.step === 'voting' || s.step === 'rival') && term > s.cast.term) {
       this.giveUp(`${node} campaigns again, in term ${term}`);
     }

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { VirtualTimers } from '../../lib/timers.ts';
 import type { LogView } from './log-view.ts';
-import { ReactiveNemesis, type Reaction, reactionsConflict } from './reactive.ts';
+import { ReactiveNemesis, type Reaction, reactionsRefusal } from './reactive.ts';
 
 /** logView: a log whose entries have the given terms (index 1 first). */
 function logView(terms: number[]): LogView {
@@ -179,12 +179,21 @@ describe('ReactiveNemesis', () => {
   });
 });
 
-describe('reactionsConflict', () => {
+describe('reactionsRefusal', () => {
   it('lets a staged reaction run alone (even named twice) and the unstaged ones together, and refuses a staged one beside another', () => {
-    expect(reactionsConflict(['figure8'])).toBeNull();
-    expect(reactionsConflict(['revote-after-crash', 'revote-after-crash'])).toBeNull();
-    expect(reactionsConflict(['crash-after-vote', 'split-rival-leaders', 'isolate-new-leader'])).toBeNull();
-    expect(reactionsConflict(['figure8', 'revote-after-crash'])).toMatch(/^figure8 stages its own cuts and crashes and runs alone/);
-    expect(reactionsConflict(['isolate-new-leader', 'figure8'])).toMatch(/^figure8 .* got isolate-new-leader,figure8$/);
+    expect(reactionsRefusal(['figure8'], 5)).toBeNull();
+    expect(reactionsRefusal(['revote-after-crash', 'revote-after-crash'], 5)).toBeNull();
+    expect(reactionsRefusal(['crash-after-vote', 'split-rival-leaders', 'isolate-new-leader'], 5)).toBeNull();
+    expect(reactionsRefusal(['figure8', 'revote-after-crash'], 5)).toMatch(/^figure8 stages its own cuts and crashes and runs alone/);
+    expect(reactionsRefusal(['isolate-new-leader', 'figure8'], 5)).toMatch(/^figure8 .* got isolate-new-leader,figure8$/);
+  });
+
+  it('refuses revote-after-crash on an even cluster or one under 3 nodes, and only that reaction', () => {
+    for (const nodes of [3, 5, 7]) expect(reactionsRefusal(['revote-after-crash'], nodes)).toBeNull();
+    for (const nodes of [1, 2, 4, 6]) {
+      expect(reactionsRefusal(['revote-after-crash'], nodes)).toBe(`revote-after-crash needs an odd --nodes of 3 or more (two majorities of an even cluster share two voters), got ${nodes}`);
+    }
+    expect(reactionsRefusal(['figure8'], 4)).toBeNull();
+    expect(reactionsRefusal(['crash-after-vote', 'isolate-new-leader'], 2)).toBeNull();
   });
 });

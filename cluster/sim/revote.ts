@@ -68,6 +68,11 @@ const ASKED_MS = 300;
  * leader is staged again. An even cluster has no such cast: L's and A's majorities would share
  * two nodes.
  */
+/** revoteCastable: whether a cluster of `nodes` has a cast: an odd one of 3 or more (two majorities of an even cluster share two voters, so C cannot be the only one). */
+export function revoteCastable(nodes: number): boolean {
+  return nodes >= 3 && nodes % 2 === 1;
+}
+
 export class RevoteStage {
   private stage: Stage = { step: 'idle' };
   private readonly cuts: StagedCuts;
@@ -84,7 +89,8 @@ export class RevoteStage {
   /** start: from now on, stage the revote again and again, beginning at the latest leader. */
   start(untilMs: number): void {
     const w = this.world;
-    if (w.nodes.length < 3 || w.nodes.length % 2 === 0) {
+    // A guard only: reactionsRefusal (reactive.ts) refuses such a run up front.
+    if (!revoteCastable(w.nodes.length)) {
       w.log(w.nodes[0], `reactive: revote-after-crash needs an odd cluster of 3 or more nodes, not ${w.nodes.length}; it does nothing`);
       return;
     }

@@ -3,7 +3,8 @@
 //   SEEDS=200 ENTRY=raft-no-fsync npm run bench:detect
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { camelName, resolveOptions } from '../control/config.ts';
+import { camelName, resolveOptions, type TestOptions } from '../control/config.ts';
+import { EXIT_BAD_INPUT, UsageError } from '../control/exit-codes.ts';
 import type { SeedOutcome } from '../control/sim/run-seed.ts';
 import { runSweep, shardSeeds } from '../control/sim/sweep.ts';
 
@@ -20,6 +21,20 @@ const controlSeedCount = Number(process.env.CONTROL_SEEDS ?? seedCount);
 const only = process.env.ENTRY;
 const entries = (parse(readFileSync(file, 'utf8')) as { entries: ZooEntry[] }).entries.filter((e) => only === undefined || e.name === only);
 
+/** entryOptions: the entry's options as a run of it takes them; a refused one names the zoo file and entry. */
+function entryOptions(entry: ZooEntry): TestOptions {
+  const flags = Object.fromEntries(Object.entries(entry.options).map(([k, v]) => [camelName(k), v]));
+  try {
+    return resolveOptions({ ...flags, cluster: 'sim', seed: 1, timeLimit: 30 });
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`bench:detect: ${file}: entry ${entry.name}: ${error.message}`);
+    process.exit(EXIT_BAD_INPUT);
+  }
+}
+// Every entry is checked before the first sweep, so a refused one does not end the bench minutes in.
+const resolved = entries.map((entry) => ({ entry, opts: entryOptions(entry) }));
+
 function median(xs: number[]): number {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
@@ -32,10 +47,8 @@ console.log('                 history prefix the checker already rejects (ops st
 console.log('                 oracle\'s first violation when that is earlier; run virt s: of the whole run');
 console.log('  run wall ms:   median wall time of one catching run (simulation and check); sweep wall s: from the sweep\'s start until its first caught seed');
 console.log('entry                        expect   caught/seeds     %  detect virt s  run virt s  run wall ms  sweep wall s  false alarms');
-for (const entry of entries) {
+for (const { entry, opts } of resolved) {
   const runs = entry.expect === 'valid' ? controlSeedCount : seedCount;
-  const flags = Object.fromEntries(Object.entries(entry.options).map(([k, v]) => [camelName(k), v]));
-  const opts = resolveOptions({ ...flags, cluster: 'sim', seed: 1, timeLimit: 30 });
   const startMs = performance.now();
   let firstCatchMs: number | null = null;
   const onOutcome = (o: SeedOutcome): void => {

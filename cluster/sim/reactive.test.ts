@@ -188,6 +188,13 @@ describe('reactionsRefusal', () => {
     expect(reactionsRefusal(['isolate-new-leader', 'figure8'], 5)).toMatch(/^figure8 .* got isolate-new-leader,figure8$/);
   });
 
+  it('is the rule ReactiveNemesis itself holds to, for options that bypassed resolveOptions', () => {
+    const { w } = world();
+    expect(() => new ReactiveNemesis(w, new Set<Reaction>(['figure8', 'crash-after-vote']), 1, 10_000)).toThrow(/^--sim-react: figure8 stages its own cuts and crashes and runs alone/);
+    expect(() => new ReactiveNemesis({ ...w, nodes: ['n1', 'n2', 'n3', 'n4'] }, new Set<Reaction>(['revote-after-crash']), 1, 10_000)).toThrow(/^--sim-react: revote-after-crash needs an odd --nodes of 3 or more .*, got 4$/);
+    expect(() => new ReactiveNemesis(w, new Set<Reaction>(['revote-after-crash']), 1, 10_000)).not.toThrow();
+  });
+
   it('refuses revote-after-crash on an even cluster or one under 3 nodes, and only that reaction', () => {
     for (const nodes of [3, 5, 7]) expect(reactionsRefusal(['revote-after-crash'], nodes)).toBeNull();
     for (const nodes of [1, 2, 4, 6]) {

@@ -118,6 +118,9 @@ export class ReactiveNemesis {
     seed: number,
     private readonly untilMs: number,
   ) {
+    // resolveOptions refuses these up front; options built another way (testOptions) meet the same rule here.
+    const why = reactionsRefusal([...reactions], world.nodes.length);
+    if (why !== null) throw new Error(`--sim-react: ${why}`);
     this.rng = new SeededRng((seed ^ REACTIVE_SEED_SALT) >>> 0);
     this.figure8 = new Figure8Stage(world);
     if (reactions.has('figure8')) this.figure8.start(untilMs);

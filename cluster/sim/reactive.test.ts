@@ -31,13 +31,20 @@ function world(logs: Record<string, number[]> = {}) {
   };
 }
 
-async function run(reactions: Reaction[], seed: number, feed: (r: ReactiveNemesis, timers: VirtualTimers) => void, untilMs = 10_000, logs: Record<string, number[]> = {}): Promise<string[]> {
+type Feed = (r: ReactiveNemesis, timers: VirtualTimers) => void;
+
+/** runNemesis feeds the nemesis events for 5 virtual seconds: what it asked the world to do, and its count of stagings. */
+async function runNemesis(reactions: Reaction[], seed: number, feed: Feed, untilMs = 10_000, logs: Record<string, number[]> = {}): Promise<{ calls: string[]; stagings: number }> {
   const { timers, calls, w } = world(logs);
   const r = new ReactiveNemesis(w, new Set(reactions), seed, untilMs);
   feed(r, timers);
   timers.at(5000, () => timers.wake());
   await timers.drive(new Promise<void>((resolve) => timers.setTimer(resolve, 5000)));
-  return calls;
+  return { calls, stagings: r.stagings() };
+}
+
+async function run(...args: Parameters<typeof runNemesis>): Promise<string[]> {
+  return (await runNemesis(...args)).calls;
 }
 
 /** REVOTE_LOGS: n1 led term 1 and holds one more entry than its followers, all equal. */
@@ -130,7 +137,9 @@ describe('ReactiveNemesis', () => {
       timers.at(1110, () => r.observe('n2', 'n3', { kind: 'leads', term: 2 }));
       timers.at(1300, () => ['n2', 'n3', 'n4', 'n5'].forEach((to) => r.observe('n1', to, { kind: 'campaigns', term: 2 })));
     };
-    const calls = await run(['revote-after-crash'], 1, feed, 10_000, logs);
+    const { calls, stagings } = await runNemesis(['revote-after-crash'], 1, feed, 10_000, logs);
+    // One staging reached step (4); the next ones (from 2 s, at n2) get no events and time out.
+    expect(stagings).toBe(1);
     expect(calls.filter((c) => Number(c.split(' ')[0]) <= 1600)).toEqual([
       '1000.000 isolate n1',
       '1100.000 crash n5', '1100.000 sever n2|n5', '1100.000 crash n1', '1100.000 restart n1', '1100.000 rejoin n1', '1100.000 sever n2|n1',
@@ -150,10 +159,11 @@ describe('ReactiveNemesis', () => {
   });
 
   it('revote-after-crash: a rival that never campaigns (killed by a nemesis on top) ends the staging at step (3)\'s timeout, not at untilMs', async () => {
-    const calls = await run(['revote-after-crash'], 1, (r, timers) => {
+    const { calls, stagings } = await runNemesis(['revote-after-crash'], 1, (r, timers) => {
       revoteOpening(r, timers);
       timers.at(1110, () => r.observe('n2', 'n3', { kind: 'leads', term: 2 }));
     }, 9000, REVOTE_LOGS);
+    expect(stagings).toBe(0);
     // The voter n3 and the rival's voter n5, down since step (3) and (2), come back one step timeout (1 s) after the vote.
     expect(calls.filter((c) => { const t = Number(c.split(' ')[0]); return t > 1110 && t <= 2105; })).toEqual([
       '2105.000 mend n2|n5', '2105.000 mend n2|n1', '2105.000 mend n2|n3', '2105.000 restart n5', '2105.000 restart n3',
@@ -162,10 +172,11 @@ describe('ReactiveNemesis', () => {
   });
 
   it('revote-after-crash: a rival campaigning before the voter voted ends the staging (no step 4); a first candidate winning after step (4) is still kept from the voter', async () => {
-    const early = await run(['revote-after-crash'], 1, (r, timers) => {
+    const { calls: early, stagings } = await runNemesis(['revote-after-crash'], 1, (r, timers) => {
       revoteOpening(r, timers);
       timers.at(1102, () => r.observe('n1', 'n3', { kind: 'campaigns', term: 2 }));
     }, 10_000, REVOTE_LOGS);
+    expect(stagings).toBe(0);
     expect(early.filter((c) => { const t = Number(c.split(' ')[0]); return t > 1100 && t < 1500; })).toEqual([
       '1102.000 mend n2|n5', '1102.000 mend n2|n1', '1102.000 restart n5',
     ]);

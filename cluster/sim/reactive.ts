@@ -128,6 +128,15 @@ export class ReactiveNemesis {
     if (reactions.has('revote-after-crash')) this.revote.start(untilMs);
   }
 
+  /**
+   * stagings: how many stagings of revote-after-crash reached their last step, (4): the
+   * rival asking the voter again (figure8's last step runs only on a bug's cue, so it is not
+   * counted). A valid control run says something only if this is above 0.
+   */
+  stagings(): number {
+    return this.revote.stagingsAsked();
+  }
+
   /** oldTermCommit: the oracle saw a leader commit an old-term entry by counting (the figure8 reaction's cue). */
   oldTermCommit(cue: Figure8Cue): void {
     if (!this.reactions.has('figure8') || this.world.timers.nowMs() >= this.untilMs) return;

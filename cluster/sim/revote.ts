@@ -81,6 +81,8 @@ export class RevoteStage {
   private attempt = 0;
   /** latest: the leader of the highest term seen, where step (1) starts. */
   private latest: { node: string; term: number } | null = null;
+  /** asked: stagings that reached step (4); a control run that stays valid has tested something only if this is above 0. */
+  private asked = 0;
 
   constructor(private readonly world: RevoteWorld) {
     this.cuts = new StagedCuts(world);
@@ -102,6 +104,11 @@ export class RevoteStage {
     w.timers.at(START_MS, tryStart);
     // The final phase meets a cluster left alone: whatever step is under way ends with the main phase.
     w.timers.at(Math.max(0, untilMs - w.timers.nowMs()), () => this.end());
+  }
+
+  /** stagingsAsked: how many stagings reached step (4), the rival asking the voter again. */
+  stagingsAsked(): number {
+    return this.asked;
   }
 
   /** leads: `node` just began to lead `term` (its first AppendEntries is on the wire). */
@@ -191,6 +198,7 @@ export class RevoteStage {
     const w = this.world;
     w.log(cast.rival, `reactive: revote (4): ${cast.rival} campaigns in term ${cast.term}; ${[cast.voter, ...cast.rivalVoters].join(', ')} restart before its RequestVote reaches them`);
     this.stage = { step: 'asked', cast };
+    this.asked += 1;
     const attempt = this.attempt;
     // Not inside the rival's own send; its RequestVote is at least a link's minimum latency away.
     w.timers.at(0, () => {

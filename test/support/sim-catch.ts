@@ -29,10 +29,15 @@ export async function expectCaughtAndReplayed(bugged: (seed: number) => TestOpti
   return { seed: caught!, run: first };
 }
 
-/** expectControlsValid: `control(seed)` (the same faults, no bug) is valid on seeds 1..seedLast. */
-export async function expectControlsValid(control: (seed: number) => TestOptions, seedLast: number): Promise<void> {
+/**
+ * expectControlsValid: `control(seed)` (the same faults, no bug) is valid on seeds 1..seedLast;
+ * with `staged`, each seed also carried a staging through to its last step, so a staging that
+ * stopped short (and so tested nothing) does not pass as valid.
+ */
+export async function expectControlsValid(control: (seed: number) => TestOptions, seedLast: number, how: { staged?: boolean } = {}): Promise<void> {
   for (let seed = 1; seed <= seedLast; seed += 1) {
     const run = await simulateSeed(control(seed));
     expect(run.outcome.valid, `control seed ${seed}: ${run.outcome.anomalies[0] ?? run.outcome.error ?? ''}`).toBe(true);
+    if (how.staged === true) expect(run.stagings, `control seed ${seed}: no staging reached its last step`).toBeGreaterThanOrEqual(1);
   }
 }

@@ -1,4 +1,5 @@
 // cluster/sim/staged-cuts.ts — the links a staged reaction (figure8, revote) cut, remembered so that giving up restores every one.
+import { linkKey } from './network.ts';
 
 /** CutWorld: the link faults of the simulated network a staged reaction uses. */
 export interface CutWorld {
@@ -9,7 +10,8 @@ export interface CutWorld {
 /** StagedCuts isolates nodes and severs links through the world and remembers which, so restoreAll undoes exactly those. */
 export class StagedCuts {
   private readonly isolated = new Set<string>();
-  private readonly severed = new Set<string>();
+  /** severed: by linkKey (a|b and b|a are one link), the pair as it was cut. */
+  private readonly severed = new Map<string, readonly [string, string]>();
 
   constructor(private readonly world: CutWorld) {}
 
@@ -20,15 +22,15 @@ export class StagedCuts {
   }
 
   sever(a: string, b: string, cut: boolean): void {
-    const key = `${a}|${b}`;
-    if (cut) this.severed.add(key);
+    const key = linkKey(a, b);
+    if (cut) this.severed.set(key, [a, b]);
     else this.severed.delete(key);
     this.world.sever(a, b, cut);
   }
 
   /** mendSevered: every severed link comes back (isolations stay). */
   mendSevered(): void {
-    for (const key of [...this.severed]) this.sever(...(key.split('|') as [string, string]), false);
+    for (const [a, b] of [...this.severed.values()]) this.sever(a, b, false);
   }
 
   restoreAll(): void {

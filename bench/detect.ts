@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { camelName, resolveOptions, type TestOptions } from '../control/config.ts';
 import { EXIT_BAD_INPUT, UsageError } from '../control/exit-codes.ts';
 import type { SeedOutcome } from '../control/sim/run-seed.ts';
-import { runSweep, shardSeeds } from '../control/sim/sweep.ts';
+import { runSweep, shardSeeds, type SweepSummary } from '../control/sim/sweep.ts';
 
 interface ZooEntry {
   name: string;
@@ -35,6 +35,20 @@ function entryOptions(entry: ZooEntry): TestOptions {
 // Every entry is checked before the first sweep, so a refused one does not end the bench minutes in.
 const resolved = entries.map((entry) => ({ entry, opts: entryOptions(entry) }));
 
+/**
+ * failingNote: the sweep's first failing seeds and what the first saw, so each replays with the
+ * sweep's command and --seed N: for a control every failing seed is a finding, for a weakness
+ * only the unknown ones (its invalid seeds are the catches).
+ */
+function failingNote(entry: ZooEntry, summary: SweepSummary): string {
+  const shown = entry.expect === 'valid' ? summary.failing : summary.failing.filter((f) => f.valid === 'unknown');
+  const unknownNote = entry.expect === 'invalid' && summary.counts.unknown > 0 ? `${summary.counts.unknown} unknown` : '';
+  if (shown.length === 0) return unknownNote === '' ? '' : `  (${unknownNote})`;
+  const seeds = shown.slice(0, 5).map((f) => `${f.seed} ${f.valid === false ? 'invalid' : 'unknown'}`).join(', ');
+  const replay = summary.command.replace(/ --seed \d+( |$)/, ' --seed N$1');
+  return `  (${unknownNote === '' ? '' : `${unknownNote}; `}seeds ${seeds}: ${shown[0].why.slice(0, 120)})\n    replay: ${replay}`;
+}
+
 function median(xs: number[]): number {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
@@ -54,20 +68,15 @@ for (const { entry, opts } of resolved) {
   const onOutcome = (o: SeedOutcome): void => {
     if (o.valid === false && firstCatchMs === null) firstCatchMs = performance.now() - startMs;
   };
-  const { outcomes } = await runSweep({ opts, seeds: shardSeeds(1, runs), seedFirst: 1, runs, firstDetection: true, onOutcome });
+  const { summary, outcomes } = await runSweep({ opts, seeds: shardSeeds(1, runs), seedFirst: 1, runs, firstDetection: true, onOutcome });
   const caught = outcomes.filter((o) => o.valid === false);
-  const unknown = outcomes.filter((o) => o.valid === 'unknown');
   const pct = ((100 * caught.length) / runs).toFixed(1);
-  const falseAlarms = entry.expect === 'valid' ? String(caught.length + unknown.length) : '-';
+  const falseAlarms = entry.expect === 'valid' ? String(summary.counts.invalid + summary.counts.unknown) : '-';
   const seconds = (xs: number[]): string => (xs.length === 0 ? '-' : (median(xs) / 1000).toFixed(1));
   const detect = seconds(caught.flatMap((o) => (o.firstDetection === undefined ? [] : [o.firstDetection.atMs])));
   const virt = seconds(caught.map((o) => o.virtualMs));
   const wall = caught.length === 0 ? '-' : median(caught.map((o) => o.wallMs)).toFixed(0);
   const sweepWall = firstCatchMs === null ? '-' : (firstCatchMs / 1000).toFixed(1);
   const cells = [`${caught.length}/${runs}`.padStart(12), pct.padStart(5), detect.padStart(14), virt.padStart(11), wall.padStart(12), sweepWall.padStart(13), falseAlarms.padStart(13)];
-  const unknownNote = unknown.length > 0 ? `  (${unknown.length} unknown, first seed ${unknown[0].seed}: ${(unknown[0].error ?? unknown[0].unknownReason ?? '').slice(0, 80)})` : '';
-  // A control's false alarm is a finding: name its first seeds and what they saw, so each replays with --seed N.
-  const alarmNote = entry.expect === 'valid' && caught.length > 0 ? `  (invalid seeds ${caught.slice(0, 5).map((o) => o.seed).join(', ')}: ${(caught[0].anomalies[0] ?? '').slice(0, 120)})` : '';
-  const note = unknownNote + alarmNote;
-  console.log(`${entry.name.padEnd(28)} ${entry.expect.padEnd(8)} ${cells.join(' ')}${note}`);
+  console.log(`${entry.name.padEnd(28)} ${entry.expect.padEnd(8)} ${cells.join(' ')}${failingNote(entry, summary)}`);
 }

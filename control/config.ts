@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { PG_ISOLATIONS } from '../db/postgres/sql.ts';
 import { DB_NAMES, DBS, isDbName } from '../db/registry.ts';
-import { REACTIONS, type Reaction, reactionsConflict } from '../cluster/sim/reactive.ts';
+import { REACTIONS, type Reaction, reactionsRefusal } from '../cluster/sim/reactive.ts';
 import { loadScheduleFile } from '../nemesis/schedule-file.ts';
 import { FAULT_KINDS, type FaultKind } from '../nemesis/types.ts';
 import { bugError, isProtocolName } from '../rsm/protocols.ts';
@@ -275,8 +275,8 @@ export function resolveOptions(flags: Record<string, unknown>, randomSeed: () =>
   if (options.simReact !== undefined && options.simReact.length > 0 && options.cluster !== 'sim') {
     throw new UsageError(`--sim-react: only with --cluster sim, got --cluster ${options.cluster}`);
   }
-  const conflict = options.simReact === undefined ? null : reactionsConflict(options.simReact);
-  if (conflict !== null) throw new UsageError(`--sim-react: ${conflict}`);
+  const refusal = options.simReact === undefined ? null : reactionsRefusal(options.simReact, options.nodes);
+  if (refusal !== null) throw new UsageError(`--sim-react: ${refusal}`);
   if (options.cluster === 'ssh') {
     if (options.hosts === undefined) throw new UsageError('--cluster ssh: expected --hosts hosts.yaml naming the machines');
     try {

@@ -51,6 +51,11 @@ describe('--sim-react is refused where nothing would react', () => {
     const both = await jepsenTest('react-both', '--cluster', 'sim', '--sim-react', 'revote-after-crash,crash-after-vote');
     expectRefusedUpFront(both, /^splitbrain: --sim-react: revote-after-crash stages its own cuts and crashes and runs alone, got revote-after-crash,crash-after-vote$/);
   }, 60_000);
+
+  it('revote-after-crash on an even cluster (no cast: two majorities share two voters), exit 3 naming --nodes', async () => {
+    const even = await jepsenTest('react-even', '--cluster', 'sim', '--nodes', '4', '--sim-react', 'revote-after-crash');
+    expectRefusedUpFront(even, /^splitbrain: --sim-react: revote-after-crash needs an odd --nodes of 3 or more \(two majorities of an even cluster share two voters\), got 4$/);
+  }, 60_000);
 });
 
 describe('schedule files are checked against the cluster before it starts (#19 item 10)', () => {

@@ -20,7 +20,7 @@ describe('--sim-react revote-after-crash', () => {
     // The first staging takes a few election timeouts after its start at 1 s.
     expect(run.outcome.firstDetection?.atMs).toBeLessThan(5_000);
     // The staging's faults (an isolation, crashes, restarts) are legal, and a durable vote is refused a second time.
-    await expectControlsValid((s) => revote({ seed: s }), Math.max(seed, 2));
+    await expectControlsValid((s) => revote({ seed: s }), Math.max(seed, 2), { staged: true });
   }, 120_000);
 
   it('stages on a 3-node cluster too (no voters to keep down): caught on seed 1', async () => {

@@ -1,7 +1,7 @@
 // cluster/sim/figure8.ts — the reactive nemesis's `figure8`: Raft Figure 8 staged on a live cluster, steps (a)–(d), each on the event it needs.
 import type { VirtualTimers } from '../../lib/timers.ts';
 import { type LogView, upToDate } from './log-view.ts';
-import { StagedCuts } from './staged-cuts.ts';
+import { StagedCuts, StagedLoop } from './staged-cuts.ts';
 
 /** Figure8World: what the reaction needs of the simulated cluster. */
 export interface Figure8World {
@@ -38,9 +38,6 @@ const PLANT_HEAL_MS = 20;
  * timeouts (150–300 ms by default) and the commit of its own no-op, which overwrites the entry.
  */
 const STAR_MS = 1500;
-/** START_MS: the cluster first elects its first leader and warms up; RETRY_MS: how often an idle stage looks for one again. */
-const START_MS = 1000;
-const RETRY_MS = 500;
 
 type Stage =
   | { step: 'idle' }
@@ -66,13 +63,16 @@ type Stage =
 export class Figure8Stage {
   private stage: Stage = { step: 'idle' };
   private readonly cuts: StagedCuts;
-  /** attempt numbers the stagings, so a step's timeout does not end a later one. */
-  private attempt = 0;
+  private readonly loop: StagedLoop;
   /** unplanned: the leadership (leader:term) whose cue last found no plan, said once in the log. */
   private unplanned = '';
 
   constructor(private readonly world: Figure8World) {
     this.cuts = new StagedCuts(world);
+    this.loop = new StagedLoop(world.timers, () => {
+      this.cuts.restoreAll();
+      this.stage = { step: 'idle' };
+    });
   }
 
   /** latest: the leader of the highest term seen, where step (a) starts. */
@@ -87,17 +87,8 @@ export class Figure8Stage {
 
   /** start: from now on, stage Figure 8 again and again, beginning at the latest leader. */
   start(untilMs: number): void {
-    const tryStart = (): void => {
-      if (this.world.timers.nowMs() >= untilMs) return;
+    this.loop.start(untilMs, () => {
       if (this.stage.step === 'idle' && this.latest !== null) this.stepA(this.latest.node, this.latest.term);
-      this.world.timers.at(RETRY_MS, tryStart);
-    };
-    this.world.timers.at(START_MS, tryStart);
-    // The final phase meets a cluster left alone: whatever step is under way ends with the main phase.
-    this.world.timers.at(Math.max(0, untilMs - this.world.timers.nowMs()), () => {
-      this.restoreAll();
-      this.stage = { step: 'idle' };
-      this.attempt += 1;
     });
   }
 
@@ -123,7 +114,7 @@ export class Figure8Stage {
     if (partner === undefined) return;
     const rest = w.nodes.filter((n) => n !== leader && n !== partner);
     w.log(leader, `reactive: figure8 (a): leader of term ${term} and ${partner} cut off from ${rest.join(', ')}; ${TAIL_ENTRIES} writes proposed to it`);
-    for (const a of [leader, partner]) for (const b of rest) this.sever(a, b, true);
+    for (const a of [leader, partner]) for (const b of rest) this.cuts.sever(a, b, true);
     w.propose(leader, TAIL_ENTRIES);
     this.stage = { step: 'a', leader, partner, term };
     this.giveUpAfter(STEP_MS_MAX, 'a');
@@ -132,13 +123,9 @@ export class Figure8Stage {
   private stepB(planted: string, term: number): void {
     const w = this.world;
     w.log(planted, `reactive: figure8 (b): new leader of term ${term} cut off at once; the minority rejoins in ${PLANT_HEAL_MS} ms`);
-    this.isolate(planted, true);
+    this.cuts.isolate(planted, true);
     this.stage = { step: 'c', planted };
-    const attempt = this.attempt;
-    w.timers.at(PLANT_HEAL_MS, () => {
-      if (attempt !== this.attempt) return;
-      this.cuts.mendSevered();
-    });
+    this.loop.later(PLANT_HEAL_MS, () => this.cuts.mendSevered());
     this.giveUpAfter(STEP_MS_MAX, 'c');
   }
 
@@ -146,10 +133,10 @@ export class Figure8Stage {
     const w = this.world;
     const cutOff = w.nodes.filter((n) => n !== winner && !voters.includes(n));
     w.log(c.leader, `reactive: figure8 (d): committed index ${c.index} (term ${c.entryTerm}) in term ${c.term} by counting; ${winner} (without it) may win with ${voters.join(', ')}; ${cutOff.join(', ')} cut off for ${STAR_MS} ms`);
-    this.restoreAll();
-    for (const n of cutOff) this.isolate(n, true);
+    this.cuts.restoreAll();
+    for (const n of cutOff) this.cuts.isolate(n, true);
     for (let a = 0; a < voters.length; a += 1) {
-      for (let b = a + 1; b < voters.length; b += 1) this.sever(voters[a], voters[b], true);
+      for (let b = a + 1; b < voters.length; b += 1) this.cuts.sever(voters[a], voters[b], true);
     }
     this.stage = { step: 'd' };
     this.giveUpAfter(STAR_MS, 'd');
@@ -176,25 +163,9 @@ export class Figure8Stage {
 
   /** giveUpAfter: if the stage is still at `step` after `ms`, every link comes back and the next leader may start again. */
   private giveUpAfter(ms: number, step: Stage['step']): void {
-    const attempt = this.attempt;
-    this.world.timers.at(ms, () => {
-      if (attempt !== this.attempt || this.stage.step !== step) return;
+    this.loop.guard(ms, () => this.stage.step === step, () => {
       this.world.log(this.world.nodes[0], `reactive: figure8: step (${step}) over, every link restored`);
-      this.restoreAll();
-      this.stage = { step: 'idle' };
-      this.attempt += 1;
+      this.loop.end();
     });
-  }
-
-  private restoreAll(): void {
-    this.cuts.restoreAll();
-  }
-
-  private isolate(node: string, cut: boolean): void {
-    this.cuts.isolate(node, cut);
-  }
-
-  private sever(a: string, b: string, cut: boolean): void {
-    this.cuts.sever(a, b, cut);
   }
 }

@@ -14,6 +14,11 @@ export interface NetworkCounters {
   cut: number;
 }
 
+/** linkKey: the name of the link between `a` and `b`, the same both ways. */
+export function linkKey(a: string, b: string): string {
+  return a < b ? `${a}|${b}` : `${b}|${a}`;
+}
+
 /**
  * SimNetwork carries messages between nodes. A message is frozen on send (freezeDeep) and
  * delivered by reference: nodes share it but none can change it, which is what a copy on
@@ -26,7 +31,7 @@ export class SimNetwork {
   private grudge: Grudge = {};
   /** isolated: nodes the reactive nemesis cut off from everyone, on top of the grudge (cluster/sim/reactive.ts). */
   private readonly isolated = new Set<string>();
-  /** severed: links ("a|b", both ways) the reactive nemesis cut, on top of the grudge. */
+  /** severed: links (linkKey, both ways) the reactive nemesis cut, on top of the grudge. */
   private readonly severed = new Set<string>();
   /** heldUntil: a node (all its inbound links) or a link `from>to` whose packets arriving before this virtual time arrive just after it instead (a latency spike). */
   private readonly heldUntil = new Map<string, number>();
@@ -59,7 +64,7 @@ export class SimNetwork {
 
   /** sever cuts (or, with false, restores) the link between `a` and `b`, both ways, without touching the grudge. */
   sever(a: string, b: string, cut: boolean): void {
-    const key = a < b ? `${a}|${b}` : `${b}|${a}`;
+    const key = linkKey(a, b);
     if (cut) this.severed.add(key);
     else this.severed.delete(key);
   }
@@ -72,7 +77,7 @@ export class SimNetwork {
   /** cuts: whether `to` drops packets from `from` now. */
   cuts(from: string, to: string): boolean {
     if (this.isolated.size > 0 && (this.isolated.has(from) || this.isolated.has(to))) return true;
-    if (this.severed.size > 0 && this.severed.has(from < to ? `${from}|${to}` : `${to}|${from}`)) return true;
+    if (this.severed.size > 0 && this.severed.has(linkKey(from, to))) return true;
     return this.grudge[to]?.includes(from) === true;
   }
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { VirtualTimers } from '../../lib/timers.ts';
 import type { LogView } from './log-view.ts';
-import { ReactiveNemesis, type Reaction, reactionsConflict } from './reactive.ts';
+import { ReactiveNemesis, type Reaction, reactionsRefusal } from './reactive.ts';
 
 /** logView: a log whose entries have the given terms (index 1 first). */
 function logView(terms: number[]): LogView {
@@ -31,13 +31,30 @@ function world(logs: Record<string, number[]> = {}) {
   };
 }
 
-async function run(reactions: Reaction[], seed: number, feed: (r: ReactiveNemesis, timers: VirtualTimers) => void, untilMs = 10_000, logs: Record<string, number[]> = {}): Promise<string[]> {
+type Feed = (r: ReactiveNemesis, timers: VirtualTimers) => void;
+
+/** runNemesis feeds the nemesis events for 5 virtual seconds: what it asked the world to do, and its count of stagings. */
+async function runNemesis(reactions: Reaction[], seed: number, feed: Feed, untilMs = 10_000, logs: Record<string, number[]> = {}): Promise<{ calls: string[]; stagings: number }> {
   const { timers, calls, w } = world(logs);
   const r = new ReactiveNemesis(w, new Set(reactions), seed, untilMs);
   feed(r, timers);
   timers.at(5000, () => timers.wake());
   await timers.drive(new Promise<void>((resolve) => timers.setTimer(resolve, 5000)));
-  return calls;
+  return { calls, stagings: r.stagings() };
+}
+
+async function run(...args: Parameters<typeof runNemesis>): Promise<string[]> {
+  return (await runNemesis(...args)).calls;
+}
+
+/** REVOTE_LOGS: n1 led term 1 and holds one more entry than its followers, all equal. */
+const REVOTE_LOGS = { n1: [1, 1], n2: [1], n3: [1], n4: [1], n5: [1] };
+
+/** revoteOpening: n1 leads term 1; at 1.1 s n2 campaigns in term 2 (step 2), and n3 votes for it at 1.105 s (step 3). */
+function revoteOpening(r: ReactiveNemesis, timers: VirtualTimers): void {
+  r.observe('n1', 'n2', { kind: 'leads', term: 1 });
+  timers.at(1100, () => r.observe('n2', 'n3', { kind: 'campaigns', term: 2 }));
+  timers.at(1105, () => r.observe('n3', 'n2', { kind: 'voted', term: 2 }));
 }
 
 describe('ReactiveNemesis', () => {
@@ -120,7 +137,9 @@ describe('ReactiveNemesis', () => {
       timers.at(1110, () => r.observe('n2', 'n3', { kind: 'leads', term: 2 }));
       timers.at(1300, () => ['n2', 'n3', 'n4', 'n5'].forEach((to) => r.observe('n1', to, { kind: 'campaigns', term: 2 })));
     };
-    const calls = await run(['revote-after-crash'], 1, feed, 10_000, logs);
+    const { calls, stagings } = await runNemesis(['revote-after-crash'], 1, feed, 10_000, logs);
+    // One staging reached step (4); the next ones (from 2 s, at n2) get no events and time out.
+    expect(stagings).toBe(1);
     expect(calls.filter((c) => Number(c.split(' ')[0]) <= 1600)).toEqual([
       '1000.000 isolate n1',
       '1100.000 crash n5', '1100.000 sever n2|n5', '1100.000 crash n1', '1100.000 restart n1', '1100.000 rejoin n1', '1100.000 sever n2|n1',
@@ -138,14 +157,61 @@ describe('ReactiveNemesis', () => {
     // Nothing past untilMs.
     expect(await run(['revote-after-crash'], 1, feed, 0, logs)).toEqual([]);
   });
+
+  it('revote-after-crash: a rival that never campaigns (killed by a nemesis on top) ends the staging at step (3)\'s timeout, not at untilMs', async () => {
+    const { calls, stagings } = await runNemesis(['revote-after-crash'], 1, (r, timers) => {
+      revoteOpening(r, timers);
+      timers.at(1110, () => r.observe('n2', 'n3', { kind: 'leads', term: 2 }));
+    }, 9000, REVOTE_LOGS);
+    expect(stagings).toBe(0);
+    // The voter n3 and the rival's voter n5, down since step (3) and (2), come back one step timeout (1 s) after the vote.
+    expect(calls.filter((c) => { const t = Number(c.split(' ')[0]); return t > 1110 && t <= 2105; })).toEqual([
+      '2105.000 mend n2|n5', '2105.000 mend n2|n1', '2105.000 mend n2|n3', '2105.000 restart n5', '2105.000 restart n3',
+    ]);
+    expect(calls.filter((c) => c.includes('restart n3') || c.includes('restart n5'))).toHaveLength(2);
+  });
+
+  it('revote-after-crash: a rival campaigning before the voter voted ends the staging (no step 4); a first candidate winning after step (4) is still kept from the voter', async () => {
+    const { calls: early, stagings } = await runNemesis(['revote-after-crash'], 1, (r, timers) => {
+      revoteOpening(r, timers);
+      timers.at(1102, () => r.observe('n1', 'n3', { kind: 'campaigns', term: 2 }));
+    }, 10_000, REVOTE_LOGS);
+    expect(stagings).toBe(0);
+    expect(early.filter((c) => { const t = Number(c.split(' ')[0]); return t > 1100 && t < 1500; })).toEqual([
+      '1102.000 mend n2|n5', '1102.000 mend n2|n1', '1102.000 restart n5',
+    ]);
+    const lateWin = await run(['revote-after-crash'], 1, (r, timers) => {
+      revoteOpening(r, timers);
+      timers.at(1300, () => r.observe('n1', 'n3', { kind: 'campaigns', term: 2 }));
+      timers.at(1301, () => r.observe('n2', 'n4', { kind: 'leads', term: 2 }));
+    }, 10_000, REVOTE_LOGS);
+    expect(lateWin).toContain('1301.000 sever n2|n3');
+    expect(lateWin).toContain('1600.000 mend n2|n3');
+  });
 });
 
-describe('reactionsConflict', () => {
+describe('reactionsRefusal', () => {
   it('lets a staged reaction run alone (even named twice) and the unstaged ones together, and refuses a staged one beside another', () => {
-    expect(reactionsConflict(['figure8'])).toBeNull();
-    expect(reactionsConflict(['revote-after-crash', 'revote-after-crash'])).toBeNull();
-    expect(reactionsConflict(['crash-after-vote', 'split-rival-leaders', 'isolate-new-leader'])).toBeNull();
-    expect(reactionsConflict(['figure8', 'revote-after-crash'])).toMatch(/^figure8 stages its own cuts and crashes and runs alone/);
-    expect(reactionsConflict(['isolate-new-leader', 'figure8'])).toMatch(/^figure8 .* got isolate-new-leader,figure8$/);
+    expect(reactionsRefusal(['figure8'], 5)).toBeNull();
+    expect(reactionsRefusal(['revote-after-crash', 'revote-after-crash'], 5)).toBeNull();
+    expect(reactionsRefusal(['crash-after-vote', 'split-rival-leaders', 'isolate-new-leader'], 5)).toBeNull();
+    expect(reactionsRefusal(['figure8', 'revote-after-crash'], 5)).toMatch(/^figure8 stages its own cuts and crashes and runs alone/);
+    expect(reactionsRefusal(['isolate-new-leader', 'figure8'], 5)).toMatch(/^figure8 .* got isolate-new-leader,figure8$/);
+  });
+
+  it('is the rule ReactiveNemesis itself holds to, for options that bypassed resolveOptions', () => {
+    const { w } = world();
+    expect(() => new ReactiveNemesis(w, new Set<Reaction>(['figure8', 'crash-after-vote']), 1, 10_000)).toThrow(/^--sim-react: figure8 stages its own cuts and crashes and runs alone/);
+    expect(() => new ReactiveNemesis({ ...w, nodes: ['n1', 'n2', 'n3', 'n4'] }, new Set<Reaction>(['revote-after-crash']), 1, 10_000)).toThrow(/^--sim-react: revote-after-crash needs an odd --nodes of 3 or more .*, got 4$/);
+    expect(() => new ReactiveNemesis(w, new Set<Reaction>(['revote-after-crash']), 1, 10_000)).not.toThrow();
+  });
+
+  it('refuses revote-after-crash on an even cluster or one under 3 nodes, and only that reaction', () => {
+    for (const nodes of [3, 5, 7]) expect(reactionsRefusal(['revote-after-crash'], nodes)).toBeNull();
+    for (const nodes of [1, 2, 4, 6]) {
+      expect(reactionsRefusal(['revote-after-crash'], nodes)).toBe(`revote-after-crash needs an odd --nodes of 3 or more (two majorities of an even cluster share two voters), got ${nodes}`);
+    }
+    expect(reactionsRefusal(['figure8'], 4)).toBeNull();
+    expect(reactionsRefusal(['crash-after-vote', 'isolate-new-leader'], 2)).toBeNull();
   });
 });

@@ -3,7 +3,7 @@ import { SeededRng } from '../../lib/rng.ts';
 import type { VirtualTimers } from '../../lib/timers.ts';
 import type { ProtocolEvent } from '../../rsm/core/types.ts';
 import { type Figure8Cue, Figure8Stage, type Figure8World } from './figure8.ts';
-import { RevoteStage } from './revote.ts';
+import { revoteCastable, RevoteStage } from './revote.ts';
 
 /**
  * REACTIONS: what `--sim-react` may switch on.
@@ -38,8 +38,19 @@ export type Reaction = (typeof REACTIONS)[number];
  */
 export const STAGED_REACTIONS: readonly Reaction[] = ['figure8', 'revote-after-crash'];
 
+/** reactionsRefusal: why these reactions cannot run on a cluster of `nodes`, or null when they can. */
+export function reactionsRefusal(reactions: readonly Reaction[], nodes: number): string | null {
+  const conflict = reactionsConflict(reactions);
+  if (conflict !== null) return conflict;
+  // Else the staging would find no cast and the run would end valid having tested nothing.
+  if (reactions.includes('revote-after-crash') && !revoteCastable(nodes)) {
+    return `revote-after-crash needs an odd --nodes of 3 or more (two majorities of an even cluster share two voters), got ${nodes}`;
+  }
+  return null;
+}
+
 /** reactionsConflict: why these reactions cannot run together, or null when they can. */
-export function reactionsConflict(reactions: readonly Reaction[]): string | null {
+function reactionsConflict(reactions: readonly Reaction[]): string | null {
   const distinct = [...new Set(reactions)];
   const staged = distinct.filter((r) => STAGED_REACTIONS.includes(r));
   if (staged.length === 0 || distinct.length === 1) return null;
@@ -107,11 +118,23 @@ export class ReactiveNemesis {
     seed: number,
     private readonly untilMs: number,
   ) {
+    // resolveOptions refuses these up front; options built another way (testOptions) meet the same rule here.
+    const why = reactionsRefusal([...reactions], world.nodes.length);
+    if (why !== null) throw new Error(`--sim-react: ${why}`);
     this.rng = new SeededRng((seed ^ REACTIVE_SEED_SALT) >>> 0);
     this.figure8 = new Figure8Stage(world);
     if (reactions.has('figure8')) this.figure8.start(untilMs);
     this.revote = new RevoteStage(world);
     if (reactions.has('revote-after-crash')) this.revote.start(untilMs);
+  }
+
+  /**
+   * stagings: how many stagings of revote-after-crash reached their last step, (4): the
+   * rival asking the voter again (figure8's last step runs only on a bug's cue, so it is not
+   * counted). A valid control run says something only if this is above 0.
+   */
+  stagings(): number {
+    return this.revote.stagingsAsked();
   }
 
   /** oldTermCommit: the oracle saw a leader commit an old-term entry by counting (the figure8 reaction's cue). */

@@ -1,7 +1,7 @@
 // cluster/sim/revote.ts — the reactive nemesis's `revote-after-crash`: a voter that crashed right after voting is asked again, in the same term, by a rival candidate whose log it must accept.
 import type { VirtualTimers } from '../../lib/timers.ts';
 import { type LogView, upToDate } from './log-view.ts';
-import { StagedCuts } from './staged-cuts.ts';
+import { StagedCuts, StagedLoop } from './staged-cuts.ts';
 
 /** RevoteWorld: what the reaction needs of the simulated cluster. */
 export interface RevoteWorld {
@@ -37,9 +37,6 @@ type Stage =
   | { step: 'rival'; cast: Cast }
   | { step: 'asked'; cast: Cast };
 
-/** START_MS: the cluster first elects a leader and warms up; RETRY_MS: how often an idle stage looks for one again. */
-const START_MS = 1000;
-const RETRY_MS = 500;
 /**
  * STEP_MS_MAX: a step whose event does not come within this gives up and restores the cluster:
  * each waits for an election timer (150–300 ms by default) or a vote, well within it.
@@ -68,42 +65,55 @@ const ASKED_MS = 300;
  * leader is staged again. An even cluster has no such cast: L's and A's majorities would share
  * two nodes.
  */
+/** revoteCastable: whether a cluster of `nodes` has a cast: an odd one of 3 or more (two majorities of an even cluster share two voters, so C cannot be the only one). */
+export function revoteCastable(nodes: number): boolean {
+  return nodes >= 3 && nodes % 2 === 1;
+}
+
 export class RevoteStage {
   private stage: Stage = { step: 'idle' };
   private readonly cuts: StagedCuts;
+  private readonly loop: StagedLoop;
   private readonly down = new Set<string>();
-  /** attempt numbers the stagings, so a step's timeout does not end a later one. */
-  private attempt = 0;
   /** latest: the leader of the highest term seen, where step (1) starts. */
   private latest: { node: string; term: number } | null = null;
+  /** asked: stagings that reached step (4); a control run that stays valid has tested something only if this is above 0. */
+  private asked = 0;
 
   constructor(private readonly world: RevoteWorld) {
     this.cuts = new StagedCuts(world);
+    // Every link and node this stage touched comes back; the next staging may start.
+    this.loop = new StagedLoop(world.timers, () => {
+      this.cuts.restoreAll();
+      for (const n of [...this.down]) this.restart(n);
+      this.stage = { step: 'idle' };
+    });
   }
 
   /** start: from now on, stage the revote again and again, beginning at the latest leader. */
   start(untilMs: number): void {
     const w = this.world;
-    if (w.nodes.length < 3 || w.nodes.length % 2 === 0) {
+    // A guard only: reactionsRefusal (reactive.ts) refuses such a run up front.
+    if (!revoteCastable(w.nodes.length)) {
       w.log(w.nodes[0], `reactive: revote-after-crash needs an odd cluster of 3 or more nodes, not ${w.nodes.length}; it does nothing`);
       return;
     }
-    const tryStart = (): void => {
-      if (w.timers.nowMs() >= untilMs) return;
+    this.loop.start(untilMs, () => {
       if (this.stage.step === 'idle' && this.latest !== null) this.isolateLeader(this.latest.node, this.latest.term);
-      w.timers.at(RETRY_MS, tryStart);
-    };
-    w.timers.at(START_MS, tryStart);
-    // The final phase meets a cluster left alone: whatever step is under way ends with the main phase.
-    w.timers.at(Math.max(0, untilMs - w.timers.nowMs()), () => this.end());
+    });
+  }
+
+  /** stagingsAsked: how many stagings reached step (4), the rival asking the voter again. */
+  stagingsAsked(): number {
+    return this.asked;
   }
 
   /** leads: `node` just began to lead `term` (its first AppendEntries is on the wire). */
   leads(node: string, term: number): void {
     if (this.latest === null || term > this.latest.term) this.latest = { node, term };
     const s = this.stage;
-    // Step (3): the winner's AppendEntries must not reach the crashed voter once it is back.
-    if ((s.step === 'voting' || s.step === 'rival') && node === s.cast.first && term === s.cast.term) this.sever(node, s.cast.voter, true);
+    // Step (3): the winner's AppendEntries must not reach the crashed voter once it is back (nor after step 4 restarted it).
+    if ((s.step === 'voting' || s.step === 'rival' || s.step === 'asked') && node === s.cast.first && term === s.cast.term) this.cuts.sever(node, s.cast.voter, true);
   }
 
   /** campaigns: `node` asks for votes in `term` (its first RequestVote of the term is on the wire). */
@@ -113,8 +123,9 @@ export class RevoteStage {
       if (term === s.term + 1) this.cast(node, term, s.leader);
       else this.giveUp(`${node} campaigns in term ${term}, not ${s.term + 1}`);
     } else if ((s.step === 'voting' || s.step === 'rival') && node !== s.cast.first) {
-      if (node === s.cast.rival && term === s.cast.term) this.ask(s.cast);
-      else this.giveUp(`${node} campaigns in term ${term}`);
+      // Step (4) only once C has voted: a rival campaigning earlier would be asking a voter that never crashed.
+      if (s.step === 'rival' && node === s.cast.rival && term === s.cast.term) this.ask(s.cast);
+      else this.giveUp(`${node} campaigns in term ${term}${s.step === 'voting' ? `, before ${s.cast.voter} voted` : ''}`);
     } else if ((s.step === 'voting' || s.step === 'rival') && term > s.cast.term) {
       this.giveUp(`${node} campaigns again, in term ${term}`);
     }
@@ -126,6 +137,8 @@ export class RevoteStage {
     if (s.step !== 'voting' || node !== s.cast.voter || candidate !== s.cast.first || term !== s.cast.term) return;
     const cast = s.cast;
     this.stage = { step: 'rival', cast };
+    // The rival may never campaign (a nemesis on top killed or paused it): C and its voters must not stay down until the main phase ends.
+    this.giveUpAfter('rival');
     // Not inside the voter's own send: the crash runs as the next event, after the reply left.
     this.world.timers.at(0, () => {
       if (this.stage.step !== 'rival' || this.stage.cast !== cast) return;
@@ -136,9 +149,8 @@ export class RevoteStage {
 
   /** Step (1). */
   private isolateLeader(leader: string, term: number): void {
-    this.attempt += 1;
     this.world.log(leader, `reactive: revote (1): leader of term ${term} cut off from every peer`);
-    this.isolate(leader, true);
+    this.cuts.isolate(leader, true);
     this.stage = { step: 'isolated', leader, term };
     this.giveUpAfter('isolated');
   }
@@ -157,22 +169,20 @@ export class RevoteStage {
     const rivalVoters = others.filter((n) => n !== voter && !firstVoters.includes(n));
     const cast: Cast = { term, first, rival, voter, firstVoters, rivalVoters };
     this.stage = { step: 'voting', cast };
-    const attempt = this.attempt;
     // Not inside the candidate's own send; still before its RequestVote reaches anyone.
-    w.timers.at(0, () => {
-      if (attempt !== this.attempt) return;
+    this.loop.later(0, () => {
       w.log(first, `reactive: revote (2): ${first} campaigns in term ${term}; ${[voter, ...firstVoters].join(', ')} may vote for it, ${rivalVoters.length === 0 ? 'no one' : rivalVoters.join(', ')} down, ${rival} restarted as a follower of term ${term - 1}`);
       for (const n of rivalVoters) {
         this.crash(n);
-        this.sever(first, n, true);
+        this.cuts.sever(first, n, true);
       }
       w.crash(rival);
       w.restart(rival);
       // What the rival's disk kept holds every follower's log (they stopped growing at step 1, and what it sent them was durable long before), or no follower need vote for it.
       const rivalLog = w.logOf(rival);
       if (rivalLog === null || others.some((n) => !upToDate(rivalLog, logs.get(n)!))) return this.giveUp(`${rival}'s log after its restart is behind a follower's`);
-      this.isolate(rival, false);
-      this.sever(first, rival, true);
+      this.cuts.isolate(rival, false);
+      this.cuts.sever(first, rival, true);
     });
     this.giveUpAfter('voting');
   }
@@ -182,35 +192,22 @@ export class RevoteStage {
     const w = this.world;
     w.log(cast.rival, `reactive: revote (4): ${cast.rival} campaigns in term ${cast.term}; ${[cast.voter, ...cast.rivalVoters].join(', ')} restart before its RequestVote reaches them`);
     this.stage = { step: 'asked', cast };
-    const attempt = this.attempt;
+    this.asked += 1;
     // Not inside the rival's own send; its RequestVote is at least a link's minimum latency away.
-    w.timers.at(0, () => {
-      if (attempt === this.attempt) for (const n of [cast.voter, ...cast.rivalVoters]) this.restart(n);
+    this.loop.later(0, () => {
+      for (const n of [cast.voter, ...cast.rivalVoters]) this.restart(n);
     });
-    w.timers.at(ASKED_MS, () => {
-      if (attempt === this.attempt) this.end();
-    });
+    this.loop.later(ASKED_MS, () => this.loop.end());
   }
 
   /** giveUpAfter: if the stage is still at `step` after STEP_MS_MAX, give up. */
   private giveUpAfter(step: Stage['step']): void {
-    const attempt = this.attempt;
-    this.world.timers.at(STEP_MS_MAX, () => {
-      if (attempt === this.attempt && this.stage.step === step) this.giveUp(`step ${step} timed out`);
-    });
+    this.loop.guard(STEP_MS_MAX, () => this.stage.step === step, () => this.giveUp(`step ${step} timed out`));
   }
 
   private giveUp(why: string): void {
     this.world.log(this.world.nodes[0], `reactive: revote: given up (${why}), every link and node restored`);
-    this.end();
-  }
-
-  /** end: every link and node this stage touched comes back; the next staging may start. */
-  private end(): void {
-    this.cuts.restoreAll();
-    for (const n of [...this.down]) this.restart(n);
-    this.stage = { step: 'idle' };
-    this.attempt += 1;
+    this.loop.end();
   }
 
   private crash(node: string): void {
@@ -221,13 +218,5 @@ export class RevoteStage {
   private restart(node: string): void {
     this.down.delete(node);
     this.world.restart(node);
-  }
-
-  private isolate(node: string, cut: boolean): void {
-    this.cuts.isolate(node, cut);
-  }
-
-  private sever(a: string, b: string, cut: boolean): void {
-    this.cuts.sever(a, b, cut);
   }
 }

@@ -130,8 +130,11 @@ export class SimCluster implements Cluster {
   }
 
   /** simulation: what the runner needs to run on this world's time. */
-  simulation(): { timers: Timers; drive<T>(task: Promise<T>): Promise<T>; knobs: Record<string, unknown>; safetyViolations(): readonly SafetyViolation[] | null } {
-    return { timers: this.timers, drive: (task) => this.drive(task), knobs: describeKnobs(this.spec.seed, this.knobs), safetyViolations: () => this.safetyViolations() };
+  simulation(): { timers: Timers; drive<T>(task: Promise<T>): Promise<T>; knobs: Record<string, unknown>; safetyViolations(): readonly SafetyViolation[] | null; stagings(): number } {
+    return {
+      timers: this.timers, drive: (task) => this.drive(task), knobs: describeKnobs(this.spec.seed, this.knobs), safetyViolations: () => this.safetyViolations(),
+      stagings: () => this.observer?.reactive.stagings() ?? 0,
+    };
   }
 
   /** drive runs the world until `task` settles; a determinism violation (even one a core caught) fails it. */

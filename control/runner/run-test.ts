@@ -61,6 +61,8 @@ export interface Simulation {
   knobs: Record<string, unknown>;
   /** safetyViolations: what the protocol's safety oracle saw (null: the protocol has none). */
   safetyViolations?(): readonly SafetyViolation[] | null;
+  /** stagings: how many stagings of the reactive nemesis reached their last step (ReactiveNemesis.stagings). */
+  stagings?(): number;
 }
 
 /** PartsEnv: what a parts factory gets: temp directories and its own fork of the seed. */

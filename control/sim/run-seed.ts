@@ -49,6 +49,8 @@ export interface SeedRunOptions {
 export interface SeedRun {
   outcome: SeedOutcome;
   history: Op[];
+  /** stagings: how many stagings of the reactive nemesis reached their last step (0 without one), so a valid control can show it was tested. */
+  stagings: number;
 }
 
 /** simulateSeed runs opts (a --cluster sim run) in memory and checks its history here. */
@@ -62,6 +64,7 @@ export async function simulateSeed(opts: TestOptions, how: SeedRunOptions = {}):
   let error: string | undefined;
   let virtualMs = 0;
   let oracle: OracleResult | undefined;
+  let stagings = 0;
   try {
     parts = await simParts(opts, { dataDir: '', logDir: '', nemesisRng: seeds.nemesisRng, collectsLogs: false });
     if (schedule !== undefined) parts.schedule = schedule;
@@ -72,6 +75,7 @@ export async function simulateSeed(opts: TestOptions, how: SeedRunOptions = {}):
     virtualMs = parts.simulation?.timers.nowMs() ?? 0;
     const violations = parts.simulation?.safetyViolations?.() ?? null;
     if (violations !== null) oracle = oracleResult(opts.db, violations);
+    stagings = parts.simulation?.stagings?.() ?? 0;
   } catch (e) {
     error = e instanceof Error ? e.message : String(e);
   } finally {
@@ -79,7 +83,7 @@ export async function simulateSeed(opts: TestOptions, how: SeedRunOptions = {}):
   }
   const base = { seed: opts.seed, opCount: history.length, faultCount: history.filter((op) => op.process === 'nemesis' && op.type === 'invoke').length, virtualMs };
   if (error !== undefined) {
-    return { outcome: { ...base, valid: 'unknown', anomalies: [], error, wallMs: performance.now() - wallStartMs }, history };
+    return { outcome: { ...base, valid: 'unknown', anomalies: [], error, wallMs: performance.now() - wallStartMs }, history, stagings };
   }
   const stats = opStats(history);
   const checkOptions = { timeoutMs: opts.checkTimeoutS * 1000, consistencyModel: opts.consistencyModel, faultRoles: faultRoles() };
@@ -94,6 +98,7 @@ export async function simulateSeed(opts: TestOptions, how: SeedRunOptions = {}):
       ...(found === null ? {} : { firstDetection: { atMs: found.atMs, opCount: found.opCount } }),
     },
     history,
+    stagings,
   };
 }
 

@@ -13,6 +13,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { packageFiles } from '../../cluster/host-packages.ts';
 import type { ImageContent } from '../../cluster/types.ts';
 
 /** APT_REPO_DIR: the flat `file:` repository inside the host image. */
@@ -140,8 +141,7 @@ function installedPackageFiles(pkg: string): InstalledPackageFiles {
     const found = [`${pkg}.${what}`, `${pkg}:${arch}.${what}`].map((f) => path.join('/var/lib/dpkg/info', f)).find((f) => fs.existsSync(f));
     return found === undefined ? [] : [{ name: what, path: found, mode }];
   });
-  // `dpkg -L` also prints "diverted by ..." notes (lines not starting with "/") and "/." for the root.
-  const listed = execFileSync('dpkg', ['-L', pkg], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith('/') && l !== '/.');
+  const listed = packageFiles(pkg);
   // A listed path with listed paths under it is a directory in the package, even where this
   // machine has a symlink there (/lib -> usr/lib on a merged /usr): its stat follows the link.
   const parents = new Set(listed.map((p) => path.dirname(p)));

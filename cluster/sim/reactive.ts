@@ -74,7 +74,6 @@ const VOTE_LAG_MS = { min: 0, max: 5 };
 const CUT_DELAY_MS = { min: 0, max: 5 };
 const HOLD_MS = { min: 200, max: 2000 };
 
-
 /** ReactiveWorld: what the reactive nemesis can do to the simulated cluster. */
 export interface ReactiveWorld {
   timers: VirtualTimers;

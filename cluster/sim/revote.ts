@@ -45,6 +45,11 @@ const STEP_MS_MAX = 1000;
 /** ASKED_MS: once the rival asks, the cluster stays as staged this long (its election, both leaders of the term at work), then every link and node comes back. */
 const ASKED_MS = 300;
 
+/** revoteCastable: whether a cluster of `nodes` has a cast: an odd one of 3 or more (two majorities of an even cluster share two voters, so C cannot be the only one). */
+export function revoteCastable(nodes: number): boolean {
+  return nodes >= 3 && nodes % 2 === 1;
+}
+
 /**
  * RevoteStage stages the one schedule that shows a voter forgetting its vote (Raft §5.2 needs
  * votedFor on stable storage), on whichever nodes the events pick:
@@ -65,11 +70,6 @@ const ASKED_MS = 300;
  * leader is staged again. An even cluster has no such cast: L's and A's majorities would share
  * two nodes.
  */
-/** revoteCastable: whether a cluster of `nodes` has a cast: an odd one of 3 or more (two majorities of an even cluster share two voters, so C cannot be the only one). */
-export function revoteCastable(nodes: number): boolean {
-  return nodes >= 3 && nodes % 2 === 1;
-}
-
 export class RevoteStage {
   private stage: Stage = { step: 'idle' };
   private readonly cuts: StagedCuts;
